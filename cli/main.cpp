@@ -1,0 +1,62 @@
+// The pixelcache command line: inspect, hash and convert images.
+// Errors go to stderr with exit status 1 (2 for usage errors).
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+#include "pixelcache/version.hpp"
+
+namespace pixelcache::cli {
+
+void report(const std::string& message) { std::cerr << "pixelcache: " << message << '\n'; }
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace pixelcache::cli
+
+int main(int argc, char** argv) {
+  using namespace pixelcache::cli;
+  CLI::App app{"pixelcache: inspect, hash and transform images"};
+  app.set_version_flag("--version", std::string("pixelcache ") + pixelcache::version());
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, Runner>> commands;
+  for (auto add : {add_info, add_hash, add_run, add_demo}) {
+    const std::size_t before = app.get_subcommands({}).size();
+    Runner r = add(app);
+    commands.emplace_back(app.get_subcommands({})[before], std::move(r));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto& [sub, run] : commands)
+      if (sub->parsed()) return run();
+  } catch (const std::exception& e) {
+    report(e.what());
+    return 1;
+  }
+  return 0;
+}

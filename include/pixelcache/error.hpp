@@ -1,0 +1,66 @@
+// pixelcache/error.hpp — the exception hierarchy.
+//
+// Every error pixelcache raises derives from pixelcache::Error, so callers can
+// catch one type. Messages name the input (a path, a URL, "<bytes>" or an
+// argument) and say what was wrong with it.
+//
+// Thread safety: exception objects are plain values.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace pixelcache {
+
+/// Base of every exception thrown by pixelcache.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& what) : std::runtime_error(what) {}
+};
+
+/// A file could not be opened, read or written (missing, permissions, disk).
+class IoError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A URL could not be fetched: unreachable host, refused connection, time-out,
+/// HTTP status >= 400, too many redirects, body larger than the limit.
+class NetworkError : public Error {
+ public:
+  /// `status` is the HTTP status code, or 0 when no response was received.
+  NetworkError(const std::string& what, long status = 0) : Error(what), status_(status) {}
+  /// HTTP status code of the failed response, 0 when there was none.
+  long status() const noexcept { return status_; }
+
+ private:
+  long status_;
+};
+
+/// Encoded data is not a supported image, is corrupt, or is truncated.
+class DecodeError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// An image could not be encoded (unknown extension, codec failure).
+class EncodeError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A size limit was exceeded: a decoded pixel count above the configured
+/// maximum (decompression bomb), or a download above the byte limit.
+class LimitError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// An argument is invalid: wrong shape, dtype or mode, NaN, zero or negative
+/// sizes, a bounding box outside the image.
+class InvalidArgument : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace pixelcache

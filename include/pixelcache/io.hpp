@@ -1,0 +1,110 @@
+// pixelcache/io.hpp — loading, decoding, encoding and saving images.
+//
+// Readers: JPEG, PNG, WebP, HEIC/HEIF (and AVIF where libheif has a decoder),
+// TIFF, BMP, GIF (first frame). Writers: PNG, JPEG, WebP, TIFF, BMP.
+// The format is sniffed from the data's magic bytes, never from a name.
+//
+// Normalisation on load (one meaning for every source):
+//   * RGBA / LA / palette-with-transparency: alpha is dropped (as PIL's
+//     convert("RGB")); palette images become RGB.
+//   * CMYK / YCCK JPEG: converted to RGB with Pillow's formula
+//     (R = (255 - C) * (255 - K) / 255); Adobe-inverted files are detected.
+//   * 16-bit samples: round(v / 257).
+//   * gray files load as L; 1-bit gray PNG / TIFF and black-and-white BMP
+//     load as binary ("1").
+//   * the EXIF orientation (JPEG APP1, PNG eXIf, WebP EXIF chunk, TIFF
+//     Orientation tag; HEIF irot/imir) is applied, so the image is upright.
+// Every load decodes once. Before any pixel buffer is allocated the header's
+// size is checked against LoadOptions::max_pixels (decompression bombs).
+//
+// Thread safety: every function is reentrant and may run concurrently.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pixelcache/image.hpp"
+#include "pixelcache/net.hpp"
+
+namespace pixelcache {
+
+/// Container formats.
+enum class Format : std::uint8_t { Unknown, JPEG, PNG, WebP, HEIF, AVIF, TIFF, BMP, GIF };
+
+/// PIL's names: "JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF", "BMP", "GIF", "UNKNOWN".
+const char* format_name(Format f) noexcept;
+/// Format of encoded data from its magic bytes; Unknown if none matches.
+Format sniff_format(std::span<const std::uint8_t> data) noexcept;
+/// Writer format from a file extension (case-insensitive: .png .jpg .jpeg
+/// .webp .tif .tiff .bmp). Throws EncodeError for anything else.
+Format format_from_extension(const std::filesystem::path& path);
+
+/// Default limit on decoded pixels: 2^28 (268 million, e.g. 16384 x 16384).
+inline constexpr std::uint64_t kDefaultMaxPixels = std::uint64_t{1} << 28;
+
+/// Options for load() and decode().
+struct LoadOptions {
+  /// Refuse images with more pixels than this (LimitError), checked against
+  /// the header before decoding.
+  std::uint64_t max_pixels = kDefaultMaxPixels;
+  /// Apply the EXIF / container orientation (true: upright image).
+  bool apply_orientation = true;
+  /// For URLs: time-outs, size limit, redirects.
+  FetchOptions fetch;
+};
+
+/// An image with facts about its encoded form.
+struct Decoded {
+  Image image;
+  Format format = Format::Unknown;
+  /// EXIF orientation found in the file (1..8; 1 when absent).
+  int orientation = 1;
+};
+
+/// Decodes encoded bytes. `source` names the input in errors.
+/// Throws DecodeError (unknown format, corrupt, truncated), LimitError.
+Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options = {},
+                  std::string_view source = "<bytes>");
+/// decode_ex(...).image.
+Image decode(std::span<const std::uint8_t> data, const LoadOptions& options = {},
+             std::string_view source = "<bytes>");
+
+/// Loads a file path or an http(s):// URL. Throws IoError for unreadable
+/// files, NetworkError for URL failures, and what decode() throws.
+Decoded load_ex(const std::string& path_or_url, const LoadOptions& options = {});
+/// load_ex(...).image.
+Image load(const std::string& path_or_url, const LoadOptions& options = {});
+
+/// Reads a whole file. Throws IoError naming the path.
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
+/// Writes a whole file (atomically: a temporary file renamed into place).
+/// Throws IoError naming the path.
+void write_file(const std::filesystem::path& path, std::span<const std::uint8_t> data);
+
+/// Options for encode() and save().
+struct EncodeOptions {
+  /// JPEG and lossy WebP quality, 1..100.
+  int quality = 90;
+  /// WebP: lossless instead of lossy.
+  bool lossless = false;
+  /// PNG: zlib level 0..9.
+  int png_compression = 6;
+};
+
+/// Encodes an image. Float images are rounded to 8 bits. JPEG and WebP have
+/// no binary mode: binary images are written as gray 0 / 255. PNG, TIFF and
+/// BMP write binary images as 1-bit files that load back as binary.
+/// Throws EncodeError for Format::Unknown / unsupported writers or codec
+/// failures, InvalidArgument for bad options or an empty image.
+std::vector<std::uint8_t> encode(const Image& image, Format format, const EncodeOptions& options = {});
+/// Encodes by the path's extension (or `format` when given) and writes the
+/// file. Throws EncodeError, IoError.
+void save(const Image& image, const std::filesystem::path& path, const EncodeOptions& options = {},
+          Format format = Format::Unknown);
+
+}  // namespace pixelcache

@@ -1,0 +1,16 @@
+// pixelcache/pixelcache.hpp — the umbrella header.
+//
+// pixelcache is one immutable, hashable image value (Image) with a stable
+// content digest, loaders for files, URLs, bytes and raw buffers, writers,
+// geometry types and hashable containers. The OpenCV interop lives in
+// <pixelcache/interop/opencv.hpp>.
+#pragma once
+
+#include "pixelcache/digest.hpp"
+#include "pixelcache/error.hpp"
+#include "pixelcache/geometry.hpp"
+#include "pixelcache/image.hpp"
+#include "pixelcache/io.hpp"
+#include "pixelcache/net.hpp"
+#include "pixelcache/value.hpp"
+#include "pixelcache/version.hpp"

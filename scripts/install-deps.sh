@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian package pixelcache needs to build, test and benchmark.
+# Idempotent: packages already present are skipped by apt. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang-format
+  # pixel kernels, codecs, hashing, network, text, CLI
+  libopencv-core-dev libopencv-imgproc-dev
+  libturbojpeg0-dev libspng-dev libwebp-dev libheif-dev libtiff-dev libgif-dev
+  libexif-dev libxxhash-dev libcurl4-openssl-dev
+  libfreetype-dev fonts-dejavu-core fonts-jetbrains-mono
+  libfmt-dev libcli11-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-pytest python3-numpy python3-pil python3-opencv
+  python3-matplotlib libvips-tools
+  # Python bindings
+  python3-dev pybind11-dev
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}"

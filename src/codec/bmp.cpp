@@ -1,0 +1,171 @@
+// BMP reader and writer (no external library). Reads uncompressed 1, 4, 8,
+// 16, 24 and 32-bit files (BI_RGB and BI_BITFIELDS), top-down or bottom-up;
+// RLE and embedded JPEG/PNG are refused with a clear error. Writes 24-bit
+// RGB, 8-bit gray (palette) and 1-bit black-and-white files, as Pillow does.
+#include <bit>
+#include <cstring>
+
+#include "codec.hpp"
+
+namespace pixelcache::detail {
+
+namespace {
+
+std::uint32_t rd16(std::span<const std::uint8_t> d, std::size_t o) { return d[o] | (d[o + 1] << 8); }
+std::uint32_t rd32(std::span<const std::uint8_t> d, std::size_t o) {
+  return std::uint32_t{d[o]} | (std::uint32_t{d[o + 1]} << 8) | (std::uint32_t{d[o + 2]} << 16) |
+         (std::uint32_t{d[o + 3]} << 24);
+}
+
+// Extracts a channel through a bit mask, scaled to 0..255.
+std::uint8_t masked(std::uint32_t v, std::uint32_t mask) {
+  if (!mask) return 0;
+  const int shift = std::countr_zero(mask);
+  const std::uint32_t max = mask >> shift;
+  return static_cast<std::uint8_t>((((v & mask) >> shift) * 255u + max / 2) / max);
+}
+
+}  // namespace
+
+Decoded decode_bmp(const DecodeInput& in) {
+  const auto d = in.data;
+  if (d.size() < 26) decode_fail(in, "BMP", "truncated header");
+  const std::uint32_t pixel_offset = rd32(d, 10);
+  const std::uint32_t hsize = rd32(d, 14);
+  if (hsize != 12 && hsize < 40) decode_fail(in, "BMP", "unsupported header size " + std::to_string(hsize));
+  if (14 + static_cast<std::uint64_t>(hsize) > d.size()) decode_fail(in, "BMP", "truncated header");
+  std::int64_t w, h;
+  std::uint32_t bpp, compression = 0, colors_used = 0;
+  if (hsize == 12) {
+    w = rd16(d, 18);
+    h = static_cast<std::int16_t>(rd16(d, 20));
+    bpp = rd16(d, 24);
+  } else {
+    w = static_cast<std::int32_t>(rd32(d, 18));
+    h = static_cast<std::int32_t>(rd32(d, 22));
+    bpp = rd16(d, 28);
+    compression = rd32(d, 30);
+    colors_used = rd32(d, 46);
+  }
+  const bool top_down = h < 0;
+  if (h < 0) h = -h;
+  if (w <= 0 || h <= 0) decode_fail(in, "BMP", "invalid size " + std::to_string(w) + "x" + std::to_string(h));
+  check_dimensions(in, "BMP", static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(h));
+  if (compression != 0 && compression != 3)
+    decode_fail(in, "BMP", "unsupported compression " + std::to_string(compression) + " (RLE, JPEG or PNG)");
+  if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32)
+    decode_fail(in, "BMP", "unsupported bit depth " + std::to_string(bpp));
+
+  std::uint32_t masks[3] = {0, 0, 0};
+  if (bpp == 16) masks[0] = 0x7C00, masks[1] = 0x03E0, masks[2] = 0x001F;
+  if (bpp == 32) masks[0] = 0xFF0000, masks[1] = 0x00FF00, masks[2] = 0x0000FF;
+  if (compression == 3) {
+    if (bpp != 16 && bpp != 32) decode_fail(in, "BMP", "BI_BITFIELDS needs 16 or 32 bits per pixel");
+    const std::size_t mo = hsize >= 52 ? 54 : 14 + hsize;  // masks follow a 40-byte header
+    if (mo + 12 > d.size()) decode_fail(in, "BMP", "truncated bit masks");
+    for (int i = 0; i < 3; ++i) masks[i] = rd32(d, mo + 4 * i);
+  }
+
+  std::vector<std::uint8_t> palette;
+  if (bpp <= 8) {
+    const std::uint32_t max_entries = 1u << bpp;
+    const std::uint32_t n = colors_used && colors_used <= max_entries ? colors_used : max_entries;
+    const std::size_t esize = hsize == 12 ? 3 : 4;
+    const std::size_t po = 14 + hsize;
+    if (po + n * esize > d.size()) decode_fail(in, "BMP", "truncated palette");
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const std::size_t e = po + i * esize;
+      palette.insert(palette.end(), {d[e + 2], d[e + 1], d[e]});  // BGR -> RGB
+    }
+  }
+
+  const std::uint64_t stride = ((static_cast<std::uint64_t>(w) * bpp + 31) / 32) * 4;
+  if (pixel_offset > d.size() || stride * static_cast<std::uint64_t>(h) > d.size() - pixel_offset)
+    decode_fail(in, "BMP", "truncated pixel data");
+  const ImageSize sz{static_cast<int>(h), static_cast<int>(w)};
+  auto row_ptr = [&](std::int64_t y) {
+    const std::int64_t stored = top_down ? y : h - 1 - y;
+    return d.data() + pixel_offset + static_cast<std::size_t>(stored) * stride;
+  };
+
+  Decoded out;
+  out.format = Format::BMP;
+  if (bpp <= 8) {
+    std::vector<std::uint8_t> idx(sz.area());
+    const std::uint32_t mask = (1u << bpp) - 1;
+    for (std::int64_t y = 0; y < h; ++y) {
+      const std::uint8_t* r = row_ptr(y);
+      for (std::int64_t x = 0; x < w; ++x) {
+        const std::uint64_t bit = static_cast<std::uint64_t>(x) * bpp;
+        idx[static_cast<std::size_t>(y * w + x)] =
+            static_cast<std::uint8_t>((r[bit / 8] >> (8 - bpp - bit % 8)) & mask);
+      }
+    }
+    out.image = image_from_palette(in, "BMP", sz, idx, palette);
+    return out;
+  }
+  out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+    auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+    for (std::int64_t y = 0; y < h; ++y) {
+      const std::uint8_t* r = row_ptr(y);
+      std::uint8_t* q = o + static_cast<std::size_t>(y * w * 3);
+      if (bpp == 24) {
+        for (std::int64_t x = 0; x < w; ++x) q[3 * x] = r[3 * x + 2], q[3 * x + 1] = r[3 * x + 1], q[3 * x + 2] = r[3 * x];
+      } else {
+        const std::size_t bytes = bpp / 8;
+        for (std::int64_t x = 0; x < w; ++x) {
+          std::uint32_t v = 0;
+          std::memcpy(&v, r + x * bytes, bytes);
+          for (int c = 0; c < 3; ++c) q[3 * x + c] = masked(v, masks[c]);
+        }
+      }
+    }
+  });
+  return out;
+}
+
+std::vector<std::uint8_t> encode_bmp(const Image& img, const EncodeOptions&) {
+  const Image src = img.as_u8();
+  const auto w = static_cast<std::uint32_t>(src.width()), h = static_cast<std::uint32_t>(src.height());
+  const std::uint32_t bpp = src.is_rgb() ? 24 : (src.is_binary() ? 1 : 8);
+  const std::uint32_t colors = bpp == 24 ? 0 : (bpp == 1 ? 2 : 256);
+  const std::uint64_t stride = ((static_cast<std::uint64_t>(w) * bpp + 31) / 32) * 4;
+  const std::uint64_t offset = 14 + 40 + 4ull * colors;
+  const std::uint64_t total = offset + stride * h;
+  if (total > 0xffffffffull) throw EncodeError("BMP: " + src.size().to_string() + " image is too large for BMP");
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(total), 0);
+  auto wr16 = [&](std::size_t o, std::uint32_t v) { out[o] = v & 0xff, out[o + 1] = (v >> 8) & 0xff; };
+  auto wr32 = [&](std::size_t o, std::uint32_t v) { wr16(o, v & 0xffff), wr16(o + 2, v >> 16); };
+  out[0] = 'B', out[1] = 'M';
+  wr32(2, static_cast<std::uint32_t>(total));
+  wr32(10, static_cast<std::uint32_t>(offset));
+  wr32(14, 40);
+  wr32(18, w);
+  wr32(22, h);  // positive: bottom-up
+  wr16(26, 1);
+  wr16(28, bpp);
+  wr32(34, static_cast<std::uint32_t>(stride * h));
+  wr32(38, 2835), wr32(42, 2835);  // 72 dpi
+  wr32(46, colors);
+  for (std::uint32_t i = 0; i < colors; ++i) {
+    const auto v = static_cast<std::uint8_t>(colors == 2 ? i * 255 : i);
+    out[54 + 4 * i] = out[55 + 4 * i] = out[56 + 4 * i] = v;
+  }
+  const auto px = src.u8_view();
+  std::vector<std::uint8_t> packed;
+  if (bpp == 1) packed = pack_bits(src, static_cast<std::size_t>(stride));
+  for (std::uint32_t y = 0; y < h; ++y) {
+    std::uint8_t* row = out.data() + offset + (h - 1 - y) * stride;
+    if (bpp == 24) {
+      const std::uint8_t* s = px.data() + static_cast<std::size_t>(y) * w * 3;
+      for (std::uint32_t x = 0; x < w; ++x) row[3 * x] = s[3 * x + 2], row[3 * x + 1] = s[3 * x + 1], row[3 * x + 2] = s[3 * x];
+    } else if (bpp == 8) {
+      std::memcpy(row, px.data() + static_cast<std::size_t>(y) * w, w);
+    } else {
+      std::memcpy(row, packed.data() + y * stride, static_cast<std::size_t>(stride));
+    }
+  }
+  return out;
+}
+
+}  // namespace pixelcache::detail

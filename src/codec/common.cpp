@@ -1,0 +1,85 @@
+// Helpers shared by the codecs: errors, limits, orientation, palettes.
+#include <opencv2/core.hpp>
+
+#include "codec.hpp"
+
+namespace pixelcache::detail {
+
+void decode_fail(const DecodeInput& in, const char* format, std::string_view message) {
+  throw DecodeError(std::string(in.source) + ": " + format + ": " + std::string(message));
+}
+
+void check_dimensions(const DecodeInput& in, const char* format, std::uint64_t width, std::uint64_t height) {
+  if (width == 0 || height == 0)
+    decode_fail(in, format, "image has zero size (" + std::to_string(width) + "x" + std::to_string(height) + ")");
+  if (width > 0x7fffffff || height > 0x7fffffff || width * height > in.options.max_pixels)
+    throw LimitError(std::string(in.source) + ": " + format + ": " + std::to_string(width) + "x" +
+                     std::to_string(height) + " image exceeds the limit of " +
+                     std::to_string(in.options.max_pixels) + " pixels (LoadOptions::max_pixels)");
+}
+
+namespace {
+cv::Mat const_mat(const Image& img) {
+  const int depth = img.pixel_type() == PixelType::F32 ? CV_32F : CV_8U;
+  return cv::Mat(img.height(), img.width(), CV_MAKETYPE(depth, img.channels()), const_cast<void*>(img.data()));
+}
+}  // namespace
+
+Image apply_orientation(const Image& img, int orientation) {
+  if (orientation < 2 || orientation > 8) return img;
+  const bool swap = orientation >= 5;
+  const ImageSize out{swap ? img.width() : img.height(), swap ? img.height() : img.width()};
+  const cv::Mat src = const_mat(img);
+  return Image::generate(out, img.mode(), img.pixel_type(), [&](std::span<std::byte> buf) {
+    cv::Mat dst(out.height, out.width, src.type(), buf.data());
+    switch (orientation) {
+      case 2: cv::flip(src, dst, 1); break;
+      case 3: cv::rotate(src, dst, cv::ROTATE_180); break;
+      case 4: cv::flip(src, dst, 0); break;
+      case 5: cv::transpose(src, dst); break;
+      case 6: cv::rotate(src, dst, cv::ROTATE_90_CLOCKWISE); break;
+      case 7: {
+        cv::Mat t;
+        cv::transpose(src, t);
+        cv::flip(t, dst, -1);
+        break;
+      }
+      case 8: cv::rotate(src, dst, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+    }
+  });
+}
+
+Image image_from_palette(const DecodeInput& in, const char* format, ImageSize size,
+                         std::span<const std::uint8_t> indices, std::span<const std::uint8_t> palette) {
+  const std::size_t entries = palette.size() / 3;
+  bool gray = true, bw = true;
+  for (std::size_t i = 0; i < entries; ++i) {
+    const auto r = palette[3 * i], g = palette[3 * i + 1], b = palette[3 * i + 2];
+    if (r != g || g != b) gray = bw = false;
+    if (r != 0 && r != 255) bw = false;
+  }
+  for (std::uint8_t idx : indices)
+    if (idx >= entries) decode_fail(in, format, "palette index " + std::to_string(idx) + " is out of range");
+  const Mode mode = bw ? Mode::Binary : (gray ? Mode::L : Mode::RGB);
+  return Image::generate(size, mode, PixelType::U8, [&](std::span<std::byte> buf) {
+    auto* out = reinterpret_cast<std::uint8_t*>(buf.data());
+    if (mode == Mode::RGB) {
+      for (std::size_t i = 0; i < indices.size(); ++i) std::memcpy(out + 3 * i, &palette[3 * indices[i]], 3);
+    } else {
+      const std::uint8_t div = mode == Mode::Binary ? 255 : 1;
+      for (std::size_t i = 0; i < indices.size(); ++i) out[i] = palette[3 * indices[i]] / div;
+    }
+  });
+}
+
+std::vector<std::uint8_t> pack_bits(const Image& binary, std::size_t row_bytes) {
+  const auto px = binary.u8_view();
+  const int w = binary.width(), h = binary.height();
+  std::vector<std::uint8_t> out(row_bytes * h, 0);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      if (px[static_cast<std::size_t>(y) * w + x]) out[y * row_bytes + x / 8] |= static_cast<std::uint8_t>(0x80 >> (x % 8));
+  return out;
+}
+
+}  // namespace pixelcache::detail

@@ -1,0 +1,129 @@
+// JPEG through libjpeg-turbo's TurboJPEG API.
+#include <turbojpeg.h>
+
+#include <cstring>
+#include <memory>
+
+#include "codec.hpp"
+
+namespace pixelcache::detail {
+
+namespace {
+
+struct TjDeleter {
+  void operator()(void* h) const noexcept { tjDestroy(h); }
+};
+using TjHandle = std::unique_ptr<void, TjDeleter>;
+
+struct Markers {
+  std::span<const std::uint8_t> exif;
+  bool adobe = false;
+};
+
+// Walks the marker segments before the first SOS, bounds-checked.
+Markers scan_markers(std::span<const std::uint8_t> d) {
+  Markers m;
+  std::size_t pos = 2;  // after SOI
+  while (pos + 4 <= d.size()) {
+    if (d[pos] != 0xFF) break;
+    const std::uint8_t marker = d[pos + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++pos;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9) break;  // SOS / EOI
+    const std::size_t len = (std::size_t{d[pos + 2]} << 8) | d[pos + 3];
+    if (len < 2 || pos + 2 + len > d.size()) break;
+    const auto payload = d.subspan(pos + 4, len - 2);
+    if (marker == 0xE1 && payload.size() >= 6 && std::memcmp(payload.data(), "Exif\0\0", 6) == 0 && m.exif.empty())
+      m.exif = payload;
+    if (marker == 0xEE && payload.size() >= 5 && std::memcmp(payload.data(), "Adobe", 5) == 0) m.adobe = true;
+    pos += 2 + len;
+  }
+  return m;
+}
+
+inline std::uint8_t muldiv255(int a, int b) {
+  const int t = a * b + 128;
+  return static_cast<std::uint8_t>(((t >> 8) + t) >> 8);
+}
+
+}  // namespace
+
+Decoded decode_jpeg(const DecodeInput& in) {
+  TjHandle h(tjInitDecompress());
+  if (!h) decode_fail(in, "JPEG", "cannot create a TurboJPEG decompressor");
+  auto* buf = const_cast<unsigned char*>(in.data.data());
+  const auto size = static_cast<unsigned long>(in.data.size());
+  int w = 0, ht = 0, subsamp = 0, cs = 0;
+  if (tjDecompressHeader3(h.get(), buf, size, &w, &ht, &subsamp, &cs) != 0)
+    decode_fail(in, "JPEG", tjGetErrorStr2(h.get()));
+  check_dimensions(in, "JPEG", static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(ht));
+  const Markers markers = scan_markers(in.data);
+
+  auto check = [&](int rc) {
+    if (rc == 0) return;
+    const std::string msg = tjGetErrorStr2(h.get());
+    // Warnings (e.g. extraneous bytes) still give a complete image; a
+    // premature end does not, and is an error here as in Pillow.
+    if (tjGetErrorCode(h.get()) == TJERR_WARNING && msg.find("Premature end") == std::string::npos) return;
+    decode_fail(in, "JPEG", msg.find("Premature end") != std::string::npos ? "truncated file (" + msg + ")" : msg);
+  };
+
+  Decoded out;
+  out.format = Format::JPEG;
+  const ImageSize sz{ht, w};
+  if (cs == TJCS_CMYK || cs == TJCS_YCCK) {
+    std::vector<std::uint8_t> cmyk(static_cast<std::size_t>(w) * ht * 4);
+    check(tjDecompress2(h.get(), buf, size, cmyk.data(), w, 0, ht, TJPF_CMYK, 0));
+    out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+      auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+      const std::size_t n = static_cast<std::size_t>(w) * ht;
+      for (std::size_t i = 0; i < n; ++i) {
+        int c = cmyk[4 * i], m = cmyk[4 * i + 1], y = cmyk[4 * i + 2], k = cmyk[4 * i + 3];
+        if (markers.adobe) c = 255 - c, m = 255 - m, y = 255 - y, k = 255 - k;  // Adobe stores inverted CMYK
+        const int nk = 255 - k;
+        o[3 * i] = static_cast<std::uint8_t>(nk - muldiv255(c, nk));
+        o[3 * i + 1] = static_cast<std::uint8_t>(nk - muldiv255(m, nk));
+        o[3 * i + 2] = static_cast<std::uint8_t>(nk - muldiv255(y, nk));
+      }
+    });
+  } else {
+    const bool gray = cs == TJCS_GRAY;
+    out.image = Image::generate(sz, gray ? Mode::L : Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+      check(tjDecompress2(h.get(), buf, size, reinterpret_cast<unsigned char*>(b.data()), w, 0, ht,
+                          gray ? TJPF_GRAY : TJPF_RGB, 0));
+    });
+  }
+  const int orient = parse_exif_orientation(markers.exif);
+  out.orientation = orient ? orient : 1;
+  if (in.options.apply_orientation) out.image = apply_orientation(out.image, out.orientation);
+  return out;
+}
+
+std::vector<std::uint8_t> encode_jpeg(const Image& img, const EncodeOptions& opt) {
+  TjHandle h(tjInitCompress());
+  if (!h) throw EncodeError("JPEG: cannot create a TurboJPEG compressor");
+  Image src = img.as_u8();
+  std::vector<std::uint8_t> expanded;
+  const std::uint8_t* px = src.u8_view().data();
+  if (src.is_binary()) {  // JPEG has no 1-bit mode: gray 0 / 255
+    expanded.resize(src.byte_size());
+    for (std::size_t i = 0; i < expanded.size(); ++i) expanded[i] = px[i] ? 255 : 0;
+    px = expanded.data();
+  }
+  const bool gray = src.channels() == 1;
+  unsigned char* jpeg = nullptr;
+  unsigned long jsize = 0;
+  if (tjCompress2(h.get(), px, src.width(), 0, src.height(), gray ? TJPF_GRAY : TJPF_RGB, &jpeg, &jsize,
+                  gray ? TJSAMP_GRAY : TJSAMP_420, opt.quality, TJFLAG_ACCURATEDCT) != 0) {
+    const std::string msg = tjGetErrorStr2(h.get());
+    if (jpeg) tjFree(jpeg);
+    throw EncodeError("JPEG: " + msg);
+  }
+  std::vector<std::uint8_t> out(jpeg, jpeg + jsize);
+  tjFree(jpeg);
+  return out;
+}
+
+}  // namespace pixelcache::detail

@@ -1,0 +1,113 @@
+// PNG through libspng.
+#include <spng.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "codec.hpp"
+
+namespace pixelcache::detail {
+
+namespace {
+
+struct SpngDeleter {
+  void operator()(spng_ctx* c) const noexcept { spng_ctx_free(c); }
+};
+using SpngCtx = std::unique_ptr<spng_ctx, SpngDeleter>;
+
+inline std::uint8_t from16(std::uint16_t v) { return static_cast<std::uint8_t>((v * 255u + 32767u) / 65535u); }
+
+}  // namespace
+
+Decoded decode_png(const DecodeInput& in) {
+  // The zlib Adler-32 is redundant with the chunk CRCs, which stay checked.
+  SpngCtx ctx(spng_ctx_new(SPNG_CTX_IGNORE_ADLER32));
+  if (!ctx) decode_fail(in, "PNG", "cannot create a decoder");
+  auto fail = [&](int rc) { decode_fail(in, "PNG", spng_strerror(rc)); };
+  int rc = spng_set_png_buffer(ctx.get(), in.data.data(), in.data.size());
+  if (rc) fail(rc);
+  spng_set_chunk_limits(ctx.get(), 64u << 20, 64u << 20);
+  spng_ihdr ihdr{};
+  if ((rc = spng_get_ihdr(ctx.get(), &ihdr))) fail(rc);
+  check_dimensions(in, "PNG", ihdr.width, ihdr.height);
+  const ImageSize sz{static_cast<int>(ihdr.height), static_cast<int>(ihdr.width)};
+  const std::size_t npx = sz.area();
+  const bool gray = ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE || ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE_ALPHA;
+
+  Decoded out;
+  out.format = Format::PNG;
+  if (ihdr.bit_depth == 16) {
+    const int fmt = gray ? SPNG_FMT_GA16 : SPNG_FMT_RGBA16;
+    const int ch = gray ? 2 : 4;
+    std::vector<std::uint16_t> wide(npx * ch);
+    if ((rc = spng_decode_image(ctx.get(), wide.data(), wide.size() * 2, fmt, 0))) fail(rc);
+    out.image = Image::generate(sz, gray ? Mode::L : Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+      auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+      const int oc = gray ? 1 : 3;
+      for (std::size_t i = 0; i < npx; ++i)
+        for (int c = 0; c < oc; ++c) o[i * oc + c] = from16(wide[i * ch + c]);
+    });
+  } else if (ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE && ihdr.bit_depth == 1) {
+    out.image = Image::generate(sz, Mode::Binary, PixelType::U8, [&](std::span<std::byte> b) {
+      if ((rc = spng_decode_image(ctx.get(), b.data(), b.size(), SPNG_FMT_G8, 0))) fail(rc);
+      for (auto& v : b) v = static_cast<std::byte>(static_cast<std::uint8_t>(v) != 0 ? 1 : 0);
+    });
+  } else if (ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE) {
+    out.image = Image::generate(sz, Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
+      if ((rc = spng_decode_image(ctx.get(), b.data(), b.size(), SPNG_FMT_G8, 0))) fail(rc);
+    });
+  } else if (ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE_ALPHA) {
+    std::vector<std::uint8_t> ga(npx * 2);
+    if ((rc = spng_decode_image(ctx.get(), ga.data(), ga.size(), SPNG_FMT_GA8, 0))) fail(rc);
+    out.image = Image::generate(sz, Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
+      auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+      for (std::size_t i = 0; i < npx; ++i) o[i] = ga[2 * i];
+    });
+  } else {
+    out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+      if ((rc = spng_decode_image(ctx.get(), b.data(), b.size(), SPNG_FMT_RGB8, 0))) fail(rc);
+    });
+  }
+  spng_exif exif{};
+  if (spng_get_exif(ctx.get(), &exif) == 0 && exif.data) {
+    const int o = parse_exif_orientation({reinterpret_cast<const std::uint8_t*>(exif.data), exif.length});
+    out.orientation = o ? o : 1;
+  }
+  if (in.options.apply_orientation) out.image = apply_orientation(out.image, out.orientation);
+  return out;
+}
+
+std::vector<std::uint8_t> encode_png(const Image& img, const EncodeOptions& opt) {
+  if (opt.png_compression < 0 || opt.png_compression > 9)
+    throw InvalidArgument("PNG compression level must be 0..9, got " + std::to_string(opt.png_compression));
+  SpngCtx ctx(spng_ctx_new(SPNG_CTX_ENCODER));
+  if (!ctx) throw EncodeError("PNG: cannot create an encoder");
+  const Image src = img.as_u8();
+  spng_set_option(ctx.get(), SPNG_ENCODE_TO_BUFFER, 1);
+  spng_set_option(ctx.get(), SPNG_IMG_COMPRESSION_LEVEL, opt.png_compression);
+  spng_ihdr ihdr{};
+  ihdr.width = static_cast<std::uint32_t>(src.width());
+  ihdr.height = static_cast<std::uint32_t>(src.height());
+  ihdr.color_type = src.is_rgb() ? SPNG_COLOR_TYPE_TRUECOLOR : SPNG_COLOR_TYPE_GRAYSCALE;
+  ihdr.bit_depth = src.is_binary() ? 1 : 8;
+  int rc = spng_set_ihdr(ctx.get(), &ihdr);
+  std::vector<std::uint8_t> packed;
+  const void* px = src.u8_view().data();
+  std::size_t len = src.byte_size();
+  if (src.is_binary()) {
+    packed = pack_bits(src, (static_cast<std::size_t>(src.width()) + 7) / 8);
+    px = packed.data();
+    len = packed.size();
+  }
+  if (!rc) rc = spng_encode_image(ctx.get(), px, len, SPNG_FMT_PNG, SPNG_ENCODE_FINALIZE);
+  if (rc) throw EncodeError(std::string("PNG: ") + spng_strerror(rc));
+  std::size_t size = 0;
+  int err = 0;
+  void* png = spng_get_png_buffer(ctx.get(), &size, &err);
+  if (!png) throw EncodeError(std::string("PNG: ") + spng_strerror(err));
+  std::vector<std::uint8_t> out(static_cast<std::uint8_t*>(png), static_cast<std::uint8_t*>(png) + size);
+  std::free(png);
+  return out;
+}
+
+}  // namespace pixelcache::detail

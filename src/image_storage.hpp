@@ -1,0 +1,39 @@
+// Internal: the storage behind an Image handle, and helpers for code in src/
+// that builds images (codecs, operations).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string_view>
+
+#include "pixelcache/image.hpp"
+
+namespace pixelcache {
+
+struct Image::Storage {
+  ImageSize size;
+  Mode mode = Mode::RGB;
+  PixelType type = PixelType::U8;
+  std::size_t nbytes = 0;
+  std::unique_ptr<std::byte[]> bytes;
+  // For as_f32() of a uint8 image: the uint8 storage whose digest and
+  // content this float copy shares.
+  std::shared_ptr<const Storage> digest_source;
+  mutable std::once_flag digest_once;
+  mutable Digest digest;
+};
+
+namespace detail {
+
+/// Samples in an image of `size` with `channels`; throws InvalidArgument for
+/// non-positive sizes and LimitError when the buffer would be absurdly large.
+std::size_t checked_sample_count(ImageSize size, int channels, std::size_t elem_size, std::string_view what);
+/// Uninitialised storage.
+std::shared_ptr<Image::Storage> allocate(ImageSize size, Mode mode, PixelType type);
+/// Validates and canonicalises storage (binary 0/1; floats finite, in range,
+/// +0.0, exact k/255 stored as uint8).
+std::shared_ptr<const Image::Storage> finalize(std::shared_ptr<Image::Storage> s, std::string_view source);
+
+}  // namespace detail
+}  // namespace pixelcache

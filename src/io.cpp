@@ -1,0 +1,158 @@
+// Format sniffing, dispatch to the codecs, files and URLs (io.hpp).
+#include "pixelcache/io.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "codec/codec.hpp"
+#include "pixelcache/error.hpp"
+
+namespace pixelcache {
+
+const char* format_name(Format f) noexcept {
+  switch (f) {
+    case Format::JPEG: return "JPEG";
+    case Format::PNG: return "PNG";
+    case Format::WebP: return "WEBP";
+    case Format::HEIF: return "HEIF";
+    case Format::AVIF: return "AVIF";
+    case Format::TIFF: return "TIFF";
+    case Format::BMP: return "BMP";
+    case Format::GIF: return "GIF";
+    case Format::Unknown: break;
+  }
+  return "UNKNOWN";
+}
+
+Format sniff_format(std::span<const std::uint8_t> d) noexcept {
+  auto starts = [&](std::size_t off, const char* magic, std::size_t n) {
+    return d.size() >= off + n && std::memcmp(d.data() + off, magic, n) == 0;
+  };
+  if (starts(0, "\xFF\xD8\xFF", 3)) return Format::JPEG;
+  if (starts(0, "\x89PNG\r\n\x1a\n", 8)) return Format::PNG;
+  if (starts(0, "RIFF", 4) && starts(8, "WEBP", 4)) return Format::WebP;
+  if (starts(0, "GIF87a", 6) || starts(0, "GIF89a", 6)) return Format::GIF;
+  if (starts(0, "II*\0", 4) || starts(0, "MM\0*", 4)) return Format::TIFF;
+  if (starts(0, "BM", 2) && d.size() >= 26) return Format::BMP;
+  if (starts(4, "ftyp", 4) && d.size() >= 12) {
+    if (starts(8, "avif", 4) || starts(8, "avis", 4)) return Format::AVIF;
+    for (const char* brand : {"heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"})
+      if (starts(8, brand, 4)) return Format::HEIF;
+  }
+  return Format::Unknown;
+}
+
+Format format_from_extension(const std::filesystem::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ext == ".png") return Format::PNG;
+  if (ext == ".jpg" || ext == ".jpeg") return Format::JPEG;
+  if (ext == ".webp") return Format::WebP;
+  if (ext == ".tif" || ext == ".tiff") return Format::TIFF;
+  if (ext == ".bmp") return Format::BMP;
+  throw EncodeError(path.string() + ": cannot choose a format from the extension '" + ext +
+                    "' (expected .png, .jpg, .jpeg, .webp, .tif, .tiff or .bmp)");
+}
+
+Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
+  const detail::DecodeInput in{data, options, source};
+  if (data.empty()) throw DecodeError(std::string(source) + ": empty input (0 bytes)");
+  const Format f = sniff_format(data);
+  switch (f) {
+    case Format::JPEG: return detail::decode_jpeg(in);
+    case Format::PNG: return detail::decode_png(in);
+    case Format::WebP: return detail::decode_webp(in);
+    case Format::HEIF:
+    case Format::AVIF: return detail::decode_heif(in, f);
+    case Format::TIFF: return detail::decode_tiff(in);
+    case Format::BMP: return detail::decode_bmp(in);
+    case Format::GIF: return detail::decode_gif(in);
+    case Format::Unknown: break;
+  }
+  throw DecodeError(std::string(source) +
+                    ": not a supported image format (expected JPEG, PNG, WebP, HEIF/AVIF, TIFF, BMP or GIF data; " +
+                    std::to_string(data.size()) + " bytes)");
+}
+
+Image decode(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
+  return decode_ex(data, options, source).image;
+}
+
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw IoError(path.string() + ": cannot open: " + std::strerror(errno));
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> guard(f, &std::fclose);
+  std::vector<std::uint8_t> out;
+  std::uint8_t buf[1 << 16];
+  if (std::fseek(f, 0, SEEK_END) == 0) {
+    const long n = std::ftell(f);
+    if (n > 0) out.reserve(static_cast<std::size_t>(n));
+    std::rewind(f);
+  }
+  for (;;) {
+    const std::size_t k = std::fread(buf, 1, sizeof buf, f);
+    out.insert(out.end(), buf, buf + k);
+    if (k < sizeof buf) break;
+  }
+  if (std::ferror(f)) throw IoError(path.string() + ": read error: " + std::strerror(errno));
+  return out;
+}
+
+void write_file(const std::filesystem::path& path, std::span<const std::uint8_t> data) {
+  const std::filesystem::path tmp = path.string() + ".pixelcache-tmp";
+  {
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) throw IoError(path.string() + ": cannot open for writing: " + std::strerror(errno));
+    const bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+    const bool closed = std::fclose(f) == 0;
+    if (!ok || !closed) {
+      std::filesystem::remove(tmp);
+      throw IoError(path.string() + ": write error: " + std::strerror(errno));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp);
+    throw IoError(path.string() + ": cannot rename into place: " + ec.message());
+  }
+}
+
+Decoded load_ex(const std::string& path_or_url, const LoadOptions& options) {
+  if (is_url(path_or_url)) {
+    const auto body = fetch_url(path_or_url, options.fetch);
+    return decode_ex(body, options, path_or_url);
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(path_or_url + ": is a directory");
+  const auto bytes = read_file(path_or_url);
+  return decode_ex(bytes, options, path_or_url);
+}
+
+Image load(const std::string& path_or_url, const LoadOptions& options) { return load_ex(path_or_url, options).image; }
+
+std::vector<std::uint8_t> encode(const Image& image, Format format, const EncodeOptions& options) {
+  if (image.empty()) throw InvalidArgument("encode: the image is empty");
+  if (options.quality < 1 || options.quality > 100)
+    throw InvalidArgument("encode: quality must be 1..100, got " + std::to_string(options.quality));
+  switch (format) {
+    case Format::JPEG: return detail::encode_jpeg(image, options);
+    case Format::PNG: return detail::encode_png(image, options);
+    case Format::WebP: return detail::encode_webp(image, options);
+    case Format::TIFF: return detail::encode_tiff(image, options);
+    case Format::BMP: return detail::encode_bmp(image, options);
+    default: break;
+  }
+  throw EncodeError(std::string("encode: no writer for ") + format_name(format) +
+                    " (writers: PNG, JPEG, WEBP, TIFF, BMP)");
+}
+
+void save(const Image& image, const std::filesystem::path& path, const EncodeOptions& options, Format format) {
+  const Format f = format == Format::Unknown ? format_from_extension(path) : format;
+  write_file(path, encode(image, f, options));
+}
+
+}  // namespace pixelcache
