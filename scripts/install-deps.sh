@@ -14,7 +14,7 @@ PACKAGES=(
   libfmt-dev libcli11-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest python3-numpy python3-pil python3-opencv
+  python3 python3-pytest python3-numpy python3-pil python3-opencv python3-xxhash
   python3-matplotlib libvips-tools
   # Python bindings
   python3-dev pybind11-dev

@@ -57,11 +57,20 @@ void BoundingBox::validate() const {
   }
 }
 
+namespace {
+// Products like 0.55 * 200 land a rounding error away from the integer the
+// user meant; snap those so pixel <-> normalised round trips are exact.
+double snap(double v) {
+  const double r = std::round(v);
+  return std::abs(v - r) <= 1e-9 * std::max(1.0, std::abs(v)) ? r : v;
+}
+}  // namespace
+
 std::array<double, 4> BoundingBox::xyxy() const {
   if (!normalized_) return v_;
   if (!size_) throw InvalidArgument("BoundingBox.xyxy: a normalized box needs an image_size: " + to_string());
   const double w = size_->width, h = size_->height;
-  return {v_[0] * w, v_[1] * h, v_[2] * w, v_[3] * h};
+  return {snap(v_[0] * w), snap(v_[1] * h), snap(v_[2] * w), snap(v_[3] * h)};
 }
 
 std::array<double, 4> BoundingBox::xywh() const {

@@ -101,14 +101,15 @@ Decoded decode_tiff(const DecodeInput& in) {
   char emsg[1024] = "";
   if (!TIFFRGBAImageOK(tif.get(), emsg)) decode_fail(in, "TIFF", emsg);
   TIFFRGBAImage rgba{};
-  if (!TIFFRGBAImageBegin(&rgba, tif.get(), 0, emsg)) decode_fail(in, "TIFF", emsg);
+  if (!TIFFRGBAImageBegin(&rgba, tif.get(), 1 /* stop on error */, emsg)) decode_fail(in, "TIFF", emsg);
   // Ask for the stored row order; the orientation is applied below, for all
   // eight values (libtiff itself only handles flips).
   rgba.req_orientation = rgba.orientation;
   std::vector<std::uint32_t> raster(static_cast<std::size_t>(w) * h);
   const int ok = TIFFRGBAImageGet(&rgba, raster.data(), w, h);
   TIFFRGBAImageEnd(&rgba);
-  if (!ok) decode_fail(in, "TIFF", s.error.empty() ? "corrupt or truncated image data" : s.error);
+  if (!ok || !s.error.empty())
+    decode_fail(in, "TIFF", s.error.empty() ? "corrupt or truncated image data" : s.error);
 
   const bool single = spp == 1 && (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE);
   const Mode mode = single ? (bps == 1 ? Mode::Binary : Mode::L) : Mode::RGB;

@@ -1,0 +1,174 @@
+"""The pixelcache command line, end to end: real files, a real local HTTP
+server, Pillow as the reference, and python3-xxhash recomputing the digest
+from the canonical form documented in include/pixelcache/digest.hpp."""
+import http.server
+import json
+import struct
+import subprocess
+import threading
+
+import pytest
+import xxhash
+from PIL import Image
+
+
+def run(exe, *args, timeout=60):
+    p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    assert p.returncode >= 0, f"killed by signal {-p.returncode}: {p.stderr}"
+    return p
+
+
+def canonical_digest(path):
+    """The documented canonical form, computed independently of the C++ code."""
+    im = Image.open(path)
+    im = im.convert("L") if im.mode in ("L", "LA") else im.convert("RGB")
+    mode = b"R" if im.mode == "RGB" else b"L"
+    w, h = im.size
+    header = b"PXC1" + mode + bytes([1, 3 if im.mode == "RGB" else 1, 0]) + struct.pack("<II", w, h)
+    return xxhash.xxh3_128(header + im.tobytes()).hexdigest()
+
+
+SAME = ["chelsea.png", "chelsea.bmp", "chelsea.tiff", "chelsea.webp", "chelsea_rgba.png", "chelsea_16bit.png"]
+
+
+def test_hash_same_pixels_same_digest(exe, data):
+    p = run(exe, "hash", *[data / n for n in SAME], data / "chelsea_q95.jpg")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert len(lines) == len(SAME) + 1
+    digests = [line.split("  ")[0] for line in lines]
+    assert all(len(d) == 32 and int(d, 16) >= 0 for d in digests)
+    assert len(set(digests[:-1])) == 1
+    assert digests[-1] != digests[0]
+    assert lines[0].endswith("  " + str(data / SAME[0]))  # sha256sum format
+
+
+@pytest.mark.parametrize("name", ["chelsea.png", "camera.png", "coffee.png", "chelsea_gray.jpg"])
+def test_digest_matches_documented_canonical_form(exe, data, name):
+    p = run(exe, "hash", data / name)
+    assert p.stdout.split()[0] == canonical_digest(data / name)
+
+
+def test_info_json_reports_upright_sizes(exe, data):
+    files = [data / f"exif_orient{i}.jpg" for i in range(1, 9)] + [data / "chelsea.heic"]
+    p = run(exe, "info", "--json", *files)
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert len(rows) == 9
+    for i, row in enumerate(rows):
+        assert (row["width"], row["height"]) == (451, 300), row
+        assert row["mode"] == "RGB"
+        assert set(row) == {"file", "width", "height", "mode", "format", "digest", "orientation"}
+    assert [r["orientation"] for r in rows[:8]] == list(range(1, 9))
+    assert rows[8]["format"] == "HEIF"
+    assert rows[0]["format"] == "JPEG"
+
+
+def test_info_modes(exe, data):
+    p = run(exe, "info", "--json", data / "camera.png", data / "chelsea_gray.jpg", data / "chelsea_palette.png")
+    modes = [json.loads(line)["mode"] for line in p.stdout.splitlines()]
+    assert modes == ["L", "L", "RGB"]
+
+
+def test_run_converts(exe, data, tmp_path):
+    out = tmp_path / "out.webp"
+    p = run(exe, "run", data / "chelsea.png", "-o", out, "--lossless")
+    assert p.returncode == 0, p.stderr
+    assert run(exe, "hash", out).stdout.split()[0] == run(exe, "hash", data / "chelsea.png").stdout.split()[0]
+    with Image.open(out) as im:
+        assert im.size == (451, 300)
+
+
+def test_run_unknown_step_is_an_error(exe, data, tmp_path):
+    p = run(exe, "run", data / "chelsea.png", "-o", tmp_path / "x.png", "frobnicate")
+    assert p.returncode != 0
+    assert "frobnicate" in p.stderr
+
+
+def write(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+@pytest.fixture
+def bad_inputs(tmp_path, data):
+    bomb = bytearray(b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 65536, 65536) + bytes([8, 2, 0, 0, 0]))
+    import zlib
+
+    bomb += struct.pack(">I", zlib.crc32(bytes(bomb[12:])))
+    return {
+        "truncated": data / "truncated.jpg",
+        "empty": write(tmp_path, "empty.png", b""),
+        "random": write(tmp_path, "random.jpg", bytes(range(256)) * 16),
+        "bomb": write(tmp_path, "bomb.png", bytes(bomb)),
+        "missing": tmp_path / "missing.png",
+        "directory": tmp_path,
+    }
+
+
+@pytest.mark.parametrize("kind", ["truncated", "empty", "random", "bomb", "missing", "directory"])
+@pytest.mark.parametrize("command", ["info", "hash"])
+def test_bad_input_exits_nonzero_with_message(exe, bad_inputs, kind, command):
+    path = bad_inputs[kind]
+    p = run(exe, command, path, timeout=30)
+    assert p.returncode == 1
+    assert p.stdout == ""
+    assert str(path) in p.stderr
+    assert p.stderr.startswith("pixelcache: ")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    payload = b""
+
+    def do_GET(self):
+        if self.path == "/chelsea.png":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(self.payload)))
+            self.end_headers()
+            self.wfile.write(self.payload)
+        else:
+            self.send_error(404)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(data):
+    Handler.payload = (data / "chelsea.png").read_bytes()
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_hash_url(exe, data, server):
+    p = run(exe, "hash", server + "/chelsea.png")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split()[0] == run(exe, "hash", data / "chelsea.png").stdout.split()[0]
+
+
+def test_url_404_and_unreachable(exe, server):
+    p = run(exe, "hash", server + "/nope.png")
+    assert p.returncode == 1 and "404" in p.stderr and "/nope.png" in p.stderr
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    port = srv.server_port
+    srv.server_close()  # nothing listens here now
+    p = run(exe, "info", f"http://127.0.0.1:{port}/x.png")
+    assert p.returncode == 1 and f"127.0.0.1:{port}" in p.stderr
+
+
+def test_demo_writes_round_trips(exe, tmp_path):
+    p = run(exe, "demo", "-o", tmp_path, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "chelsea.png").exists()
+    assert "same digest" in p.stdout
+
+
+def test_usage_errors(exe):
+    assert run(exe).returncode != 0
+    assert run(exe, "hash").returncode != 0
+    assert run(exe, "--version").stdout.startswith("pixelcache ")

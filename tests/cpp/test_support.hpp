@@ -1,0 +1,77 @@
+// Helpers shared by the GoogleTest files: test data paths, Pillow references,
+// pixel comparisons.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "pixelcache/pixelcache.hpp"
+
+namespace pixelcache::test {
+
+inline std::filesystem::path data_dir() { return PIXELCACHE_TEST_DATA_DIR; }
+inline std::string data(const std::string& name) { return (data_dir() / name).string(); }
+
+/// Pillow's decode of a test file (tests/tools/pillow_reference.py).
+struct Reference {
+  std::string mode;
+  int width = 0, height = 0;
+  std::vector<std::uint8_t> pixels;
+};
+
+inline std::optional<Reference> pillow_reference(const std::string& name) {
+  std::ifstream f(std::filesystem::path(PIXELCACHE_REF_DIR) / (name + ".ref"), std::ios::binary);
+  if (!f) return std::nullopt;
+  Reference r;
+  std::string line;
+  std::getline(f, line);
+  std::istringstream(line) >> r.mode >> r.width >> r.height;
+  r.pixels.assign(std::istreambuf_iterator<char>(f), {});
+  return r;
+}
+
+/// Mean and max absolute difference of two equally sized byte buffers.
+struct Diff {
+  double mean = 0;
+  int max = 0;
+};
+inline Diff diff(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+  Diff d;
+  if (a.size() != b.size() || a.empty()) return {1e9, 255};
+  double sum = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const int e = std::abs(int(a[i]) - int(b[i]));
+    sum += e;
+    d.max = std::max(d.max, e);
+  }
+  d.mean = sum / static_cast<double>(a.size());
+  return d;
+}
+inline Diff diff(const Image& a, const Image& b) {
+  if (a.shape() != b.shape()) return {1e9, 255};
+  return diff(a.as_u8().u8_view(), b.as_u8().u8_view());
+}
+
+/// A small RGB test pattern with every value distinct enough to catch
+/// transposition and channel-order mistakes.
+inline Image pattern(int h, int w, Mode mode = Mode::RGB) {
+  const int c = mode_channels(mode);
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(h) * w * c);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int k = 0; k < c; ++k) {
+        auto& v = px[(static_cast<std::size_t>(y) * w + x) * c + k];
+        v = mode == Mode::Binary ? ((x * 3 + y * 5) % 7 < 3) : static_cast<std::uint8_t>((x * 7 + y * 13 + k * 71) % 256);
+      }
+  return Image::from_u8({h, w}, mode, std::move(px));
+}
+
+}  // namespace pixelcache::test
