@@ -37,8 +37,9 @@ Runner add_demo(CLI::App& app) {
         opt.lossless = true;
         save(d.image, target, opt);
         const Image back = load(target.string());
-        std::cout << "  " << target.string() << " (" << fs::file_size(target) << " bytes): "
-                  << (back.digest() == d.image.digest() ? "same digest" : "different digest (lossy)") << '\n';
+        std::cout << "  " << target.string() << " (" << fs::file_size(target)
+                  << " bytes): " << (back.digest() == d.image.digest() ? "same digest" : "different digest (lossy)")
+                  << '\n';
       }
     }
     return 0;

@@ -12,8 +12,9 @@ Runner add_info(CLI::App& app) {
   auto inputs = std::make_shared<std::vector<std::string>>();
   auto json = std::make_shared<bool>(false);
   cmd->add_option("inputs", *inputs, "Image files or http(s) URLs")->required();
-  cmd->add_flag("--json", *json, "One JSON object per input and line (keys: file, width, height, mode, format, "
-                                 "digest, orientation)");
+  cmd->add_flag("--json", *json,
+                "One JSON object per input and line (keys: file, width, height, mode, format, "
+                "digest, orientation)");
   return [inputs, json] {
     int status = 0;
     for (const auto& in : *inputs) {

@@ -9,7 +9,7 @@ PACKAGES=(
   # pixel kernels, codecs, hashing, network, text, CLI
   libopencv-core-dev libopencv-imgproc-dev
   libturbojpeg0-dev libspng-dev libwebp-dev libheif-dev libtiff-dev libgif-dev
-  libexif-dev libxxhash-dev libcurl4-openssl-dev
+  libexif-dev libxxhash-dev libcurl4-openssl-dev libdeflate-dev
   libfreetype-dev fonts-dejavu-core fonts-jetbrains-mono
   libfmt-dev libcli11-dev
   # tests and benchmarks

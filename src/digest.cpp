@@ -1,8 +1,15 @@
 // XXH3-128 digests and the streaming Hasher (digest.hpp).
 #include "pixelcache/digest.hpp"
 
-#define XXH_INLINE_ALL
+// XXH_STATIC_LINKING_ONLY exposes XXH3_state_t so the state can live in
+// Hasher. On x86-64 the update / one-shot calls go to libxxhash's runtime
+// dispatch (AVX2 / AVX-512 where the CPU has them); the result is the same
+// XXH3 on every path.
+#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <xxh_x86dispatch.h>
+#endif
 
 #include <cstring>
 
@@ -32,10 +39,15 @@ Digest Digest::from_hex(std::string_view hex) {
   for (std::size_t i = 0; i < 32; ++i) {
     const char c = hex[i];
     unsigned v;
-    if (c >= '0' && c <= '9') v = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') v = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v = static_cast<unsigned>(c - 'A' + 10);
-    else throw InvalidArgument("digest hex has a non-hex character at position " + std::to_string(i) + ": '" + std::string(hex) + "'");
+    if (c >= '0' && c <= '9')
+      v = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v = static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v = static_cast<unsigned>(c - 'A' + 10);
+    else
+      throw InvalidArgument("digest hex has a non-hex character at position " + std::to_string(i) + ": '" +
+                            std::string(hex) + "'");
     std::uint64_t& word = i < 16 ? d.high : d.low;
     word = (word << 4) | v;
   }

@@ -107,8 +107,7 @@ std::array<int, 4> BoundingBox::to_int_pixels() const {
 
 BoundingBox BoundingBox::operator+(double margin) const {
   if (!std::isfinite(margin)) throw InvalidArgument("BoundingBox + margin: margin must be finite");
-  std::array<double, 4> v{std::max(0.0, v_[0] - margin), std::max(0.0, v_[1] - margin), v_[2] + margin,
-                          v_[3] + margin};
+  std::array<double, 4> v{std::max(0.0, v_[0] - margin), std::max(0.0, v_[1] - margin), v_[2] + margin, v_[3] + margin};
   const double xlim = normalized_ ? 1.0 : (size_ ? size_->width : INFINITY);
   const double ylim = normalized_ ? 1.0 : (size_ ? size_->height : INFINITY);
   v[2] = std::min(v[2], xlim);
@@ -146,9 +145,9 @@ BoundingBox BoundingBox::union_with(const BoundingBox& o) const {
   if (normalized_ != o.normalized_ || size_ != o.size_)
     throw InvalidArgument("BoundingBox union: boxes differ in kind or image size: " + to_string() + " and " +
                           o.to_string());
-  return BoundingBox({std::min(v_[0], o.v_[0]), std::min(v_[1], o.v_[1]), std::max(v_[2], o.v_[2]),
-                      std::max(v_[3], o.v_[3])},
-                     size_, normalized_, 0);
+  return BoundingBox(
+      {std::min(v_[0], o.v_[0]), std::min(v_[1], o.v_[1]), std::max(v_[2], o.v_[2]), std::max(v_[3], o.v_[3])}, size_,
+      normalized_, 0);
 }
 
 bool BoundingBox::overlaps(const BoundingBox& o, bool touching) const {

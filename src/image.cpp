@@ -47,14 +47,14 @@ std::size_t checked_sample_count(ImageSize size, int channels, std::size_t elem_
   return static_cast<std::size_t>(area) * static_cast<std::size_t>(channels);
 }
 
-std::shared_ptr<Image::Storage> allocate(ImageSize size, Mode mode, PixelType type) {
+std::shared_ptr<Image::Storage> allocate(ImageSize size, Mode mode, PixelType type, std::size_t extra) {
   auto s = std::make_shared<Image::Storage>();
   s->size = size;
   s->mode = mode;
   s->type = type;
   const std::size_t elem = type == PixelType::F32 ? 4 : 1;
   s->nbytes = checked_sample_count(size, mode_channels(mode), elem, "image") * elem;
-  s->bytes = std::make_unique_for_overwrite<std::byte[]>(s->nbytes);
+  s->bytes = std::make_unique_for_overwrite<std::byte[]>(s->nbytes + extra);
   return s;
 }
 
@@ -154,8 +154,7 @@ Image Image::from_raw(const void* data, const RawSpec& spec, std::string_view so
   }
   if (spec.layout == Layout::HWC && spec.channels == oc && (spec.dtype == DType::U8 || spec.dtype == DType::F32)) {
     const std::size_t out_row = static_cast<std::size_t>(spec.width) * oc * es;
-    for (int y = 0; y < spec.height; ++y)
-      std::memcpy(s->bytes.get() + y * out_row, base + y * row_stride, out_row);
+    for (int y = 0; y < spec.height; ++y) std::memcpy(s->bytes.get() + y * out_row, base + y * row_stride, out_row);
     return Image(finalize(std::move(s), source));
   }
 

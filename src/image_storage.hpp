@@ -15,7 +15,7 @@ struct Image::Storage {
   ImageSize size;
   Mode mode = Mode::RGB;
   PixelType type = PixelType::U8;
-  std::size_t nbytes = 0;
+  std::size_t nbytes = 0;  ///< pixel bytes (the buffer may be larger)
   std::unique_ptr<std::byte[]> bytes;
   // For as_f32() of a uint8 image: the uint8 storage whose digest and
   // content this float copy shares.
@@ -29,11 +29,17 @@ namespace detail {
 /// Samples in an image of `size` with `channels`; throws InvalidArgument for
 /// non-positive sizes and LimitError when the buffer would be absurdly large.
 std::size_t checked_sample_count(ImageSize size, int channels, std::size_t elem_size, std::string_view what);
-/// Uninitialised storage.
-std::shared_ptr<Image::Storage> allocate(ImageSize size, Mode mode, PixelType type);
+/// Uninitialised storage, with `extra` bytes of slack after the pixels (for
+/// decoders that work in place on a slightly larger buffer).
+std::shared_ptr<Image::Storage> allocate(ImageSize size, Mode mode, PixelType type, std::size_t extra = 0);
 /// Validates and canonicalises storage (binary 0/1; floats finite, in range,
 /// +0.0, exact k/255 stored as uint8).
 std::shared_ptr<const Image::Storage> finalize(std::shared_ptr<Image::Storage> s, std::string_view source);
+
+/// Turns finalised storage into an Image handle.
+struct ImageAccess {
+  static Image wrap(std::shared_ptr<const Image::Storage> s) { return Image(std::move(s)); }
+};
 
 }  // namespace detail
 }  // namespace pixelcache

@@ -47,7 +47,8 @@ Format sniff_format(std::span<const std::uint8_t> d) noexcept {
 
 Format format_from_extension(const std::filesystem::path& path) {
   std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (ext == ".png") return Format::PNG;
   if (ext == ".jpg" || ext == ".jpeg") return Format::JPEG;
   if (ext == ".webp") return Format::WebP;

@@ -11,7 +11,7 @@
 namespace pixelcache {
 
 const char* kind_name(Value::Kind k) noexcept {
-  static constexpr const char* names[] = {"null", "bool",  "int",   "float", "string",
+  static constexpr const char* names[] = {"null",  "bool", "int",   "float", "string",
                                           "image", "bbox", "array", "list",  "dict"};
   return names[static_cast<int>(k)];
 }
@@ -61,7 +61,9 @@ Digest Value::digest() const {
           for (double c : {v.xmin(), v.ymin(), v.xmax(), v.ymax()}) h.update_u64(canonical_double(c));
           h.update_u8(v.normalized() ? 1 : 0);
           if (const auto& s = v.image_size()) {
-            h.update_u8(1).update_u64(static_cast<std::uint64_t>(s->height)).update_u64(static_cast<std::uint64_t>(s->width));
+            h.update_u8(1)
+                .update_u64(static_cast<std::uint64_t>(s->height))
+                .update_u64(static_cast<std::uint64_t>(s->width));
           } else {
             h.update_u8(0);
           }
@@ -85,8 +87,10 @@ bool Value::operator==(const Value& o) const {
       [&o](const auto& a) -> bool {
         using T = std::decay_t<decltype(a)>;
         const T& b = std::get<T>(o.v_);
-        if constexpr (std::is_same_v<T, double>) return canonical_double(a) == canonical_double(b);
-        else return a == b;
+        if constexpr (std::is_same_v<T, double>)
+          return canonical_double(a) == canonical_double(b);
+        else
+          return a == b;
       },
       v_);
 }

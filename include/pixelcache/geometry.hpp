@@ -44,8 +44,7 @@ class BoundingBox {
   /// is otherwise taken as normalised.
   /// Throws InvalidArgument for NaN / infinite / negative coordinates,
   /// min > max, normalised values above 1, or a pixel box outside image_size.
-  BoundingBox(double xmin, double ymin, double xmax, double ymax,
-              std::optional<ImageSize> image_size = std::nullopt,
+  BoundingBox(double xmin, double ymin, double xmax, double ymax, std::optional<ImageSize> image_size = std::nullopt,
               std::optional<bool> normalized = std::nullopt);
 
   /// The guess used when `normalized` is omitted: every coordinate is in

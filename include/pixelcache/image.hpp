@@ -31,6 +31,11 @@
 
 namespace pixelcache {
 
+class Image;
+namespace detail {
+struct ImageAccess;
+}
+
 /// Pixel mode.
 enum class Mode : std::uint8_t {
   RGB,     ///< 3 channels, red green blue
@@ -159,6 +164,7 @@ class Image {
   struct Storage;  ///< implementation detail
 
  private:
+  friend struct detail::ImageAccess;
   explicit Image(std::shared_ptr<const Storage> s) noexcept : storage_(std::move(s)) {}
   const Storage& checked() const;
   std::shared_ptr<const Storage> storage_;

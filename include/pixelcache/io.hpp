@@ -71,8 +71,7 @@ struct Decoded {
 Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options = {},
                   std::string_view source = "<bytes>");
 /// decode_ex(...).image.
-Image decode(std::span<const std::uint8_t> data, const LoadOptions& options = {},
-             std::string_view source = "<bytes>");
+Image decode(std::span<const std::uint8_t> data, const LoadOptions& options = {}, std::string_view source = "<bytes>");
 
 /// Loads a file path or an http(s):// URL. Throws IoError for unreadable
 /// files, NetworkError for URL failures, and what decode() throws.

@@ -29,9 +29,9 @@
 
 #include <cstdint>
 #include <initializer_list>
-#include <type_traits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -156,8 +156,10 @@ class Value {
  private:
   template <class T, std::size_t I>
   static constexpr std::size_t index_of() noexcept {
-    if constexpr (std::is_same_v<T, std::variant_alternative_t<I, Variant>>) return I;
-    else return index_of<T, I + 1>();
+    if constexpr (std::is_same_v<T, std::variant_alternative_t<I, Variant>>)
+      return I;
+    else
+      return index_of<T, I + 1>();
   }
   [[noreturn]] void throw_kind_mismatch(Kind wanted) const;
   Variant v_;

@@ -110,7 +110,8 @@ Decoded decode_bmp(const DecodeInput& in) {
       const std::uint8_t* r = row_ptr(y);
       std::uint8_t* q = o + static_cast<std::size_t>(y * w * 3);
       if (bpp == 24) {
-        for (std::int64_t x = 0; x < w; ++x) q[3 * x] = r[3 * x + 2], q[3 * x + 1] = r[3 * x + 1], q[3 * x + 2] = r[3 * x];
+        for (std::int64_t x = 0; x < w; ++x)
+          q[3 * x] = r[3 * x + 2], q[3 * x + 1] = r[3 * x + 1], q[3 * x + 2] = r[3 * x];
       } else {
         const std::size_t bytes = bpp / 8;
         for (std::int64_t x = 0; x < w; ++x) {
@@ -158,7 +159,8 @@ std::vector<std::uint8_t> encode_bmp(const Image& img, const EncodeOptions&) {
     std::uint8_t* row = out.data() + offset + (h - 1 - y) * stride;
     if (bpp == 24) {
       const std::uint8_t* s = px.data() + static_cast<std::size_t>(y) * w * 3;
-      for (std::uint32_t x = 0; x < w; ++x) row[3 * x] = s[3 * x + 2], row[3 * x + 1] = s[3 * x + 1], row[3 * x + 2] = s[3 * x];
+      for (std::uint32_t x = 0; x < w; ++x)
+        row[3 * x] = s[3 * x + 2], row[3 * x + 1] = s[3 * x + 1], row[3 * x + 2] = s[3 * x];
     } else if (bpp == 8) {
       std::memcpy(row, px.data() + static_cast<std::size_t>(y) * w, w);
     } else {

@@ -14,8 +14,8 @@ void check_dimensions(const DecodeInput& in, const char* format, std::uint64_t w
     decode_fail(in, format, "image has zero size (" + std::to_string(width) + "x" + std::to_string(height) + ")");
   if (width > 0x7fffffff || height > 0x7fffffff || width * height > in.options.max_pixels)
     throw LimitError(std::string(in.source) + ": " + format + ": " + std::to_string(width) + "x" +
-                     std::to_string(height) + " image exceeds the limit of " +
-                     std::to_string(in.options.max_pixels) + " pixels (LoadOptions::max_pixels)");
+                     std::to_string(height) + " image exceeds the limit of " + std::to_string(in.options.max_pixels) +
+                     " pixels (LoadOptions::max_pixels)");
 }
 
 namespace {
@@ -78,7 +78,8 @@ std::vector<std::uint8_t> pack_bits(const Image& binary, std::size_t row_bytes) 
   std::vector<std::uint8_t> out(row_bytes * h, 0);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
-      if (px[static_cast<std::size_t>(y) * w + x]) out[y * row_bytes + x / 8] |= static_cast<std::uint8_t>(0x80 >> (x % 8));
+      if (px[static_cast<std::size_t>(y) * w + x])
+        out[y * row_bytes + x / 8] |= static_cast<std::uint8_t>(0x80 >> (x % 8));
   return out;
 }
 

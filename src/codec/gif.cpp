@@ -65,13 +65,15 @@ Decoded decode_gif(const DecodeInput& in) {
     if (!cmap) decode_fail(in, "GIF", "no colour map");
     if (desc.Width <= 0 || desc.Height <= 0 || desc.Width > 65535 || desc.Height > 65535)
       decode_fail(in, "GIF", "invalid frame size");
-    const std::uint8_t bg = static_cast<std::uint8_t>(gif->SBackGroundColor < cmap->ColorCount ? gif->SBackGroundColor : 0);
+    const std::uint8_t bg =
+        static_cast<std::uint8_t>(gif->SBackGroundColor < cmap->ColorCount ? gif->SBackGroundColor : 0);
     idx.assign(sz.area(), bg);
     std::vector<GifPixelType> line(static_cast<std::size_t>(desc.Width));
     std::vector<int> rows;
     if (desc.Interlace) {
       for (int start : {0, 4, 2, 1})
-        for (int y = start; y < desc.Height; y += (start == 0 ? 8 : start == 4 ? 8 : start == 2 ? 4 : 2)) rows.push_back(y);
+        for (int y = start; y < desc.Height; y += (start == 0 ? 8 : start == 4 ? 8 : start == 2 ? 4 : 2))
+          rows.push_back(y);
     } else {
       for (int y = 0; y < desc.Height; ++y) rows.push_back(y);
     }

@@ -20,7 +20,7 @@ Decoded decode_heif(const DecodeInput& in, Format format) {
   err = heif_context_get_primary_image_handle(ctx.get(), &raw_handle);
   if (err.code != heif_error_Ok) decode_fail(in, name, err.message);
   std::unique_ptr<heif_image_handle, decltype(&heif_image_handle_release)> handle(raw_handle,
-                                                                                 &heif_image_handle_release);
+                                                                                  &heif_image_handle_release);
   check_dimensions(in, name, static_cast<std::uint64_t>(std::max(0, heif_image_handle_get_width(handle.get()))),
                    static_cast<std::uint64_t>(std::max(0, heif_image_handle_get_height(handle.get()))));
   heif_image* raw_img = nullptr;

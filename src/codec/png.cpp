@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "codec.hpp"
+#include "png_fast.hpp"
 
 namespace pixelcache::detail {
 
@@ -20,6 +21,10 @@ inline std::uint8_t from16(std::uint16_t v) { return static_cast<std::uint8_t>((
 }  // namespace
 
 Decoded decode_png(const DecodeInput& in) {
+  if (auto fast = decode_png_fast(in)) {
+    if (in.options.apply_orientation) fast->image = apply_orientation(fast->image, fast->orientation);
+    return std::move(*fast);
+  }
   // The zlib Adler-32 is redundant with the chunk CRCs, which stay checked.
   SpngCtx ctx(spng_ctx_new(SPNG_CTX_IGNORE_ADLER32));
   if (!ctx) decode_fail(in, "PNG", "cannot create a decoder");
@@ -85,6 +90,9 @@ std::vector<std::uint8_t> encode_png(const Image& img, const EncodeOptions& opt)
   const Image src = img.as_u8();
   spng_set_option(ctx.get(), SPNG_ENCODE_TO_BUFFER, 1);
   spng_set_option(ctx.get(), SPNG_IMG_COMPRESSION_LEVEL, opt.png_compression);
+  // Adaptive filtering as libpng does; binary rows stay unfiltered (PNG's
+  // recommendation for bit depths below 8).
+  spng_set_option(ctx.get(), SPNG_FILTER_CHOICE, img.is_binary() ? SPNG_FILTER_CHOICE_NONE : SPNG_FILTER_CHOICE_ALL);
   spng_ihdr ihdr{};
   ihdr.width = static_cast<std::uint32_t>(src.width());
   ihdr.height = static_cast<std::uint32_t>(src.height());

@@ -108,29 +108,28 @@ Decoded decode_tiff(const DecodeInput& in) {
   std::vector<std::uint32_t> raster(static_cast<std::size_t>(w) * h);
   const int ok = TIFFRGBAImageGet(&rgba, raster.data(), w, h);
   TIFFRGBAImageEnd(&rgba);
-  if (!ok || !s.error.empty())
-    decode_fail(in, "TIFF", s.error.empty() ? "corrupt or truncated image data" : s.error);
+  if (!ok || !s.error.empty()) decode_fail(in, "TIFF", s.error.empty() ? "corrupt or truncated image data" : s.error);
 
   const bool single = spp == 1 && (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE);
   const Mode mode = single ? (bps == 1 ? Mode::Binary : Mode::L) : Mode::RGB;
   Decoded out;
   out.format = Format::TIFF;
-  out.image = Image::generate({static_cast<int>(h), static_cast<int>(w)}, mode, PixelType::U8,
-                              [&](std::span<std::byte> b) {
-                                auto* o = reinterpret_cast<std::uint8_t*>(b.data());
-                                for (std::size_t i = 0; i < raster.size(); ++i) {
-                                  const std::uint32_t p = raster[i];
-                                  if (mode == Mode::RGB) {
-                                    o[3 * i] = static_cast<std::uint8_t>(TIFFGetR(p));
-                                    o[3 * i + 1] = static_cast<std::uint8_t>(TIFFGetG(p));
-                                    o[3 * i + 2] = static_cast<std::uint8_t>(TIFFGetB(p));
-                                  } else if (mode == Mode::L) {
-                                    o[i] = static_cast<std::uint8_t>(TIFFGetR(p));
-                                  } else {
-                                    o[i] = TIFFGetR(p) > 127 ? 1 : 0;
-                                  }
-                                }
-                              });
+  out.image =
+      Image::generate({static_cast<int>(h), static_cast<int>(w)}, mode, PixelType::U8, [&](std::span<std::byte> b) {
+        auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+        for (std::size_t i = 0; i < raster.size(); ++i) {
+          const std::uint32_t p = raster[i];
+          if (mode == Mode::RGB) {
+            o[3 * i] = static_cast<std::uint8_t>(TIFFGetR(p));
+            o[3 * i + 1] = static_cast<std::uint8_t>(TIFFGetG(p));
+            o[3 * i + 2] = static_cast<std::uint8_t>(TIFFGetB(p));
+          } else if (mode == Mode::L) {
+            o[i] = static_cast<std::uint8_t>(TIFFGetR(p));
+          } else {
+            o[i] = TIFFGetR(p) > 127 ? 1 : 0;
+          }
+        }
+      });
   out.orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
   if (in.options.apply_orientation) out.image = apply_orientation(out.image, out.orientation);
   return out;

@@ -58,10 +58,9 @@ std::vector<std::uint8_t> encode_webp(const Image& img, const EncodeOptions& opt
   if (src.width() > WEBP_MAX_DIMENSION || src.height() > WEBP_MAX_DIMENSION)
     throw EncodeError("WEBP: " + src.size().to_string() + " exceeds the WebP limit of 16383 pixels per side");
   std::uint8_t* outbuf = nullptr;
-  const std::size_t n = opt.lossless
-                            ? WebPEncodeLosslessRGB(p, src.width(), src.height(), src.width() * 3, &outbuf)
-                            : WebPEncodeRGB(p, src.width(), src.height(), src.width() * 3,
-                                            static_cast<float>(opt.quality), &outbuf);
+  const std::size_t n = opt.lossless ? WebPEncodeLosslessRGB(p, src.width(), src.height(), src.width() * 3, &outbuf)
+                                     : WebPEncodeRGB(p, src.width(), src.height(), src.width() * 3,
+                                                     static_cast<float>(opt.quality), &outbuf);
   if (n == 0 || !outbuf) throw EncodeError("WEBP: encoding failed");
   std::vector<std::uint8_t> out(outbuf, outbuf + n);
   WebPFree(outbuf);

@@ -9,7 +9,8 @@ namespace pixelcache {
 
 Image from_mat(const cv::Mat& mat, ChannelOrder order) {
   if (mat.empty()) throw InvalidArgument("from_mat: the cv::Mat is empty");
-  if (mat.dims != 2) throw InvalidArgument("from_mat: expected a 2-D cv::Mat, got " + std::to_string(mat.dims) + " dims");
+  if (mat.dims != 2)
+    throw InvalidArgument("from_mat: expected a 2-D cv::Mat, got " + std::to_string(mat.dims) + " dims");
   const int c = mat.channels();
   if (c != 1 && c != 3 && c != 4)
     throw InvalidArgument("from_mat: expected 1, 3 or 4 channels, got " + std::to_string(c));

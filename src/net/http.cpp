@@ -74,7 +74,8 @@ std::vector<std::uint8_t> fetch_url(const std::string& url, const FetchOptions& 
   if (rc != CURLE_OK) {
     std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) why = "timed out (" + why + ")";
-    if (rc == CURLE_TOO_MANY_REDIRECTS) why = "too many redirects (more than " + std::to_string(options.max_redirects) + ")";
+    if (rc == CURLE_TOO_MANY_REDIRECTS)
+      why = "too many redirects (more than " + std::to_string(options.max_redirects) + ")";
     throw NetworkError(url + ": " + why, status);
   }
   if (status >= 400) throw NetworkError(url + ": HTTP status " + std::to_string(status), status);

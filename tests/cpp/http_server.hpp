@@ -20,7 +20,7 @@ namespace pixelcache::test {
 struct HttpResponse {
   int status = 200;
   std::string body;
-  std::string location;          ///< for redirects
+  std::string location;           ///< for redirects
   long long content_length = -1;  ///< announce this length (default: body size)
   int delay_ms = 0;               ///< wait before answering
 };

@@ -81,7 +81,8 @@ TEST(BoundingBox, UnionOverlapIntPixels) {
   EXPECT_TRUE(a.overlaps(b, true));
   EXPECT_EQ(a.union_with(b).xyxy(), (std::array<double, 4>{0, 0, 20, 15}));
   EXPECT_THROW(a.union_with(BoundingBox(0.1, 0.1, 0.2, 0.2)), InvalidArgument);
-  EXPECT_EQ(BoundingBox(0.1, 0.25, 0.5, 0.75, ImageSize{10, 10}, true).to_int_pixels(), (std::array<int, 4>{1, 2, 5, 8}));
+  EXPECT_EQ(BoundingBox(0.1, 0.25, 0.5, 0.75, ImageSize{10, 10}, true).to_int_pixels(),
+            (std::array<int, 4>{1, 2, 5, 8}));
   EXPECT_NE(a.to_string().find("xmax=10"), std::string::npos);
 }
 

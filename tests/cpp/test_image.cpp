@@ -87,7 +87,8 @@ TEST(Image, InexactFloatsStayFloatAndDiffer) {
   EXPECT_NE(a.digest(), a.as_u8().digest());
   EXPECT_EQ(a.as_u8().u8_view()[0], 128);
   // -0.0 and +0.0 are one value.
-  EXPECT_EQ(Image::from_f32({1, 2}, Mode::L, {-0.0f, 0.3f}).digest(), Image::from_f32({1, 2}, Mode::L, {0.0f, 0.3f}).digest());
+  EXPECT_EQ(Image::from_f32({1, 2}, Mode::L, {-0.0f, 0.3f}).digest(),
+            Image::from_f32({1, 2}, Mode::L, {0.0f, 0.3f}).digest());
 }
 
 TEST(Image, FloatRangeAndNanAreErrors) {

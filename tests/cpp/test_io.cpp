@@ -78,6 +78,31 @@ INSTANTIATE_TEST_SUITE_P(AllTestFiles, DecodeFile, ::testing::ValuesIn(kFiles), 
   return n;
 });
 
+TEST(Decode, GrayAlphaPngWrittenByPillow) {
+  const Image img = load((std::filesystem::path(PIXELCACHE_REF_DIR) / "generated" / "chelsea_la.png").string());
+  const auto ref = pillow_reference("chelsea_la.png");
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(img.mode(), Mode::L);
+  EXPECT_EQ(diff(img.u8_view(), ref->pixels).max, 0);
+}
+
+TEST(Decode, PngEveryFilterTypeForEveryPixelSize) {
+  // Hand-filtered PNGs (tests/tools/pillow_reference.py): rows cycle
+  // through filters 0..4, starting at each one in turn.
+  int files = 0;
+  for (int ctype : {0, 4, 2, 6})
+    for (int first = 0; first < 5; ++first) {
+      const std::string name = "filters_ct" + std::to_string(ctype) + "_f" + std::to_string(first) + ".png";
+      const auto ref = pillow_reference(name);
+      ASSERT_TRUE(ref) << name;
+      const Image img = load((std::filesystem::path(PIXELCACHE_REF_DIR) / "generated" / name).string());
+      EXPECT_STREQ(mode_name(img.mode()), ref->mode.c_str()) << name;
+      EXPECT_EQ(diff(img.u8_view(), ref->pixels).max, 0) << name;
+      ++files;
+    }
+  EXPECT_EQ(files, 20);
+}
+
 TEST(Decode, HeicIsUprightCatCloseToPng) {
   // Pillow has no HEIF reader here: compare with the PNG it was made from.
   const Decoded d = load_ex(data("chelsea.heic"));
@@ -288,7 +313,8 @@ TEST(BadInput, DecompressionBombIsRefusedBeforeAllocation) {
   LoadOptions small;
   small.max_pixels = 1000;
   expect_error_naming<LimitError>([&] { load(data("chelsea.png"), small); }, "max_pixels");
-  for (const char* name : {"chelsea_q95.jpg", "chelsea.webp", "chelsea.tiff", "chelsea.bmp", "chelsea.gif", "chelsea.heic"})
+  for (const char* name :
+       {"chelsea_q95.jpg", "chelsea.webp", "chelsea.tiff", "chelsea.bmp", "chelsea.gif", "chelsea.heic"})
     EXPECT_THROW(load(data(name), small), LimitError) << name;
 }
 
@@ -299,8 +325,8 @@ TEST(BadInput, MissingFileAndDirectory) {
 
 TEST(Exif, ParserReadsBothByteOrdersAndRejectsJunk) {
   // "Exif\0\0" + II header + 1 entry: Orientation (0x0112) SHORT 1 = 6.
-  std::vector<std::uint8_t> le = {'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0,
-                                  1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0};
+  std::vector<std::uint8_t> le = {'E', 'x', 'i',  'f',  0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0,
+                                  1,   0,   0x12, 0x01, 3, 0, 1,   0,   0,  0, 6, 0, 0, 0};
   LoadOptions opt;
   std::vector<std::uint8_t> be = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 3, 0, 0};
   // The parser is internal; exercise it through a JPEG with that APP1.

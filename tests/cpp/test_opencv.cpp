@@ -50,7 +50,8 @@ TEST(OpenCV, BadMats) {
   EXPECT_THROW(from_mat(cv::Mat(2, 2, CV_64FC1, cv::Scalar(0.5))), InvalidArgument);
   EXPECT_THROW(from_mat(cv::Mat(2, 2, CV_8UC2)), InvalidArgument);
   EXPECT_THROW(from_mat(cv::Mat(2, 2, CV_32FC1, cv::Scalar(2.0))), InvalidArgument);
-  EXPECT_THROW(mat_view(Image()), InvalidArgument);
+  const Image empty;
+  EXPECT_THROW(mat_view(empty), InvalidArgument);
 }
 
 TEST(OpenCV, BinaryToMatIsZeroOr255) {

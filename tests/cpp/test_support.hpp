@@ -69,7 +69,8 @@ inline Image pattern(int h, int w, Mode mode = Mode::RGB) {
     for (int x = 0; x < w; ++x)
       for (int k = 0; k < c; ++k) {
         auto& v = px[(static_cast<std::size_t>(y) * w + x) * c + k];
-        v = mode == Mode::Binary ? ((x * 3 + y * 5) % 7 < 3) : static_cast<std::uint8_t>((x * 7 + y * 13 + k * 71) % 256);
+        v = mode == Mode::Binary ? ((x * 3 + y * 5) % 7 < 3)
+                                 : static_cast<std::uint8_t>((x * 7 + y * 13 + k * 71) % 256);
       }
   return Image::from_u8({h, w}, mode, std::move(px));
 }

@@ -10,7 +10,10 @@ converted as pixelcache documents it (alpha dropped, palette and CMYK to RGB,
 16-bit to 8-bit).
 """
 import pathlib
+import random
+import struct
 import sys
+import zlib
 
 from PIL import Image, ImageOps
 
@@ -32,6 +35,43 @@ def reference(path: pathlib.Path):
         return "RGB", im.size, im.tobytes()
 
 
+def _paeth(a, b, c):
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+
+
+def filtered_png(width, height, ctype, first_filter, rng):
+    """A PNG whose row y uses filter (first_filter + y) % 5, so every filter
+    appears, and on the first row too across files. Returns (png bytes,
+    reference mode, reference pixels without alpha)."""
+    bpp = {0: 1, 4: 2, 2: 3, 6: 4}[ctype]
+    rows = [bytes(rng.randrange(256) for _ in range(width * bpp)) for _ in range(height)]
+    raw = bytearray()
+    prev = bytes(width * bpp)
+    for y, row in enumerate(rows):
+        f = (first_filter + y) % 5
+        out = bytearray()
+        for i, x in enumerate(row):
+            a = row[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            pred = [0, a, b, (a + b) // 2, _paeth(a, b, c)][f]
+            out.append((x - pred) & 0xFF)
+        raw += bytes([f]) + out
+        prev = row
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, ctype, 0, 0, 0))
+    z = zlib.compress(bytes(raw), 9)
+    png += chunk(b"IDAT", z[: len(z) // 2]) + chunk(b"IDAT", z[len(z) // 2 :]) + chunk(b"IEND", b"")
+    keep = 1 if ctype in (0, 4) else 3
+    pixels = b"".join(bytes(r[i] for i in range(len(r)) if i % bpp < keep) for r in rows)
+    return png, ("L" if keep == 1 else "RGB"), pixels
+
+
 def main() -> int:
     data_dir, out_dir = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -46,6 +86,26 @@ def main() -> int:
             continue
         (out_dir / (path.name + ".ref")).write_bytes(f"{mode} {w} {h}\n".encode() + data)
         written += 1
+    # Files no shipped photo covers: gray + alpha (written by Pillow/libpng
+    # with adaptive filters), with its reference beside it.
+    gen = out_dir / "generated"
+    gen.mkdir(exist_ok=True)
+    with Image.open(data_dir / "chelsea.png") as im:
+        gray = im.convert("L")
+        la = Image.merge("LA", (gray, gray.point(lambda v: 255 - v)))
+        la.save(gen / "chelsea_la.png")
+        (out_dir / "chelsea_la.png.ref").write_bytes(f"L {la.width} {la.height}\n".encode() + gray.tobytes())
+        written += 1
+    # Every PNG filter type for every 8-bit colour type (1, 2, 3, 4 bytes a
+    # pixel), split over two IDAT chunks: the decoder's unfilter paths.
+    rng = random.Random(7)
+    for ctype in (0, 4, 2, 6):
+        for first in range(5):
+            name = f"filters_ct{ctype}_f{first}.png"
+            png, mode, pixels = filtered_png(37, 11, ctype, first, rng)
+            (gen / name).write_bytes(png)
+            (out_dir / (name + ".ref")).write_bytes(f"{mode} 37 11\n".encode() + pixels)
+            written += 1
     print(f"wrote {written} references to {out_dir}")
     return 0 if written else 1
 

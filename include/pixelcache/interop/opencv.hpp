@@ -17,10 +17,10 @@ namespace pixelcache {
 enum class ChannelOrder { BGR, RGB };
 
 /// Copies a cv::Mat: CV_8U, CV_16U, CV_32F (values in [0, 1]) with 1, 3 or 4
-/// channels (4 = BGRA/RGBA, alpha dropped); CV_8UC1 gives L, and CV_8UC1 /
-/// CV_Bool-like masks are not guessed: use Image::from_raw with DType::Bool
-/// for binary. Non-contiguous mats (ROIs) are fine. Throws InvalidArgument
-/// for an empty mat, other depths or channel counts, NaN or range errors.
+/// channels (4 = BGRA / RGBA, alpha dropped). One channel gives L: a 0/255
+/// mask is not guessed to be binary (use Image::from_raw with DType::Bool).
+/// Non-contiguous mats (ROIs) are fine. Throws InvalidArgument for an empty
+/// mat, other depths or channel counts, NaN or out-of-range floats.
 Image from_mat(const cv::Mat& mat, ChannelOrder order = ChannelOrder::BGR);
 
 /// An independent copy as CV_8UC3 (in `order`) / CV_8UC1, or CV_32FC3 /
@@ -31,5 +31,7 @@ cv::Mat to_mat(const Image& image, ChannelOrder order = ChannelOrder::BGR);
 /// binary images show 0 / 1. Valid while `image` (or a copy of the handle)
 /// lives. Must not be written to: the storage is shared and immutable.
 const cv::Mat mat_view(const Image& image);
+/// A view of a temporary would dangle at the end of the statement.
+const cv::Mat mat_view(Image&&) = delete;
 
 }  // namespace pixelcache
