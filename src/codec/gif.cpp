@@ -70,10 +70,10 @@ Decoded decode_gif(const DecodeInput& in) {
     idx.assign(sz.area(), bg);
     std::vector<GifPixelType> line(static_cast<std::size_t>(desc.Width));
     std::vector<int> rows;
-    if (desc.Interlace) {
-      for (int start : {0, 4, 2, 1})
-        for (int y = start; y < desc.Height; y += (start == 0 ? 8 : start == 4 ? 8 : start == 2 ? 4 : 2))
-          rows.push_back(y);
+    if (desc.Interlace) {  // four passes: rows 0, 4, 2, 1 modulo 8, 8, 4, 2
+      constexpr int kStart[] = {0, 4, 2, 1}, kStep[] = {8, 8, 4, 2};
+      for (int pass = 0; pass < 4; ++pass)
+        for (int y = kStart[pass]; y < desc.Height; y += kStep[pass]) rows.push_back(y);
     } else {
       for (int y = 0; y < desc.Height; ++y) rows.push_back(y);
     }

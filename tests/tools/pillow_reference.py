@@ -95,7 +95,13 @@ def main() -> int:
         la = Image.merge("LA", (gray, gray.point(lambda v: 255 - v)))
         la.save(gen / "chelsea_la.png")
         (out_dir / "chelsea_la.png.ref").write_bytes(f"L {la.width} {la.height}\n".encode() + gray.tobytes())
-        written += 1
+        # An interlaced GIF (four-pass row order).
+        pal = im.convert("P", palette=Image.ADAPTIVE, colors=64)
+        pal.save(gen / "chelsea_interlaced.gif", interlace=True)
+        with Image.open(gen / "chelsea_interlaced.gif") as g:
+            rgb = g.convert("RGB")
+        (out_dir / "chelsea_interlaced.gif.ref").write_bytes(f"RGB {rgb.width} {rgb.height}\n".encode() + rgb.tobytes())
+        written += 2
     # Every PNG filter type for every 8-bit colour type (1, 2, 3, 4 bytes a
     # pixel), split over two IDAT chunks: the decoder's unfilter paths.
     rng = random.Random(7)
