@@ -127,6 +127,20 @@ TEST(Decode, ExifOrientationsAllGiveTheUprightCat) {
   }
 }
 
+TEST(Decode, ExifOrientationInPngWebpAndTiff) {
+  // Written by tests/tools/pillow_reference.py: applying the tag must give
+  // chelsea.png exactly (all three formats are lossless here).
+  const Digest upright = load(data("chelsea.png")).digest();
+  for (const char* ext : {"png", "webp", "tiff"})
+    for (int o = 1; o <= 8; ++o) {
+      const auto path =
+          std::filesystem::path(PIXELCACHE_REF_DIR) / "generated" / ("orient" + std::to_string(o) + "." + ext);
+      const Decoded d = load_ex(path.string());
+      EXPECT_EQ(d.orientation, o) << path;
+      EXPECT_EQ(d.image.digest(), upright) << path;
+    }
+}
+
 TEST(Decode, OrientationCanBeLeftUnapplied) {
   LoadOptions opt;
   opt.apply_orientation = false;

@@ -102,6 +102,19 @@ def main() -> int:
             rgb = g.convert("RGB")
         (out_dir / "chelsea_interlaced.gif.ref").write_bytes(f"RGB {rgb.width} {rgb.height}\n".encode() + rgb.tobytes())
         written += 2
+    # EXIF orientation 1..8 in PNG (eXIf), WebP (EXIF chunk) and TIFF (tag
+    # 274): pixels stored so that applying the tag gives chelsea.png exactly.
+    inverse = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+               5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE,
+               8: Image.Transpose.ROTATE_270}
+    with Image.open(data_dir / "chelsea.png") as im:
+        for o in range(1, 9):
+            stored = im.transpose(inverse[o]) if o in inverse else im.copy()
+            exif = Image.Exif()
+            exif[274] = o
+            for ext, kw in (("png", {}), ("webp", {"lossless": True}), ("tiff", {})):
+                stored.save(gen / f"orient{o}.{ext}", exif=exif.tobytes(), **kw)
+
     # Every PNG filter type for every 8-bit colour type (1, 2, 3, 4 bytes a
     # pixel), split over two IDAT chunks: the decoder's unfilter paths.
     rng = random.Random(7)
