@@ -12,5 +12,6 @@
 #include "pixelcache/image.hpp"
 #include "pixelcache/io.hpp"
 #include "pixelcache/net.hpp"
+#include "pixelcache/ops.hpp"
 #include "pixelcache/value.hpp"
 #include "pixelcache/version.hpp"

@@ -72,6 +72,41 @@ def filtered_png(width, height, ctype, first_filter, rng):
     return png, ("L" if keep == 1 else "RGB"), pixels
 
 
+def _ref(out_dir, name, im):
+    mode = {"RGB": "RGB", "L": "L", "1": "1"}[im.mode]
+    data = bytes(1 if v else 0 for v in im.convert("L").tobytes()) if mode == "1" else im.tobytes()
+    (out_dir / (name + ".ref")).write_bytes(f"{mode} {im.width} {im.height}\n".encode() + data)
+
+
+def write_operation_references(data_dir, out_dir):
+    """Pillow's (and OpenCV's, for equalize) output of the operations that
+    tests/cpp/test_ops.cpp compares against, named op_<what>."""
+    import cv2
+    import numpy as np
+
+    filters = {"nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
+               "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS,
+               "area": Image.Resampling.BOX}
+    n = 0
+    with Image.open(data_dir / "chelsea.png") as cat, Image.open(data_dir / "camera.png") as cam:
+        cat, cam = cat.convert("RGB"), cam.convert("L")
+        for fname, f in filters.items():
+            for w, h in ((200, 133), (640, 500), (256, 256), (451, 120)):
+                _ref(out_dir, f"op_resize_{fname}_{w}x{h}", cat.resize((w, h), f))
+                n += 1
+            _ref(out_dir, f"op_resize_gray_{fname}", cam.resize((300, 200), f))
+            n += 1
+        _ref(out_dir, "op_to_gray", cat.convert("L"))
+        for angle, expand in ((30, True), (45, False), (-10, True)):
+            _ref(out_dir, f"op_rotate_{angle}_{int(expand)}", cat.rotate(angle, Image.Resampling.BILINEAR, expand=expand))
+            n += 1
+        _ref(out_dir, "op_equalize", Image.fromarray(cv2.equalizeHist(np.asarray(cat.convert("L")))))
+        _ref(out_dir, "op_flip_h", cat.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+        _ref(out_dir, "op_rotate_90", cat.rotate(90, expand=True))
+        n += 4
+    return n
+
+
 def main() -> int:
     data_dir, out_dir = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -125,6 +160,7 @@ def main() -> int:
             (gen / name).write_bytes(png)
             (out_dir / (name + ".ref")).write_bytes(f"{mode} 37 11\n".encode() + pixels)
             written += 1
+    written += write_operation_references(data_dir, out_dir)
     print(f"wrote {written} references to {out_dir}")
     return 0 if written else 1
 

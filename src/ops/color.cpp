@@ -1,0 +1,125 @@
+// Colour conversions, thresholds, inversion, equalisation (ops.hpp).
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "ops_internal.hpp"
+#include "pixelcache/ops.hpp"
+
+namespace pixelcache {
+
+using detail::as_mat;
+using detail::make_like;
+using detail::require_image;
+using detail::require_mode;
+
+namespace {
+// Binary 0/1 as L 0/255.
+Image binary_as_gray(const Image& img) {
+  const auto v = img.u8_view();
+  return Image::generate(img.size(), Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
+    for (std::size_t i = 0; i < v.size(); ++i) b[i] = static_cast<std::byte>(v[i] ? 255 : 0);
+  });
+}
+}  // namespace
+
+Image to_rgb(const Image& img) {
+  require_image(img, "to_rgb");
+  if (img.is_rgb()) return img;
+  const Image gray = img.is_binary() ? binary_as_gray(img) : img;
+  return Image::generate(img.size(), Mode::RGB, gray.pixel_type(), [&](std::span<std::byte> b) {
+    const cv::Mat src = as_mat(gray);
+    cv::Mat dst(img.height(), img.width(), CV_MAKETYPE(src.depth(), 3), b.data());
+    cv::cvtColor(src, dst, cv::COLOR_GRAY2RGB);
+  });
+}
+
+Image to_gray(const Image& img) {
+  require_image(img, "to_gray");
+  if (img.is_gray()) return img;
+  if (img.is_binary()) return binary_as_gray(img);
+  const std::size_t n = img.size().area();
+  if (img.pixel_type() == PixelType::F32) {
+    const auto v = img.f32_view();
+    return Image::generate(img.size(), Mode::L, PixelType::F32, [&](std::span<std::byte> b) {
+      auto* o = reinterpret_cast<float*>(b.data());
+      for (std::size_t i = 0; i < n; ++i)
+        o[i] =
+            std::clamp((19595.0f * v[3 * i] + 38470.0f * v[3 * i + 1] + 7471.0f * v[3 * i + 2]) / 65536.0f, 0.0f, 1.0f);
+    });
+  }
+  const auto v = img.u8_view();
+  return Image::generate(img.size(), Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
+    auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+    // Pillow's L24: (19595 R + 38470 G + 7471 B + 0x8000) >> 16.
+    for (std::size_t i = 0; i < n; ++i)
+      o[i] =
+          static_cast<std::uint8_t>((19595u * v[3 * i] + 38470u * v[3 * i + 1] + 7471u * v[3 * i + 2] + 0x8000u) >> 16);
+  });
+}
+
+Image to_binary(const Image& img, double threshold) {
+  require_image(img, "to_binary");
+  if (!(threshold >= 0.0 && threshold <= 1.0))
+    throw InvalidArgument("to_binary: threshold must be within [0, 1], got " + std::to_string(threshold));
+  if (img.is_binary()) return img;
+  const int c = img.channels();
+  const double t = threshold * 255.0;
+  return Image::generate(img.size(), Mode::Binary, PixelType::U8, [&](std::span<std::byte> b) {
+    auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+    const std::size_t n = img.size().area();
+    if (img.pixel_type() == PixelType::F32) {
+      const auto v = img.f32_view();
+      for (std::size_t i = 0; i < n; ++i) {
+        bool any = false;
+        for (int k = 0; k < c; ++k) any |= v[i * c + k] * 255.0 > t;
+        o[i] = any;
+      }
+    } else {
+      // Integer samples: v > t  <=>  v > floor(t).
+      const int ti = static_cast<int>(std::floor(t));
+      const auto v = img.u8_view();
+      for (std::size_t i = 0; i < n; ++i) {
+        bool any = false;
+        for (int k = 0; k < c; ++k) any |= v[i * c + k] > ti;
+        o[i] = any;
+      }
+    }
+  });
+}
+
+Image invert_binary(const Image& img) {
+  require_mode(img, Mode::Binary, "invert_binary");
+  const auto v = img.u8_view();
+  return Image::generate(img.size(), Mode::Binary, PixelType::U8, [&](std::span<std::byte> b) {
+    for (std::size_t i = 0; i < v.size(); ++i) b[i] = static_cast<std::byte>(v[i] ^ 1);
+  });
+}
+
+Image invert_rgb(const Image& img) {
+  require_image(img, "invert_rgb");
+  if (img.is_binary()) throw InvalidArgument("invert_rgb: binary images are inverted with invert_binary()");
+  return make_like(img, img.size(), [&](cv::Mat& d) {
+    if (img.pixel_type() == PixelType::F32)
+      cv::subtract(cv::Scalar::all(1.0), as_mat(img), d);
+    else
+      cv::bitwise_not(as_mat(img), d);
+  });
+}
+
+Image rgb2bgr(const Image& img) {
+  require_mode(img, Mode::RGB, "rgb2bgr");
+  return make_like(img, img.size(), [&](cv::Mat& d) { cv::cvtColor(as_mat(img), d, cv::COLOR_RGB2BGR); });
+}
+
+Image bgr2rgb(const Image& img) { return rgb2bgr(img); }
+
+Image equalize_hist(const Image& img) {
+  require_image(img, "equalize_hist");
+  const Image gray = to_gray(img).as_u8();
+  return Image::generate(img.size(), Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
+    cv::Mat dst(img.height(), img.width(), CV_8UC1, b.data());
+    cv::equalizeHist(as_mat(gray), dst);
+  });
+}
+
+}  // namespace pixelcache

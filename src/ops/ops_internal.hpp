@@ -1,0 +1,40 @@
+// Internal helpers shared by the operation files.
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "pixelcache/error.hpp"
+#include "pixelcache/image.hpp"
+
+namespace pixelcache::detail {
+
+/// A read-only cv::Mat header over an image's storage (CV_8U or CV_32F).
+inline cv::Mat as_mat(const Image& img) {
+  const int depth = img.pixel_type() == PixelType::F32 ? CV_32F : CV_8U;
+  return cv::Mat(img.height(), img.width(), CV_MAKETYPE(depth, img.channels()), const_cast<void*>(img.data()));
+}
+
+/// Builds an image of `size` like `like` (mode, sample type) by letting `fill`
+/// write into a cv::Mat header over the new storage.
+template <class F>
+Image make_like(const Image& like, ImageSize size, F&& fill) {
+  return Image::generate(size, like.mode(), like.pixel_type(), [&](std::span<std::byte> b) {
+    cv::Mat dst(size.height, size.width, as_mat(like).type(), b.data());
+    fill(dst);
+  });
+}
+
+/// Throws InvalidArgument "<op>: the image is empty" for an empty image.
+inline void require_image(const Image& img, const char* op) {
+  if (img.empty()) throw InvalidArgument(std::string(op) + ": the image is empty");
+}
+
+/// Throws InvalidArgument naming the operation and the accepted mode.
+inline void require_mode(const Image& img, Mode mode, const char* op) {
+  require_image(img, op);
+  if (img.mode() != mode)
+    throw InvalidArgument(std::string(op) + ": needs a " + mode_name(mode) + " image, got " + mode_name(img.mode()));
+}
+
+}  // namespace pixelcache::detail

@@ -1,0 +1,217 @@
+// Operations (ops.hpp) against Pillow / OpenCV references generated at test
+// time (tests/tools/pillow_reference.py), exact expectations, and bad input.
+#include "test_support.hpp"
+
+namespace pixelcache::test {
+namespace {
+
+const Image& cat() {
+  static const Image img = load(data("chelsea.png"));
+  return img;
+}
+
+// Compares with a Pillow reference; returns the difference.
+Diff against(const Image& img, const std::string& ref_name) {
+  const auto ref = pillow_reference(ref_name);
+  EXPECT_TRUE(ref) << ref_name;
+  if (!ref) return {1e9, 255};
+  EXPECT_STREQ(mode_name(img.mode()), ref->mode.c_str()) << ref_name;
+  EXPECT_EQ(img.width(), ref->width) << ref_name;
+  EXPECT_EQ(img.height(), ref->height) << ref_name;
+  return diff(img.as_u8().u8_view(), ref->pixels);
+}
+
+// Same kernels and fixed point as Pillow; only the pass order differs, so
+// one intermediate rounding (and, for the overshooting bicubic and Lanczos
+// kernels, one intermediate clipping) can differ. The bar is a mean
+// under 1 level; these are much tighter.
+void expect_close_to_pillow(const Diff& d, const std::string& filter) {
+  const bool overshoots = filter == "bicubic" || filter == "lanczos";
+  EXPECT_LT(d.mean, overshoots ? 0.3 : 0.25) << filter;
+  EXPECT_LE(d.max, overshoots ? 8 : 2) << filter;
+  if (filter == "nearest") {
+    EXPECT_EQ(d.max, 0);
+  }
+}
+
+struct ResizeCase {
+  const char* filter;
+  int w, h;
+};
+void PrintTo(const ResizeCase& c, std::ostream* os) { *os << c.filter << " " << c.w << "x" << c.h; }
+
+class ResizeVsPillow : public ::testing::TestWithParam<ResizeCase> {};
+
+TEST_P(ResizeVsPillow, WithinOneLevel) {
+  const auto [filter, w, h] = GetParam();
+  const Image out = resize(cat(), {h, w}, parse_interpolation(filter));
+  const Diff d = against(out, std::string("op_resize_") + filter + "_" + std::to_string(w) + "x" + std::to_string(h));
+  expect_close_to_pillow(d, filter);
+}
+
+std::vector<ResizeCase> resize_cases() {
+  std::vector<ResizeCase> v;
+  for (const char* f : {"nearest", "bilinear", "bicubic", "lanczos", "area"})
+    for (auto [w, h] : {std::pair{200, 133}, {640, 500}, {256, 256}, {451, 120}}) v.push_back({f, w, h});
+  return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(Filters, ResizeVsPillow, ::testing::ValuesIn(resize_cases()), [](const auto& info) {
+  return std::string(info.param.filter) + "_" + std::to_string(info.param.w) + "x" + std::to_string(info.param.h);
+});
+
+TEST(Resize, GrayStaysGrayAndMatchesPillow) {
+  const Image cam = load(data("camera.png"));
+  for (const char* f : {"nearest", "bilinear", "bicubic", "lanczos", "area"}) {
+    const Image out = resize(cam, {200, 300}, parse_interpolation(f));
+    EXPECT_EQ(out.mode(), Mode::L);
+    expect_close_to_pillow(against(out, std::string("op_resize_gray_") + f), f);
+  }
+}
+
+TEST(Resize, SameSizeIsTheSameHandle) { EXPECT_TRUE(resize(cat(), cat().size()).same_storage(cat())); }
+
+TEST(Resize, BinaryStaysBinaryWithoutGrowingEdges) {
+  // A 40x40 square in a 100x100 mask, halved: 20x20 true pixels exactly.
+  std::vector<std::uint8_t> m(100 * 100, 0);
+  for (int y = 30; y < 70; ++y)
+    for (int x = 30; x < 70; ++x) m[y * 100 + x] = 1;
+  const Image mask = Image::from_u8({100, 100}, Mode::Binary, m);
+  for (auto interp : {Interpolation::Bilinear, Interpolation::Bicubic, Interpolation::Area, Interpolation::Lanczos}) {
+    const Image half = resize(mask, {50, 50}, interp);
+    EXPECT_EQ(half.mode(), Mode::Binary);
+    EXPECT_DOUBLE_EQ(half.stats().mean[0], 400.0 / 2500.0);
+  }
+}
+
+TEST(Resize, FloatImagesStayFloatAndInRange) {
+  std::vector<float> px(64 * 64);
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = (i % 7 == 0) ? 1.0f : 0.0013f * static_cast<float>(i % 700);
+  const Image f = Image::from_f32({64, 64}, Mode::L, px);
+  ASSERT_EQ(f.pixel_type(), PixelType::F32);
+  const Image out = resize(f, {100, 30}, Interpolation::Lanczos);  // overshoots, clamped
+  EXPECT_EQ(out.pixel_type(), PixelType::F32);
+  EXPECT_LE(out.stats().max[0], 255.0);
+  EXPECT_GE(out.stats().min[0], 0.0);
+  // Float and uint8 paths agree to within rounding.
+  EXPECT_LT(diff(resize(f, {32, 32}), resize(f.as_u8(), {32, 32})).mean, 1.0);
+}
+
+TEST(Resize, DownsampleAndMinSize) {
+  EXPECT_EQ(downsample(cat(), 2).size(), (ImageSize{150, 226}));
+  EXPECT_EQ(downsample(cat(), 1000).size(), (ImageSize{1, 1}));
+  const Image r = resize_min_size(cat(), 100, 16);
+  EXPECT_EQ(r.size(), (ImageSize{96, 144}));  // 100 x 150 rounded down to multiples of 16
+  EXPECT_EQ(resize_min_size(cat(), 100, 1).size(), (ImageSize{100, 150}));
+}
+
+TEST(Resize, BadArguments) {
+  EXPECT_THROW(resize(cat(), {0, 10}), InvalidArgument);
+  EXPECT_THROW(resize(cat(), {10, -1}), InvalidArgument);
+  EXPECT_THROW(resize(Image(), {10, 10}), InvalidArgument);
+  EXPECT_THROW(downsample(cat(), 0), InvalidArgument);
+  EXPECT_THROW(downsample(cat(), NAN), InvalidArgument);
+  EXPECT_THROW(resize_min_size(cat(), 0), InvalidArgument);
+  EXPECT_THROW(parse_interpolation("cubic"), InvalidArgument);
+}
+
+// ---------------------------------------------------------------- geometry
+
+TEST(Rotate, MatchesPillowBilinear) {
+  for (auto [angle, expand] : {std::pair{30, true}, {45, false}, {-10, true}}) {
+    const Image out = rotate(cat(), angle, expand);
+    const Diff d = against(out, "op_rotate_" + std::to_string(angle) + "_" + std::to_string(int(expand)));
+    // OpenCV interpolates in 1/32-pixel steps, Pillow in double: about one
+    // level apart, more along the edges of the rotated image.
+    EXPECT_LT(d.mean, 1.0) << angle;
+  }
+}
+
+TEST(Rotate, RightAnglesAreExactAndCounterClockwise) {
+  const Image r90 = rotate(cat(), 90);
+  EXPECT_EQ(r90.size(), (ImageSize{451, 300}));
+  EXPECT_EQ(against(r90, "op_rotate_90").max, 0);
+  EXPECT_EQ(rotate(rotate(cat(), 90), -90), cat());
+  EXPECT_EQ(rotate(cat(), 180), flip_vertical(flip_horizontal(cat())));
+  EXPECT_TRUE(rotate(cat(), 360).same_storage(cat()));
+  EXPECT_THROW(rotate(cat(), INFINITY), InvalidArgument);
+}
+
+TEST(Geometry, FlipsPadCropConcat) {
+  EXPECT_EQ(against(flip_horizontal(cat()), "op_flip_h").max, 0);
+  EXPECT_EQ(flip_vertical(flip_vertical(cat())), cat());
+
+  const Image small = pattern(3, 4, Mode::L);
+  const Image padded = center_pad(small, {6, 7}, 9);
+  EXPECT_EQ(padded.size(), (ImageSize{6, 7}));
+  // 3 rows of margin: 1 above, 2 below; 3 columns: 1 left, 2 right.
+  EXPECT_EQ(padded.u8_view()[0], 9);
+  EXPECT_EQ(padded.u8_view()[1 * 7 + 1], small.u8_view()[0]);
+  EXPECT_EQ(crop(padded, 1, 1, 5, 4), small);
+  EXPECT_THROW(center_pad(small, {2, 7}), InvalidArgument);
+  EXPECT_THROW(center_pad(small, {6, 7}, 256), InvalidArgument);
+  EXPECT_THROW(center_pad(pattern(3, 3, Mode::Binary), {6, 7}, 2), InvalidArgument);
+
+  EXPECT_THROW(crop(small, 0, 0, 5, 1), InvalidArgument);
+  EXPECT_THROW(crop(small, 2, 0, 2, 1), InvalidArgument);
+  EXPECT_TRUE(crop(small, 0, 0, 4, 3).same_storage(small));
+
+  const Image row[] = {small, small};
+  const Image wide = concat(row, true);
+  EXPECT_EQ(wide.size(), (ImageSize{3, 8}));
+  EXPECT_EQ(crop(wide, 4, 0, 8, 3), small);
+  EXPECT_EQ(concat(row, false).size(), (ImageSize{6, 4}));
+  const Image mixed[] = {small, pattern(3, 4)};
+  EXPECT_THROW(concat(mixed), InvalidArgument);
+  const Image uneven[] = {small, pattern(4, 4, Mode::L)};
+  EXPECT_THROW(concat(uneven, true), InvalidArgument);
+  EXPECT_THROW(concat(std::span<const Image>{}), InvalidArgument);
+}
+
+// ---------------------------------------------------------------- colour
+
+TEST(Color, ToGrayIsPillowsFormulaExactly) {
+  EXPECT_EQ(against(to_gray(cat()), "op_to_gray").max, 0);
+  const Image cam = load(data("camera.png"));
+  EXPECT_TRUE(to_gray(cam).same_storage(cam));
+  // Float RGB gives float L close to the uint8 result.
+  EXPECT_LT(diff(to_gray(cat().as_f32()), to_gray(cat())).mean, 0.6);
+}
+
+TEST(Color, ToRgbAndBinaryConversions) {
+  const Image g = Image::from_u8({1, 2}, Mode::L, {10, 200});
+  EXPECT_EQ(to_rgb(g), Image::from_u8({1, 2}, Mode::RGB, {10, 10, 10, 200, 200, 200}));
+  const Image b = Image::from_u8({1, 2}, Mode::Binary, {0, 1});
+  EXPECT_EQ(to_rgb(b), Image::from_u8({1, 2}, Mode::RGB, {0, 0, 0, 255, 255, 255}));
+  EXPECT_EQ(to_gray(b), Image::from_u8({1, 2}, Mode::L, {0, 255}));
+  EXPECT_TRUE(to_rgb(cat()).same_storage(cat()));
+}
+
+TEST(Color, ToBinaryThresholdsAnyChannel) {
+  const Image rgb = Image::from_u8({1, 4}, Mode::RGB, {0, 0, 0, 0, 0, 1, 127, 0, 0, 128, 0, 0});
+  EXPECT_EQ(to_binary(rgb), Image::from_u8({1, 4}, Mode::Binary, {0, 1, 1, 1}));       // > 0
+  EXPECT_EQ(to_binary(rgb, 0.5), Image::from_u8({1, 4}, Mode::Binary, {0, 0, 0, 1}));  // > 127.5
+  EXPECT_EQ(to_binary(rgb.as_f32(), 0.5), to_binary(rgb, 0.5));
+  const Image b = to_binary(rgb);
+  EXPECT_TRUE(to_binary(b).same_storage(b));
+  EXPECT_EQ(invert_binary(b), Image::from_u8({1, 4}, Mode::Binary, {1, 0, 0, 0}));
+  EXPECT_THROW(to_binary(rgb, 1.5), InvalidArgument);
+  EXPECT_THROW(to_binary(rgb, NAN), InvalidArgument);
+  EXPECT_THROW(invert_binary(rgb), InvalidArgument);
+}
+
+TEST(Color, InvertSwapEqualize) {
+  const Image rgb = Image::from_u8({1, 1}, Mode::RGB, {1, 2, 250});
+  EXPECT_EQ(invert_rgb(rgb), Image::from_u8({1, 1}, Mode::RGB, {254, 253, 5}));
+  EXPECT_EQ(invert_rgb(invert_rgb(cat())), cat());
+  EXPECT_THROW(invert_rgb(pattern(2, 2, Mode::Binary)), InvalidArgument);
+  EXPECT_EQ(rgb2bgr(rgb), Image::from_u8({1, 1}, Mode::RGB, {250, 2, 1}));
+  EXPECT_EQ(bgr2rgb(rgb2bgr(cat())), cat());
+  EXPECT_THROW(rgb2bgr(to_gray(cat())), InvalidArgument);
+  const Image eq = equalize_hist(cat());
+  EXPECT_EQ(eq.mode(), Mode::L);
+  EXPECT_EQ(against(eq, "op_equalize").max, 0);
+}
+
+}  // namespace
+}  // namespace pixelcache::test
