@@ -56,6 +56,12 @@ struct LoadOptions {
   bool apply_orientation = true;
   /// For URLs: time-outs, size limit, redirects.
   FetchOptions fetch;
+  /// Shrink-on-load hint: the caller will reduce the image to about this
+  /// size (after orientation), so a JPEG may be decoded at 1/2, 1/4 or 1/8
+  /// scale in the DCT domain, never below this size. {0, 0} decodes at full
+  /// size. Other formats ignore it. The result is then a slightly different
+  /// (but not worse) image than a full decode followed by a resize.
+  ImageSize shrink_hint{0, 0};
 };
 
 /// An image with facts about its encoded form.

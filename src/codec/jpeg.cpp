@@ -60,6 +60,25 @@ Decoded decode_jpeg(const DecodeInput& in) {
     decode_fail(in, "JPEG", tjGetErrorStr2(h.get()));
   check_dimensions(in, "JPEG", static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(ht));
   const Markers markers = scan_markers(in.data);
+  const int orient = parse_exif_orientation(markers.exif);
+
+  // Shrink on load: the smallest DCT scale (1/8 .. 1) that stays at or above
+  // the hinted size, compared in stored orientation.
+  if (in.options.shrink_hint.height > 0 && in.options.shrink_hint.width > 0) {
+    const bool swap = in.options.apply_orientation && orient >= 5;
+    const int want_w = swap ? in.options.shrink_hint.height : in.options.shrink_hint.width;
+    const int want_h = swap ? in.options.shrink_hint.width : in.options.shrink_hint.height;
+    int best_w = w, best_h = ht;
+    for (int denom : {8, 4, 2}) {
+      const tjscalingfactor f{1, denom};
+      const int sw = TJSCALED(w, f), sh = TJSCALED(ht, f);
+      if (sw >= want_w && sh >= want_h) {
+        best_w = sw, best_h = sh;
+        break;
+      }
+    }
+    w = best_w, ht = best_h;
+  }
 
   auto check = [&](int rc) {
     if (rc == 0) return;
@@ -95,7 +114,6 @@ Decoded decode_jpeg(const DecodeInput& in) {
                           gray ? TJPF_GRAY : TJPF_RGB, 0));
     });
   }
-  const int orient = parse_exif_orientation(markers.exif);
   out.orientation = orient ? orient : 1;
   if (in.options.apply_orientation) out.image = apply_orientation(out.image, out.orientation);
   return out;

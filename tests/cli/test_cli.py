@@ -172,3 +172,53 @@ def test_usage_errors(exe):
     assert run(exe).returncode != 0
     assert run(exe, "hash").returncode != 0
     assert run(exe, "--version").stdout.startswith("pixelcache ")
+
+
+def mean_abs_diff(a, b):
+    import numpy as np
+
+    return float(np.abs(np.asarray(a, dtype=np.int16) - np.asarray(b, dtype=np.int16)).mean())
+
+
+def test_run_pipeline_matches_pillow(exe, data, tmp_path):
+    out = tmp_path / "small.png"
+    p = run(exe, "run", data / "chelsea.png", "-o", out, "resize:200x133,bicubic", "to_gray")
+    assert p.returncode == 0, p.stderr
+    with Image.open(data / "chelsea.png") as src, Image.open(out) as got:
+        ref = src.resize((200, 133), Image.Resampling.BICUBIC).convert("L")
+        assert got.mode == "L" and got.size == (200, 133)
+        assert mean_abs_diff(got, ref) < 0.5
+
+
+def test_run_chain_to_binary_and_pad(exe, data, tmp_path):
+    out = tmp_path / "mask.png"
+    p = run(exe, "run", data / "chelsea.png", "-o", out, "resize:256x256", "rotate:45", "to_gray", "to_binary:0.5",
+            "center_pad:512x400,1", "downsample:2")
+    assert p.returncode == 0, p.stderr
+    info = json.loads(run(exe, "info", "--json", out).stdout)
+    assert (info["width"], info["height"], info["mode"]) == (256, 200, "1")
+
+
+def test_run_shrink_on_load_jpeg(exe, data, tmp_path):
+    # A pipeline starting with a downscale decodes the JPEG at reduced DCT
+    # scale; the result stays close to full decode + resize.
+    out = tmp_path / "thumb.png"
+    assert run(exe, "run", data / "rocket.jpg", "-o", out, "resize:100x67").returncode == 0
+    with Image.open(data / "rocket.jpg") as src, Image.open(out) as got:
+        assert got.size == (100, 67)
+        assert mean_abs_diff(got, src.convert("RGB").resize((100, 67), Image.Resampling.BILINEAR)) < 3
+
+
+@pytest.mark.parametrize("step", ["resize:0x5", "resize:10", "rotate:abc", "to_binary:2", "crop:1,2,3", "center_pad:1x1,x",
+                                  "resize:10x10,cubic"])
+def test_run_bad_step_arguments(exe, data, tmp_path, step):
+    p = run(exe, "run", data / "chelsea.png", "-o", tmp_path / "x.png", step)
+    assert p.returncode == 1
+    assert step.split(":")[0] in p.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_run_unknown_step_lists_steps(exe, data, tmp_path):
+    p = run(exe, "run", data / "chelsea.png", "-o", tmp_path / "x.png", "sharpen")
+    assert p.returncode == 1
+    assert "resize:WxH" in p.stderr and "equalize_hist" in p.stderr

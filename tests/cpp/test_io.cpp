@@ -149,6 +149,23 @@ TEST(Decode, OrientationCanBeLeftUnapplied) {
   EXPECT_EQ(d.image.size(), (ImageSize{451, 300}));  // stored transposed
 }
 
+TEST(Decode, JpegShrinkOnLoad) {
+  LoadOptions opt;
+  opt.shrink_hint = {60, 100};
+  const Image small = load(data("rocket.jpg"), opt);  // 640x427 -> 1/4 scale
+  EXPECT_EQ(small.size(), (ImageSize{107, 160}));
+  opt.shrink_hint = {300, 400};  // 1/2 would be too small in width (320 >= 400? no)
+  EXPECT_EQ(load(data("rocket.jpg"), opt).size(), (ImageSize{427, 640}));
+  // The hint is in upright orientation: orientation 6 stores 300x451 transposed.
+  opt.shrink_hint = {100, 200};
+  const Image o6 = load(data("exif_orient6.jpg"), opt);
+  EXPECT_GE(o6.width(), 200);
+  EXPECT_GE(o6.height(), 100);
+  EXPECT_EQ(o6.size(), (ImageSize{150, 226}));
+  // Other formats ignore it.
+  EXPECT_EQ(load(data("chelsea.png"), opt).size(), (ImageSize{300, 451}));
+}
+
 TEST(Decode, BytesAndPathGiveTheSameImage) {
   const auto bytes = read_file(data("exif_orient3.jpg"));
   EXPECT_EQ(decode(bytes).digest(), load(data("exif_orient3.jpg")).digest());

@@ -1,0 +1,197 @@
+// Step parsing for `pixelcache run`.
+#include "steps.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <functional>
+
+#include "pixelcache/error.hpp"
+#include "pixelcache/ops.hpp"
+
+namespace pixelcache::cli {
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t p = s.find(sep, start);
+    out.push_back(s.substr(start, p - start));
+    if (p == std::string::npos) return out;
+    start = p + 1;
+  }
+}
+
+struct Args {
+  std::string step;
+  std::vector<std::string> v;
+
+  [[noreturn]] void fail(const std::string& why) const { throw InvalidArgument("step '" + step + "': " + why); }
+  void count(std::size_t min, std::size_t max) const {
+    if (v.size() < min || v.size() > max)
+      fail("expected " + (min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max)) +
+           " argument(s), got " + std::to_string(v.size()));
+  }
+  double number(std::size_t i) const {
+    double d = 0;
+    const auto& s = v.at(i);
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), d);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !std::isfinite(d)) fail("'" + s + "' is not a number");
+    return d;
+  }
+  int integer(std::size_t i) const {
+    const double d = number(i);
+    if (d != std::floor(d) || std::abs(d) > 1e9) fail("'" + v.at(i) + "' is not an integer");
+    return static_cast<int>(d);
+  }
+  ImageSize size(std::size_t i) const {  // WIDTHxHEIGHT
+    const auto wh = split(v.at(i), 'x');
+    if (wh.size() != 2) fail("'" + v.at(i) + "' is not a size WIDTHxHEIGHT");
+    const Args sub{step, wh};
+    const ImageSize s{sub.integer(1), sub.integer(0)};
+    if (s.height <= 0 || s.width <= 0) fail("size '" + v.at(i) + "' must be positive");
+    return s;
+  }
+  Interpolation interp(std::size_t i) const {
+    if (i >= v.size()) return Interpolation::Bilinear;
+    try {
+      return parse_interpolation(v[i]);
+    } catch (const InvalidArgument& e) {
+      fail(e.what());
+    }
+  }
+};
+
+struct Def {
+  const char* name;
+  const char* usage;
+  const char* help;
+  std::function<Step(const Args&)> make;
+};
+
+Step simple(Image (*fn)(const Image&)) {
+  return {"", [fn](const Image& i) { return fn(i); }, {}};
+}
+
+const std::vector<Def>& defs() {
+  static const std::vector<Def> d = {
+      {"resize", "resize:WxH[,FILTER]", "resample to W x H (bilinear, nearest, bicubic, lanczos, area)",
+       [](const Args& a) {
+         a.count(1, 2);
+         const ImageSize s = a.size(0);
+         const Interpolation f = a.interp(1);
+         return Step{"", [s, f](const Image& i) { return resize(i, s, f); }, s};
+       }},
+      {"downsample", "downsample:FACTOR", "divide both sides by FACTOR",
+       [](const Args& a) {
+         a.count(1, 1);
+         const double f = a.number(0);
+         if (f <= 0) a.fail("factor must be positive");
+         return Step{"", [f](const Image& i) { return downsample(i, f); }, {}};
+       }},
+      {"resize_min_size", "resize_min_size:N[,MODULO]", "shorter side to N, sides multiples of MODULO (16)",
+       [](const Args& a) {
+         a.count(1, 2);
+         const int n = a.integer(0), m = a.v.size() > 1 ? a.integer(1) : 16;
+         return Step{"", [n, m](const Image& i) { return resize_min_size(i, n, m); }, {}};
+       }},
+      {"rotate", "rotate:DEGREES[,crop]", "counter-clockwise; the canvas grows unless 'crop'",
+       [](const Args& a) {
+         a.count(1, 2);
+         const double deg = a.number(0);
+         if (a.v.size() > 1 && a.v[1] != "crop") a.fail("second argument must be 'crop'");
+         const bool expand = a.v.size() == 1;
+         return Step{"", [deg, expand](const Image& i) { return rotate(i, deg, expand); }, {}};
+       }},
+      {"flip_horizontal", "flip_horizontal", "mirror left-right",
+       [](const Args& a) {
+         a.count(0, 0);
+         return simple(flip_horizontal);
+       }},
+      {"flip_vertical", "flip_vertical", "mirror top-bottom",
+       [](const Args& a) {
+         a.count(0, 0);
+         return simple(flip_vertical);
+       }},
+      {"center_pad", "center_pad:WxH[,FILL]", "pad symmetrically to W x H with level FILL (0)",
+       [](const Args& a) {
+         a.count(1, 2);
+         const ImageSize s = a.size(0);
+         const int fill = a.v.size() > 1 ? a.integer(1) : 0;
+         return Step{"", [s, fill](const Image& i) { return center_pad(i, s, fill); }, {}};
+       }},
+      {"crop", "crop:X0,Y0,X1,Y1", "keep [X0, X1) x [Y0, Y1)",
+       [](const Args& a) {
+         a.count(4, 4);
+         const int x0 = a.integer(0), y0 = a.integer(1), x1 = a.integer(2), y1 = a.integer(3);
+         return Step{"", [=](const Image& i) { return crop(i, x0, y0, x1, y1); }, {}};
+       }},
+      {"to_gray", "to_gray", "gray (Pillow's formula)",
+       [](const Args& a) {
+         a.count(0, 0);
+         return simple(to_gray);
+       }},
+      {"to_rgb", "to_rgb", "RGB",
+       [](const Args& a) {
+         a.count(0, 0);
+         return simple(to_rgb);
+       }},
+      {"to_binary", "to_binary[:THRESHOLD]", "true where any channel > THRESHOLD * 255 (0)",
+       [](const Args& a) {
+         a.count(0, 1);
+         const double t = a.v.empty() ? 0.0 : a.number(0);
+         if (t < 0 || t > 1) a.fail("threshold must be within [0, 1]");
+         return Step{"", [t](const Image& i) { return to_binary(i, t); }, {}};
+       }},
+      {"invert_binary", "invert_binary", "swap true and false",
+       [](const Args& a) {
+         a.count(0, 0);
+         return simple(invert_binary);
+       }},
+      {"invert_rgb", "invert_rgb", "255 - value",
+       [](const Args& a) {
+         a.count(0, 0);
+         return simple(invert_rgb);
+       }},
+      {"rgb2bgr", "rgb2bgr", "swap red and blue",
+       [](const Args& a) {
+         a.count(0, 0);
+         return simple(rgb2bgr);
+       }},
+      {"equalize_hist", "equalize_hist", "histogram equalisation (gray result)",
+       [](const Args& a) {
+         a.count(0, 0);
+         return simple(equalize_hist);
+       }},
+  };
+  return d;
+}
+
+}  // namespace
+
+std::string step_help() {
+  std::string out;
+  for (const auto& d : defs()) {
+    std::string u = d.usage;
+    u.resize(std::max<std::size_t>(u.size(), 28), ' ');
+    out += "  " + u + " " + d.help + "\n";
+  }
+  return out;
+}
+
+Step parse_step(const std::string& text) {
+  const std::size_t colon = text.find(':');
+  const std::string name = text.substr(0, colon);
+  Args args{text, {}};
+  if (colon != std::string::npos) args.v = split(text.substr(colon + 1), ',');
+  for (const auto& d : defs()) {
+    if (name != d.name) continue;
+    Step s = d.make(args);
+    s.text = text;
+    return s;
+  }
+  throw InvalidArgument("unknown step '" + name + "'; the steps are:\n" + step_help());
+}
+
+}  // namespace pixelcache::cli
