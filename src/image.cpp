@@ -2,6 +2,8 @@
 // conversions, digest and statistics (image.hpp).
 #include "pixelcache/image.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -47,6 +49,22 @@ std::size_t checked_sample_count(ImageSize size, int channels, std::size_t elem_
   return static_cast<std::size_t>(area) * static_cast<std::size_t>(channels);
 }
 
+void FreeDeleter::operator()(std::byte* p) const noexcept { std::free(p); }
+
+std::unique_ptr<std::byte, FreeDeleter> allocate_pixels(std::size_t bytes) {
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  void* p = nullptr;
+  if (bytes >= kHuge) {
+    const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
+    p = std::aligned_alloc(kHuge, rounded);
+    if (p) ::madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
+  } else {
+    p = std::malloc(bytes ? bytes : 1);
+  }
+  if (!p) throw LimitError("cannot allocate " + std::to_string(bytes) + " bytes for an image");
+  return std::unique_ptr<std::byte, FreeDeleter>(static_cast<std::byte*>(p));
+}
+
 std::shared_ptr<Image::Storage> allocate(ImageSize size, Mode mode, PixelType type, std::size_t extra) {
   auto s = std::make_shared<Image::Storage>();
   s->size = size;
@@ -54,7 +72,7 @@ std::shared_ptr<Image::Storage> allocate(ImageSize size, Mode mode, PixelType ty
   s->type = type;
   const std::size_t elem = type == PixelType::F32 ? 4 : 1;
   s->nbytes = checked_sample_count(size, mode_channels(mode), elem, "image") * elem;
-  s->bytes = std::make_unique_for_overwrite<std::byte[]>(s->nbytes + extra);
+  s->bytes = allocate_pixels(s->nbytes + extra);
   return s;
 }
 

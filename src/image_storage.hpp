@@ -11,12 +11,23 @@
 
 namespace pixelcache {
 
+namespace detail {
+/// Frees pixel buffers from allocate_pixels().
+struct FreeDeleter {
+  void operator()(std::byte* p) const noexcept;
+};
+/// Uninitialised pixel memory; large buffers are 2 MiB aligned and asked to
+/// be backed by transparent huge pages (512x fewer page faults when a fresh
+/// 36 MB image is first written). Throws LimitError when out of memory.
+std::unique_ptr<std::byte, FreeDeleter> allocate_pixels(std::size_t bytes);
+}  // namespace detail
+
 struct Image::Storage {
   ImageSize size;
   Mode mode = Mode::RGB;
   PixelType type = PixelType::U8;
   std::size_t nbytes = 0;  ///< pixel bytes (the buffer may be larger)
-  std::unique_ptr<std::byte[]> bytes;
+  std::unique_ptr<std::byte, detail::FreeDeleter> bytes;
   // For as_f32() of a uint8 image: the uint8 storage whose digest and
   // content this float copy shares.
   std::shared_ptr<const Storage> digest_source;

@@ -1,0 +1,55 @@
+// Operation benchmarks on the 12 MP photo (DESIGN §7). Peers: bench/compare.py.
+#include <benchmark/benchmark.h>
+
+#include "bench_data.hpp"
+
+namespace pixelcache::bench {
+namespace {
+
+template <class F>
+void run_op(benchmark::State& state, F&& op) {
+  const Image img = photo_12mp();
+  for (auto _ : state) {
+    const Image out = op(img);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+
+void BM_Resize12MPTo256(benchmark::State& s) {
+  run_op(s, [](const Image& i) { return resize(i, {256, 256}, Interpolation::Bilinear); });
+}
+void BM_Rotate45(benchmark::State& s) {
+  run_op(s, [](const Image& i) { return rotate(i, 45, true); });
+}
+void BM_ToGray(benchmark::State& s) {
+  run_op(s, [](const Image& i) { return to_gray(i); });
+}
+void BM_EqualizeHist(benchmark::State& s) {
+  const Image gray = to_gray(photo_12mp());
+  for (auto _ : s) benchmark::DoNotOptimize(equalize_hist(gray).data());
+}
+void BM_CenterPad(benchmark::State& s) {
+  run_op(s, [](const Image& i) { return center_pad(i, {3200, 4200}, 0); });
+}
+// The whole process: 12 MP JPEG bytes -> 256x256 PNG bytes (shrink on load).
+void BM_JpegToThumbnailPng(benchmark::State& s) {
+  const auto bytes = read_file(photo_file(".jpg"));
+  LoadOptions opt;
+  opt.shrink_hint = {256, 256};
+  for (auto _ : s) {
+    const auto png = encode(resize(decode(bytes, opt), {256, 256}), Format::PNG);
+    benchmark::DoNotOptimize(png.data());
+  }
+}
+
+BENCHMARK(BM_Resize12MPTo256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Rotate45)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ToGray)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_EqualizeHist)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CenterPad)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_JpegToThumbnailPng)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace pixelcache::bench
+
+BENCHMARK_MAIN();
