@@ -11,6 +11,7 @@
 #include "pixelcache/geometry.hpp"
 #include "pixelcache/image.hpp"
 #include "pixelcache/io.hpp"
+#include "pixelcache/mask.hpp"
 #include "pixelcache/net.hpp"
 #include "pixelcache/ops.hpp"
 #include "pixelcache/value.hpp"

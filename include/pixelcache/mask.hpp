@@ -1,0 +1,82 @@
+// pixelcache/mask.hpp — masks and boxes: connected regions to bounding
+// boxes, crops and feathered un-crops, morphology, mask algebra.
+//
+// A mask is a binary ("1") image. Functions that take a mask accept any
+// mode and binarise it first with to_binary(0.0) (any channel > 0), so an L
+// mask with 0 / 255 works. Boxes follow geometry.hpp: pixel boxes with
+// exclusive ends.
+//
+// Thread safety: all functions are reentrant.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "pixelcache/geometry.hpp"
+#include "pixelcache/image.hpp"
+
+namespace pixelcache {
+
+/// Options of mask2bbox().
+struct Mask2BboxOptions {
+  /// Grow each box on every side by this fraction of its width / height,
+  /// clipped to the image (0.1 = 10 %).
+  double margin = 0.0;
+  /// Return normalised boxes instead of pixel boxes.
+  bool normalized = false;
+  /// Merge boxes that overlap or touch (after the margin), transitively,
+  /// until no two boxes overlap.
+  bool merge = false;
+  /// Morphological closing, then opening, with square kernels of these sizes
+  /// in pixels (0 = off), before the regions are found.
+  int closing = 0;
+  int opening = 0;
+  /// Drop regions smaller than this fraction of the image area.
+  double area_threshold = 0.0;
+  /// Keep only the largest N regions (-1 = all).
+  int number_of_objects = -1;
+};
+
+/// Bounding boxes of the 8-connected regions of `mask`, each covering its
+/// whole region (exclusive ends), in a stable order: top to bottom, then
+/// left to right. An empty mask gives an empty list. Boxes carry the mask's
+/// size. Throws InvalidArgument for negative or NaN options.
+std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& options = {});
+
+/// The pixels inside the union of `bboxes` (normalised boxes are resolved
+/// with the image's size). Throws InvalidArgument for an empty list, or a
+/// box outside the image.
+Image crop_from_bbox(const Image& img, std::span<const BoundingBox> bboxes);
+/// crop_from_bbox(img, mask2bbox(mask, options)); throws InvalidArgument
+/// when the mask is empty, or when mask and image sizes differ.
+Image crop_from_mask(const Image& img, const Image& mask, const Mask2BboxOptions& options = {});
+/// Crop around the points' bounding box grown by `margin` (fraction).
+Image crop_from_points(const Image& img, const Points& points, double margin = 0.0);
+
+/// Pastes `crop` back into `base` at the union of `bboxes`, its edges
+/// feathered over `blend_width` pixels (a linear ramp from base to crop;
+/// 0 = hard edge). With `resize`, `crop` is first resized to the box;
+/// otherwise its size must equal the box's. `crop` is converted to base's
+/// mode. Throws InvalidArgument for size mismatches, empty lists, negative
+/// blend widths.
+Image uncrop_from_bbox(const Image& crop, const Image& base, std::span<const BoundingBox> bboxes, bool resize = false,
+                       int blend_width = 10);
+
+/// A mask with every box of mask2bbox(mask, options) filled.
+Image mask2squaremask(const Image& mask, const Mask2BboxOptions& options = {});
+
+/// Morphological operators.
+enum class Morphology { Erode, Dilate, Open, Close };
+/// Applies `op` with a square kernel of `kernel` pixels (>= 1) to a mask.
+Image morphology(const Image& mask, Morphology op, int kernel = 3);
+/// Union of masks of one size. Throws InvalidArgument for an empty list or
+/// differing sizes.
+Image logical_or_reduce(std::span<const Image> masks);
+/// `img` with every pixel under `mask` set to `value` (a level 0..255 for RGB
+/// and L, applied to every channel; 0 or 1 for binary). Sizes must match.
+Image masked_fill(const Image& img, const Image& mask, int value);
+/// A binary mask of `size` with the points set. Throws InvalidArgument for
+/// points outside `size`.
+Image points_to_mask(const Points& points, ImageSize size);
+
+}  // namespace pixelcache

@@ -1,0 +1,256 @@
+// Masks and boxes (mask.hpp).
+#include "pixelcache/mask.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <opencv2/imgproc.hpp>
+#include <tuple>
+
+#include "ops_internal.hpp"
+#include "pixelcache/ops.hpp"
+
+namespace pixelcache {
+
+using detail::as_mat;
+
+namespace {
+
+Image binarise(const Image& m, const char* op) {
+  detail::require_image(m, op);
+  return to_binary(m, 0.0);
+}
+
+void check_same_size(const Image& a, const Image& b, const char* op) {
+  if (a.size() != b.size())
+    throw InvalidArgument(std::string(op) + ": mask is " + b.size().to_string() + " but the image is " +
+                          a.size().to_string());
+}
+
+// Integer pixel box [x0, x1) x [y0, y1).
+struct Box {
+  int x0, y0, x1, y1;
+  bool overlaps_or_touches(const Box& o) const { return x0 <= o.x1 && o.x0 <= x1 && y0 <= o.y1 && o.y0 <= y1; }
+};
+
+Box union_box(const Image& img, std::span<const BoundingBox> bboxes, const char* op) {
+  if (bboxes.empty()) throw InvalidArgument(std::string(op) + ": no bounding boxes (an empty mask has none)");
+  Box u{img.width(), img.height(), 0, 0};
+  for (const BoundingBox& b : bboxes) {
+    const BoundingBox px = b.normalized() ? b.with_image_size(img.size()).to_pixels() : b;
+    const auto r = px.to_int_pixels();
+    if (r[0] < 0 || r[1] < 0 || r[2] > img.width() || r[3] > img.height() || r[0] >= r[2] || r[1] >= r[3])
+      throw InvalidArgument(std::string(op) + ": " + b.to_string() + " is empty or outside the " +
+                            img.size().to_string() + " image");
+    u = {std::min(u.x0, r[0]), std::min(u.y0, r[1]), std::max(u.x1, r[2]), std::max(u.y1, r[3])};
+  }
+  return u;
+}
+
+void validate(const Mask2BboxOptions& o) {
+  if (!(o.margin >= 0) || !std::isfinite(o.margin)) throw InvalidArgument("mask2bbox: margin must be >= 0 and finite");
+  if (!(o.area_threshold >= 0 && o.area_threshold <= 1))
+    throw InvalidArgument("mask2bbox: area_threshold must be within [0, 1]");
+  if (o.closing < 0 || o.opening < 0) throw InvalidArgument("mask2bbox: closing and opening must be >= 0");
+  if (o.number_of_objects < -1) throw InvalidArgument("mask2bbox: number_of_objects must be -1 (all) or >= 0");
+}
+
+cv::Mat mask_mat_255(const Image& bin) {
+  cv::Mat m;
+  as_mat(bin).convertTo(m, CV_8U, 255);
+  return m;
+}
+
+}  // namespace
+
+std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o) {
+  validate(o);
+  const Image bin = binarise(mask, "mask2bbox");
+  cv::Mat m = mask_mat_255(bin);
+  if (o.closing > 0)
+    cv::morphologyEx(m, m, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {o.closing, o.closing}));
+  if (o.opening > 0)
+    cv::morphologyEx(m, m, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {o.opening, o.opening}));
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(m, labels, stats, centroids, 8, CV_32S);
+  struct Region {
+    Box box;
+    int area;
+  };
+  std::vector<Region> regions;
+  const double min_area = o.area_threshold * static_cast<double>(bin.size().area());
+  for (int i = 1; i < n; ++i) {  // 0 is the background
+    const int area = stats.at<int>(i, cv::CC_STAT_AREA);
+    if (area < min_area) continue;
+    const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+    regions.push_back(
+        {{x, y, x + stats.at<int>(i, cv::CC_STAT_WIDTH), y + stats.at<int>(i, cv::CC_STAT_HEIGHT)}, area});
+  }
+  if (o.number_of_objects >= 0 && static_cast<int>(regions.size()) > o.number_of_objects) {
+    std::stable_sort(regions.begin(), regions.end(), [](const Region& a, const Region& b) { return a.area > b.area; });
+    regions.resize(static_cast<std::size_t>(o.number_of_objects));
+  }
+  std::vector<Box> boxes;
+  for (const Region& r : regions) {
+    Box b = r.box;
+    const int mx = static_cast<int>(std::round(o.margin * (b.x1 - b.x0)));
+    const int my = static_cast<int>(std::round(o.margin * (b.y1 - b.y0)));
+    boxes.push_back({std::max(0, b.x0 - mx), std::max(0, b.y0 - my), std::min(bin.width(), b.x1 + mx),
+                     std::min(bin.height(), b.y1 + my)});
+  }
+  if (o.merge) {  // transitive: repeat until no pair overlaps
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (std::size_t i = 0; i < boxes.size() && !changed; ++i)
+        for (std::size_t j = i + 1; j < boxes.size(); ++j)
+          if (boxes[i].overlaps_or_touches(boxes[j])) {
+            boxes[i] = {std::min(boxes[i].x0, boxes[j].x0), std::min(boxes[i].y0, boxes[j].y0),
+                        std::max(boxes[i].x1, boxes[j].x1), std::max(boxes[i].y1, boxes[j].y1)};
+            boxes.erase(boxes.begin() + static_cast<std::ptrdiff_t>(j));
+            changed = true;
+            break;
+          }
+    }
+  }
+  std::sort(boxes.begin(), boxes.end(), [](const Box& a, const Box& b) {
+    return std::tie(a.y0, a.x0, a.y1, a.x1) < std::tie(b.y0, b.x0, b.y1, b.x1);
+  });
+  std::vector<BoundingBox> out;
+  for (const Box& b : boxes) {
+    BoundingBox bb(b.x0, b.y0, b.x1, b.y1, bin.size(), false);
+    out.push_back(o.normalized ? bb.to_normalized() : bb);
+  }
+  return out;
+}
+
+Image crop_from_bbox(const Image& img, std::span<const BoundingBox> bboxes) {
+  detail::require_image(img, "crop_from_bbox");
+  const Box u = union_box(img, bboxes, "crop_from_bbox");
+  return crop(img, u.x0, u.y0, u.x1, u.y1);
+}
+
+Image crop_from_mask(const Image& img, const Image& mask, const Mask2BboxOptions& options) {
+  detail::require_image(img, "crop_from_mask");
+  detail::require_image(mask, "crop_from_mask");
+  check_same_size(img, mask, "crop_from_mask");
+  const auto boxes = mask2bbox(mask, options);
+  if (boxes.empty()) throw InvalidArgument("crop_from_mask: the mask is empty (no region to crop)");
+  return crop_from_bbox(img, boxes);
+}
+
+Image crop_from_points(const Image& img, const Points& points, double margin) {
+  detail::require_image(img, "crop_from_points");
+  if (!(margin >= 0) || !std::isfinite(margin)) throw InvalidArgument("crop_from_points: margin must be >= 0");
+  const BoundingBox b = points.bbox().with_image_size(img.size());
+  const double mx = margin * b.width(), my = margin * b.height();
+  const BoundingBox grown(std::max(0.0, b.xmin() - mx), std::max(0.0, b.ymin() - my),
+                          std::min<double>(img.width(), b.xmax() + mx), std::min<double>(img.height(), b.ymax() + my),
+                          img.size(), false);
+  return crop_from_bbox(img, std::span<const BoundingBox>(&grown, 1));
+}
+
+Image uncrop_from_bbox(const Image& crop_img, const Image& base, std::span<const BoundingBox> bboxes, bool resize_crop,
+                       int blend_width) {
+  detail::require_image(crop_img, "uncrop_from_bbox");
+  detail::require_image(base, "uncrop_from_bbox");
+  if (blend_width < 0) throw InvalidArgument("uncrop_from_bbox: blend_width must be >= 0");
+  const Box u = union_box(base, bboxes, "uncrop_from_bbox");
+  const ImageSize box_size{u.y1 - u.y0, u.x1 - u.x0};
+  Image patch = base.is_rgb() ? to_rgb(crop_img) : (base.is_gray() ? to_gray(crop_img) : to_binary(crop_img));
+  if (patch.size() != box_size) {
+    if (!resize_crop)
+      throw InvalidArgument("uncrop_from_bbox: crop is " + patch.size().to_string() + " but the box is " +
+                            box_size.to_string() + " (pass resize=true to fit it)");
+    patch = resize(patch, box_size);
+  }
+  const bool binary = base.is_binary();
+  const Image src = binary ? patch : patch.as_f32();
+  const Image dst = binary ? base : base.as_f32();
+  const int c = base.channels();
+  // Feather weight: distance to the box edge over blend_width, capped at 1.
+  auto weight = [&](int x, int y) {
+    if (blend_width == 0) return 1.0f;
+    const int d = std::min({x, y, box_size.width - 1 - x, box_size.height - 1 - y}) + 1;
+    return std::min(1.0f, static_cast<float>(d) / static_cast<float>(blend_width + 1));
+  };
+  Image out = Image::generate(base.size(), base.mode(), dst.pixel_type(), [&](std::span<std::byte> bytes) {
+    std::memcpy(bytes.data(), dst.data(), bytes.size());
+    for (int y = 0; y < box_size.height; ++y)
+      for (int x = 0; x < box_size.width; ++x) {
+        const float w = weight(x, y);
+        const std::size_t di = (static_cast<std::size_t>(u.y0 + y) * base.width() + (u.x0 + x)) * c;
+        const std::size_t si = (static_cast<std::size_t>(y) * box_size.width + x) * c;
+        if (binary) {
+          auto* o = reinterpret_cast<std::uint8_t*>(bytes.data());
+          if (w >= 0.5f) o[di] = src.u8_view()[si];
+        } else {
+          auto* o = reinterpret_cast<float*>(bytes.data());
+          const auto s = src.f32_view();
+          for (int k = 0; k < c; ++k) o[di + k] = w * s[si + k] + (1.0f - w) * o[di + k];
+        }
+      }
+  });
+  return base.pixel_type() == PixelType::U8 ? out.as_u8() : out;
+}
+
+Image mask2squaremask(const Image& mask, const Mask2BboxOptions& options) {
+  const auto boxes = mask2bbox(mask, options);
+  std::vector<std::uint8_t> out(mask.size().area(), 0);
+  for (const BoundingBox& b : boxes) {
+    const auto r = (b.normalized() ? b.to_pixels() : b).to_int_pixels();
+    for (int y = r[1]; y < r[3]; ++y) std::fill_n(out.begin() + y * mask.width() + r[0], r[2] - r[0], 1);
+  }
+  return Image::from_u8(mask.size(), Mode::Binary, std::move(out));
+}
+
+Image morphology(const Image& mask, Morphology op, int kernel) {
+  if (kernel < 1) throw InvalidArgument("morphology: kernel must be >= 1, got " + std::to_string(kernel));
+  const Image bin = binarise(mask, "morphology");
+  static constexpr int kOps[] = {cv::MORPH_ERODE, cv::MORPH_DILATE, cv::MORPH_OPEN, cv::MORPH_CLOSE};
+  return detail::make_like(bin, bin.size(), [&](cv::Mat& d) {
+    cv::morphologyEx(as_mat(bin), d, kOps[static_cast<int>(op)],
+                     cv::getStructuringElement(cv::MORPH_RECT, {kernel, kernel}), {-1, -1}, 1, cv::BORDER_CONSTANT,
+                     cv::Scalar(0));
+  });
+}
+
+Image logical_or_reduce(std::span<const Image> masks) {
+  if (masks.empty()) throw InvalidArgument("logical_or_reduce: no masks");
+  Image acc = binarise(masks.front(), "logical_or_reduce");
+  for (std::size_t i = 1; i < masks.size(); ++i) {
+    const Image m = binarise(masks[i], "logical_or_reduce");
+    check_same_size(acc, m, "logical_or_reduce");
+    acc = detail::make_like(acc, acc.size(), [&](cv::Mat& d) { cv::bitwise_or(as_mat(acc), as_mat(m), d); });
+  }
+  return acc;
+}
+
+Image masked_fill(const Image& img, const Image& mask, int value) {
+  detail::require_image(img, "masked_fill");
+  const Image m = binarise(mask, "masked_fill");
+  check_same_size(img, m, "masked_fill");
+  const int max = img.is_binary() ? 1 : 255;
+  if (value < 0 || value > max)
+    throw InvalidArgument("masked_fill: value must be 0.." + std::to_string(max) + " for a " + mode_name(img.mode()) +
+                          " image, got " + std::to_string(value));
+  const double v = img.pixel_type() == PixelType::F32 ? value / 255.0 : value;
+  return detail::make_like(img, img.size(), [&](cv::Mat& d) {
+    as_mat(img).copyTo(d);
+    d.setTo(cv::Scalar::all(v), as_mat(m));
+  });
+}
+
+Image points_to_mask(const Points& points, ImageSize size) {
+  size.validate("points_to_mask");
+  std::vector<std::uint8_t> out(size.area(), 0);
+  for (const auto& [x, y] : points.xy()) {
+    const int xi = static_cast<int>(std::floor(x)), yi = static_cast<int>(std::floor(y));
+    if (xi < 0 || yi < 0 || xi >= size.width || yi >= size.height)
+      throw InvalidArgument("points_to_mask: point (" + std::to_string(x) + ", " + std::to_string(y) +
+                            ") is outside the " + size.to_string() + " mask");
+    out[static_cast<std::size_t>(yi) * size.width + xi] = 1;
+  }
+  return Image::from_u8(size, Mode::Binary, std::move(out));
+}
+
+}  // namespace pixelcache

@@ -1,0 +1,151 @@
+// Masks and boxes (mask.hpp): exact expectations on synthetic masks, the
+// crop / uncrop round trip on a photo, bad input.
+#include "test_support.hpp"
+
+namespace pixelcache::test {
+namespace {
+
+// A w x h binary mask with the given rectangles [x0, x1) x [y0, y1) set.
+Image rects(int h, int w, std::initializer_list<std::array<int, 4>> boxes) {
+  std::vector<std::uint8_t> m(static_cast<std::size_t>(h) * w, 0);
+  for (const auto& b : boxes)
+    for (int y = b[1]; y < b[3]; ++y)
+      for (int x = b[0]; x < b[2]; ++x) m[static_cast<std::size_t>(y) * w + x] = 1;
+  return Image::from_u8({h, w}, Mode::Binary, std::move(m));
+}
+
+std::vector<std::array<double, 4>> xyxy(const std::vector<BoundingBox>& v) {
+  std::vector<std::array<double, 4>> out;
+  for (const auto& b : v) out.push_back(b.xyxy());
+  return out;
+}
+
+TEST(Mask2Bbox, ExclusiveEndsStableOrderWholeComponent) {
+  // Listed out of order on purpose; an L-shaped region; a single pixel.
+  const Image m = rects(50, 60, {{40, 30, 50, 45}, {5, 5, 15, 8}, {5, 5, 8, 20}, {30, 2, 31, 3}});
+  const auto boxes = mask2bbox(m);
+  EXPECT_EQ(xyxy(boxes), (std::vector<std::array<double, 4>>{{30, 2, 31, 3}, {5, 5, 15, 20}, {40, 30, 50, 45}}));
+  EXPECT_EQ(boxes[0].image_size(), (ImageSize{50, 60}));
+  // The crop keeps the last row and column (the original lost them).
+  EXPECT_EQ(crop_from_bbox(m, std::span(&boxes[1], 1)).size(), (ImageSize{15, 10}));
+}
+
+TEST(Mask2Bbox, EightConnectivityMarginNormalizedNumberArea) {
+  const Image diag = rects(20, 20, {{2, 2, 3, 3}, {3, 3, 4, 4}});  // touching corners: one region
+  EXPECT_EQ(mask2bbox(diag).size(), 1u);
+  const Image m = rects(100, 100, {{10, 10, 30, 20}, {60, 60, 62, 62}});
+  Mask2BboxOptions o;
+  o.margin = 0.5;  // half the width / height on each side
+  EXPECT_EQ(mask2bbox(m, o)[0].xyxy(), (std::array<double, 4>{0, 5, 40, 25}));
+  o = {};
+  o.normalized = true;
+  EXPECT_EQ(mask2bbox(m, o)[0].xyxyn(), (std::array<double, 4>{0.1, 0.1, 0.3, 0.2}));
+  EXPECT_TRUE(mask2bbox(m, o)[0].normalized());
+  o = {};
+  o.number_of_objects = 1;  // the largest
+  EXPECT_EQ(xyxy(mask2bbox(m, o)), (std::vector<std::array<double, 4>>{{10, 10, 30, 20}}));
+  o = {};
+  o.area_threshold = 0.001;  // 10 px of 10000: drops the 4-px blob
+  EXPECT_EQ(mask2bbox(m, o).size(), 1u);
+}
+
+TEST(Mask2Bbox, MergeIsTransitive) {
+  // Three separate regions whose margin-grown boxes chain: a overlaps b, b
+  // overlaps c, a does not overlap c. Merging must give one box, plus the
+  // far-away fourth region on its own.
+  const Image sep = rects(40, 100, {{0, 0, 10, 10}, {14, 0, 24, 10}, {28, 0, 38, 10}, {60, 20, 70, 30}});
+  Mask2BboxOptions o;
+  o.margin = 0.25;  // 2.5 px, rounded to 3: [0,13) [11,27) [25,41) [57,73)
+  o.merge = true;
+  const auto boxes = mask2bbox(sep, o);
+  ASSERT_EQ(boxes.size(), 2u);
+  EXPECT_EQ(boxes[0].xyxy()[0], 0);
+  EXPECT_EQ(boxes[0].xyxy()[2], 41);
+  EXPECT_EQ(boxes[1].xyxy()[0], 57);
+}
+
+TEST(Mask2Bbox, MorphologyEmptyMaskAndBadOptions) {
+  const Image m = rects(30, 30, {{5, 5, 10, 10}, {11, 5, 16, 10}});  // a 1-px gap
+  EXPECT_EQ(mask2bbox(m).size(), 2u);
+  Mask2BboxOptions o;
+  o.closing = 3;
+  EXPECT_EQ(mask2bbox(m, o).size(), 1u);
+  const Image empty = rects(30, 30, {});
+  EXPECT_TRUE(mask2bbox(empty).empty());
+  EXPECT_THROW(crop_from_mask(m, empty), InvalidArgument);
+  const std::vector<BoundingBox> none;
+  EXPECT_THROW(crop_from_bbox(m, none), InvalidArgument);
+  o = {};
+  o.margin = -1;
+  EXPECT_THROW(mask2bbox(m, o), InvalidArgument);
+  o = {};
+  o.area_threshold = NAN;
+  EXPECT_THROW(mask2bbox(m, o), InvalidArgument);
+  // An L mask with 0 / 255 is binarised.
+  EXPECT_EQ(mask2bbox(to_gray(m)).size(), 2u);
+}
+
+TEST(Crop, FromMaskBboxPointsAndOutOfRange) {
+  const Image img = load(data("chelsea.png"));
+  const Image m = rects(300, 451, {{100, 50, 200, 150}});
+  const Image c = crop_from_mask(img, m);
+  EXPECT_EQ(c, crop(img, 100, 50, 200, 150));
+  const BoundingBox norm(0.5, 0.5, 1.0, 1.0, std::nullopt, true);
+  EXPECT_EQ(crop_from_bbox(img, std::span(&norm, 1)).size(), (ImageSize{150, 226}));
+  const BoundingBox outside(400, 0, 500, 10, std::nullopt, false);
+  EXPECT_THROW(crop_from_bbox(img, std::span(&outside, 1)), InvalidArgument);
+  EXPECT_THROW(crop_from_mask(img, rects(10, 10, {{0, 0, 5, 5}})), InvalidArgument);  // size mismatch
+  EXPECT_EQ(crop_from_points(img, Points({{10, 20}, {30, 40}})).size(), (ImageSize{21, 21}));
+}
+
+TEST(Uncrop, RoundTripAndFeathering) {
+  const Image img = load(data("chelsea.png"));
+  const BoundingBox box(100, 50, 200, 150, img.size(), false);
+  const Image c = crop_from_bbox(img, std::span(&box, 1));
+  // Pasting the unchanged crop back gives the image again (any feathering).
+  EXPECT_EQ(uncrop_from_bbox(c, img, std::span(&box, 1), false, 0), img);
+  EXPECT_LT(diff(uncrop_from_bbox(c, img, std::span(&box, 1)), img).max, 2);
+  // A white patch: hard inside, ramped at the edge, untouched outside.
+  const Image white = Image::from_u8({100, 100}, Mode::RGB, std::vector<std::uint8_t>(100 * 100 * 3, 255));
+  const Image out = uncrop_from_bbox(white, img, std::span(&box, 1), false, 10);
+  auto px = [&](const Image& i, int x, int y) {
+    return i.u8_view()[(static_cast<std::size_t>(y) * i.width() + x) * 3];
+  };
+  EXPECT_EQ(px(out, 150, 100), 255);
+  EXPECT_EQ(px(out, 99, 100), px(img, 99, 100));
+  EXPECT_GT(px(out, 100, 100), px(img, 100, 100));  // first ramp step
+  EXPECT_LT(px(out, 100, 100), 255);
+  // resize=true fits a crop of another size; false refuses it.
+  EXPECT_EQ(uncrop_from_bbox(resize(c, {40, 40}), img, std::span(&box, 1), true).size(), img.size());
+  EXPECT_THROW(uncrop_from_bbox(resize(c, {40, 40}), img, std::span(&box, 1), false), InvalidArgument);
+  EXPECT_THROW(uncrop_from_bbox(c, img, std::span(&box, 1), false, -1), InvalidArgument);
+}
+
+TEST(MaskAlgebra, SquareMorphologyOrFillPoints) {
+  const Image l_shape = rects(20, 20, {{2, 2, 10, 4}, {2, 2, 4, 10}});
+  EXPECT_EQ(mask2squaremask(l_shape), rects(20, 20, {{2, 2, 10, 10}}));
+  const Image sq = rects(20, 20, {{5, 5, 10, 10}});
+  EXPECT_EQ(morphology(sq, Morphology::Dilate, 3), rects(20, 20, {{4, 4, 11, 11}}));
+  EXPECT_EQ(morphology(sq, Morphology::Erode, 3), rects(20, 20, {{6, 6, 9, 9}}));
+  EXPECT_EQ(morphology(sq, Morphology::Open, 3), sq);
+  EXPECT_THROW(morphology(sq, Morphology::Erode, 0), InvalidArgument);
+  const Image a[] = {rects(20, 20, {{0, 0, 5, 5}}), rects(20, 20, {{10, 10, 12, 12}})};
+  EXPECT_EQ(logical_or_reduce(a), rects(20, 20, {{0, 0, 5, 5}, {10, 10, 12, 12}}));
+  const Image bad[] = {sq, rects(10, 10, {})};
+  EXPECT_THROW(logical_or_reduce(bad), InvalidArgument);
+  EXPECT_THROW(logical_or_reduce(std::span<const Image>{}), InvalidArgument);
+
+  const Image g = Image::from_u8({1, 3}, Mode::L, {10, 20, 30});
+  const Image m = Image::from_u8({1, 3}, Mode::Binary, {0, 1, 0});
+  EXPECT_EQ(masked_fill(g, m, 255), Image::from_u8({1, 3}, Mode::L, {10, 255, 30}));
+  EXPECT_EQ(g.u8_view()[1], 20);  // input untouched
+  EXPECT_THROW(masked_fill(g, m, 256), InvalidArgument);
+  EXPECT_THROW(masked_fill(g, sq, 1), InvalidArgument);
+
+  EXPECT_EQ(points_to_mask(Points({{1, 0}, {2.7, 1.2}}), {2, 3}),
+            Image::from_u8({2, 3}, Mode::Binary, {0, 1, 0, 0, 0, 1}));
+  EXPECT_THROW(points_to_mask(Points({{3, 0}}), {2, 3}), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace pixelcache::test
