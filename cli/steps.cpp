@@ -1,6 +1,7 @@
 // Step parsing for `pixelcache run`.
 #include "steps.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -158,6 +159,18 @@ const std::vector<Def>& defs() {
        [](const Args& a) {
          a.count(0, 0);
          return simple(rgb2bgr);
+       }},
+      {"apply_palette", "apply_palette[:NAME]", "gray levels through a palette (default, viridis, jet, ...)",
+       [](const Args& a) {
+         a.count(0, 1);
+         const std::string name = a.v.empty() ? "default" : a.v[0];
+         const auto names = palette_names();
+         if (std::find(names.begin(), names.end(), name) == names.end()) {
+           std::string known;
+           for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+           a.fail("unknown palette '" + name + "' (known: " + known + ")");
+         }
+         return Step{"", [name](const Image& i) { return apply_palette(i, name); }, {}};
        }},
       {"equalize_hist", "equalize_hist", "histogram equalisation (gray result)",
        [](const Args& a) {

@@ -13,6 +13,8 @@
 #pragma once
 
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "pixelcache/image.hpp"
@@ -88,6 +90,18 @@ Image invert_rgb(const Image& img);
 Image rgb2bgr(const Image& img);
 /// Same as rgb2bgr (the swap is its own inverse).
 Image bgr2rgb(const Image& img);
+/// Maps gray levels through a 256-colour palette, giving RGB. `palette` is
+/// "default" (the original's 256-colour label table, for label maps whose
+/// values are class ids) or a matplotlib colormap name (viridis, plasma,
+/// inferno, magma, cividis, turbo, jet, gray, hot, cool, ... see
+/// palette_names()). Binary images map 0 / 1 to entries 0 / 1. Throws
+/// InvalidArgument for an RGB input or an unknown name (listing the names).
+Image apply_palette(const Image& img, std::string_view palette = "default");
+/// The same with a caller's table: 256 RGB triples (768 bytes).
+Image apply_palette(const Image& img, std::span<const std::uint8_t> table);
+/// The palette names apply_palette() accepts.
+std::vector<std::string> palette_names();
+
 /// Histogram equalisation of the gray image (OpenCV's equalizeHist); returns
 /// L. RGB inputs are converted with to_gray() first.
 Image equalize_hist(const Image& img);

@@ -222,3 +222,12 @@ def test_run_unknown_step_lists_steps(exe, data, tmp_path):
     p = run(exe, "run", data / "chelsea.png", "-o", tmp_path / "x.png", "sharpen")
     assert p.returncode == 1
     assert "resize:WxH" in p.stderr and "equalize_hist" in p.stderr
+
+
+def test_run_palette(exe, data, tmp_path):
+    out = tmp_path / "v.png"
+    assert run(exe, "run", data / "camera.png", "-o", out, "equalize_hist", "apply_palette:viridis").returncode == 0
+    with Image.open(out) as im:
+        assert im.mode == "RGB" and im.size == (512, 512)
+    p = run(exe, "run", data / "camera.png", "-o", out, "apply_palette:virdis")
+    assert p.returncode == 1 and "viridis" in p.stderr

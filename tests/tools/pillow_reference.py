@@ -104,6 +104,13 @@ def write_operation_references(data_dir, out_dir):
         _ref(out_dir, "op_flip_h", cat.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
         _ref(out_dir, "op_rotate_90", cat.rotate(90, expand=True))
         n += 4
+        # blend of two images (PIL's Image.blend), and matplotlib colormaps.
+        _ref(out_dir, "op_blend_03", Image.blend(cat, cat.transpose(Image.Transpose.FLIP_LEFT_RIGHT), 0.3))
+        from matplotlib import colormaps
+        for name in ("viridis", "jet", "turbo", "magma", "gray"):
+            rgb = colormaps[name](np.asarray(cam, dtype=np.float64) / 255.0)[..., :3]
+            _ref(out_dir, f"op_palette_{name}", Image.fromarray(np.round(rgb * 255).astype(np.uint8)))
+        n += 6
     return n
 
 
