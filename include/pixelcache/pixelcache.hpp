@@ -10,6 +10,7 @@
 #include "pixelcache/digest.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/geometry.hpp"
+#include "pixelcache/grid.hpp"
 #include "pixelcache/image.hpp"
 #include "pixelcache/io.hpp"
 #include "pixelcache/mask.hpp"
