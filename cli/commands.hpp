@@ -14,6 +14,7 @@ using Runner = std::function<int()>;
 Runner add_info(CLI::App& app);
 Runner add_hash(CLI::App& app);
 Runner add_run(CLI::App& app);
+Runner add_grid(CLI::App& app);
 Runner add_demo(CLI::App& app);
 
 /// Prints "pixelcache: <input>: <message>" to stderr.

@@ -161,11 +161,34 @@ def test_url_404_and_unreachable(exe, server):
     assert p.returncode == 1 and f"127.0.0.1:{port}" in p.stderr
 
 
-def test_demo_writes_round_trips(exe, tmp_path):
+def test_demo_writes_both_pictures(exe, tmp_path):
     p = run(exe, "demo", "-o", tmp_path, timeout=120)
     assert p.returncode == 0, p.stderr
-    assert (tmp_path / "chelsea.png").exists()
-    assert "same digest" in p.stdout
+    with Image.open(tmp_path / "transformations.png") as t, Image.open(tmp_path / "mask_workflow.png") as m:
+        assert t.mode == "RGB" and m.mode == "RGB"
+        # Five labelled columns each, as wide as the widest cell (the rotated cat).
+        assert t.width == 5 * 541 and m.width == 5 * 600
+        # Labels are drawn: the strip above the first cell is not all black.
+        assert max(t.crop((0, 0, 451, 20)).convert("L").getdata()) > 128
+    assert "(same pixels, same digest)" in p.stdout and "(lossy" in p.stdout
+
+
+def test_grid_command(exe, data, tmp_path):
+    out = tmp_path / "g.png"
+    p = run(exe, "grid", "-o", out, "--label", "cats", data / "chelsea.png", data / "chelsea_gray.jpg",
+            "--label", "astronaut", data / "astronaut.png", "--vertical", "--text")
+    assert p.returncode == 0, p.stderr
+    with Image.open(out) as g:
+        assert g.width == 2 * 512  # two columns of the widest cell
+        assert g.height > 2 * 512  # two rows plus the label strip
+    p = run(exe, "grid", "-o", out, "--label", "rows", data / "chelsea.png")
+    assert p.returncode == 0
+    with Image.open(out) as g:
+        assert g.size == (451, 300)  # horizontal, no text by default
+    p = run(exe, "grid", "-o", out, "--label", "lonely")
+    assert p.returncode != 0 and "lonely" in p.stderr
+    p = run(exe, "grid", "-o", out, "--label", "x", data / "truncated.jpg")
+    assert p.returncode == 1 and "truncated.jpg" in p.stderr
 
 
 def test_usage_errors(exe):
