@@ -390,8 +390,27 @@ Stats Image::stats() const {
     st.stddev.push_back(std::sqrt(std::max(0.0, sq[ch] / count - mean * mean)));
     st.min.push_back(mn[ch]);
     st.max.push_back(mx[ch]);
+    st.sum.push_back(sum[ch]);
   }
   return st;
+}
+
+std::vector<double> Image::unique() const {
+  const auto& s = checked();
+  std::vector<double> out;
+  if (s.type == PixelType::U8) {
+    bool seen[256] = {};
+    for (std::uint8_t v : u8_view()) seen[v] = true;
+    for (int v = 0; v < 256; ++v)
+      if (seen[v]) out.push_back(v);
+    return out;
+  }
+  const auto f = f32_view();
+  out.reserve(f.size());
+  for (float v : f) out.push_back(static_cast<double>(v) * 255.0);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::string Image::to_string() const {

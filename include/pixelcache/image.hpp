@@ -80,7 +80,7 @@ struct RawSpec {
 /// (float storage is scaled by 255), binary images in 0..1 (so the mean is
 /// the fraction of true pixels).
 struct Stats {
-  std::vector<double> mean, stddev, min, max;
+  std::vector<double> mean, stddev, min, max, sum;
 };
 
 /// The immutable image value.
@@ -152,6 +152,9 @@ class Image {
   std::string hex_digest() const { return digest().hex(); }
   /// Per-channel statistics (see Stats).
   Stats stats() const;
+  /// The distinct sample values, sorted, on the Stats scale (levels 0..255;
+  /// 0 / 1 for binary). Counts samples, so for RGB all channels together.
+  std::vector<double> unique() const;
 
   /// True when both handles share one storage.
   bool same_storage(const Image& other) const noexcept { return storage_ == other.storage_; }

@@ -78,9 +78,18 @@ Image to_rgb(const Image& img);
 /// (L = (19595 R + 38470 G + 7471 B + 32768) >> 16); binary as 0 / 255.
 Image to_gray(const Image& img);
 /// Binary: true where any channel > threshold * 255 (threshold in [0, 1]).
-/// A binary input is returned unchanged. Throws InvalidArgument for a
-/// threshold outside [0, 1] or NaN.
-Image to_binary(const Image& img, double threshold = 0.0);
+/// With `area_min` > 0, islands (true regions) and holes (false regions)
+/// smaller than area_min * image area are removed (flipped), regions found
+/// with `connectivity` 4 or 8. A binary input is thresholded no further but
+/// still cleaned. Throws InvalidArgument for a threshold or area_min outside
+/// [0, 1], NaN, or a connectivity other than 4 or 8.
+Image to_binary(const Image& img, double threshold = 0.0, double area_min = 0.0, int connectivity = 8);
+/// Stretches levels linearly so the image's minimum becomes `min` and its
+/// maximum `max` (levels 0..255, min < max), per image over all channels:
+/// min + (v - lo) * (max - min) / (hi - lo), rounded half up for uint8.
+/// A constant image has no range to stretch: it becomes `min` everywhere
+/// (documented; never NaN). RGB / L only.
+Image set_minmax(const Image& img, double min = 0.0, double max = 255.0);
 /// Swaps true and false. Throws InvalidArgument unless the image is binary.
 Image invert_binary(const Image& img);
 /// 255 - v (1 - v for float). Throws InvalidArgument for binary images

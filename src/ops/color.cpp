@@ -69,11 +69,25 @@ Image to_gray(const Image& img) {
   });
 }
 
-Image to_binary(const Image& img, double threshold) {
-  require_image(img, "to_binary");
-  if (!(threshold >= 0.0 && threshold <= 1.0))
-    throw InvalidArgument("to_binary: threshold must be within [0, 1], got " + std::to_string(threshold));
-  if (img.is_binary()) return img;
+namespace {
+// Flips regions of value `v` smaller than `min_area` pixels.
+void remove_small(cv::Mat& m, std::uint8_t v, double min_area, int connectivity) {
+  cv::Mat sel = m == v, labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(sel, labels, stats, centroids, connectivity, CV_32S);
+  std::vector<std::uint8_t> flip(static_cast<std::size_t>(n), 0);
+  bool any = false;
+  for (int i = 1; i < n; ++i)
+    if (stats.at<int>(i, cv::CC_STAT_AREA) < min_area) flip[static_cast<std::size_t>(i)] = 1, any = true;
+  if (!any) return;
+  for (int y = 0; y < m.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    std::uint8_t* p = m.ptr<std::uint8_t>(y);
+    for (int x = 0; x < m.cols; ++x)
+      if (flip[static_cast<std::size_t>(l[x])]) p[x] = static_cast<std::uint8_t>(1 - v);
+  }
+}
+
+Image threshold_any(const Image& img, double threshold) {
   const int c = img.channels();
   const double t = threshold * 255.0;
   return Image::generate(img.size(), Mode::Binary, PixelType::U8, [&](std::span<std::byte> b) {
@@ -96,6 +110,55 @@ Image to_binary(const Image& img, double threshold) {
         o[i] = any;
       }
     }
+  });
+}
+
+}  // namespace
+
+Image to_binary(const Image& img, double threshold, double area_min, int connectivity) {
+  require_image(img, "to_binary");
+  if (!(threshold >= 0.0 && threshold <= 1.0))
+    throw InvalidArgument("to_binary: threshold must be within [0, 1], got " + std::to_string(threshold));
+  if (!(area_min >= 0.0 && area_min <= 1.0))
+    throw InvalidArgument("to_binary: area_min must be within [0, 1], got " + std::to_string(area_min));
+  if (connectivity != 4 && connectivity != 8)
+    throw InvalidArgument("to_binary: connectivity must be 4 or 8, got " + std::to_string(connectivity));
+  const Image bin = img.is_binary() ? img : threshold_any(img, threshold);
+  if (area_min == 0.0) return bin;
+  const double min_area = area_min * static_cast<double>(img.size().area());
+  return make_like(bin, bin.size(), [&](cv::Mat& d) {
+    as_mat(bin).copyTo(d);
+    remove_small(d, 1, min_area, connectivity);  // islands
+    remove_small(d, 0, min_area, connectivity);  // holes
+  });
+}
+
+Image set_minmax(const Image& img, double min, double max) {
+  require_image(img, "set_minmax");
+  if (img.is_binary()) throw InvalidArgument("set_minmax: needs an RGB or L image, got a binary image");
+  if (!(min >= 0 && max <= 255 && min < max))
+    throw InvalidArgument("set_minmax: needs 0 <= min < max <= 255, got " + std::to_string(min) + " and " +
+                          std::to_string(max));
+  const bool fl = img.pixel_type() == PixelType::F32;
+  const double unit = fl ? 1.0 / 255.0 : 1.0;
+  double lo, hi;
+  cv::minMaxLoc(as_mat(img).reshape(1), &lo, &hi);
+  return make_like(img, img.size(), [&](cv::Mat& d) {
+    if (hi == lo) {  // constant: no range to stretch
+      d.setTo(cv::Scalar::all(min * unit));
+      return;
+    }
+    if (fl) {
+      const double scale = (max - min) * unit / (hi - lo);
+      as_mat(img).convertTo(d, d.type(), scale, min * unit - lo * scale);
+      return;
+    }
+    // uint8: min + (v - lo) * (max - min) / (hi - lo), rounded half up, per level.
+    cv::Mat lut(1, 256, CV_8U);
+    for (int v = 0; v < 256; ++v)
+      lut.at<std::uint8_t>(v) =
+          cv::saturate_cast<std::uint8_t>(std::floor(min + (v - lo) * (max - min) / (hi - lo) + 0.5));
+    cv::LUT(as_mat(img), lut, d);
   });
 }
 

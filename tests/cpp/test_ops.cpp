@@ -215,3 +215,55 @@ TEST(Color, InvertSwapEqualize) {
 
 }  // namespace
 }  // namespace pixelcache::test
+
+namespace pixelcache::test {
+namespace {
+
+TEST(Color, ToBinaryAreaMinRemovesIslandsAndHoles) {
+  // 20x20: a 10x10 square with a 1-px hole, plus a 2-px island elsewhere.
+  std::vector<std::uint8_t> m(400, 0);
+  for (int y = 5; y < 15; ++y)
+    for (int x = 5; x < 15; ++x) m[y * 20 + x] = 255;
+  m[10 * 20 + 10] = 0;                  // hole
+  m[1 * 20 + 1] = m[1 * 20 + 2] = 255;  // island
+  const Image g = Image::from_u8({20, 20}, Mode::L, m);
+  const Image raw = to_binary(g, 0.5);
+  EXPECT_DOUBLE_EQ(raw.stats().sum[0], 99 + 2);
+  const Image clean = to_binary(g, 0.5, 5.0 / 400);  // regions under 5 px go
+  EXPECT_DOUBLE_EQ(clean.stats().sum[0], 100);
+  EXPECT_EQ(clean.u8_view()[10 * 20 + 10], 1);  // hole filled
+  EXPECT_EQ(clean.u8_view()[1 * 20 + 1], 0);    // island removed
+  // 4-connectivity: a diagonal pair is two 1-px islands, removed; 8 keeps it as one 2-px region.
+  std::vector<std::uint8_t> d(100, 0);
+  d[0] = d[11] = 1;
+  const Image diag = Image::from_u8({10, 10}, Mode::Binary, d);
+  EXPECT_DOUBLE_EQ(to_binary(diag, 0, 2.0 / 100, 4).stats().sum[0], 0);
+  EXPECT_DOUBLE_EQ(to_binary(diag, 0, 2.0 / 100, 8).stats().sum[0], 2);
+  EXPECT_THROW(to_binary(g, 0.5, 1.5), InvalidArgument);
+  EXPECT_THROW(to_binary(g, 0.5, 0.1, 6), InvalidArgument);
+}
+
+TEST(Color, SetMinmaxStretchesAndHandlesConstantImages) {
+  const Image g = Image::from_u8({1, 3}, Mode::L, {50, 100, 150});
+  EXPECT_EQ(set_minmax(g), Image::from_u8({1, 3}, Mode::L, {0, 128, 255}));
+  EXPECT_EQ(set_minmax(g, 10, 20), Image::from_u8({1, 3}, Mode::L, {10, 15, 20}));
+  const Image flat = Image::from_u8({1, 3}, Mode::L, {7, 7, 7});
+  EXPECT_EQ(set_minmax(flat, 3, 200), Image::from_u8({1, 3}, Mode::L, {3, 3, 3}));  // documented, no NaN
+  const Image ff = Image::from_f32({1, 2}, Mode::L, {0.3f, 0.3f});
+  EXPECT_EQ(set_minmax(ff).stats().max[0], 0);
+  EXPECT_THROW(set_minmax(g, 20, 10), InvalidArgument);
+  EXPECT_THROW(set_minmax(pattern(2, 2, Mode::Binary)), InvalidArgument);
+}
+
+TEST(Image, SumAndUniqueOnTheDocumentedScale) {
+  const Image g = Image::from_u8({1, 4}, Mode::L, {3, 3, 9, 200});
+  EXPECT_DOUBLE_EQ(g.stats().sum[0], 215);
+  EXPECT_EQ(g.unique(), (std::vector<double>{3, 9, 200}));
+  EXPECT_EQ(Image::from_u8({1, 3}, Mode::Binary, {0, 1, 1}).unique(), (std::vector<double>{0, 1}));
+  const Image f = Image::from_f32({1, 2}, Mode::L, {0.5f, 0.5f});
+  EXPECT_EQ(f.unique().size(), 1u);
+  EXPECT_NEAR(f.unique()[0], 127.5, 1e-4);
+}
+
+}  // namespace
+}  // namespace pixelcache::test

@@ -15,6 +15,14 @@
 
 #include "pixelcache/pixelcache.hpp"
 
+namespace pixelcache {
+/// Readable gtest failure messages for images: mode, size, storage, digest.
+inline void PrintTo(const Image& img, std::ostream* os) {
+  *os << img.to_string();
+  if (!img.empty()) *os << " digest " << img.hex_digest();
+}
+}  // namespace pixelcache
+
 namespace pixelcache::test {
 
 inline std::filesystem::path data_dir() { return PIXELCACHE_TEST_DATA_DIR; }
