@@ -42,6 +42,32 @@ void BM_JpegToThumbnailPng(benchmark::State& s) {
   }
 }
 
+void BM_Blend(benchmark::State& s) {
+  const Image a = photo_12mp(), b = flip_horizontal(photo_12mp());
+  for (auto _ : s) benchmark::DoNotOptimize(blend(a, b, 0.3).data());
+}
+// A mask with many regions: the noisy 12 MP photo thresholded at 0.6.
+void BM_Mask2Bbox(benchmark::State& s) {
+  const Image mask = to_binary(to_gray(photo_12mp()), 0.6);
+  std::size_t n = 0;
+  for (auto _ : s) {
+    const auto boxes = mask2bbox(mask);
+    n = boxes.size();
+    benchmark::DoNotOptimize(boxes.data());
+  }
+  s.counters["boxes"] = static_cast<double>(n);
+}
+// Eight 512x512 cells under two labels, with text.
+void BM_Grid8(benchmark::State& s) {
+  const Image a = load(PIXELCACHE_ASSETS_DIR "/astronaut.png");
+  const std::vector<std::pair<std::string, std::vector<Image>>> cols = {{"first label", {a, a, a, a}},
+                                                                        {"second label", {a, a, a, a}}};
+  for (auto _ : s) benchmark::DoNotOptimize(make_image_grid(cols).data());
+}
+
+BENCHMARK(BM_Blend)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Mask2Bbox)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Grid8)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Resize12MPTo256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Rotate45)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ToGray)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -87,7 +87,32 @@ def main():
         canvas.paste(pil_img, (100, 100))
         return canvas
 
+    flipped = pil_img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    arr_flipped = np.ascontiguousarray(arr[:, ::-1])
+    mask = (np.asarray(pil_gray) > 153).astype(np.uint8)
+
+    def cv_boxes():
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        return [(x, y, x + w, y + h) for x, y, w, h, _ in stats[1:]]
+
+    from PIL import ImageDraw, ImageFont
+    astro = Image.open("assets/astronaut.png").convert("RGB")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/jetbrains-mono/JetBrainsMono-Regular.ttf", 40)
+
+    def pil_grid():
+        g = Image.new("RGB", (2 * 512, 64 + 4 * 512))
+        d = ImageDraw.Draw(g)
+        for k, label in enumerate(("first label", "second label")):
+            d.text((k * 512 + 256, 32), label, font=font, anchor="mm", fill="white")
+            for i in range(4):
+                g.paste(astro, (k * 512, 64 + i * 512))
+        return g
+
     ops = {
+        "blend_pil": best_of(lambda: Image.blend(pil_img, flipped, 0.3), args.repeat),
+        "blend_cv": best_of(lambda: cv2.addWeighted(arr, 0.7, arr_flipped, 0.3, 0), args.repeat),
+        "bbox_cv": best_of(cv_boxes, args.repeat),
+        "grid_pil": best_of(pil_grid, args.repeat),
         "resize_pil": best_of(lambda: pil_img.resize((256, 256), Image.Resampling.BILINEAR), args.repeat),
         "resize_cv": best_of(lambda: cv2.resize(arr, (256, 256), interpolation=cv2.INTER_AREA), args.repeat),
         "rotate_pil": best_of(lambda: pil_img.rotate(45, Image.Resampling.BILINEAR, expand=True), args.repeat),
@@ -141,6 +166,10 @@ def main():
         ("to_gray", ours["BM_ToGray"], "OpenCV cvtColor", ops["gray_cv"], "<= 1.0 of faster"),
         ("equalize_hist (gray)", ours["BM_EqualizeHist"], "Pillow ImageOps.equalize", ops["eq_pil"], ""),
         ("equalize_hist (gray)", ours["BM_EqualizeHist"], "OpenCV equalizeHist", ops["eq_cv"], "<= 1.0 of faster"),
+        ("blend 0.3", ours["BM_Blend"], "Pillow Image.blend", ops["blend_pil"], ""),
+        ("blend 0.3", ours["BM_Blend"], "OpenCV addWeighted", ops["blend_cv"], "<= 1.0 of faster"),
+        ("mask2bbox (many regions)", ours["BM_Mask2Bbox"], "OpenCV components + list", ops["bbox_cv"], ""),
+        ("make_image_grid, 8 cells + labels", ours["BM_Grid8"], "Pillow paste + ImageDraw", ops["grid_pil"], ""),
         ("center_pad +200 px", ours["BM_CenterPad"], "Pillow new+paste", ops["pad_pil"], ""),
         ("center_pad +200 px", ours["BM_CenterPad"], "OpenCV copyMakeBorder", ops["pad_cv"], "<= 1.0 of faster"),
         ("12 MP JPEG -> 256x256 PNG (processes)", proc["ours"], "vipsthumbnail", proc["vips"], "< 1.0"),

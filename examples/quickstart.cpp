@@ -25,12 +25,26 @@ int main(int argc, char** argv) {
     // OpenCV: BGR copies in and out, or a zero-copy RGB view.
     const cv::Mat bgr = pixelcache::to_mat(cat);
     const cv::Mat view = pixelcache::mat_view(cat);
-    std::cout << "cv::Mat " << bgr.cols << "x" << bgr.rows << ", view shares storage: "
-              << (static_cast<const void*>(view.data) == cat.data()) << '\n';
+    std::cout << "cv::Mat " << bgr.cols << "x" << bgr.rows
+              << ", view shares storage: " << (static_cast<const void*>(view.data) == cat.data()) << '\n';
 
     // Hashable containers make whole configurations cache keys.
     const pixelcache::HashableDict config{{"image", cat}, {"size", pixelcache::HashableList{256, 256}}};
     std::cout << "config digest " << config.digest().hex() << '\n';
+
+    // Operations: free functions, image first, a new image back.
+    using namespace pixelcache;
+    const Image small = resize(cat, {256, 256}, Interpolation::Lanczos);  // ImageSize is {height, width}
+    const Image mask = to_binary(to_gray(cat), 0.5, /*area_min=*/0.001);
+    Mask2BboxOptions opt_boxes;
+    opt_boxes.margin = 0.1;  // grow boxes by 10 %
+    opt_boxes.merge = true;
+    const auto boxes = mask2bbox(mask, opt_boxes);  // BoundingBoxes, exclusive ends
+    const Image crop = crop_from_bbox(cat, boxes);
+    const Image back = uncrop_from_bbox(apply_palette(to_gray(crop), "viridis"), cat, boxes);
+    const Image grid = make_image_grid({{"input", {cat, small}}, {"mask", {mask}}, {"result", {back}}});
+    std::cout << boxes.size() << " boxes, grid " << grid.to_string() << '\n';
+    save(grid, out + "/grid.png");
 
     // Save: format from the extension.
     pixelcache::EncodeOptions opt;
