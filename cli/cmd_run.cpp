@@ -10,7 +10,7 @@ namespace pixelcache::cli {
 
 Runner add_run(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Load an image, apply steps, save it (format from the extension)");
-  cmd->footer("Steps (sizes are WIDTHxHEIGHT):\n" + step_help());
+  cmd->footer("Steps (sizes are WIDTHxHEIGHT; MASK and IMAGE are files):\n" + step_help());
   struct Args {
     std::string input, output;
     std::vector<std::string> steps;

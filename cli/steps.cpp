@@ -6,7 +6,9 @@
 #include <cmath>
 #include <functional>
 
+#include "pixelcache/compose.hpp"
 #include "pixelcache/error.hpp"
+#include "pixelcache/mask.hpp"
 #include "pixelcache/ops.hpp"
 
 namespace pixelcache::cli {
@@ -171,6 +173,48 @@ const std::vector<Def>& defs() {
            a.fail("unknown palette '" + name + "' (known: " + known + ")");
          }
          return Step{"", [name](const Image& i) { return apply_palette(i, name); }, {}};
+       }},
+      {"morphology", "morphology:OP[,KERNEL]", "erode, dilate, open or close a mask (kernel 3)",
+       [](const Args& a) {
+         a.count(1, 2);
+         static const std::pair<const char*, Morphology> ops[] = {{"erode", Morphology::Erode},
+                                                                  {"dilate", Morphology::Dilate},
+                                                                  {"open", Morphology::Open},
+                                                                  {"close", Morphology::Close}};
+         const auto it = std::find_if(std::begin(ops), std::end(ops), [&](auto& p) { return a.v[0] == p.first; });
+         if (it == std::end(ops)) a.fail("operator must be erode, dilate, open or close");
+         const Morphology op = it->second;
+         const int k = a.v.size() > 1 ? a.integer(1) : 3;
+         if (k < 1) a.fail("kernel must be >= 1");
+         return Step{"", [op, k](const Image& i) { return morphology(i, op, k); }, {}};
+       }},
+      {"blend", "blend:MASK|IMAGE[,ALPHA[,bbox]]",
+       "with a mask file: outside scaled by ALPHA (0.5), 'bbox' draws boxes; "
+       "with an image file: alpha mix",
+       [](const Args& a) {
+         a.count(1, 3);
+         const Image other = load(a.v[0]);
+         const double alpha = a.v.size() > 1 ? a.number(1) : 0.5;
+         if (alpha < 0 || alpha > 1) a.fail("alpha must be within [0, 1]");
+         if (a.v.size() > 2 && a.v[2] != "bbox") a.fail("third argument must be 'bbox'");
+         const bool boxes = a.v.size() > 2;
+         return Step{"", [other, alpha, boxes](const Image& i) { return blend(i, other, alpha, boxes); }, {}};
+       }},
+      {"crop_from_mask", "crop_from_mask:MASK[,MARGIN]", "crop to the mask file's regions, grown by MARGIN (0.0)",
+       [](const Args& a) {
+         a.count(1, 2);
+         const Image mask = load(a.v[0]);
+         Mask2BboxOptions o;
+         o.margin = a.v.size() > 1 ? a.number(1) : 0.0;
+         if (o.margin < 0) a.fail("margin must be >= 0");
+         return Step{"", [mask, o](const Image& i) { return crop_from_mask(i, mask, o); }, {}};
+       }},
+      {"masked_fill", "masked_fill:MASK,VALUE", "set the pixels under the mask file to level VALUE",
+       [](const Args& a) {
+         a.count(2, 2);
+         const Image mask = load(a.v[0]);
+         const int value = a.integer(1);
+         return Step{"", [mask, value](const Image& i) { return masked_fill(i, mask, value); }, {}};
        }},
       {"equalize_hist", "equalize_hist", "histogram equalisation (gray result)",
        [](const Args& a) {

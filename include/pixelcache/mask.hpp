@@ -62,6 +62,22 @@ Image crop_from_points(const Image& img, const Points& points, double margin = 0
 Image uncrop_from_bbox(const Image& crop, const Image& base, std::span<const BoundingBox> bboxes, bool resize = false,
                        int blend_width = 10);
 
+/// A crop that remembers where it came from, so an edited version can be
+/// pasted back (the original's ImageCrop).
+struct ImageCrop {
+  Image image;              ///< the cropped pixels
+  BoundingBox bbox;         ///< the union box in the original, pixels, exclusive ends
+  ImageSize original_size;  ///< size of the image it was cut from
+
+  /// Crops `img` to the union of `bboxes` (see crop_from_bbox()).
+  static ImageCrop from_bbox(const Image& img, std::span<const BoundingBox> bboxes);
+  /// Crops `img` to the regions of `mask` (see crop_from_mask()).
+  static ImageCrop from_mask(const Image& img, const Image& mask, const Mask2BboxOptions& options = {});
+  /// Pastes `edited` (this crop, processed; `image` when omitted) back into
+  /// `base`, which must have original_size (see uncrop_from_bbox()).
+  Image uncrop(const Image& base, const Image& edited = Image(), bool resize = false, int blend_width = 10) const;
+};
+
 /// A mask with every box of mask2bbox(mask, options) filled.
 Image mask2squaremask(const Image& mask, const Mask2BboxOptions& options = {});
 

@@ -193,6 +193,29 @@ Image uncrop_from_bbox(const Image& crop_img, const Image& base, std::span<const
   return base.pixel_type() == PixelType::U8 ? out.as_u8() : out;
 }
 
+ImageCrop ImageCrop::from_bbox(const Image& img, std::span<const BoundingBox> bboxes) {
+  detail::require_image(img, "ImageCrop");
+  const Box u = union_box(img, bboxes, "ImageCrop");
+  return {crop(img, u.x0, u.y0, u.x1, u.y1), BoundingBox(u.x0, u.y0, u.x1, u.y1, img.size(), false), img.size()};
+}
+
+ImageCrop ImageCrop::from_mask(const Image& img, const Image& mask, const Mask2BboxOptions& options) {
+  detail::require_image(img, "ImageCrop");
+  detail::require_image(mask, "ImageCrop");
+  check_same_size(img, mask, "ImageCrop");
+  const auto boxes = mask2bbox(mask, options);
+  if (boxes.empty()) throw InvalidArgument("ImageCrop: the mask is empty (no region to crop)");
+  return from_bbox(img, boxes);
+}
+
+Image ImageCrop::uncrop(const Image& base, const Image& edited, bool resize_crop, int blend_width) const {
+  detail::require_image(base, "ImageCrop::uncrop");
+  if (base.size() != original_size)
+    throw InvalidArgument("ImageCrop::uncrop: base is " + base.size().to_string() + " but the crop came from a " +
+                          original_size.to_string() + " image");
+  return uncrop_from_bbox(edited.empty() ? image : edited, base, std::span(&bbox, 1), resize_crop, blend_width);
+}
+
 Image mask2squaremask(const Image& mask, const Mask2BboxOptions& options) {
   const auto boxes = mask2bbox(mask, options);
   std::vector<std::uint8_t> out(mask.size().area(), 0);

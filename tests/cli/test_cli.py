@@ -254,3 +254,25 @@ def test_run_palette(exe, data, tmp_path):
         assert im.mode == "RGB" and im.size == (512, 512)
     p = run(exe, "run", data / "camera.png", "-o", out, "apply_palette:virdis")
     assert p.returncode == 1 and "viridis" in p.stderr
+
+
+def test_mask_workflow_from_the_shell(exe, tmp_path):
+    """The mask -> blend -> crop workflow with run steps and grid only."""
+    import pathlib
+
+    coffee = pathlib.Path(__file__).parents[2] / "assets" / "coffee.png"
+    mask, blended, cropped, grid = (tmp_path / n for n in ("mask.png", "blend.png", "crop.png", "grid.png"))
+    assert run(exe, "run", coffee, "-o", mask, "to_gray", "to_binary:0.7", "morphology:close,25",
+               "morphology:open,9").returncode == 0
+    assert run(exe, "run", coffee, "-o", blended, "blend:" + str(mask) + ",0.3,bbox").returncode == 0
+    assert run(exe, "run", coffee, "-o", cropped, "crop_from_mask:" + str(mask) + ",0.05").returncode == 0
+    assert run(exe, "grid", "-o", grid, "--label", "image", coffee, "--label", "mask", mask, "--label", "blend",
+               blended, "--label", "crop", cropped, "--vertical", "--text").returncode == 0
+    with Image.open(mask) as m, Image.open(blended) as b, Image.open(grid) as g:
+        assert m.mode == "1"
+        assert b.mode == "RGB" and (255, 0, 0) in set(b.getdata())  # red boxes drawn
+        assert g.width == 4 * 600
+    empty = tmp_path / "empty.png"
+    Image.new("1", (600, 400)).save(empty)
+    p = run(exe, "run", coffee, "-o", tmp_path / "x.png", "crop_from_mask:" + str(empty))
+    assert p.returncode == 1 and "empty" in p.stderr

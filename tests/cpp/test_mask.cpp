@@ -149,3 +149,24 @@ TEST(MaskAlgebra, SquareMorphologyOrFillPoints) {
 
 }  // namespace
 }  // namespace pixelcache::test
+
+namespace pixelcache::test {
+namespace {
+
+TEST(ImageCrop, RemembersWhereItCameFrom) {
+  const Image img = load(data("chelsea.png"));
+  const Image m = rects(300, 451, {{100, 50, 200, 150}, {150, 120, 220, 160}});
+  const ImageCrop c = ImageCrop::from_mask(img, m);
+  EXPECT_EQ(c.bbox.xyxy(), (std::array<double, 4>{100, 50, 220, 160}));
+  EXPECT_EQ(c.original_size, img.size());
+  EXPECT_EQ(c.image, crop(img, 100, 50, 220, 160));
+  EXPECT_EQ(c.uncrop(img, Image(), false, 0), img);  // unchanged crop back in place
+  const Image edited = c.uncrop(img, invert_rgb(c.image), false, 0);
+  EXPECT_EQ(crop(edited, 100, 50, 220, 160), invert_rgb(c.image));
+  EXPECT_EQ(crop(edited, 0, 0, 100, 50), crop(img, 0, 0, 100, 50));
+  EXPECT_THROW(c.uncrop(resize(img, {10, 10})), InvalidArgument);
+  EXPECT_THROW(ImageCrop::from_mask(img, rects(300, 451, {})), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace pixelcache::test
