@@ -73,8 +73,12 @@ struct Def {
   std::function<Step(const Args&)> make;
 };
 
-Step simple(Image (*fn)(const Image&)) {
-  return {"", [fn](const Image& i) { return fn(i); }, {}};
+// A step without arguments that applies `fn`.
+Def nullary(const char* name, const char* help, Image (*fn)(const Image&)) {
+  return {name, name, help, [fn](const Args& a) {
+            a.count(0, 0);
+            return Step{"", [fn](const Image& i) { return fn(i); }, {}};
+          }};
 }
 
 const std::vector<Def>& defs() {
@@ -107,16 +111,8 @@ const std::vector<Def>& defs() {
          const bool expand = a.v.size() == 1;
          return Step{"", [deg, expand](const Image& i) { return rotate(i, deg, expand); }, {}};
        }},
-      {"flip_horizontal", "flip_horizontal", "mirror left-right",
-       [](const Args& a) {
-         a.count(0, 0);
-         return simple(flip_horizontal);
-       }},
-      {"flip_vertical", "flip_vertical", "mirror top-bottom",
-       [](const Args& a) {
-         a.count(0, 0);
-         return simple(flip_vertical);
-       }},
+      nullary("flip_horizontal", "mirror left-right", flip_horizontal),
+      nullary("flip_vertical", "mirror top-bottom", flip_vertical),
       {"center_pad", "center_pad:WxH[,FILL]", "pad symmetrically to W x H with level FILL (0)",
        [](const Args& a) {
          a.count(1, 2);
@@ -130,16 +126,8 @@ const std::vector<Def>& defs() {
          const int x0 = a.integer(0), y0 = a.integer(1), x1 = a.integer(2), y1 = a.integer(3);
          return Step{"", [=](const Image& i) { return crop(i, x0, y0, x1, y1); }, {}};
        }},
-      {"to_gray", "to_gray", "gray (Pillow's formula)",
-       [](const Args& a) {
-         a.count(0, 0);
-         return simple(to_gray);
-       }},
-      {"to_rgb", "to_rgb", "RGB",
-       [](const Args& a) {
-         a.count(0, 0);
-         return simple(to_rgb);
-       }},
+      nullary("to_gray", "gray (Pillow's formula)", to_gray),
+      nullary("to_rgb", "RGB", to_rgb),
       {"to_binary", "to_binary[:THRESHOLD]", "true where any channel > THRESHOLD * 255 (0)",
        [](const Args& a) {
          a.count(0, 1);
@@ -147,21 +135,9 @@ const std::vector<Def>& defs() {
          if (t < 0 || t > 1) a.fail("threshold must be within [0, 1]");
          return Step{"", [t](const Image& i) { return to_binary(i, t); }, {}};
        }},
-      {"invert_binary", "invert_binary", "swap true and false",
-       [](const Args& a) {
-         a.count(0, 0);
-         return simple(invert_binary);
-       }},
-      {"invert_rgb", "invert_rgb", "255 - value",
-       [](const Args& a) {
-         a.count(0, 0);
-         return simple(invert_rgb);
-       }},
-      {"rgb2bgr", "rgb2bgr", "swap red and blue",
-       [](const Args& a) {
-         a.count(0, 0);
-         return simple(rgb2bgr);
-       }},
+      nullary("invert_binary", "swap true and false", invert_binary),
+      nullary("invert_rgb", "255 - value", invert_rgb),
+      nullary("rgb2bgr", "swap red and blue", rgb2bgr),
       {"apply_palette", "apply_palette[:NAME]", "gray levels through a palette (default, viridis, jet, ...)",
        [](const Args& a) {
          a.count(0, 1);
@@ -216,11 +192,7 @@ const std::vector<Def>& defs() {
          const int value = a.integer(1);
          return Step{"", [mask, value](const Image& i) { return masked_fill(i, mask, value); }, {}};
        }},
-      {"equalize_hist", "equalize_hist", "histogram equalisation (gray result)",
-       [](const Args& a) {
-         a.count(0, 0);
-         return simple(equalize_hist);
-       }},
+      nullary("equalize_hist", "histogram equalisation (gray result)", equalize_hist),
   };
   return d;
 }

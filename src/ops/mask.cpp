@@ -130,12 +130,7 @@ Image crop_from_bbox(const Image& img, std::span<const BoundingBox> bboxes) {
 }
 
 Image crop_from_mask(const Image& img, const Image& mask, const Mask2BboxOptions& options) {
-  detail::require_image(img, "crop_from_mask");
-  detail::require_image(mask, "crop_from_mask");
-  check_same_size(img, mask, "crop_from_mask");
-  const auto boxes = mask2bbox(mask, options);
-  if (boxes.empty()) throw InvalidArgument("crop_from_mask: the mask is empty (no region to crop)");
-  return crop_from_bbox(img, boxes);
+  return ImageCrop::from_mask(img, mask, options).image;
 }
 
 Image crop_from_points(const Image& img, const Points& points, double margin) {
@@ -200,11 +195,11 @@ ImageCrop ImageCrop::from_bbox(const Image& img, std::span<const BoundingBox> bb
 }
 
 ImageCrop ImageCrop::from_mask(const Image& img, const Image& mask, const Mask2BboxOptions& options) {
-  detail::require_image(img, "ImageCrop");
-  detail::require_image(mask, "ImageCrop");
-  check_same_size(img, mask, "ImageCrop");
+  detail::require_image(img, "crop_from_mask");
+  detail::require_image(mask, "crop_from_mask");
+  check_same_size(img, mask, "crop_from_mask");
   const auto boxes = mask2bbox(mask, options);
-  if (boxes.empty()) throw InvalidArgument("ImageCrop: the mask is empty (no region to crop)");
+  if (boxes.empty()) throw InvalidArgument("crop_from_mask: the mask is empty (no region to crop)");
   return from_bbox(img, boxes);
 }
 
