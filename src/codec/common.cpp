@@ -2,6 +2,7 @@
 #include <opencv2/core.hpp>
 
 #include "codec.hpp"
+#include "pixelcache/interop/opencv.hpp"
 
 namespace pixelcache::detail {
 
@@ -18,18 +19,11 @@ void check_dimensions(const DecodeInput& in, const char* format, std::uint64_t w
                      " pixels (LoadOptions::max_pixels)");
 }
 
-namespace {
-cv::Mat const_mat(const Image& img) {
-  const int depth = img.pixel_type() == PixelType::F32 ? CV_32F : CV_8U;
-  return cv::Mat(img.height(), img.width(), CV_MAKETYPE(depth, img.channels()), const_cast<void*>(img.data()));
-}
-}  // namespace
-
 Image apply_orientation(const Image& img, int orientation) {
   if (orientation < 2 || orientation > 8) return img;
   const bool swap = orientation >= 5;
   const ImageSize out{swap ? img.width() : img.height(), swap ? img.height() : img.width()};
-  const cv::Mat src = const_mat(img);
+  const cv::Mat src = mat_view(img);
   return Image::generate(out, img.mode(), img.pixel_type(), [&](std::span<std::byte> buf) {
     cv::Mat dst(out.height, out.width, src.type(), buf.data());
     switch (orientation) {

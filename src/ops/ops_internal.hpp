@@ -6,14 +6,13 @@
 
 #include "pixelcache/error.hpp"
 #include "pixelcache/image.hpp"
+#include "pixelcache/interop/opencv.hpp"
 
 namespace pixelcache::detail {
 
-/// A read-only cv::Mat header over an image's storage (CV_8U or CV_32F).
-inline cv::Mat as_mat(const Image& img) {
-  const int depth = img.pixel_type() == PixelType::F32 ? CV_32F : CV_8U;
-  return cv::Mat(img.height(), img.width(), CV_MAKETYPE(depth, img.channels()), const_cast<void*>(img.data()));
-}
+/// A read-only cv::Mat header over an image's storage (interop/opencv.hpp's
+/// mat_view; the Mat must not be written to).
+inline cv::Mat as_mat(const Image& img) { return mat_view(img); }
 
 /// Builds an image of `size` like `like` (mode, sample type) by letting `fill`
 /// write into a cv::Mat header over the new storage.
