@@ -58,10 +58,10 @@ Format format_from_extension(const std::filesystem::path& path) {
                     "' (expected .png, .jpg, .jpeg, .webp, .tif, .tiff or .bmp)");
 }
 
-Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
-  const detail::DecodeInput in{data, options, source};
-  if (data.empty()) throw DecodeError(std::string(source) + ": empty input (0 bytes)");
-  const Format f = sniff_format(data);
+namespace {
+// The codec for the sniffed format; the image as stored, orientation unapplied.
+Decoded decode_stored(const detail::DecodeInput& in) {
+  const Format f = sniff_format(in.data);
   switch (f) {
     case Format::JPEG: return detail::decode_jpeg(in);
     case Format::PNG: return detail::decode_png(in);
@@ -73,9 +73,17 @@ Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options
     case Format::GIF: return detail::decode_gif(in);
     case Format::Unknown: break;
   }
-  throw DecodeError(std::string(source) +
+  throw DecodeError(std::string(in.source) +
                     ": not a supported image format (expected JPEG, PNG, WebP, HEIF/AVIF, TIFF, BMP or GIF data; " +
-                    std::to_string(data.size()) + " bytes)");
+                    std::to_string(in.data.size()) + " bytes)");
+}
+}  // namespace
+
+Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
+  if (data.empty()) throw DecodeError(std::string(source) + ": empty input (0 bytes)");
+  Decoded d = decode_stored({data, options, source});
+  if (options.apply_orientation) d.image = detail::apply_orientation(d.image, d.orientation);
+  return d;
 }
 
 Image decode(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {

@@ -21,6 +21,8 @@ struct DecodeInput {
   std::string_view source;  ///< names the input in errors
 };
 
+// Decoders return the image as stored and the orientation they found;
+// decode_ex() applies it (LoadOptions::apply_orientation).
 Decoded decode_jpeg(const DecodeInput& in);
 Decoded decode_png(const DecodeInput& in);
 Decoded decode_webp(const DecodeInput& in);

@@ -115,7 +115,6 @@ Decoded decode_jpeg(const DecodeInput& in) {
     });
   }
   out.orientation = orient ? orient : 1;
-  if (in.options.apply_orientation) out.image = apply_orientation(out.image, out.orientation);
   return out;
 }
 

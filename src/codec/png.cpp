@@ -21,10 +21,7 @@ inline std::uint8_t from16(std::uint16_t v) { return static_cast<std::uint8_t>((
 }  // namespace
 
 Decoded decode_png(const DecodeInput& in) {
-  if (auto fast = decode_png_fast(in)) {
-    if (in.options.apply_orientation) fast->image = apply_orientation(fast->image, fast->orientation);
-    return std::move(*fast);
-  }
+  if (auto fast = decode_png_fast(in)) return std::move(*fast);
   // The zlib Adler-32 is redundant with the chunk CRCs, which stay checked.
   SpngCtx ctx(spng_ctx_new(SPNG_CTX_IGNORE_ADLER32));
   if (!ctx) decode_fail(in, "PNG", "cannot create a decoder");
@@ -78,7 +75,6 @@ Decoded decode_png(const DecodeInput& in) {
     const int o = parse_exif_orientation({reinterpret_cast<const std::uint8_t*>(exif.data), exif.length});
     out.orientation = o ? o : 1;
   }
-  if (in.options.apply_orientation) out.image = apply_orientation(out.image, out.orientation);
   return out;
 }
 

@@ -7,8 +7,7 @@
 
 namespace pixelcache::detail {
 
-/// Decodes 8-bit non-interlaced gray / RGB / GA / RGBA PNGs (orientation
-/// read, not applied). Returns nullopt for every other kind of PNG, which
+/// Decodes 8-bit non-interlaced gray / RGB / GA / RGBA PNGs. Returns nullopt for every other kind of PNG, which
 /// libspng decodes; throws DecodeError / LimitError for bad files.
 std::optional<Decoded> decode_png_fast(const DecodeInput& in);
 

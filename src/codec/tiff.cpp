@@ -131,7 +131,6 @@ Decoded decode_tiff(const DecodeInput& in) {
         }
       });
   out.orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
-  if (in.options.apply_orientation) out.image = apply_orientation(out.image, out.orientation);
   return out;
 }
 

@@ -40,7 +40,6 @@ Decoded decode_webp(const DecodeInput& in) {
       decode_fail(in, "WEBP", "corrupt or truncated bitstream");
   });
   out.orientation = webp_orientation(in.data);
-  if (in.options.apply_orientation) out.image = apply_orientation(out.image, out.orientation);
   return out;
 }
 
