@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "codec.hpp"
+#include "pixelcache/ops.hpp"
 
 namespace pixelcache::detail {
 
@@ -121,14 +122,9 @@ Decoded decode_jpeg(const DecodeInput& in) {
 std::vector<std::uint8_t> encode_jpeg(const Image& img, const EncodeOptions& opt) {
   TjHandle h(tjInitCompress());
   if (!h) throw EncodeError("JPEG: cannot create a TurboJPEG compressor");
-  Image src = img.as_u8();
-  std::vector<std::uint8_t> expanded;
+  // JPEG has no 1-bit mode: binary images are written as gray 0 / 255.
+  const Image src = img.is_binary() ? to_gray(img) : img.as_u8();
   const std::uint8_t* px = src.u8_view().data();
-  if (src.is_binary()) {  // JPEG has no 1-bit mode: gray 0 / 255
-    expanded.resize(src.byte_size());
-    for (std::size_t i = 0; i < expanded.size(); ++i) expanded[i] = px[i] ? 255 : 0;
-    px = expanded.data();
-  }
   const bool gray = src.channels() == 1;
   unsigned char* jpeg = nullptr;
   unsigned long jsize = 0;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "codec.hpp"
+#include "pixelcache/ops.hpp"
 
 namespace pixelcache::detail {
 
@@ -44,16 +45,9 @@ Decoded decode_webp(const DecodeInput& in) {
 }
 
 std::vector<std::uint8_t> encode_webp(const Image& img, const EncodeOptions& opt) {
-  Image src = img.as_u8();
-  const auto px = src.u8_view();
-  std::vector<std::uint8_t> rgb;
-  const std::uint8_t* p = px.data();
-  if (src.channels() == 1) {  // WebP has no gray mode: gray replicated (binary as 0 / 255)
-    rgb.resize(px.size() * 3);
-    const std::uint8_t mul = src.is_binary() ? 255 : 1;
-    for (std::size_t i = 0; i < px.size(); ++i) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = px[i] * mul;
-    p = rgb.data();
-  }
+  // WebP has no gray mode: gray is replicated, binary written as 0 / 255.
+  const Image src = to_rgb(img).as_u8();
+  const std::uint8_t* p = src.u8_view().data();
   if (src.width() > WEBP_MAX_DIMENSION || src.height() > WEBP_MAX_DIMENSION)
     throw EncodeError("WEBP: " + src.size().to_string() + " exceeds the WebP limit of 16383 pixels per side");
   std::uint8_t* outbuf = nullptr;

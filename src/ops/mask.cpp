@@ -55,22 +55,19 @@ void validate(const Mask2BboxOptions& o) {
   if (o.number_of_objects < -1) throw InvalidArgument("mask2bbox: number_of_objects must be -1 (all) or >= 0");
 }
 
-cv::Mat mask_mat_255(const Image& bin) {
-  cv::Mat m;
-  as_mat(bin).convertTo(m, CV_8U, 255);
-  return m;
-}
-
 }  // namespace
 
 std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o) {
   validate(o);
   const Image bin = binarise(mask, "mask2bbox");
-  cv::Mat m = mask_mat_255(bin);
-  if (o.closing > 0)
-    cv::morphologyEx(m, m, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {o.closing, o.closing}));
-  if (o.opening > 0)
-    cv::morphologyEx(m, m, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {o.opening, o.opening}));
+  // A read-only view of the 0 / 1 samples; morphology writes new matrices.
+  cv::Mat m = as_mat(bin);
+  for (auto [op, k] : {std::pair{cv::MORPH_CLOSE, o.closing}, {cv::MORPH_OPEN, o.opening}}) {
+    if (k <= 0) continue;
+    cv::Mat next;
+    cv::morphologyEx(m, next, op, cv::getStructuringElement(cv::MORPH_RECT, {k, k}));
+    m = next;
+  }
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(m, labels, stats, centroids, 8, CV_32S);
   struct Region {

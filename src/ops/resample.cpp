@@ -262,11 +262,9 @@ Image resize(const Image& img, ImageSize size, Interpolation interpolation) {
   const Filter f = filter_for(interpolation);
   if (img.is_binary()) {
     // Resample as 0 / 255 and threshold at half: no edge growth.
-    const auto v = img.u8_view();
-    std::vector<std::uint8_t> l(v.size());
-    for (std::size_t i = 0; i < v.size(); ++i) l[i] = v[i] ? 255 : 0;
+    const Image gray = to_gray(img);
     std::vector<std::uint8_t> out(size.area());
-    resample(Plane<std::uint8_t>{img.height(), img.width(), 1, l.data()}, out.data(), size, f);
+    resample(Plane<std::uint8_t>{img.height(), img.width(), 1, gray.u8_view().data()}, out.data(), size, f);
     for (auto& x : out) x = x >= 128 ? 1 : 0;
     return Image::from_u8(size, Mode::Binary, std::move(out));
   }

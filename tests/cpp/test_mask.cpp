@@ -67,9 +67,12 @@ TEST(Mask2Bbox, MergeIsTransitive) {
 TEST(Mask2Bbox, MorphologyEmptyMaskAndBadOptions) {
   const Image m = rects(30, 30, {{5, 5, 10, 10}, {11, 5, 16, 10}});  // a 1-px gap
   EXPECT_EQ(mask2bbox(m).size(), 2u);
+  const std::vector<std::uint8_t> before = m.to_u8_vector();
   Mask2BboxOptions o;
   o.closing = 3;
+  o.opening = 1;
   EXPECT_EQ(mask2bbox(m, o).size(), 1u);
+  EXPECT_EQ(m.to_u8_vector(), before);  // morphology never writes into the input
   const Image empty = rects(30, 30, {});
   EXPECT_TRUE(mask2bbox(empty).empty());
   EXPECT_THROW(crop_from_mask(m, empty), InvalidArgument);
