@@ -72,10 +72,15 @@ def filtered_png(width, height, ctype, first_filter, rng):
     return png, ("L" if keep == 1 else "RGB"), pixels
 
 
+def _write_ref(out_dir, name, mode, width, height, data):
+    """OUT_DIR/<name>.ref: "<mode> <width> <height>\\n" then the pixel bytes."""
+    (out_dir / (name + ".ref")).write_bytes(f"{mode} {width} {height}\n".encode() + data)
+
+
 def _ref(out_dir, name, im):
     mode = {"RGB": "RGB", "L": "L", "1": "1"}[im.mode]
     data = bytes(1 if v else 0 for v in im.convert("L").tobytes()) if mode == "1" else im.tobytes()
-    (out_dir / (name + ".ref")).write_bytes(f"{mode} {im.width} {im.height}\n".encode() + data)
+    _write_ref(out_dir, name, mode, im.width, im.height, data)
 
 
 def write_operation_references(data_dir, out_dir):
@@ -126,7 +131,7 @@ def main() -> int:
         except Exception as exc:  # truncated.jpg and friends: no reference
             print(f"skip {path.name}: {exc}")
             continue
-        (out_dir / (path.name + ".ref")).write_bytes(f"{mode} {w} {h}\n".encode() + data)
+        _write_ref(out_dir, path.name, mode, w, h, data)
         written += 1
     # Files no shipped photo covers: gray + alpha (written by Pillow/libpng
     # with adaptive filters), with its reference beside it.
@@ -136,13 +141,13 @@ def main() -> int:
         gray = im.convert("L")
         la = Image.merge("LA", (gray, gray.point(lambda v: 255 - v)))
         la.save(gen / "chelsea_la.png")
-        (out_dir / "chelsea_la.png.ref").write_bytes(f"L {la.width} {la.height}\n".encode() + gray.tobytes())
+        _ref(out_dir, "chelsea_la.png", gray)
         # An interlaced GIF (four-pass row order).
         pal = im.convert("P", palette=Image.ADAPTIVE, colors=64)
         pal.save(gen / "chelsea_interlaced.gif", interlace=True)
         with Image.open(gen / "chelsea_interlaced.gif") as g:
             rgb = g.convert("RGB")
-        (out_dir / "chelsea_interlaced.gif.ref").write_bytes(f"RGB {rgb.width} {rgb.height}\n".encode() + rgb.tobytes())
+        _ref(out_dir, "chelsea_interlaced.gif", rgb)
         written += 2
     # EXIF orientation 1..8 in PNG (eXIf), WebP (EXIF chunk) and TIFF (tag
     # 274): pixels stored so that applying the tag gives chelsea.png exactly.
@@ -165,7 +170,7 @@ def main() -> int:
             name = f"filters_ct{ctype}_f{first}.png"
             png, mode, pixels = filtered_png(37, 11, ctype, first, rng)
             (gen / name).write_bytes(png)
-            (out_dir / (name + ".ref")).write_bytes(f"{mode} 37 11\n".encode() + pixels)
+            _write_ref(out_dir, name, mode, 37, 11, pixels)
             written += 1
     written += write_operation_references(data_dir, out_dir)
     print(f"wrote {written} references to {out_dir}")
