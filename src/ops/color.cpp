@@ -133,6 +133,13 @@ Image to_binary(const Image& img, double threshold, double area_min, int connect
   });
 }
 
+namespace detail {
+Image binarise(const Image& mask, const char* op) {
+  require_image(mask, op);
+  return to_binary(mask, 0.0);
+}
+}  // namespace detail
+
 Image set_minmax(const Image& img, double min, double max) {
   require_image(img, "set_minmax");
   if (img.is_binary()) throw InvalidArgument("set_minmax: needs an RGB or L image, got a binary image");

@@ -73,11 +73,9 @@ Image blend_images(const Image& img, const Image& other, double alpha) {
 Image blend_mask(const Image& img, const Image& mask, double alpha, bool with_bbox, bool merge_bbox) {
   check_alpha(alpha, "blend");
   detail::require_image(img, "blend");
-  detail::require_image(mask, "blend");
-  if (img.size() != mask.size())
-    throw InvalidArgument("blend: mask is " + mask.size().to_string() + " but the image is " + img.size().to_string());
+  const Image m = detail::binarise(mask, "blend");
+  detail::check_same_size(img, m, "blend");
   if (img.is_binary()) throw InvalidArgument("blend: the image to blend must be RGB or L, got a binary image");
-  const Image m = to_binary(mask, 0.0);
   Image out = make_like(img, img.size(), [&](cv::Mat& d) {
     as_mat(img).convertTo(d, d.type(), alpha);  // outside: scaled by alpha
     as_mat(img).copyTo(d, as_mat(m));           // inside: kept

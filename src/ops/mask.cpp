@@ -16,16 +16,8 @@ using detail::as_mat;
 
 namespace {
 
-Image binarise(const Image& m, const char* op) {
-  detail::require_image(m, op);
-  return to_binary(m, 0.0);
-}
-
-void check_same_size(const Image& a, const Image& b, const char* op) {
-  if (a.size() != b.size())
-    throw InvalidArgument(std::string(op) + ": mask is " + b.size().to_string() + " but the image is " +
-                          a.size().to_string());
-}
+using detail::binarise;
+using detail::check_same_size;
 
 // Integer pixel box [x0, x1) x [y0, y1).
 struct Box {

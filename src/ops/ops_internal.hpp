@@ -36,4 +36,15 @@ inline void require_mode(const Image& img, Mode mode, const char* op) {
     throw InvalidArgument(std::string(op) + ": needs a " + mode_name(mode) + " image, got " + mode_name(img.mode()));
 }
 
+/// A mask as binary: any mode, any channel > 0 (mask.hpp's convention).
+/// Defined in color.cpp beside to_binary().
+Image binarise(const Image& mask, const char* op);
+
+/// Throws InvalidArgument "<op>: mask is AxB but the image is CxD".
+inline void check_same_size(const Image& img, const Image& mask, const char* op) {
+  if (img.size() != mask.size())
+    throw InvalidArgument(std::string(op) + ": mask is " + mask.size().to_string() + " but the image is " +
+                          img.size().to_string());
+}
+
 }  // namespace pixelcache::detail
