@@ -112,11 +112,11 @@ def _is_pil(x) -> bool:
 def _pil_to_array(im) -> np.ndarray:
     from PIL import ImageOps
 
-    im = ImageOps.exif_transpose(im) if hasattr(im, "getexif") else im
+    im = ImageOps.exif_transpose(im)
     if im.mode == "1":
         return np.asarray(im, dtype=bool)
-    if im.mode in ("L", "LA", "I;16", "I;16B", "I"):
-        if im.mode.startswith("I"):
-            return np.asarray(im, dtype=np.uint16) if im.mode.startswith("I;16") else np.asarray(im.convert("L"))
+    if im.mode in ("I;16", "I;16B"):
+        return np.asarray(im, dtype=np.uint16)  # the core rounds v / 257
+    if im.mode in ("L", "LA", "I"):
         return np.asarray(im.convert("L"))
     return np.asarray(im.convert("RGB"))

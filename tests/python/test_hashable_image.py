@@ -106,3 +106,14 @@ def test_bad_files_raise_typed_errors(tmp_path):
         HashableImage(tmp_path / "missing.png")
     with pytest.raises(pixelcache.Error):
         HashableImage(b"not an image")
+
+
+def test_pil_16_bit_and_gray_modes_normalise():
+    v = np.arange(12, dtype=np.uint16).reshape(3, 4) * 257
+    i16 = Image.fromarray(v)
+    assert i16.mode == "I;16"
+    img = HashableImage(i16)
+    assert img.dtype() == "L" and img.numpy().tolist() == (v // 257).tolist()
+    gray = Image.fromarray((v // 257).astype(np.uint8))
+    la = Image.merge("LA", (gray, Image.new("L", (4, 3), 7)))  # alpha dropped
+    assert HashableImage(la) == HashableImage((v // 257).astype(np.uint8))
