@@ -18,11 +18,12 @@ namespace {
 
 Image transformations(const Image& cat) {
   const Image gray = to_gray(cat);
+  const Image equalized = equalize_hist(cat);
   const HashableDict grid{
       {"original", HashableList{cat, flip_horizontal(cat)}},
       {"resize + rotate", HashableList{resize(cat, {150, 226}, Interpolation::Lanczos), rotate(cat, 30)}},
       {"gray + binary", HashableList{gray, to_binary(gray, 0.5)}},
-      {"equalize + palette", HashableList{equalize_hist(cat), apply_palette(equalize_hist(cat), "viridis")}},
+      {"equalize + palette", HashableList{equalized, apply_palette(equalized, "viridis")}},
       {"invert + pad", HashableList{invert_rgb(cat), center_pad(resize(cat, {200, 300}), cat.size(), 255)}},
   };
   return make_image_grid(grid);

@@ -77,7 +77,7 @@ struct Def {
 Def nullary(const char* name, const char* help, Image (*fn)(const Image&)) {
   return {name, name, help, [fn](const Args& a) {
             a.count(0, 0);
-            return Step{"", [fn](const Image& i) { return fn(i); }, {}};
+            return Step{[fn](const Image& i) { return fn(i); }, {}};
           }};
 }
 
@@ -88,20 +88,20 @@ const std::vector<Def>& defs() {
          a.count(1, 2);
          const ImageSize s = a.size(0);
          const Interpolation f = a.interp(1);
-         return Step{"", [s, f](const Image& i) { return resize(i, s, f); }, s};
+         return Step{[s, f](const Image& i) { return resize(i, s, f); }, s};
        }},
       {"downsample", "downsample:FACTOR", "divide both sides by FACTOR",
        [](const Args& a) {
          a.count(1, 1);
          const double f = a.number(0);
          if (f <= 0) a.fail("factor must be positive");
-         return Step{"", [f](const Image& i) { return downsample(i, f); }, {}};
+         return Step{[f](const Image& i) { return downsample(i, f); }, {}};
        }},
       {"resize_min_size", "resize_min_size:N[,MODULO]", "shorter side to N, sides multiples of MODULO (16)",
        [](const Args& a) {
          a.count(1, 2);
          const int n = a.integer(0), m = a.v.size() > 1 ? a.integer(1) : 16;
-         return Step{"", [n, m](const Image& i) { return resize_min_size(i, n, m); }, {}};
+         return Step{[n, m](const Image& i) { return resize_min_size(i, n, m); }, {}};
        }},
       {"rotate", "rotate:DEGREES[,crop]", "counter-clockwise; the canvas grows unless 'crop'",
        [](const Args& a) {
@@ -109,7 +109,7 @@ const std::vector<Def>& defs() {
          const double deg = a.number(0);
          if (a.v.size() > 1 && a.v[1] != "crop") a.fail("second argument must be 'crop'");
          const bool expand = a.v.size() == 1;
-         return Step{"", [deg, expand](const Image& i) { return rotate(i, deg, expand); }, {}};
+         return Step{[deg, expand](const Image& i) { return rotate(i, deg, expand); }, {}};
        }},
       nullary("flip_horizontal", "mirror left-right", flip_horizontal),
       nullary("flip_vertical", "mirror top-bottom", flip_vertical),
@@ -118,13 +118,13 @@ const std::vector<Def>& defs() {
          a.count(1, 2);
          const ImageSize s = a.size(0);
          const int fill = a.v.size() > 1 ? a.integer(1) : 0;
-         return Step{"", [s, fill](const Image& i) { return center_pad(i, s, fill); }, {}};
+         return Step{[s, fill](const Image& i) { return center_pad(i, s, fill); }, {}};
        }},
       {"crop", "crop:X0,Y0,X1,Y1", "keep [X0, X1) x [Y0, Y1)",
        [](const Args& a) {
          a.count(4, 4);
          const int x0 = a.integer(0), y0 = a.integer(1), x1 = a.integer(2), y1 = a.integer(3);
-         return Step{"", [=](const Image& i) { return crop(i, x0, y0, x1, y1); }, {}};
+         return Step{[=](const Image& i) { return crop(i, x0, y0, x1, y1); }, {}};
        }},
       nullary("to_gray", "gray (Pillow's formula)", to_gray),
       nullary("to_rgb", "RGB", to_rgb),
@@ -133,7 +133,7 @@ const std::vector<Def>& defs() {
          a.count(0, 1);
          const double t = a.v.empty() ? 0.0 : a.number(0);
          if (t < 0 || t > 1) a.fail("threshold must be within [0, 1]");
-         return Step{"", [t](const Image& i) { return to_binary(i, t); }, {}};
+         return Step{[t](const Image& i) { return to_binary(i, t); }, {}};
        }},
       nullary("invert_binary", "swap true and false", invert_binary),
       nullary("invert_rgb", "255 - value", invert_rgb),
@@ -148,7 +148,7 @@ const std::vector<Def>& defs() {
            for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
            a.fail("unknown palette '" + name + "' (known: " + known + ")");
          }
-         return Step{"", [name](const Image& i) { return apply_palette(i, name); }, {}};
+         return Step{[name](const Image& i) { return apply_palette(i, name); }, {}};
        }},
       {"morphology", "morphology:OP[,KERNEL]", "erode, dilate, open or close a mask (kernel 3)",
        [](const Args& a) {
@@ -162,7 +162,7 @@ const std::vector<Def>& defs() {
          const Morphology op = it->second;
          const int k = a.v.size() > 1 ? a.integer(1) : 3;
          if (k < 1) a.fail("kernel must be >= 1");
-         return Step{"", [op, k](const Image& i) { return morphology(i, op, k); }, {}};
+         return Step{[op, k](const Image& i) { return morphology(i, op, k); }, {}};
        }},
       {"blend", "blend:MASK|IMAGE[,ALPHA[,bbox]]",
        "with a mask file: outside scaled by ALPHA (0.5), 'bbox' draws boxes; "
@@ -174,7 +174,7 @@ const std::vector<Def>& defs() {
          if (alpha < 0 || alpha > 1) a.fail("alpha must be within [0, 1]");
          if (a.v.size() > 2 && a.v[2] != "bbox") a.fail("third argument must be 'bbox'");
          const bool boxes = a.v.size() > 2;
-         return Step{"", [other, alpha, boxes](const Image& i) { return blend(i, other, alpha, boxes); }, {}};
+         return Step{[other, alpha, boxes](const Image& i) { return blend(i, other, alpha, boxes); }, {}};
        }},
       {"crop_from_mask", "crop_from_mask:MASK[,MARGIN]", "crop to the mask file's regions, grown by MARGIN (0.0)",
        [](const Args& a) {
@@ -183,14 +183,14 @@ const std::vector<Def>& defs() {
          Mask2BboxOptions o;
          o.margin = a.v.size() > 1 ? a.number(1) : 0.0;
          if (o.margin < 0) a.fail("margin must be >= 0");
-         return Step{"", [mask, o](const Image& i) { return crop_from_mask(i, mask, o); }, {}};
+         return Step{[mask, o](const Image& i) { return crop_from_mask(i, mask, o); }, {}};
        }},
       {"masked_fill", "masked_fill:MASK,VALUE", "set the pixels under the mask file to level VALUE",
        [](const Args& a) {
          a.count(2, 2);
          const Image mask = load(a.v[0]);
          const int value = a.integer(1);
-         return Step{"", [mask, value](const Image& i) { return masked_fill(i, mask, value); }, {}};
+         return Step{[mask, value](const Image& i) { return masked_fill(i, mask, value); }, {}};
        }},
       nullary("equalize_hist", "histogram equalisation (gray result)", equalize_hist),
   };
@@ -216,9 +216,7 @@ Step parse_step(const std::string& text) {
   if (colon != std::string::npos) args.v = split(text.substr(colon + 1), ',');
   for (const auto& d : defs()) {
     if (name != d.name) continue;
-    Step s = d.make(args);
-    s.text = text;
-    return s;
+    return d.make(args);
   }
   throw InvalidArgument("unknown step '" + name + "'; the steps are:\n" + step_help());
 }

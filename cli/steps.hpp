@@ -12,7 +12,6 @@ namespace pixelcache::cli {
 
 /// One parsed step, ready to apply.
 struct Step {
-  std::string text;  ///< as given, for messages
   std::function<Image(const Image&)> apply;
   /// For shrink-on-load: the size this step reduces to, when it is a resize.
   ImageSize resize_to{0, 0};
