@@ -153,13 +153,12 @@ const std::vector<Def>& defs() {
       {"morphology", "morphology:OP[,KERNEL]", "erode, dilate, open or close a mask (kernel 3)",
        [](const Args& a) {
          a.count(1, 2);
-         static const std::pair<const char*, Morphology> ops[] = {{"erode", Morphology::Erode},
-                                                                  {"dilate", Morphology::Dilate},
-                                                                  {"open", Morphology::Open},
-                                                                  {"close", Morphology::Close}};
-         const auto it = std::find_if(std::begin(ops), std::end(ops), [&](auto& p) { return a.v[0] == p.first; });
-         if (it == std::end(ops)) a.fail("operator must be erode, dilate, open or close");
-         const Morphology op = it->second;
+         Morphology op;
+         try {
+           op = parse_morphology(a.v[0]);
+         } catch (const InvalidArgument&) {
+           a.fail("operator must be erode, dilate, open or close");
+         }
          const int k = a.v.size() > 1 ? a.integer(1) : 3;
          if (k < 1) a.fail("kernel must be >= 1");
          return Step{[op, k](const Image& i) { return morphology(i, op, k); }, {}};

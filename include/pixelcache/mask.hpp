@@ -10,6 +10,7 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "pixelcache/geometry.hpp"
@@ -83,6 +84,9 @@ Image mask2squaremask(const Image& mask, const Mask2BboxOptions& options = {});
 
 /// Morphological operators.
 enum class Morphology { Erode, Dilate, Open, Close };
+
+/// Parses "erode", "dilate", "open" or "close"; InvalidArgument otherwise.
+Morphology parse_morphology(std::string_view name);
 /// Applies `op` with a square kernel of `kernel` pixels (>= 1) to a mask.
 Image morphology(const Image& mask, Morphology op, int kernel = 3);
 /// Union of masks of one size. Throws InvalidArgument for an empty list or

@@ -210,6 +210,15 @@ Image mask2squaremask(const Image& mask, const Mask2BboxOptions& options) {
   return Image::from_u8(mask.size(), Mode::Binary, std::move(out));
 }
 
+Morphology parse_morphology(std::string_view name) {
+  if (name == "erode") return Morphology::Erode;
+  if (name == "dilate") return Morphology::Dilate;
+  if (name == "open") return Morphology::Open;
+  if (name == "close") return Morphology::Close;
+  throw InvalidArgument("unknown morphology operator '" + std::string(name) +
+                        "' (expected erode, dilate, open or close)");
+}
+
 Image morphology(const Image& mask, Morphology op, int kernel) {
   if (kernel < 1) throw InvalidArgument("morphology: kernel must be >= 1, got " + std::to_string(kernel));
   const Image bin = binarise(mask, "morphology");

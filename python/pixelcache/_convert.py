@@ -1,0 +1,136 @@
+"""Conversions between the C++ image and NumPy, PIL and torch.
+
+Inputs are copied into the image's own storage; outputs are independent
+copies unless a function says "view".
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import _pixelcache
+
+
+def is_pil(x) -> bool:
+    """True for a PIL.Image.Image (without importing PIL when it is absent)."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(x, Image.Image)
+
+
+def is_tensor(x) -> bool:
+    """True for a torch.Tensor (without importing torch for other inputs)."""
+    t = type(x)
+    return t.__module__.startswith("torch") and t.__name__ in ("Tensor", "Parameter")
+
+
+# PIL modes that normalise to gray (L); every other mode becomes RGB.
+_GRAY_MODES = {"L", "LA", "La", "I", "F", "I;16", "I;16L", "I;16B", "I;16N"}
+
+
+def from_pil(im) -> _pixelcache.Image:
+    """Copies a PIL image: "1" stays binary; L, LA, I, F and I;16 become L;
+    RGBA, P, CMYK, YCbCr, LAB, HSV and the rest become RGB (alpha dropped,
+    EXIF orientation applied)."""
+    from PIL import ImageOps
+
+    im = ImageOps.exif_transpose(im)
+    if im.mode == "1":
+        return _pixelcache.Image.from_array(np.asarray(im, dtype=bool), source="PIL image")
+    if im.mode in ("I;16", "I;16L", "I;16B", "I;16N"):
+        return _pixelcache.Image.from_array(np.asarray(im, dtype=np.uint16), source="PIL image")  # rounds v / 257
+    if im.mode in ("I", "F"):
+        # 32-bit gray: PIL's own convert("L") clips to 0..255.
+        return _pixelcache.Image.from_array(np.asarray(im.convert("L")), source="PIL image")
+    if im.mode in _GRAY_MODES:
+        return _pixelcache.Image.from_array(np.asarray(im.convert("L")), source="PIL image")
+    return _pixelcache.Image.from_array(np.asarray(im.convert("RGB")), source="PIL image")
+
+
+def from_numpy(a: np.ndarray) -> _pixelcache.Image:
+    """Copies (h, w, 3) / (h, w) uint8, (h, w) bool, uint16 or float32 in
+    [0, 1] arrays; TypeError / ValueError name what was expected."""
+    if a.dtype == bool and a.ndim != 2:
+        raise ValueError(f"bool arrays must be masks of shape (h, w), got shape {a.shape}")
+    if a.dtype == np.float64:
+        raise TypeError("expected a uint8, uint16, bool or float32 array, got dtype float64 "
+                        "(convert with .astype(np.float32))")
+    return _pixelcache.Image.from_array(a)
+
+
+def from_tensor(t) -> _pixelcache.Image:
+    """Copies a torch tensor: float (1, c, h, w) or (c, h, w) in [0, 1] with
+    c = 1 or 3, bool (1, 1, h, w) masks, uint8 levels; any device."""
+    import torch
+
+    t = t.detach()
+    if t.device.type != "cpu":
+        t = t.cpu()
+    shape = tuple(t.shape)
+    if t.ndim == 4:
+        if shape[0] != 1:
+            raise ValueError(f"expected a tensor of shape (1, c, h, w), got a batch of {shape[0]}: {shape}")
+        t = t[0]
+    elif t.ndim == 2:
+        t = t[None]
+    elif t.ndim != 3:
+        raise ValueError(f"expected a tensor of shape (1, c, h, w), (c, h, w) or (h, w), got {shape}")
+    if t.shape[0] not in (1, 3):
+        raise ValueError(f"expected 1 or 3 channels in (1, c, h, w), got {t.shape[0]} (shape {shape})")
+    if t.dtype == torch.bool:
+        if t.shape[0] != 1:
+            raise ValueError(f"bool tensors must be masks of shape (1, 1, h, w), got {shape}")
+        return _pixelcache.Image.from_array(t[0].numpy(), source="tensor")
+    if t.is_floating_point():
+        if t.dtype != torch.float32:
+            t = t.float()
+        return _pixelcache.Image.from_array(t.contiguous().numpy(), layout="CHW", source="tensor")
+    if t.dtype == torch.uint8:
+        return _pixelcache.Image.from_array(t.contiguous().numpy(), layout="CHW", source="tensor")
+    raise TypeError(f"expected a float tensor in [0, 1], a bool mask or uint8 levels, got dtype {t.dtype}")
+
+
+def to_pil(img: _pixelcache.Image):
+    """An independent PIL image in mode "RGB", "L" or "1"."""
+    from PIL import Image
+
+    return Image.fromarray(img.numpy())
+
+
+def to_pil_view(img: _pixelcache.Image):
+    """A read-only PIL image over the storage for uint8 L images; PIL keeps
+    RGB as 4 bytes a pixel and "1" as 0 / 255, so those are copies."""
+    from PIL import Image
+
+    if img.mode == "L" and not img.is_float:
+        return Image.frombuffer("L", (img.width, img.height), img.numpy_view(), "raw", "L", 0, 1)
+    return to_pil(img)
+
+
+def to_tensor(img: _pixelcache.Image):
+    """An independent (1, c, h, w) float32 tensor in [0, 1] (bool for binary)."""
+    import torch
+
+    return torch.from_numpy(img.tensor_data())
+
+
+def to_tensor_view(img: _pixelcache.Image):
+    """A (1, c, h, w) tensor sharing the image's memory where the storage is
+    already what torch wants: float32 images and binary masks. 8-bit RGB /
+    L images have no float32 storage to share, so they get a copy. Do not
+    write into a view: torch has no read-only tensors."""
+    import torch
+
+    if img.mode == "1":
+        view = img.numpy_view()
+    elif img.is_float:
+        view = img.float_view()
+    else:
+        return to_tensor(img)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "the given NumPy array is not writable"
+        t = torch.from_numpy(view)
+    return t.permute(2, 0, 1)[None] if t.ndim == 3 else t[None, None]

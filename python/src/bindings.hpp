@@ -1,0 +1,29 @@
+// Internal to the _pixelcache extension: the per-concern binding functions
+// that module.cpp calls, and the NumPy helpers they share.
+//
+// Every binding that touches pixels (decode, encode, copies, hashing, every
+// operation) releases the GIL while it runs, so Python threads scale.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "pixelcache/pixelcache.hpp"
+
+namespace pixelcache::python {
+
+namespace py = pybind11;
+
+void bind_errors(py::module_& m);
+void bind_image(py::module_& m);
+void bind_geometry(py::module_& m);
+void bind_ops(py::module_& m);
+void bind_value(py::module_& m);
+
+/// Marks a NumPy array read-only (writeable=False).
+void set_read_only(py::array& a);
+
+/// (h, w) or (h, w, c) as a NumPy shape.
+std::vector<py::ssize_t> hwc_shape(const Image& img);
+
+}  // namespace pixelcache::python

@@ -1,0 +1,77 @@
+// Python exception classes for pixelcache's typed C++ errors. Each also
+// derives from the built-in exception a Python user would catch:
+//   Error(Exception)
+//   InvalidArgument(Error, ValueError)   wrong shape, dtype, range, option
+//   IoError(Error, OSError)              unreadable / unwritable files
+//   NetworkError(IoError)                URL failures
+//   DecodeError(Error, ValueError)       corrupt or unknown encoded data
+//   EncodeError(Error)                   writer failures
+//   LimitError(Error, ValueError)        too many pixels
+#include <string>
+
+#include "bindings.hpp"
+
+namespace pixelcache::python {
+namespace {
+
+struct Classes {
+  PyObject* error = nullptr;
+  PyObject* invalid = nullptr;
+  PyObject* io = nullptr;
+  PyObject* network = nullptr;
+  PyObject* decode = nullptr;
+  PyObject* encode = nullptr;
+  PyObject* limit = nullptr;
+};
+Classes classes;
+
+// A new exception class `name` with `bases`, added to module `m`. The
+// reference is kept for the life of the interpreter (module state).
+PyObject* make_class(py::module_& m, const char* name, py::tuple bases, const char* doc) {
+  py::dict ns;
+  ns["__doc__"] = doc;
+  ns["__module__"] = "pixelcache";
+  py::object cls = py::module_::import("builtins").attr("type")(name, bases, ns);
+  m.attr(name) = cls;
+  return cls.release().ptr();
+}
+
+}  // namespace
+
+void bind_errors(py::module_& m) {
+  py::handle value_error(PyExc_ValueError), os_error(PyExc_OSError), exception(PyExc_Exception);
+  classes.error = make_class(m, "Error", py::make_tuple(exception), "Base of every pixelcache error.");
+  py::handle error(classes.error);
+  classes.invalid = make_class(m, "InvalidArgument", py::make_tuple(error, value_error),
+                               "A wrong argument: shape, dtype, value range, size or option.");
+  classes.io = make_class(m, "IoError", py::make_tuple(error, os_error), "A file could not be read or written.");
+  classes.network =
+      make_class(m, "NetworkError", py::make_tuple(py::handle(classes.io)), "A URL could not be fetched.");
+  classes.decode = make_class(m, "DecodeError", py::make_tuple(error, value_error),
+                              "Encoded data is corrupt, truncated or of an unknown format.");
+  classes.encode = make_class(m, "EncodeError", py::make_tuple(error), "An image could not be encoded.");
+  classes.limit =
+      make_class(m, "LimitError", py::make_tuple(error, value_error), "An image is larger than the pixel limit.");
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const InvalidArgument& e) {
+      PyErr_SetString(classes.invalid, e.what());
+    } catch (const IoError& e) {
+      PyErr_SetString(classes.io, e.what());
+    } catch (const NetworkError& e) {
+      PyErr_SetString(classes.network, e.what());
+    } catch (const DecodeError& e) {
+      PyErr_SetString(classes.decode, e.what());
+    } catch (const EncodeError& e) {
+      PyErr_SetString(classes.encode, e.what());
+    } catch (const LimitError& e) {
+      PyErr_SetString(classes.limit, e.what());
+    } catch (const Error& e) {
+      PyErr_SetString(classes.error, e.what());
+    }
+  });
+}
+
+}  // namespace pixelcache::python

@@ -1,0 +1,271 @@
+// Binding of pixelcache::Image as _pixelcache.Image: constructors from
+// paths, bytes, arrays and raw pickled pixels; NumPy copies and read-only
+// views; digest, stats, encoding.
+#include <cstring>
+#include <string>
+
+#include "bindings.hpp"
+
+namespace pixelcache::python {
+
+void set_read_only(py::array& a) {
+  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+}
+
+std::vector<py::ssize_t> hwc_shape(const Image& img) {
+  std::vector<py::ssize_t> shape{img.height(), img.width()};
+  if (img.channels() == 3) shape.push_back(3);
+  return shape;
+}
+
+namespace {
+
+py::dtype sample_dtype(const Image& img) {
+  if (img.is_binary()) return py::dtype("bool");
+  return img.pixel_type() == PixelType::F32 ? py::dtype("float32") : py::dtype("uint8");
+}
+
+// An independent copy of `img` (already in the wanted storage) as NumPy.
+py::array copy_out(const Image& img) {
+  py::array out(sample_dtype(img), hwc_shape(img));
+  py::gil_scoped_release nogil;
+  std::memcpy(out.mutable_data(), img.data(), img.byte_size());
+  return out;
+}
+
+// A read-only array over the image's own storage; the array owns a handle
+// to the image, so the pixels outlive the HashableImage if need be.
+py::array view_of(const Image& img) {
+  auto* keep = new Image(img);
+  py::capsule owner(keep, [](void* p) { delete static_cast<Image*>(p); });
+  py::array out(sample_dtype(img), hwc_shape(img), {}, img.data(), owner);
+  set_read_only(out);
+  return out;
+}
+
+DType dtype_of(const py::array& a) {
+  const char kind = a.dtype().kind();
+  const auto item = a.dtype().itemsize();
+  if (kind == 'b') return DType::Bool;
+  if (kind == 'u' && item == 1) return DType::U8;
+  if (kind == 'u' && item == 2) return DType::U16;
+  if (kind == 'f' && item == 4) return DType::F32;
+  throw py::type_error("expected a uint8, uint16, bool or float32 array, got dtype " + std::string(py::str(a.dtype())));
+}
+
+// Copies an array in HWC ((h, w) or (h, w, c)) or CHW ((c, h, w)) layout.
+Image from_array(const py::array& a, const std::string& layout, const std::string& source) {
+  const bool chw = layout == "CHW";
+  if (!chw && layout != "HWC") throw py::value_error("layout must be \"HWC\" or \"CHW\", got \"" + layout + "\"");
+  const auto nd = a.ndim();
+  if (chw ? nd != 3 : (nd != 2 && nd != 3))
+    throw py::value_error(source + ": expected shape " + (chw ? "(c, h, w)" : "(h, w) or (h, w, 3)") + ", got " +
+                          std::to_string(nd) + " dimensions");
+  const int channels = chw ? static_cast<int>(a.shape(0)) : (nd == 3 ? static_cast<int>(a.shape(2)) : 1);
+  if (channels < 1 || channels > 4)
+    throw py::value_error(source + ": expected 1, 3 or 4 channels, got " + std::to_string(channels));
+  const DType dt = dtype_of(a);
+  const py::array c = py::array::ensure(a, py::array::c_style);
+  RawSpec spec;
+  spec.height = static_cast<int>(a.shape(chw ? 1 : 0));
+  spec.width = static_cast<int>(a.shape(chw ? 2 : 1));
+  spec.channels = channels;
+  spec.dtype = dt;
+  spec.layout = chw ? Layout::CHW : Layout::HWC;
+  py::gil_scoped_release nogil;
+  return Image::from_raw(c.data(), spec, source);
+}
+
+// Rebuilds an image from pixels() (pickle) or any buffer of its bytes:
+// exact, no re-normalisation beyond validation.
+Image from_pixels(const std::string& mode, int height, int width, bool is_float, const py::buffer& data) {
+  const py::buffer_info info = data.request();
+  const auto* p = static_cast<const std::uint8_t*>(info.ptr);
+  const auto bytes = static_cast<std::size_t>(info.size * info.itemsize);
+  const Mode m = parse_mode(mode);
+  const ImageSize size{height, width};
+  size.validate("from_pixels");
+  const std::size_t n = size.area() * static_cast<std::size_t>(mode_channels(m));
+  if (bytes != n * (is_float ? 4 : 1))
+    throw InvalidArgument("from_pixels: " + std::to_string(bytes) + " bytes for a " + size.to_string() + " " + mode +
+                          (is_float ? " float32" : " uint8") + " image");
+  py::gil_scoped_release nogil;
+  if (is_float) {
+    std::vector<float> px(n);
+    std::memcpy(px.data(), p, bytes);
+    return Image::from_f32(size, m, std::move(px));
+  }
+  return Image::from_u8(size, m, std::vector<std::uint8_t>(p, p + bytes));
+}
+
+// (1, c, h, w) float32 in [0, 1] in one pass (bool (1, 1, h, w) for binary):
+// what torch wants, without a permute copy. uint8 samples map to exactly
+// float(k) / 255, the values Image::from_raw recognises as 8-bit.
+py::array tensor_data(const Image& img) {
+  const int c = img.channels();
+  std::vector<py::ssize_t> shape{1, c, img.height(), img.width()};
+  if (img.is_binary()) {
+    py::array out(py::dtype("bool"), shape);
+    py::gil_scoped_release nogil;
+    std::memcpy(out.mutable_data(), img.data(), img.byte_size());
+    return out;
+  }
+  py::array_t<float> out(shape);
+  float* dst = out.mutable_data();
+  const std::size_t plane = static_cast<std::size_t>(img.height()) * static_cast<std::size_t>(img.width());
+  py::gil_scoped_release nogil;
+  if (img.pixel_type() == PixelType::F32) {
+    const float* src = img.f32_view().data();
+    for (int ch = 0; ch < c; ++ch)
+      for (std::size_t i = 0; i < plane; ++i) dst[ch * plane + i] = src[i * c + ch];
+    return out;
+  }
+  float lut[256];
+  for (int k = 0; k < 256; ++k) lut[k] = static_cast<float>(k) / 255.0f;
+  const std::uint8_t* src = img.u8_view().data();
+  if (c == 1) {
+    for (std::size_t i = 0; i < plane; ++i) dst[i] = lut[src[i]];
+  } else {
+    float* r = dst;
+    float* g = dst + plane;
+    float* b = dst + 2 * plane;
+    for (std::size_t i = 0; i < plane; ++i) {
+      r[i] = lut[src[3 * i]];
+      g[i] = lut[src[3 * i + 1]];
+      b[i] = lut[src[3 * i + 2]];
+    }
+  }
+  return out;
+}
+
+py::dict stats_dict(const Image& img) {
+  Stats s;
+  {
+    py::gil_scoped_release nogil;
+    s = img.stats();
+  }
+  py::dict d;
+  d["mean"] = s.mean;
+  d["std"] = s.stddev;
+  d["min"] = s.min;
+  d["max"] = s.max;
+  d["sum"] = s.sum;
+  return d;
+}
+
+EncodeOptions encode_options(int quality, bool lossless) {
+  EncodeOptions o;
+  o.quality = quality;
+  o.lossless = lossless;
+  return o;
+}
+
+LoadOptions load_options(std::uint64_t max_pixels, bool apply_orientation) {
+  LoadOptions o;
+  o.max_pixels = max_pixels;
+  o.apply_orientation = apply_orientation;
+  return o;
+}
+
+Format parse_format(std::string name) {
+  for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (name == "JPG") name = "JPEG";
+  for (Format f : {Format::JPEG, Format::PNG, Format::WebP, Format::TIFF, Format::BMP})
+    if (name == format_name(f)) return f;
+  throw InvalidArgument("unknown image format \"" + name + "\"; expected PNG, JPEG, WEBP, TIFF or BMP");
+}
+
+}  // namespace
+
+void bind_image(py::module_& m) {
+  using nogil = py::call_guard<py::gil_scoped_release>;
+  m.attr("DEFAULT_MAX_PIXELS") = kDefaultMaxPixels;
+  py::class_<Image>(m, "Image", "The immutable C++ image (pixelcache::Image).")
+      .def_static(
+          "from_path",
+          [](const std::string& p, std::uint64_t max_pixels, bool orient) {
+            return load(p, load_options(max_pixels, orient));
+          },
+          py::arg("path"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true, nogil(),
+          "Loads a file path or http(s) URL.")
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& b, std::uint64_t max_pixels, bool orient) {
+            const std::string_view v = b;
+            py::gil_scoped_release release;
+            return decode({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()},
+                          load_options(max_pixels, orient));
+          },
+          py::arg("data"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
+          "Decodes encoded image bytes.")
+      .def_static("from_array", &from_array, py::arg("array"), py::arg("layout") = "HWC", py::arg("source") = "ndarray",
+                  "Copies an array (h, w[, c]) or (c, h, w) of uint8, uint16, bool or float32 in [0, 1].")
+      .def_static("from_pixels", &from_pixels, "Rebuilds an image from mode, size, storage kind and pixels().")
+      .def("tensor_data", &tensor_data, "(1, c, h, w) float32 copy in [0, 1]; (1, 1, h, w) bool for binary.")
+      .def(
+          "pixels", [](const Image& i) { return py::bytes(static_cast<const char*>(i.data()), i.byte_size()); },
+          "The stored samples as bytes (uint8, or float32 when is_float).")
+      .def(
+          "numpy", [](const Image& i) { return copy_out(i.pixel_type() == PixelType::U8 ? i : i.as_u8()); },
+          "An independent uint8 copy (bool for binary).")
+      .def(
+          "numpy_view",
+          [](const Image& i) {
+            if (i.pixel_type() != PixelType::U8)
+              throw py::value_error("numpy_view(): the image stores float32 samples; use numpy() for a uint8 copy");
+            return view_of(i);
+          },
+          "A read-only zero-copy uint8 (bool) view onto the storage.")
+      .def(
+          "float_numpy",
+          [](const Image& i) {
+            if (i.is_binary()) return copy_out(i);
+            Image f;
+            {
+              py::gil_scoped_release release;
+              f = i.as_f32();
+            }
+            return copy_out(f);
+          },
+          "An independent float32 copy in [0, 1] (bool for binary).")
+      .def(
+          "float_view",
+          [](const Image& i) -> py::object {
+            if (i.pixel_type() == PixelType::F32) return view_of(i);
+            return py::none();
+          },
+          "A read-only float32 view when the storage is float32, else None.")
+      .def("digest", &Image::hex_digest, nogil(), "The 32-hex content digest.")
+      .def("__hash__", [](const Image& i) { return static_cast<py::ssize_t>(i.digest().fold()); })
+      .def("__eq__", [](const Image& a, const Image& b) { return a == b; })
+      .def("same_storage", &Image::same_storage)
+      .def_property_readonly("mode", [](const Image& i) { return mode_name(i.mode()); })
+      .def_property_readonly("height", &Image::height)
+      .def_property_readonly("width", &Image::width)
+      .def_property_readonly("channels", &Image::channels)
+      .def_property_readonly("byte_size", &Image::byte_size)
+      .def_property_readonly("is_float", [](const Image& i) { return i.pixel_type() == PixelType::F32; })
+      .def("stats", &stats_dict, "Per-channel mean, std, min, max, sum in levels (0/1 for binary).")
+      .def("unique", &Image::unique, nogil(), "Sorted distinct sample values.")
+      .def(
+          "encode",
+          [](const Image& i, const std::string& format, int quality, bool lossless) {
+            std::vector<std::uint8_t> data;
+            {
+              py::gil_scoped_release release;
+              data = encode(i, parse_format(format), encode_options(quality, lossless));
+            }
+            return py::bytes(reinterpret_cast<const char*>(data.data()), data.size());
+          },
+          py::arg("format") = "PNG", py::arg("quality") = 90, py::arg("lossless") = false, "Encoded bytes.")
+      .def(
+          "save",
+          [](const Image& i, const std::string& path, int quality, bool lossless) {
+            save(i, path, encode_options(quality, lossless));
+          },
+          py::arg("path"), py::arg("quality") = 90, py::arg("lossless") = false, nogil(),
+          "Writes a file; the format comes from the extension.")
+      .def("__repr__", &Image::to_string);
+}
+
+}  // namespace pixelcache::python
