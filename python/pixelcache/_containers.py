@@ -50,7 +50,7 @@ class _Hashed:
     def digest(self) -> str:
         """The stable 32-hex structural digest (the same in C++ for equal content)."""
         if self._digest is None:
-            self._digest, self._hash = _pixelcache.value_digest(self)
+            self._digest, self._hash = _pixelcache.container_digest(self)
         return self._digest
 
     def __hash__(self) -> int:

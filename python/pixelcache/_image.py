@@ -18,7 +18,7 @@ def _size(x) -> ImageSize:
     """An ImageSize from an ImageSize or a (height, width) pair."""
     if isinstance(x, ImageSize):
         return x
-    if isinstance(x, (tuple, list)) and len(x) == 2:
+    if isinstance(x, Sequence) and not isinstance(x, str) and len(x) == 2:
         return ImageSize(int(x[0]), int(x[1]))
     raise TypeError(f"expected an ImageSize or a (height, width) pair, got {x!r}")
 
@@ -36,7 +36,7 @@ def _bboxes(x) -> list:
 
 def _kernel(x, name: str) -> int:
     """A square kernel size from an int or a (k, k) pair."""
-    if isinstance(x, (tuple, list)):
+    if isinstance(x, Sequence):
         if len(x) != 2 or x[0] != x[1]:
             raise ValueError(f"{name}: square kernels only, got {x!r}")
         x = x[0]

@@ -77,21 +77,34 @@ Value to_value(const py::handle& o, int depth) {
       "NumPy arrays, torch tensors, lists, tuples and dicts");
 }
 
+// The digest of a value tree; containers give their own digest (the one
+// HashableList::digest() / HashableDict::digest() return in C++), other
+// values the Value digest.
+Digest digest_of(const Value& v) {
+  py::gil_scoped_release release;
+  if (v.kind() == Value::Kind::List) return v.as<HashableList>().digest();
+  if (v.kind() == Value::Kind::Dict) return v.as<HashableDict>().digest();
+  return v.digest();
+}
+
 }  // namespace
 
 void bind_value(py::module_& m) {
   m.def(
       "value_digest",
       [](const py::handle& o) {
-        const Value v = to_value(o, 0);
-        Digest d;
-        {
-          py::gil_scoped_release release;
-          d = v.digest();
-        }
+        const Digest d = to_value(o, 0).digest();
         return py::make_tuple(d.hex(), static_cast<py::ssize_t>(d.fold()));
       },
-      py::arg("value"), "(32-hex digest, hash) of a value tree, as pixelcache::Value computes it (value.hpp).");
+      py::arg("value"), "(32-hex digest, hash) of one value, as pixelcache::Value::digest() (value.hpp).");
+  m.def(
+      "container_digest",
+      [](const py::handle& o) {
+        const Digest d = digest_of(to_value(o, 0));
+        return py::make_tuple(d.hex(), static_cast<py::ssize_t>(d.fold()));
+      },
+      py::arg("container"),
+      "(32-hex digest, hash) of a HashableList / HashableDict: the container's own digest, as in C++.");
 }
 
 }  // namespace pixelcache::python

@@ -1,0 +1,248 @@
+"""Every HashableImage operation against Pillow / OpenCV / NumPy, with the
+tolerance stated per test (levels, 0..255)."""
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from pixelcache import BoundingBox, HashableImage, ImageCrop, ImageSize, Points
+
+
+def diff(a, b):
+    d = np.abs(np.asarray(a, np.int16) - np.asarray(b, np.int16))
+    return d.mean(), d.max()
+
+
+PIL_FILTERS = {"nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
+               "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS,
+               "area": Image.Resampling.BOX}
+
+
+@pytest.mark.parametrize("interp, mean_tol, max_tol", [
+    ("nearest", 0, 0), ("bilinear", 0.25, 2), ("area", 0.25, 2), ("bicubic", 0.3, 8), ("lanczos", 0.3, 8)])
+@pytest.mark.parametrize("size", [(128, 200), (600, 900), (77, 451)])
+def test_resize_matches_pillow(chelsea, interp, mean_tol, max_tol, size):
+    out = chelsea.resize(ImageSize(*size), interpolation=interp)
+    ref = chelsea.pil().resize((size[1], size[0]), PIL_FILTERS[interp])
+    assert out.size() == ImageSize(*size) and out.dtype() == "RGB"
+    m, mx = diff(out.numpy(), ref)
+    assert m <= mean_tol and mx <= max_tol, (m, mx)
+
+
+def test_resize_keeps_gray_and_binary_and_takes_tuples(camera):
+    assert camera.resize((100, 100)).dtype() == "L"  # the original returned RGB
+    mask = camera.to_binary(0.5)
+    assert mask.resize((64, 64)).dtype() == "1"
+    assert camera.downsample(2).size() == ImageSize(256, 256)
+    m, _ = diff(camera.downsample(2).numpy(), camera.pil().resize((256, 256), Image.Resampling.BILINEAR))
+    assert m < 0.25
+
+
+def test_resize_min_size(chelsea):
+    out = chelsea.resize_min_size(100, modulo=16)
+    assert out.size().height == 96 and out.size().width % 16 == 0
+
+
+@pytest.mark.parametrize("angle, expand", [(30, True), (45, False), (-10, True)])
+def test_rotate_matches_pillow(chelsea, angle, expand):
+    out = chelsea.rotate(angle, expand=expand)
+    ref = chelsea.pil().rotate(angle, Image.Resampling.BILINEAR, expand=expand)
+    assert out.size() == ImageSize(ref.height, ref.width)
+    assert diff(out.numpy(), ref)[0] < 1.0  # rotated border blends differently
+
+
+def test_right_angles_and_flips_are_exact(chelsea, chelsea_array):
+    assert np.array_equal(chelsea.rotate(90).numpy(), np.rot90(chelsea_array))
+    assert np.array_equal(chelsea.rotate(180, expand=False).numpy(), np.rot90(chelsea_array, 2))
+    assert np.array_equal(chelsea.flip_horizontal().numpy(), chelsea_array[:, ::-1])
+    assert np.array_equal(chelsea.flip_vertical().numpy(), chelsea_array[::-1])
+
+
+def test_center_pad_exact(camera):
+    out = camera.center_pad(ImageSize(520, 530), fill=7)
+    ref = np.full((520, 530), 7, np.uint8)
+    ref[4:516, 9:521] = camera.numpy()
+    assert np.array_equal(out.numpy(), ref)
+
+
+def test_colour_conversions_exact(chelsea, chelsea_array):
+    assert np.array_equal(chelsea.to_gray().numpy(), np.asarray(chelsea.pil().convert("L")))
+    gray = chelsea.to_gray()
+    assert np.array_equal(gray.to_rgb().numpy(), np.asarray(gray.pil().convert("RGB")))
+    assert np.array_equal(chelsea.invert_rgb().numpy(), 255 - chelsea_array)
+    assert np.array_equal(chelsea.rgb2bgr().numpy(), chelsea_array[..., ::-1])
+    assert chelsea.rgb2bgr().bgr2rgb() == chelsea
+    mask = chelsea.to_binary(0.5)
+    assert np.array_equal(mask.numpy(), (chelsea_array > 127.5).any(axis=2))
+    assert np.array_equal(mask.invert_binary().numpy(), ~mask.numpy())
+
+
+def test_equalize_hist_matches_opencv(camera):
+    assert np.array_equal(camera.equalize_hist().numpy(), cv2.equalizeHist(camera.numpy()))
+
+
+@pytest.mark.parametrize("name", ["viridis", "jet", "magma"])
+def test_apply_palette_matches_matplotlib(camera, name):
+    from matplotlib import colormaps
+
+    ref = np.round(colormaps[name](camera.numpy() / 255.0)[..., :3] * 255).astype(np.uint8)
+    assert diff(camera.apply_palette(name).numpy(), ref)[1] <= 1
+
+
+def test_default_palette_is_the_original_table(data):
+    table = np.loadtxt(data.parents[1] / "assets" / "default_palette.txt", dtype=np.uint8).reshape(-1, 3)
+    levels = HashableImage(np.arange(256, dtype=np.uint8).reshape(16, 16))
+    assert np.array_equal(levels.apply_palette().numpy().reshape(-1, 3), table[:256])
+    custom = levels.apply_palette(np.stack([np.arange(256)] * 3, axis=1).astype(np.uint8))
+    assert np.array_equal(custom.numpy()[..., 0], levels.numpy())
+
+
+def test_set_minmax_formula():
+    a = np.array([[10, 20], [30, 110]], np.uint8)
+    out = HashableImage(a).set_minmax(0, 200).numpy()
+    assert out.tolist() == np.floor((a.astype(int) - 10) * 200 / 100 + 0.5).astype(np.uint8).tolist()
+
+
+def test_blend_image_matches_pil(chelsea):
+    other = chelsea.flip_horizontal()
+    ref = Image.blend(chelsea.pil(), other.pil(), 0.3)
+    assert diff(chelsea.blend(other, 0.3).numpy(), ref)[1] <= 1
+
+
+def test_blend_mask_scales_outside_and_draws_boxes(blob_mask):
+    gray = HashableImage(np.full(blob_mask.shape, 200, np.uint8))
+    mask = HashableImage(blob_mask)
+    out = gray.blend(mask, alpha=0.5).numpy()
+    assert np.array_equal(out, np.where(blob_mask, 200, 100))
+    boxed = gray.blend(mask, alpha=0.5, with_bbox=True).numpy()
+    assert boxed.shape == (120, 160, 3) and boxed[20, 20].tolist() == [255, 0, 0]
+
+
+def test_mask2bbox_boxes_and_options(blob_mask):
+    mask = HashableImage(blob_mask)
+    boxes = mask.mask2bbox()
+    assert [b.xyxy for b in boxes] == [(150, 5, 151, 6), (20, 10, 60, 40), (90, 70, 150, 110)]
+    n, _, stats, _ = cv2.connectedComponentsWithStats(blob_mask.astype(np.uint8), connectivity=8)
+    assert len(boxes) == n - 1
+    assert [b.xyxy for b in mask.mask2bbox(area_threshold=0.001)] == [(20, 10, 60, 40), (90, 70, 150, 110)]
+    assert len(mask.mask2bbox(number_of_objects=1)) == 1
+    grown = mask.mask2bbox(margin=0.1, area_threshold=0.001)[0]
+    assert grown.xyxy == (16, 7, 64, 43)
+    assert all(b.normalized for b in mask.mask2bbox(normalized=True))
+    assert len(mask.mask2bbox(margin=2.0, merge=True)) == 1
+    assert mask.mask2bbox(closing=(3, 3)) == mask.mask2bbox(closing=3)
+    assert HashableImage(np.zeros((5, 5), bool)).mask2bbox() == []
+    with pytest.raises(ValueError, match="square"):
+        mask.mask2bbox(closing=(3, 5))
+
+
+def test_crops_and_uncrop_exact(chelsea, chelsea_array):
+    box = BoundingBox(100, 50, 200, 150, image_size=chelsea.size(), normalized=False)
+    crop = chelsea.crop_from_bbox([box])
+    assert np.array_equal(crop.numpy(), chelsea_array[50:150, 100:200])
+    assert chelsea.crop_from_bbox(box) == crop == chelsea.crop(box)
+    edited = crop.invert_rgb()
+    back = edited.uncrop_from_bbox(chelsea, [box], blend_width=0).numpy()
+    ref = chelsea_array.copy()
+    ref[50:150, 100:200] = 255 - ref[50:150, 100:200]
+    assert np.array_equal(back, ref)
+    feathered = edited.uncrop_from_bbox(chelsea, [box]).numpy()  # blend_width 10
+    assert np.array_equal(feathered[100, 150], ref[100, 150]) and not np.array_equal(feathered, ref)
+    small = crop.resize((50, 50)).uncrop_from_bbox(chelsea, [box], resize=True, blend_width=0)
+    assert small.size() == chelsea.size()
+
+
+def test_crop_from_mask_and_image_crop(chelsea_array):
+    img = HashableImage(chelsea_array)
+    m = np.zeros(chelsea_array.shape[:2], bool)
+    m[40:60, 70:100] = True
+    assert np.array_equal(img.crop_from_mask(HashableImage(m)).numpy(), chelsea_array[40:60, 70:100])
+    ic = ImageCrop.from_mask(img, m)
+    assert ic.bbox.xyxy == (70, 40, 100, 60) and ic.original_size == img.size()
+    assert ic.uncrop(img, blend_width=0) == img
+    ib = ImageCrop.from_bbox(img, BoundingBox(0, 0, 10, 10, normalized=False))
+    assert ib.image.size() == ImageSize(10, 10)
+    with pytest.raises(ValueError):
+        ic.uncrop(img.resize((10, 10)))
+    with pytest.raises(ValueError, match="empty"):
+        img.crop_from_mask(HashableImage(np.zeros_like(m)))
+
+
+def test_mask_helpers_match_opencv(blob_mask):
+    mask = HashableImage(blob_mask)
+    k = np.ones((5, 5), np.uint8)
+    u8 = blob_mask.astype(np.uint8)
+    assert np.array_equal(mask.dilate(5).numpy(), cv2.dilate(u8, k).astype(bool))
+    assert np.array_equal(mask.erode(5).numpy(), cv2.erode(u8, k, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+                          .astype(bool))
+    sq = mask.mask2squaremask().numpy()
+    assert sq[10:40, 20:60].all() and sq.sum() == blob_mask.sum()  # rectangles already
+    a, b = np.zeros((4, 4), bool), np.zeros((4, 4), bool)
+    a[0, 0], b[3, 3] = True, True
+    assert HashableImage.logical_or_reduce([HashableImage(a), HashableImage(b)]).numpy().sum() == 2
+    pm = HashableImage.points_to_mask(Points([(1, 2), (3, 0)]), ImageSize(4, 5)).numpy()
+    assert pm[2, 1] and pm[0, 3] and pm.sum() == 2
+    assert mask.crop_from_points(Points([(20, 10), (59, 39)])).size() == ImageSize(30, 40)
+
+
+def test_masked_fill_and_setitem(chelsea_array, blob_mask):
+    img = HashableImage(np.full((120, 160), 9, np.uint8))
+    out = img.masked_fill(HashableImage(blob_mask), 255).numpy()
+    assert np.array_equal(out, np.where(blob_mask, 255, 9))
+    with pytest.raises(TypeError, match="masked_fill"):
+        img[blob_mask] = 255
+
+
+def test_arithmetic_saturates_like_opencv(chelsea, chelsea_array):
+    other = chelsea.flip_vertical()
+    o = other.numpy()
+    assert np.array_equal((chelsea + other).numpy(), cv2.add(chelsea_array, o))
+    assert np.array_equal((chelsea - other).numpy(), cv2.subtract(chelsea_array, o))
+    assert np.array_equal((chelsea + 100).numpy(), np.minimum(chelsea_array.astype(int) + 100, 255))
+    assert np.array_equal((10 + chelsea).numpy(), (chelsea + 10).numpy())
+    assert diff((chelsea * 0.5).numpy(), cv2.multiply(chelsea_array, (0.5, 0.5, 0.5, 0)))[1] <= 1
+    assert (chelsea * 2) == (2 * chelsea)
+    assert chelsea.zeros_like().max() == 0 and chelsea.ones_like().min() == 255
+    with pytest.raises(TypeError):
+        chelsea + "x"
+
+
+def test_grid_layout_and_labels(chelsea, camera):
+    grid = HashableImage.make_image_grid({"cat": [chelsea, chelsea.to_gray()], "camera": [camera]})
+    assert grid.dtype() == "RGB"
+    # Two columns of cells as large as the largest image (512 x 512), plus a label strip.
+    assert grid.size().width == 2 * 512 and grid.size().height > 2 * 512
+    no_text = HashableImage.make_image_grid({"a": [camera], "b": [camera]}, orientation="horizontal",
+                                            with_text=False)
+    assert no_text.size() == ImageSize(1024, 512)
+    with pytest.raises(ValueError, match="orientation"):
+        HashableImage.make_image_grid({"a": [camera]}, orientation="diagonal")
+    with pytest.raises(TypeError):
+        HashableImage.make_image_grid([camera])
+
+
+def test_statistics(chelsea, chelsea_array):
+    assert chelsea.mean() == pytest.approx(chelsea_array.mean())
+    assert chelsea.std() == pytest.approx(chelsea_array.std())
+    assert chelsea.min() == chelsea_array.min() and chelsea.max() == chelsea_array.max()
+    assert chelsea.sum() == chelsea_array.sum()
+    assert np.array_equal(chelsea.unique(), np.unique(chelsea_array))
+
+
+@pytest.mark.parametrize("call, exc", [
+    (lambda i: i.resize((0, 10)), ValueError),
+    (lambda i: i.resize((10, 10), interpolation="cubic-ish"), ValueError),
+    (lambda i: i.rotate(float("nan")), ValueError),
+    (lambda i: i.to_binary(2.0), ValueError),
+    (lambda i: i.crop_from_bbox([BoundingBox(0, 0, 900, 900, normalized=False)]), ValueError),
+    (lambda i: i.crop_from_bbox([]), ValueError),
+    (lambda i: i.blend(i.resize((10, 10))), ValueError),
+    (lambda i: i.apply_palette("no-such-map"), ValueError),
+    (lambda i: i.center_pad((10, 10)), ValueError),
+    (lambda i: i.morphology("melt"), ValueError),
+    (lambda i: i.masked_fill(i.to_binary(0.5), 300), ValueError),
+    (lambda i: i.resize("big"), TypeError),
+])
+def test_bad_arguments_raise_clear_errors(chelsea, call, exc):
+    with pytest.raises(exc):
+        call(chelsea)

@@ -1,0 +1,112 @@
+"""Images crossing processes and threads, and as cache keys: pickle, copy,
+multiprocessing, DataLoader workers, lru_cache, cachetools, threads."""
+import concurrent.futures
+import copy
+import functools
+import multiprocessing
+import pickle
+
+import cachetools
+import numpy as np
+import pytest
+import torch
+
+from pixelcache import HashableDict, HashableImage
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+@pytest.mark.parametrize("make", [
+    lambda c: c,                                                    # RGB uint8, from a path
+    lambda c: c.to_gray(),                                          # L
+    lambda c: c.to_binary(0.5),                                     # binary
+    lambda c: HashableImage(torch.linspace(0, 1, 60).reshape(1, 3, 4, 5)),  # float32 storage
+])
+def test_pickle_round_trip_is_exact(chelsea, protocol, make):
+    img = make(chelsea)
+    back = pickle.loads(pickle.dumps(img, protocol=protocol))
+    assert back == img and back.digest() == img.digest() and hash(back) == hash(img)
+    assert back.mode == img.mode and back.dtype() == img.dtype() and back.is_float() == img.is_float()
+    assert back.get_filename() == img.get_filename()
+
+
+def test_pickle_protocol_5_sends_pixels_out_of_band(chelsea):
+    buffers = []
+    data = pickle.dumps(chelsea, protocol=5, buffer_callback=buffers.append)
+    assert len(buffers) == 1 and buffers[0].raw().nbytes == 300 * 451 * 3 and len(data) < 1000
+    assert pickle.loads(data, buffers=buffers) == chelsea
+
+
+def test_copy_and_repr_do_not_touch_pixels(chelsea):
+    assert copy.copy(chelsea) is chelsea and copy.deepcopy(chelsea) is chelsea
+    assert repr(chelsea) == ("HashableImage(mode='pil', dtype='RGB', size=ImageSize(height=300, width=451), "
+                             "storage=uint8)")
+
+
+def _digest_of(img):
+    return img.digest(), img.resize((32, 32))
+
+
+def test_multiprocessing_spawn_round_trip(chelsea):
+    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: everything crosses by pickle
+    with ctx.Pool(2) as pool:
+        results = pool.map(_digest_of, [chelsea, chelsea.to_gray()])
+    assert results[0][0] == chelsea.digest() and results[1][0] == chelsea.to_gray().digest()
+    assert results[0][1] == chelsea.resize((32, 32))
+
+
+class _Images(torch.utils.data.Dataset):
+    def __init__(self, img):
+        self.img = img
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return self.img.rotate(90 * i).resize((16, 16))
+
+
+def _keep(batch):
+    return batch
+
+
+def test_dataloader_workers(chelsea):
+    loader = torch.utils.data.DataLoader(_Images(chelsea), batch_size=2, num_workers=2, collate_fn=_keep)
+    got = [img for batch in loader for img in batch]
+    assert got == [chelsea.rotate(90 * i).resize((16, 16)) for i in range(4)]
+
+
+def test_lru_cache_and_cachetools_hit_on_equal_content(chelsea):
+    calls = []
+
+    @functools.lru_cache(maxsize=8)
+    def gray(img):
+        calls.append(1)
+        return img.to_gray()
+
+    gray(chelsea)
+    gray(HashableImage(chelsea.numpy()))  # other object, same pixels: a hit
+    assert len(calls) == 1 and gray.cache_info().hits == 1
+
+    cache = cachetools.LRUCache(maxsize=4)
+
+    @cachetools.cached(cache)
+    def thumb(img, cfg):
+        calls.append(2)
+        return img.resize(cfg["size"])
+
+    thumb(chelsea, HashableDict({"size": (8, 8)}))
+    thumb(HashableImage(chelsea.pil()), HashableDict({"size": (8, 8)}))
+    assert calls.count(2) == 1 and len(cache) == 1
+
+
+def test_threads_share_one_image(chelsea):
+    expected = chelsea.rotate(30).resize((64, 64)).digest()
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: chelsea.rotate(30).resize((64, 64)).digest(), range(16)))
+    assert set(got) == {expected}
+
+
+def test_hash_is_cached_and_equals_digest_fold(chelsea):
+    h = hash(chelsea)
+    assert hash(chelsea) == h and h == hash(chelsea._img)
+    assert hash(HashableImage(np.zeros((2, 2), np.uint8))) != hash(HashableImage(np.ones((2, 2), np.uint8)))
