@@ -1,0 +1,134 @@
+"""Every input kind (PIL modes, URLs), every accessor's type / shape /
+dtype, views versus copies, encoding helpers."""
+import base64
+import functools
+import http.server
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import pixelcache
+from pixelcache import HashableImage, ImageSize
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("RGBA", "RGB"), ("P", "RGB"), ("CMYK", "RGB"), ("YCbCr", "RGB"), ("LAB", "RGB"), ("HSV", "RGB"),
+    ("L", "L"), ("LA", "L"), ("I", "L"), ("F", "L"), ("I;16", "L"), ("1", "1")])
+def test_every_pil_mode_normalises(chelsea, mode, expected):
+    src = chelsea.pil().convert(mode) if mode not in ("I;16", "F", "I") else chelsea.pil().convert("L").convert(mode)
+    img = HashableImage(src)
+    assert img.dtype() == expected and img.mode == "pil" and img.size() == ImageSize(300, 451)
+    if expected == "RGB":  # PIL's own conversion back to RGB is the reference
+        assert np.array_equal(img.numpy(), np.asarray(src.convert("RGB")))
+    elif mode in ("L", "LA", "I", "F"):
+        assert np.array_equal(img.numpy(), np.asarray(chelsea.pil().convert("L")))
+
+
+def test_pil_exif_orientation_is_applied(data):
+    upright = HashableImage(data / "exif_orient1.jpg")
+    for k in range(2, 9):
+        assert HashableImage(Image.open(data / f"exif_orient{k}.jpg")).size() == upright.size()
+
+
+@pytest.fixture(scope="module")
+def http_url(data):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(data))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_url_input_and_errors(http_url, chelsea):
+    img = HashableImage(f"{http_url}/chelsea.png")
+    assert img == chelsea and img.get_filename() == f"{http_url}/chelsea.png"
+    with pytest.raises(pixelcache.NetworkError, match="404"):
+        HashableImage(f"{http_url}/missing.png")
+    with pytest.raises(OSError):  # NetworkError is an OSError too
+        HashableImage("http://127.0.0.1:9/refused.png")
+
+
+def test_accessor_types_shapes_dtypes(chelsea):
+    import torch
+
+    cases = {
+        "RGB": (chelsea, (300, 451, 3), np.uint8, "RGB", (1, 3, 300, 451), torch.float32),
+        "L": (chelsea.to_gray(), (300, 451), np.uint8, "L", (1, 1, 300, 451), torch.float32),
+        "1": (chelsea.to_binary(0.5), (300, 451), bool, "1", (1, 1, 300, 451), torch.bool),
+    }
+    for img, shape, dtype, pil_mode, tshape, tdtype in cases.values():
+        for arr in (img.numpy(), img.numpy_view(), np.asarray(img)):
+            assert arr.shape == shape and arr.dtype == dtype and img.shape == shape
+        for pil in (img.pil(), img.pil_view()):
+            assert pil.mode == pil_mode and pil.size == (451, 300)
+        for t in (img.tensor(), img.tensor_view()):
+            assert tuple(t.shape) == tshape and t.dtype == tdtype
+
+
+def test_copies_never_change_the_image(chelsea):
+    before = chelsea.digest()
+    chelsea.numpy()[:] = 0
+    chelsea.tensor().zero_()
+    chelsea.pil().paste((0, 0, 0), (0, 0, 451, 300))
+    chelsea.raw().paste((0, 0, 0), (0, 0, 10, 10))
+    assert HashableImage(chelsea.numpy()).digest() == before
+
+
+def test_views_are_read_only_and_zero_copy(camera):
+    v = camera.numpy_view()
+    assert not v.flags.writeable and not v.flags.owndata
+    with pytest.raises(ValueError):
+        v[0, 0] = 1
+    pv = camera.pil_view()  # L: a PIL image mapped onto the storage
+    assert pv.readonly
+    assert np.array_equal(np.asarray(pv), v)
+    pv.putpixel((0, 0), 255 - int(v[0, 0]))  # PIL copies on write; the image is untouched
+    assert camera.numpy_view()[0, 0] == v[0, 0]
+    assert np.shares_memory(HashableImage(camera).numpy_view(), v)  # copying the handle shares pixels
+    assert isinstance(camera.raw_view(), Image.Image)
+    assert HashableImage(camera.numpy()).raw_view().flags.writeable is False
+
+
+def test_float_storage_has_no_uint8_view():
+    img = HashableImage(np.full((2, 2), 0.41, np.float32))
+    assert img.is_float() and img.numpy().tolist() == [[105, 105], [105, 105]]
+    with pytest.raises(ValueError, match="float32"):
+        img.numpy_view()
+
+
+def test_save_base64_encode(tmp_path, chelsea):
+    chelsea.save(tmp_path / "sub" / "cat.png")
+    assert HashableImage(tmp_path / "sub" / "cat.png") == chelsea
+    chelsea.save(tmp_path / "cat.jpg", quality=80)
+    assert np.abs(HashableImage(tmp_path / "cat.jpg").numpy().astype(int) - chelsea.numpy()).mean() < 3
+    b64 = chelsea.to_base64()
+    assert HashableImage.from_base64(b64) == chelsea
+    assert HashableImage.from_base64("data:image/png;base64," + b64) == chelsea
+    assert base64.b64decode(b64)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert chelsea.encode("webp")[:4] == b"RIFF"
+    with pytest.raises(pixelcache.EncodeError):
+        chelsea.save(tmp_path / "cat.xyz")
+    with pytest.raises(ValueError):
+        HashableImage.from_base64("not base64!")
+
+
+def test_filename_and_summary(data, chelsea):
+    assert chelsea.get_filename() == str(data / "chelsea.png")
+    arr = HashableImage(chelsea.numpy())
+    assert arr.get_filename() == chelsea.digest() + ".png"
+    s = chelsea.summary()
+    assert "RGB" in s and "300" in s and chelsea.digest() in s and "max=231" in s
+
+
+def test_exceptions_form_one_hierarchy():
+    assert issubclass(pixelcache.InvalidArgument, pixelcache.Error) and issubclass(pixelcache.InvalidArgument,
+                                                                                   ValueError)
+    assert issubclass(pixelcache.NetworkError, pixelcache.IoError) and issubclass(pixelcache.IoError, OSError)
+    assert issubclass(pixelcache.DecodeError, pixelcache.Error)
+    with pytest.raises(pixelcache.DecodeError):
+        HashableImage(b"\x89PNG\r\n\x1a\n garbage")
+    with pytest.raises(pixelcache.LimitError):
+        pixelcache._pixelcache.Image.from_bytes(HashableImage(np.zeros((64, 64), np.uint8)).encode(), max_pixels=100)
