@@ -16,8 +16,12 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-numpy python3-pil python3-opencv python3-xxhash
   python3-matplotlib libvips-tools
-  # Python bindings
-  python3-dev pybind11-dev
+  python3-cachetools
+  # Python bindings, PyTorch in and out, the pip route (offline, in a venv)
+  python3-dev pybind11-dev python3-torch
+  python3-pip python3-venv python3-setuptools python3-wheel
+  # libtorch C++ component (optional in CMake; built and tested when present)
+  libtorch-dev
 )
 
 SUDO=""
