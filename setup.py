@@ -24,7 +24,7 @@ class CMakeBuild(build_ext):
         subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build), *generator,
                         "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_SHARED_LIBS=OFF",
                         "-DPIXELCACHE_BUILD_TESTS=OFF", "-DPIXELCACHE_BUILD_BENCH=OFF",
-                        "-DPIXELCACHE_BUILD_CLI=OFF", "-DPIXELCACHE_BUILD_PYTHON=ON",
+                        "-DPIXELCACHE_BUILD_CLI=OFF", "-DPIXELCACHE_BUILD_PYTHON=ON", "-DPIXELCACHE_WITH_TORCH=OFF",
                         f"-DPython3_EXECUTABLE={sys.executable}",
                         *shlex.split(os.environ.get("PIXELCACHE_CMAKE_ARGS", ""))], check=True)
         subprocess.run(["cmake", "--build", str(build), "--target", "_pixelcache", "--parallel"], check=True)

@@ -283,6 +283,38 @@ std::vector<float> Image::to_f32_vector() const {
   return out;
 }
 
+void Image::write_planar_f32(std::span<float> out) const {
+  const auto& s = checked();
+  const std::size_t c = static_cast<std::size_t>(mode_channels(s.mode));
+  const std::size_t plane = s.size.area();
+  if (out.size() != plane * c)
+    throw InvalidArgument("write_planar_f32: output holds " + std::to_string(out.size()) + " floats, the " +
+                          s.size.to_string() + " image has " + std::to_string(plane * c) + " samples");
+  float* dst = out.data();
+  if (s.type == PixelType::F32) {
+    const auto* src = reinterpret_cast<const float*>(s.bytes.get());
+    for (std::size_t ch = 0; ch < c; ++ch)
+      for (std::size_t i = 0; i < plane; ++i) dst[ch * plane + i] = src[i * c + ch];
+    return;
+  }
+  float lut[256];
+  const float divisor = s.mode == Mode::Binary ? 1.0f : 255.0f;
+  for (int k = 0; k < 256; ++k) lut[k] = static_cast<float>(k) / divisor;
+  const auto* src = reinterpret_cast<const std::uint8_t*>(s.bytes.get());
+  if (c == 1) {
+    for (std::size_t i = 0; i < plane; ++i) dst[i] = lut[src[i]];
+    return;
+  }
+  float* r = dst;
+  float* g = dst + plane;
+  float* b = dst + 2 * plane;
+  for (std::size_t i = 0; i < plane; ++i) {
+    r[i] = lut[src[3 * i]];
+    g[i] = lut[src[3 * i + 1]];
+    b[i] = lut[src[3 * i + 2]];
+  }
+}
+
 Image Image::as_u8() const {
   const auto& s = checked();
   if (s.type == PixelType::U8) return *this;

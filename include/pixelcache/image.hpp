@@ -141,6 +141,11 @@ class Image {
   std::vector<std::uint8_t> to_u8_vector() const;
   /// Independent copy of the samples as float32 (uint8: v / 255; binary: 0/1).
   std::vector<float> to_f32_vector() const;
+  /// Writes the samples as float32 channel planes (CHW, the PyTorch layout)
+  /// into `out`, which must hold height * width * channels floats: uint8
+  /// level k becomes exactly float(k) / 255 (so from_raw() recognises it as
+  /// 8-bit again), binary 0 / 1. Throws InvalidArgument for a wrong size.
+  void write_planar_f32(std::span<float> out) const;
   /// This image with uint8 storage (itself when already uint8).
   Image as_u8() const;
   /// This image with float storage (RGB / L only; itself when already float).

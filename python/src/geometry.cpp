@@ -37,14 +37,13 @@ void bind_geometry(py::module_& m) {
       .def_property_readonly("product", &ImageSize::area, "height * width (the original's name)")
       .def("__iter__", [](const ImageSize& s) { return py::iter(py::make_tuple(s.height, s.width)); })
       .def("__eq__", [](const ImageSize& a, const ImageSize& b) { return a == b; })
-      .def(
-          "__eq__",
-          [](const ImageSize& a, const py::object& o) {
-            // (height, width) pairs compare by value, as the original's tuples did.
-            if (!py::isinstance<py::tuple>(o) || py::len(o) != 2) return false;
-            const auto t = o.cast<py::tuple>();
-            return py::int_(a.height).equal(t[0]) && py::int_(a.width).equal(t[1]);
-          })
+      .def("__eq__",
+           [](const ImageSize& a, const py::object& o) {
+             // (height, width) pairs compare by value, as the original's tuples did.
+             if (!py::isinstance<py::tuple>(o) || py::len(o) != 2) return false;
+             const auto t = o.cast<py::tuple>();
+             return py::int_(a.height).equal(t[0]) && py::int_(a.width).equal(t[1]);
+           })
       .def("__hash__", [](const ImageSize& s) { return py::hash(py::make_tuple(s.height, s.width)); })
       .def("__repr__",
            [](const ImageSize& s) {

@@ -1,6 +1,7 @@
 // Binding of pixelcache::Image as _pixelcache.Image: constructors from
 // paths, bytes, arrays and raw pickled pixels; NumPy copies and read-only
 // views; digest, stats, encoding.
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -65,6 +66,9 @@ Image from_array(const py::array& a, const std::string& layout, const std::strin
   if (channels < 1 || channels > 4)
     throw py::value_error(source + ": expected 1, 3 or 4 channels, got " + std::to_string(channels));
   const DType dt = dtype_of(a);
+  for (py::ssize_t i = 0; i < nd; ++i)
+    if (a.shape(i) > INT32_MAX)
+      throw InvalidArgument(source + ": array dimension " + std::to_string(a.shape(i)) + " is too large");
   const py::array c = py::array::ensure(a, py::array::c_style);
   RawSpec spec;
   spec.height = static_cast<int>(a.shape(chw ? 1 : 0));
@@ -112,29 +116,9 @@ py::array tensor_data(const Image& img) {
   }
   py::array_t<float> out(shape);
   float* dst = out.mutable_data();
-  const std::size_t plane = static_cast<std::size_t>(img.height()) * static_cast<std::size_t>(img.width());
+  const std::size_t n = img.byte_size() / (img.pixel_type() == PixelType::F32 ? 4 : 1);
   py::gil_scoped_release nogil;
-  if (img.pixel_type() == PixelType::F32) {
-    const float* src = img.f32_view().data();
-    for (int ch = 0; ch < c; ++ch)
-      for (std::size_t i = 0; i < plane; ++i) dst[ch * plane + i] = src[i * c + ch];
-    return out;
-  }
-  float lut[256];
-  for (int k = 0; k < 256; ++k) lut[k] = static_cast<float>(k) / 255.0f;
-  const std::uint8_t* src = img.u8_view().data();
-  if (c == 1) {
-    for (std::size_t i = 0; i < plane; ++i) dst[i] = lut[src[i]];
-  } else {
-    float* r = dst;
-    float* g = dst + plane;
-    float* b = dst + 2 * plane;
-    for (std::size_t i = 0; i < plane; ++i) {
-      r[i] = lut[src[3 * i]];
-      g[i] = lut[src[3 * i + 1]];
-      b[i] = lut[src[3 * i + 2]];
-    }
-  }
+  img.write_planar_f32({dst, n});
   return out;
 }
 

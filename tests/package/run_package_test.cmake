@@ -1,6 +1,6 @@
 # Installs pixelcache into a scratch prefix, then builds and runs a consumer
 # with find_package(pixelcache) and with pkg-config.
-# Variables: SOURCE_DIR BUILD_DIR WORK_DIR GENERATOR TEST_IMAGE
+# Variables: SOURCE_DIR BUILD_DIR WORK_DIR GENERATOR TEST_IMAGE WITH_TORCH
 set(prefix ${WORK_DIR}/prefix)
 file(REMOVE_RECURSE ${WORK_DIR})
 
@@ -31,5 +31,15 @@ run(c++ -std=c++20 ${SOURCE_DIR}/tests/package/consumer/main.cpp -o ${WORK_DIR}/
 run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/lib ${WORK_DIR}/pc_consumer ${TEST_IMAGE})
 if(NOT LAST_OUTPUT MATCHES "^ed65aa01c3f6aae80ccb80578f5bcd11 451x300")
   message(FATAL_ERROR "pkg-config consumer printed: ${LAST_OUTPUT}")
+endif()
+# find_package(pixelcache COMPONENTS torch), when the component was built
+if(WITH_TORCH)
+  run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/torch_consumer -B ${WORK_DIR}/torch -G ${GENERATOR}
+      -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/torch)
+  run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/lib ${WORK_DIR}/torch/torch_consumer ${TEST_IMAGE})
+  if(NOT LAST_OUTPUT MATCHES "^ed65aa01c3f6aae80ccb80578f5bcd11 \\[1, 3, 300, 451\\]")
+    message(FATAL_ERROR "torch consumer printed: ${LAST_OUTPUT}")
+  endif()
 endif()
 message(STATUS "package consumers OK")
