@@ -16,9 +16,11 @@ namespace detail {
 struct FreeDeleter {
   void operator()(std::byte* p) const noexcept;
 };
-/// Uninitialised pixel memory; large buffers are 2 MiB aligned and asked to
-/// be backed by transparent huge pages (512x fewer page faults when a fresh
-/// 36 MB image is first written). Throws LimitError when out of memory.
+/// Uninitialised pixel memory; buffers of 32 MiB and more are 2 MiB aligned
+/// and asked to be backed by transparent huge pages (512x fewer page faults
+/// when a fresh 36 MB image is first written; smaller ones come from malloc,
+/// which reuses freed heap memory without faults). Throws LimitError when out
+/// of memory.
 std::unique_ptr<std::byte, FreeDeleter> allocate_pixels(std::size_t bytes);
 }  // namespace detail
 

@@ -286,6 +286,24 @@ class HashableImage:
         lanczos or area. The pixel mode is kept."""
         return self._new(_pixelcache.resize(self._img, _size(size), interpolation))
 
+    @staticmethod
+    def load_resized(source, size, interpolation: str = "bilinear") -> HashableImage:
+        """Loads a path, URL or encoded bytes and resizes to `size` in one
+        step: a JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain
+        when `size` is that small (as Pillow's draft() and vipsthumbnail do),
+        never below `size`. The result can differ from
+        HashableImage(source).resize(size) by rounding (mean under one
+        level). Other inputs are loaded, then resized."""
+        size = _size(size)
+        draft = (size.height, size.width)
+        if isinstance(source, (str, pathlib.PurePath)):
+            img = HashableImage._wrap(_pixelcache.Image.from_path(os.fspath(source), draft=draft), "pil")
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            img = HashableImage._wrap(_pixelcache.Image.from_bytes(bytes(source), draft=draft), "pil")
+        else:
+            img = HashableImage(source)
+        return img.resize(size, interpolation)
+
     def downsample(self, factor: float, interpolation: str = "bilinear") -> HashableImage:
         """Both sides divided by `factor` (rounded)."""
         return self._new(_pixelcache.downsample(self._img, factor, interpolation))

@@ -93,13 +93,15 @@ Image from_pixels(const std::string& mode, int height, int width, bool is_float,
   if (bytes != n * (is_float ? 4 : 1))
     throw InvalidArgument("from_pixels: " + std::to_string(bytes) + " bytes for a " + size.to_string() + " " + mode +
                           (is_float ? " float32" : " uint8") + " image");
+  // One copy, straight into the new storage; from_raw validates (binary 0/1,
+  // floats in range) exactly as for any input.
+  RawSpec spec;
+  spec.height = height;
+  spec.width = width;
+  spec.channels = mode_channels(m);
+  spec.dtype = m == Mode::Binary ? DType::Bool : (is_float ? DType::F32 : DType::U8);
   py::gil_scoped_release nogil;
-  if (is_float) {
-    std::vector<float> px(n);
-    std::memcpy(px.data(), p, bytes);
-    return Image::from_f32(size, m, std::move(px));
-  }
-  return Image::from_u8(size, m, std::vector<std::uint8_t>(p, p + bytes));
+  return Image::from_raw(p, spec, "pickled image");
 }
 
 // (1, c, h, w) float32 in [0, 1] in one pass (bool (1, 1, h, w) for binary):
@@ -144,10 +146,11 @@ EncodeOptions encode_options(int quality, bool lossless) {
   return o;
 }
 
-LoadOptions load_options(std::uint64_t max_pixels, bool apply_orientation) {
+LoadOptions load_options(std::uint64_t max_pixels, bool apply_orientation, std::pair<int, int> draft) {
   LoadOptions o;
   o.max_pixels = max_pixels;
   o.apply_orientation = apply_orientation;
+  o.shrink_hint = ImageSize{draft.first, draft.second};
   return o;
 }
 
@@ -167,20 +170,22 @@ void bind_image(py::module_& m) {
   py::class_<Image>(m, "Image", "The immutable C++ image (pixelcache::Image).")
       .def_static(
           "from_path",
-          [](const std::string& p, std::uint64_t max_pixels, bool orient) {
-            return load(p, load_options(max_pixels, orient));
+          [](const std::string& p, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft) {
+            return load(p, load_options(max_pixels, orient, draft));
           },
-          py::arg("path"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true, nogil(),
+          py::arg("path"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
+          py::arg("draft") = std::pair<int, int>{0, 0}, nogil(),
           "Loads a file path or http(s) URL.")
       .def_static(
           "from_bytes",
-          [](const py::bytes& b, std::uint64_t max_pixels, bool orient) {
+          [](const py::bytes& b, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft) {
             const std::string_view v = b;
             py::gil_scoped_release release;
             return decode({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()},
-                          load_options(max_pixels, orient));
+                          load_options(max_pixels, orient, draft));
           },
           py::arg("data"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
+          py::arg("draft") = std::pair<int, int>{0, 0},
           "Decodes encoded image bytes.")
       .def_static("from_array", &from_array, py::arg("array"), py::arg("layout") = "HWC", py::arg("source") = "ndarray",
                   "Copies an array (h, w[, c]) or (c, h, w) of uint8, uint16, bool or float32 in [0, 1].")

@@ -5,7 +5,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import pathlib
+
 from pixelcache import BoundingBox, HashableImage, ImageCrop, ImageSize, Points
+
+ROCKET = pathlib.Path(__file__).parents[1] / "data" / "rocket.jpg"
 
 
 def diff(a, b):
@@ -246,3 +250,17 @@ def test_statistics(chelsea, chelsea_array):
 def test_bad_arguments_raise_clear_errors(chelsea, call, exc):
     with pytest.raises(exc):
         call(chelsea)
+
+
+def test_load_resized_shrinks_on_load_within_a_level(tmp_path):
+    big = HashableImage(ROCKET).resize((1200, 1800), interpolation="bicubic")
+    path = tmp_path / "big.jpg"
+    big.save(path, quality=95)
+    full = HashableImage(path).resize((150, 225))
+    fast = HashableImage.load_resized(path, (150, 225))  # decoded at 1/8 scale in the DCT domain
+    assert fast.size() == full.size() == ImageSize(150, 225)
+    assert diff(fast.numpy(), full.numpy())[0] < 1.0
+    assert HashableImage.load_resized(path.read_bytes(), ImageSize(150, 225)) == fast
+    png = tmp_path / "big.png"
+    big.save(png)
+    assert HashableImage.load_resized(png, (150, 225)) == HashableImage(png).resize((150, 225))  # no DCT: exact
