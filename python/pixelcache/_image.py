@@ -381,14 +381,16 @@ class HashableImage:
 
     # -- masks --------------------------------------------------------------
     def mask2bbox(self, margin: float = 0.0, normalized: bool = False, merge: bool = False, closing=0, opening=0,
-                  area_threshold: float = 0.0, number_of_objects: int = -1) -> list:
-        """Bounding boxes of this mask's connected regions (exclusive ends,
-        top-to-bottom order), grown by `margin` (fraction), optionally
-        merged; `closing` / `opening` kernels in pixels; regions under
-        `area_threshold` (fraction of the image) dropped; the largest
-        `number_of_objects` kept (-1: all)."""
-        return _pixelcache.mask2bbox(self._img, margin, normalized, merge, _kernel(closing, "closing"),
-                                     _kernel(opening, "opening"), area_threshold, number_of_objects)
+                  area_threshold: float = 0.0, number_of_objects: int = -1):
+        """The bounding boxes of this mask's connected regions, as a
+        HashableList (exclusive ends, top-to-bottom order), grown by
+        `margin` (fraction), optionally merged; `closing` / `opening`
+        kernels in pixels; regions under `area_threshold` (fraction of the
+        image) dropped; the largest `number_of_objects` kept (-1: all)."""
+        from ._containers import HashableList
+
+        return HashableList(_pixelcache.mask2bbox(self._img, margin, normalized, merge, _kernel(closing, "closing"),
+                                                  _kernel(opening, "opening"), area_threshold, number_of_objects))
 
     def mask2squaremask(self, margin: float = 0.0, merge: bool = False, closing=0, opening=0,
                         area_threshold: float = 0.0, number_of_objects: int = -1) -> HashableImage:

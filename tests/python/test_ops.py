@@ -7,7 +7,7 @@ from PIL import Image
 
 import pathlib
 
-from pixelcache import BoundingBox, HashableImage, ImageCrop, ImageSize, Points
+from pixelcache import BoundingBox, HashableImage, HashableList, ImageCrop, ImageSize, Points
 
 ROCKET = pathlib.Path(__file__).parents[1] / "data" / "rocket.jpg"
 
@@ -125,6 +125,7 @@ def test_blend_mask_scales_outside_and_draws_boxes(blob_mask):
 def test_mask2bbox_boxes_and_options(blob_mask):
     mask = HashableImage(blob_mask)
     boxes = mask.mask2bbox()
+    assert isinstance(boxes, HashableList) and hash(boxes) == hash(mask.mask2bbox())  # usable as a cache key
     assert [b.xyxy for b in boxes] == [(150, 5, 151, 6), (20, 10, 60, 40), (90, 70, 150, 110)]
     n, _, stats, _ = cv2.connectedComponentsWithStats(blob_mask.astype(np.uint8), connectivity=8)
     assert len(boxes) == n - 1
