@@ -51,13 +51,13 @@ def from_pil(im) -> _pixelcache.Image:
 
 
 def from_numpy(a: np.ndarray) -> _pixelcache.Image:
-    """Copies (h, w, 3) / (h, w) uint8, (h, w) bool, uint16 or float32 in
-    [0, 1] arrays; TypeError / ValueError name what was expected."""
+    """Copies (h, w, 3) / (h, w) uint8, (h, w) bool, uint16 or float
+    (16 / 32 / 64-bit) arrays in [0, 1]; TypeError / ValueError name what
+    was expected."""
     if a.dtype == bool and a.ndim != 2:
         raise ValueError(f"bool arrays must be masks of shape (h, w), got shape {a.shape}")
-    if a.dtype == np.float64:
-        raise TypeError("expected a uint8, uint16, bool or float32 array, got dtype float64 "
-                        "(convert with .astype(np.float32))")
+    if a.dtype in (np.float64, np.float16):
+        a = a.astype(np.float32)  # k / 255 in float64 rounds to the float32 k / 255
     return _pixelcache.Image.from_array(a)
 
 

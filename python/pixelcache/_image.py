@@ -55,7 +55,7 @@ class HashableImage:
     pathlib.Path (a file, or an http(s) URL), bytes (an encoded image), a
     PIL.Image.Image (any mode: RGBA, P, CMYK, YCbCr, LAB, I;16, ... normalise
     to RGB or L), an np.ndarray ((h, w, 3) / (h, w) uint8, (h, w) bool,
-    uint16, or float32 in [0, 1]), a torch.Tensor (float (1, c, h, w) in
+    uint16, or float in [0, 1]), a torch.Tensor (float (1, c, h, w) in
     [0, 1], bool (1, 1, h, w); any device) or another HashableImage.
 
     Pixels are 8-bit ("RGB", "L") or binary ("1"); float inputs that are not

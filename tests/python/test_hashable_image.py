@@ -22,14 +22,15 @@ def test_same_pixels_same_digest_from_every_source():
         (DATA / "chelsea.webp").read_bytes(),          # bytes
         arr,                                           # ndarray uint8
         arr.astype(np.float32) / 255,                  # float32 of exact k/255
+        arr / 255.0,                                   # float64 of exact k/255
         Image.open(DATA / "chelsea_rgba.png"),         # PIL RGBA, alpha dropped
         Image.open(DATA / "chelsea_palette.png").convert("RGB"),
     ]
-    images = [HashableImage(s) for s in sources[:6]]
+    images = [HashableImage(s) for s in sources[:7]]
     assert {im.digest() for im in images} == {CHELSEA}
     assert len({hash(im) for im in images}) == 1
     assert all(im == images[0] for im in images)
-    assert HashableImage(sources[6]) != images[0]  # 64 colours: other pixels
+    assert HashableImage(sources[7]) != images[0]  # 64 colours: other pixels
 
 
 def test_digest_matches_the_command_line(tmp_path):
