@@ -11,24 +11,13 @@ import os
 import pathlib
 import subprocess
 import sys
-import time
 
 import cv2
 import numpy as np
 from PIL import Image, ImageOps
 import io
 
-
-def best_of(fn, repeat):
-    """Median of `repeat` timed calls after one warm-up, in milliseconds."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1e3)
-    times.sort()
-    return times[len(times) // 2]
+from timing import median_ms  # bench/timing.py
 
 
 def main():
@@ -64,10 +53,10 @@ def main():
         return lambda: cv2.imdecode(arr, cv2.IMREAD_COLOR)
 
     peers = {
-        "jpeg_pil": best_of(pil_decode(jpg), args.repeat),
-        "jpeg_cv": best_of(cv_decode(jpg), args.repeat),
-        "png_pil": best_of(pil_decode(png), args.repeat),
-        "png_cv": best_of(cv_decode(png), args.repeat),
+        "jpeg_pil": median_ms(pil_decode(jpg), args.repeat),
+        "jpeg_cv": median_ms(cv_decode(jpg), args.repeat),
+        "png_pil": median_ms(pil_decode(png), args.repeat),
+        "png_cv": median_ms(cv_decode(png), args.repeat),
     }
     # Operations on the decoded 12 MP photo.
     pil_img = Image.open(io.BytesIO(png)).convert("RGB")
@@ -109,20 +98,20 @@ def main():
         return g
 
     ops = {
-        "blend_pil": best_of(lambda: Image.blend(pil_img, flipped, 0.3), args.repeat),
-        "blend_cv": best_of(lambda: cv2.addWeighted(arr, 0.7, arr_flipped, 0.3, 0), args.repeat),
-        "bbox_cv": best_of(cv_boxes, args.repeat),
-        "grid_pil": best_of(pil_grid, args.repeat),
-        "resize_pil": best_of(lambda: pil_img.resize((256, 256), Image.Resampling.BILINEAR), args.repeat),
-        "resize_cv": best_of(lambda: cv2.resize(arr, (256, 256), interpolation=cv2.INTER_AREA), args.repeat),
-        "rotate_pil": best_of(lambda: pil_img.rotate(45, Image.Resampling.BILINEAR, expand=True), args.repeat),
-        "rotate_cv": best_of(lambda: cv2.warpAffine(arr, m, (nw, nh), flags=cv2.INTER_LINEAR), args.repeat),
-        "gray_pil": best_of(lambda: pil_img.convert("L"), args.repeat),
-        "gray_cv": best_of(lambda: cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY), args.repeat),
-        "eq_pil": best_of(lambda: ImageOps.equalize(pil_gray), args.repeat),
-        "eq_cv": best_of(lambda: cv2.equalizeHist(gray_arr), args.repeat),
-        "pad_pil": best_of(pil_pad, args.repeat),
-        "pad_cv": best_of(lambda: cv2.copyMakeBorder(arr, 100, 100, 100, 100, cv2.BORDER_CONSTANT), args.repeat),
+        "blend_pil": median_ms(lambda: Image.blend(pil_img, flipped, 0.3), args.repeat),
+        "blend_cv": median_ms(lambda: cv2.addWeighted(arr, 0.7, arr_flipped, 0.3, 0), args.repeat),
+        "bbox_cv": median_ms(cv_boxes, args.repeat),
+        "grid_pil": median_ms(pil_grid, args.repeat),
+        "resize_pil": median_ms(lambda: pil_img.resize((256, 256), Image.Resampling.BILINEAR), args.repeat),
+        "resize_cv": median_ms(lambda: cv2.resize(arr, (256, 256), interpolation=cv2.INTER_AREA), args.repeat),
+        "rotate_pil": median_ms(lambda: pil_img.rotate(45, Image.Resampling.BILINEAR, expand=True), args.repeat),
+        "rotate_cv": median_ms(lambda: cv2.warpAffine(arr, m, (nw, nh), flags=cv2.INTER_LINEAR), args.repeat),
+        "gray_pil": median_ms(lambda: pil_img.convert("L"), args.repeat),
+        "gray_cv": median_ms(lambda: cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY), args.repeat),
+        "eq_pil": median_ms(lambda: ImageOps.equalize(pil_gray), args.repeat),
+        "eq_cv": median_ms(lambda: cv2.equalizeHist(gray_arr), args.repeat),
+        "pad_pil": median_ms(pil_pad, args.repeat),
+        "pad_cv": median_ms(lambda: cv2.copyMakeBorder(arr, 100, 100, 100, 100, cv2.BORDER_CONSTANT), args.repeat),
     }
 
     # The whole process, 12 MP JPEG file -> 256x256 PNG file, as separate
@@ -132,9 +121,9 @@ def main():
     tmp.mkdir(exist_ok=True)
     cli = build / "cli" / "pixelcache"
     proc = {
-        "ours": best_of(lambda: subprocess.run([cli, "run", jpg_path, "-o", tmp / "a.png", "resize:256x256"],
+        "ours": median_ms(lambda: subprocess.run([cli, "run", jpg_path, "-o", tmp / "a.png", "resize:256x256"],
                                                check=True), args.repeat),
-        "vips": best_of(lambda: subprocess.run(["vipsthumbnail", jpg_path, "-s", "256x256!", "-o",
+        "vips": median_ms(lambda: subprocess.run(["vipsthumbnail", jpg_path, "-s", "256x256!", "-o",
                                                 str(tmp / "b.png")], check=True), args.repeat),
     }
 
@@ -143,7 +132,7 @@ def main():
             im.draft("RGB", (256, 256))
             im.convert("RGB").resize((256, 256), Image.Resampling.BILINEAR).save(io.BytesIO(), "PNG")
 
-    proc["pil"] = best_of(pil_thumb, args.repeat)
+    proc["pil"] = median_ms(pil_thumb, args.repeat)
 
     # Quality of the antialiased resize: mean abs difference to Pillow.
     subprocess.run([cli, "run", data / "photo_12mp.png", "-o", tmp / "r.png", "resize:256x256"], check=True)

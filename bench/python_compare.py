@@ -7,12 +7,10 @@ Markdown table. Targets from DESIGN section 7.
 """
 import argparse
 import concurrent.futures
-import io
 import pathlib
 import pickle
 import sys
 import tempfile
-import time
 import timeit
 
 import numpy as np
@@ -21,19 +19,9 @@ from PIL import Image
 
 from pixelcache import HashableImage
 
+from timing import median_ms  # bench/timing.py
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def median_ms(fn, repeat):
-    """Median of `repeat` timed calls after one warm-up, in milliseconds."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1e3)
-    times.sort()
-    return times[len(times) // 2]
 
 
 def per_call_ns(stmt, env, number=1_000_000, repeat=7):

@@ -43,9 +43,20 @@ def freeze(x):
 
 
 class _Hashed:
-    """Digest and hash caching shared by both containers."""
+    """Digest, hash and equality shared by both containers."""
 
     __slots__ = ()
+    _plain: tuple = ()  # plain Python types compared by converting them first
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, self._plain):
+            try:
+                other = type(self)(other)
+            except TypeError:
+                return False
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self is other or (len(self) == len(other) and self.digest() == other.digest())
 
     def digest(self) -> str:
         """The stable 32-hex structural digest (the same in C++ for equal content)."""
@@ -72,6 +83,7 @@ class HashableList(_Hashed, Sequence):
     """
 
     __slots__ = ("_items", "_digest", "_hash")
+    _plain = (list, tuple)
 
     def __init__(self, items=()) -> None:
         self._items = tuple(freeze(x) for x in items)
@@ -93,18 +105,6 @@ class HashableList(_Hashed, Sequence):
 
     def __iter__(self):
         return iter(self._items)
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, (list, tuple)):
-            try:
-                other = HashableList(other)
-            except TypeError:
-                return False
-        if not isinstance(other, HashableList):
-            return NotImplemented
-        return self is other or (len(self) == len(other) and self.digest() == other.digest())
-
-    __hash__ = _Hashed.__hash__
 
     def __add__(self, other) -> HashableList:
         return HashableList._of(self._items + tuple(freeze(x) for x in other))
@@ -132,6 +132,7 @@ class HashableDict(_Hashed, Mapping):
     """
 
     __slots__ = ("_data", "_digest", "_hash")
+    _plain = (dict,)
 
     def __init__(self, data=(), **kwargs) -> None:
         d = dict(data, **kwargs)
@@ -146,18 +147,6 @@ class HashableDict(_Hashed, Mapping):
 
     def __iter__(self):
         return iter(self._data)
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, dict):
-            try:
-                other = HashableDict(other)
-            except TypeError:
-                return False
-        if not isinstance(other, HashableDict):
-            return NotImplemented
-        return self is other or (len(self) == len(other) and self.digest() == other.digest())
-
-    __hash__ = _Hashed.__hash__
 
     def __or__(self, other) -> HashableDict:
         return HashableDict({**self._data, **dict(other)})
