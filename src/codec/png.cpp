@@ -1,4 +1,5 @@
-// PNG through libspng.
+// PNG reading: the libdeflate fast path (png_fast.cpp), libspng for the rest.
+// The writer is png_write.cpp.
 #include <spng.h>
 
 #include <cstdlib>
@@ -75,42 +76,6 @@ Decoded decode_png(const DecodeInput& in) {
     const int o = parse_exif_orientation({reinterpret_cast<const std::uint8_t*>(exif.data), exif.length});
     out.orientation = o ? o : 1;
   }
-  return out;
-}
-
-std::vector<std::uint8_t> encode_png(const Image& img, const EncodeOptions& opt) {
-  if (opt.png_compression < 0 || opt.png_compression > 9)
-    throw InvalidArgument("PNG compression level must be 0..9, got " + std::to_string(opt.png_compression));
-  SpngCtx ctx(spng_ctx_new(SPNG_CTX_ENCODER));
-  if (!ctx) throw EncodeError("PNG: cannot create an encoder");
-  const Image src = img.as_u8();
-  spng_set_option(ctx.get(), SPNG_ENCODE_TO_BUFFER, 1);
-  spng_set_option(ctx.get(), SPNG_IMG_COMPRESSION_LEVEL, opt.png_compression);
-  // Adaptive filtering as libpng does; binary rows stay unfiltered (PNG's
-  // recommendation for bit depths below 8).
-  spng_set_option(ctx.get(), SPNG_FILTER_CHOICE, img.is_binary() ? SPNG_FILTER_CHOICE_NONE : SPNG_FILTER_CHOICE_ALL);
-  spng_ihdr ihdr{};
-  ihdr.width = static_cast<std::uint32_t>(src.width());
-  ihdr.height = static_cast<std::uint32_t>(src.height());
-  ihdr.color_type = src.is_rgb() ? SPNG_COLOR_TYPE_TRUECOLOR : SPNG_COLOR_TYPE_GRAYSCALE;
-  ihdr.bit_depth = src.is_binary() ? 1 : 8;
-  int rc = spng_set_ihdr(ctx.get(), &ihdr);
-  std::vector<std::uint8_t> packed;
-  const void* px = src.u8_view().data();
-  std::size_t len = src.byte_size();
-  if (src.is_binary()) {
-    packed = pack_bits(src, (static_cast<std::size_t>(src.width()) + 7) / 8);
-    px = packed.data();
-    len = packed.size();
-  }
-  if (!rc) rc = spng_encode_image(ctx.get(), px, len, SPNG_FMT_PNG, SPNG_ENCODE_FINALIZE);
-  if (rc) throw EncodeError(std::string("PNG: ") + spng_strerror(rc));
-  std::size_t size = 0;
-  int err = 0;
-  void* png = spng_get_png_buffer(ctx.get(), &size, &err);
-  if (!png) throw EncodeError(std::string("PNG: ") + spng_strerror(err));
-  std::vector<std::uint8_t> out(static_cast<std::uint8_t*>(png), static_cast<std::uint8_t*>(png) + size);
-  std::free(png);
   return out;
 }
 

@@ -257,6 +257,25 @@ TEST(Writers, FloatImagesAreRoundedToEightBits) {
   EXPECT_EQ(back.u8_view()[1], 64);
 }
 
+TEST(Writers, PngEveryLevelRoundTripsAndLevelsTradeSize) {
+  const Image cat = load(data("chelsea.png"));
+  std::size_t stored = 0, best = 0;
+  for (int level = 0; level <= 9; ++level) {
+    EncodeOptions o;
+    o.png_compression = level;
+    const auto png = encode(cat, Format::PNG, o);
+    EXPECT_EQ(decode(png), cat) << level;
+    if (level == 0) stored = png.size();
+    if (level == 9) best = png.size();
+  }
+  EXPECT_GT(stored, cat.byte_size());  // level 0 stores: raw rows + filter bytes + headers
+  EXPECT_LT(best, stored * 3 / 4);
+  // Odd widths in 1-bit rows (packing) and one-pixel images.
+  const Image tiny = to_binary(pattern(1, 9), 0.5);
+  EXPECT_EQ(decode(encode(tiny, Format::PNG)), tiny);
+  EXPECT_EQ(decode(encode(pattern(1, 1), Format::PNG)), pattern(1, 1));
+}
+
 TEST(Writers, BadOptionsAndEmptyImage) {
   const Image img = pattern(4, 4);
   EncodeOptions bad;

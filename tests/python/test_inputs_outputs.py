@@ -132,3 +132,15 @@ def test_exceptions_form_one_hierarchy():
         HashableImage(b"\x89PNG\r\n\x1a\n garbage")
     with pytest.raises(pixelcache.LimitError):
         pixelcache._pixelcache.Image.from_bytes(HashableImage(np.zeros((64, 64), np.uint8)).encode(), max_pixels=100)
+
+
+@pytest.mark.parametrize("make", [lambda c: c, lambda c: c.to_gray(), lambda c: c.to_binary(0.5)])
+def test_png_writer_output_reads_back_in_pillow(chelsea, make):
+    import io
+
+    img = make(chelsea)
+    data = img.encode("PNG")
+    pil = Image.open(io.BytesIO(data))
+    pil.load()  # checks every CRC and the zlib stream
+    assert pil.mode == {"RGB": "RGB", "L": "L", "1": "1"}[img.dtype()]
+    assert np.array_equal(np.asarray(pil), img.numpy())
