@@ -174,8 +174,7 @@ void bind_image(py::module_& m) {
             return load(p, load_options(max_pixels, orient, draft));
           },
           py::arg("path"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
-          py::arg("draft") = std::pair<int, int>{0, 0}, nogil(),
-          "Loads a file path or http(s) URL.")
+          py::arg("draft") = std::pair<int, int>{0, 0}, nogil(), "Loads a file path or http(s) URL.")
       .def_static(
           "from_bytes",
           [](const py::bytes& b, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft) {
@@ -185,8 +184,7 @@ void bind_image(py::module_& m) {
                           load_options(max_pixels, orient, draft));
           },
           py::arg("data"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
-          py::arg("draft") = std::pair<int, int>{0, 0},
-          "Decodes encoded image bytes.")
+          py::arg("draft") = std::pair<int, int>{0, 0}, "Decodes encoded image bytes.")
       .def_static("from_array", &from_array, py::arg("array"), py::arg("layout") = "HWC", py::arg("source") = "ndarray",
                   "Copies an array (h, w[, c]) or (c, h, w) of uint8, uint16, bool or float32 in [0, 1].")
       .def_static("from_pixels", &from_pixels, "Rebuilds an image from mode, size, storage kind and pixels().")
@@ -225,8 +223,12 @@ void bind_image(py::module_& m) {
           },
           "A read-only float32 view when the storage is float32, else None.")
       .def("digest", &Image::hex_digest, nogil(), "The 32-hex content digest.")
-      .def("__hash__", [](const Image& i) { return static_cast<py::ssize_t>(i.digest().fold()); })
-      .def("__eq__", [](const Image& a, const Image& b) { return a == b; })
+      .def(
+          "__hash__", [](const Image& i) { return static_cast<py::ssize_t>(i.digest().fold()); }, nogil(),
+          "The folded digest (computed once per storage).")
+      .def(
+          "__eq__", [](const Image& a, const Image& b) { return a == b; }, nogil(),
+          "Same storage, else same digest and pixels.")
       .def("same_storage", &Image::same_storage)
       .def_property_readonly("mode", [](const Image& i) { return mode_name(i.mode()); })
       .def_property_readonly("height", &Image::height)
