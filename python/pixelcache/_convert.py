@@ -32,7 +32,8 @@ _GRAY_MODES = {"L", "LA", "La", "I", "F", "I;16", "I;16L", "I;16B", "I;16N"}
 
 
 def from_pil(im) -> _pixelcache.Image:
-    """Copies a PIL image: "1" stays binary; L, LA, I, F and I;16 become L;
+    """Copies a PIL image: "1" stays binary; L, LA, I, F and I;16 become L
+    (I with values above 255 and I;16 as 16-bit samples, round(v / 257));
     RGBA, P, CMYK, YCbCr, LAB, HSV and the rest become RGB (alpha dropped,
     EXIF orientation applied)."""
     from PIL import ImageOps
@@ -42,9 +43,16 @@ def from_pil(im) -> _pixelcache.Image:
         return _pixelcache.Image.from_array(np.asarray(im, dtype=bool), source="PIL image")
     if im.mode in ("I;16", "I;16L", "I;16B", "I;16N"):
         return _pixelcache.Image.from_array(np.asarray(im, dtype=np.uint16), source="PIL image")  # rounds v / 257
-    if im.mode in ("I", "F"):
-        # 32-bit gray: PIL's own convert("L") clips to 0..255.
-        return _pixelcache.Image.from_array(np.asarray(im.convert("L")), source="PIL image")
+    if im.mode == "I":
+        # 32-bit integer gray, which is how Pillow opens 16-bit gray PNGs:
+        # values above 255 are taken as 16-bit samples (round(v / 257), the
+        # same as loading the file directly); 0..255 data stays as it is.
+        a = np.asarray(im)
+        if a.size and (a.min() < 0 or a.max() > 255):
+            return _pixelcache.Image.from_array(np.clip(a, 0, 65535).astype(np.uint16), source="PIL image")
+        return _pixelcache.Image.from_array(a.astype(np.uint8), source="PIL image")
+    if im.mode == "F":
+        return _pixelcache.Image.from_array(np.asarray(im.convert("L")), source="PIL image")  # PIL clips
     if im.mode in _GRAY_MODES:
         return _pixelcache.Image.from_array(np.asarray(im.convert("L")), source="PIL image")
     return _pixelcache.Image.from_array(np.asarray(im.convert("RGB")), source="PIL image")

@@ -26,6 +26,16 @@ def test_every_pil_mode_normalises(chelsea, mode, expected):
         assert np.array_equal(img.numpy(), np.asarray(chelsea.pil().convert("L")))
 
 
+def test_pil_16_bit_gray_png_matches_the_file(tmp_path):
+    v = (np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)
+    Image.fromarray(v).save(tmp_path / "g16.png")
+    opened = Image.open(tmp_path / "g16.png")
+    assert opened.mode == "I"  # how Pillow opens 16-bit gray PNGs
+    img = HashableImage(opened)
+    assert img == HashableImage(tmp_path / "g16.png")
+    assert np.array_equal(img.numpy(), np.floor(v / 257 + 0.5).astype(np.uint8))
+
+
 def test_pil_exif_orientation_is_applied(data):
     upright = HashableImage(data / "exif_orient1.jpg")
     for k in range(2, 9):
