@@ -58,6 +58,8 @@ class HashableImage:
     uint16, or float in [0, 1]), a torch.Tensor (float (1, c, h, w) in
     [0, 1], bool (1, 1, h, w); any device) or another HashableImage.
 
+    Files, URLs and bytes are decoded only when their header declares at
+    most `max_pixels` pixels (default 2**28; pixelcache.LimitError beyond).
     Pixels are 8-bit ("RGB", "L") or binary ("1"); float inputs that are not
     exact k/255 values keep float32 storage. Every operation returns a new
     HashableImage; `mode` is the kind the image came in as ("pil", "numpy",
@@ -70,16 +72,16 @@ class HashableImage:
 
     __slots__ = ("_img", "_kind", "_hash", "_filename", "__weakref__")
 
-    def __init__(self, image) -> None:
+    def __init__(self, image, *, max_pixels: int = _pixelcache.DEFAULT_MAX_PIXELS) -> None:
         self._hash = None
         self._filename = None
         if isinstance(image, HashableImage):
             self._img, self._kind, self._filename = image._img, image._kind, image._filename
         elif isinstance(image, (str, pathlib.PurePath)):
-            self._img, self._kind = _pixelcache.Image.from_path(os.fspath(image)), "pil"
+            self._img, self._kind = _pixelcache.Image.from_path(os.fspath(image), max_pixels=max_pixels), "pil"
             self._filename = os.fspath(image)
         elif isinstance(image, (bytes, bytearray, memoryview)):
-            self._img, self._kind = _pixelcache.Image.from_bytes(bytes(image)), "pil"
+            self._img, self._kind = _pixelcache.Image.from_bytes(bytes(image), max_pixels=max_pixels), "pil"
         elif isinstance(image, np.ndarray):
             self._img, self._kind = _convert.from_numpy(image), "numpy"
         elif _convert.is_tensor(image):

@@ -140,8 +140,10 @@ def test_exceptions_form_one_hierarchy():
     assert issubclass(pixelcache.DecodeError, pixelcache.Error)
     with pytest.raises(pixelcache.DecodeError):
         HashableImage(b"\x89PNG\r\n\x1a\n garbage")
-    with pytest.raises(pixelcache.LimitError):
-        pixelcache._pixelcache.Image.from_bytes(HashableImage(np.zeros((64, 64), np.uint8)).encode(), max_pixels=100)
+    png = HashableImage(np.zeros((64, 64), np.uint8)).encode()
+    with pytest.raises(pixelcache.LimitError, match="64x64 image exceeds the limit of 100"):
+        HashableImage(png, max_pixels=100)
+    assert HashableImage(png, max_pixels=4096).size() == (64, 64)
 
 
 @pytest.mark.parametrize("make", [lambda c: c, lambda c: c.to_gray(), lambda c: c.to_binary(0.5)])
