@@ -19,6 +19,8 @@ def _size(x) -> ImageSize:
     if isinstance(x, ImageSize):
         return x
     if isinstance(x, Sequence) and not isinstance(x, str) and len(x) == 2:
+        if not all(isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer()) for v in x):
+            raise ValueError(f"an image size needs whole numbers of pixels, got {tuple(x)!r}")
         return ImageSize(int(x[0]), int(x[1]))
     raise TypeError(f"expected an ImageSize or a (height, width) pair, got {x!r}")
 

@@ -247,6 +247,9 @@ def test_statistics(chelsea, chelsea_array):
     (lambda i: i.morphology("melt"), ValueError),
     (lambda i: i.masked_fill(i.to_binary(0.5), 300), ValueError),
     (lambda i: i.resize("big"), TypeError),
+    (lambda i: i.resize((10.5, 20)), ValueError),
+    (lambda i: i.resize((float("nan"), 20)), ValueError),
+    (lambda i: i.resize((-4, 20)), ValueError),
 ])
 def test_bad_arguments_raise_clear_errors(chelsea, call, exc):
     with pytest.raises(exc):
