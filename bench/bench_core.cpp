@@ -58,8 +58,15 @@ void decode_bench(benchmark::State& state, const char* ext) {
 }
 void BM_DecodeJpeg12MP(benchmark::State& state) { decode_bench(state, ".jpg"); }
 void BM_DecodePng12MP(benchmark::State& state) { decode_bench(state, ".png"); }
+
+// PNG encoding of the 12 MP photo at the default level (6).
+void BM_EncodePng12MP(benchmark::State& state) {
+  const Image img = photo_12mp();
+  for (auto _ : state) benchmark::DoNotOptimize(encode(img, Format::PNG).data());
+}
 BENCHMARK(BM_DecodeJpeg12MP)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_DecodePng12MP)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_EncodePng12MP)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 }  // namespace
 }  // namespace pixelcache::bench
