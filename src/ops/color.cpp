@@ -1,4 +1,6 @@
 // Colour conversions, thresholds, inversion, equalisation (ops.hpp).
+#include <immintrin.h>
+
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
@@ -14,13 +16,49 @@ using detail::require_mode;
 
 namespace detail {
 // Pillow's L24, (19595 R + 38470 G + 7471 B + 0x8000) >> 16, over a run of
-// pixels; cloned for AVX2, where GCC vectorises the stride-3 loads. (Not in
-// an anonymous namespace: GCC 12 then reports target_clones as unused.)
-__attribute__((target_clones("avx2", "default"), optimize("O3"))) void gray_run(const std::uint8_t* rgb,
-                                                                                std::uint8_t* out, std::size_t n) {
+// pixels. Scalar reference, used for the tail and on CPUs without SSSE3.
+void gray_run_scalar(const std::uint8_t* rgb, std::uint8_t* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
     out[i] = static_cast<std::uint8_t>(
         (19595u * rgb[3 * i] + 38470u * rgb[3 * i + 1] + 7471u * rgb[3 * i + 2] + 0x8000u) >> 16);
+}
+
+namespace {
+// Four pixels at bytes 0..11 of `g` -> four int32 L values. pmaddwd takes
+// signed 16-bit coefficients, so G's 38470 is split into 2 x 19235 and
+// paired once with R and once with B: (19595 R + 19235 G) + (7471 B + 19235 G).
+__attribute__((target("ssse3"))) inline __m128i gray4(__m128i g) {
+  const __m128i rg = _mm_shuffle_epi8(g, _mm_setr_epi8(0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1));
+  const __m128i bg = _mm_shuffle_epi8(g, _mm_setr_epi8(2, -1, 1, -1, 5, -1, 4, -1, 8, -1, 7, -1, 11, -1, 10, -1));
+  const __m128i sum =
+      _mm_add_epi32(_mm_madd_epi16(rg, _mm_setr_epi16(19595, 19235, 19595, 19235, 19595, 19235, 19595, 19235)),
+                    _mm_madd_epi16(bg, _mm_setr_epi16(7471, 19235, 7471, 19235, 7471, 19235, 7471, 19235)));
+  return _mm_srli_epi32(_mm_add_epi32(sum, _mm_set1_epi32(0x8000)), 16);
+}
+
+// 16 pixels (48 bytes) a step; exact (integer arithmetic, same formula).
+__attribute__((target("ssse3"))) void gray_run_ssse3(const std::uint8_t* rgb, std::uint8_t* out, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const auto* p = reinterpret_cast<const __m128i*>(rgb + 3 * i);
+    const __m128i a0 = _mm_loadu_si128(p), a1 = _mm_loadu_si128(p + 1), a2 = _mm_loadu_si128(p + 2);
+    const __m128i l0 = gray4(a0);                           // pixels 0..3: bytes 0..11
+    const __m128i l1 = gray4(_mm_alignr_epi8(a1, a0, 12));  // pixels 4..7: bytes 12..23
+    const __m128i l2 = gray4(_mm_alignr_epi8(a2, a1, 8));   // pixels 8..11: bytes 24..35
+    const __m128i l3 = gray4(_mm_srli_si128(a2, 4));        // pixels 12..15: bytes 36..47
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm_packus_epi16(_mm_packs_epi32(l0, l1), _mm_packs_epi32(l2, l3)));
+  }
+  gray_run_scalar(rgb + 3 * i, out + i, n - i);
+}
+}  // namespace
+
+void gray_run(const std::uint8_t* rgb, std::uint8_t* out, std::size_t n) {
+  static const bool ssse3 = __builtin_cpu_supports("ssse3");
+  if (ssse3)
+    gray_run_ssse3(rgb, out, n);
+  else
+    gray_run_scalar(rgb, out, n);
 }
 }  // namespace detail
 

@@ -178,6 +178,26 @@ TEST(Color, ToGrayIsPillowsFormulaExactly) {
   EXPECT_LT(diff(to_gray(cat().as_f32()), to_gray(cat())).mean, 0.6);
 }
 
+TEST(Color, ToGrayEveryColourExactly) {
+  // All 2^24 RGB values once each (4096 x 4096, the SIMD path and, with a
+  // width that is not a multiple of 16, its scalar tail), against the formula.
+  for (const int width : {4096, 4093}) {
+    const int height = (1 << 24) / width + 1;
+    std::vector<std::uint8_t> px(static_cast<std::size_t>(width) * height * 3);
+    for (std::size_t i = 0; i < px.size() / 3; ++i) {
+      const std::uint32_t c = static_cast<std::uint32_t>(i) & 0xffffff;
+      px[3 * i] = c & 255, px[3 * i + 1] = (c >> 8) & 255, px[3 * i + 2] = c >> 16;
+    }
+    const Image rgb = Image::from_u8({height, width}, Mode::RGB, px);
+    const Image gray = to_gray(rgb);
+    const auto g = gray.u8_view();
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < g.size(); ++i)
+      wrong += g[i] != ((19595u * px[3 * i] + 38470u * px[3 * i + 1] + 7471u * px[3 * i + 2] + 0x8000u) >> 16);
+    EXPECT_EQ(wrong, 0u) << width;
+  }
+}
+
 TEST(Color, ToRgbAndBinaryConversions) {
   const Image g = Image::from_u8({1, 2}, Mode::L, {10, 200});
   EXPECT_EQ(to_rgb(g), Image::from_u8({1, 2}, Mode::RGB, {10, 10, 10, 200, 200, 200}));
