@@ -154,13 +154,9 @@ LoadOptions load_options(std::uint64_t max_pixels, bool apply_orientation, std::
   return o;
 }
 
-Format parse_format(std::string name) {
-  for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  if (name == "JPG") name = "JPEG";
-  for (Format f : {Format::JPEG, Format::PNG, Format::WebP, Format::TIFF, Format::BMP})
-    if (name == format_name(f)) return f;
-  throw InvalidArgument("unknown image format \"" + name + "\"; expected PNG, JPEG, WEBP, TIFF or BMP");
-}
+// A writer format by name ("PNG", "jpg", "webp", ...), with the library's
+// own extension table and its error for unknown names.
+Format parse_format(const std::string& name) { return format_from_extension("image." + name); }
 
 }  // namespace
 

@@ -121,6 +121,9 @@ def test_save_base64_encode(tmp_path, chelsea):
     assert chelsea.encode("webp")[:4] == b"RIFF"
     with pytest.raises(pixelcache.EncodeError):
         chelsea.save(tmp_path / "cat.xyz")
+    with pytest.raises(pixelcache.EncodeError, match="gif"):
+        chelsea.encode("gif")  # no GIF writer
+    assert chelsea.encode("jpg")[:2] == b"\xff\xd8" and chelsea.encode("TIFF")[:2] in (b"II", b"MM")
     with pytest.raises(ValueError):
         HashableImage.from_base64("not base64!")
 
