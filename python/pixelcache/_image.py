@@ -230,8 +230,9 @@ class HashableImage:
     def summary(self) -> str:
         """One line: pixel mode, size, source kind, storage, value range, mean and digest."""
         s = self._img.stats()
+        mean = sum(s["mean"]) / len(s["mean"])
         return (f"{self!r} min={min(s['min']):g} max={max(s['max']):g} "
-                f"mean={self.mean():.3f} digest={self.digest()}")
+                f"mean={mean:.3f} digest={self.digest()}")
 
     def __setitem__(self, key, value):
         raise TypeError("HashableImage is immutable; use masked_fill(mask, value) for a new image")
