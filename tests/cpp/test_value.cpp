@@ -88,5 +88,19 @@ TEST(HashableDict, DigestGoldenValueIsStable) {
   EXPECT_EQ(Value(HashableList{1, "a", 2.5, nullptr}).digest().hex(), "a77ab74a247b455992b866dbbf79398f");
 }
 
+TEST(HashableDict, MixedGoldenValueIsSharedWithPython) {
+  // tests/python/test_containers.py builds the same dict from Python objects
+  // (HashableImage, BoundingBox, a float32 ndarray, None, a float, a nested
+  // list) and must get this digest.
+  const Array arr{"float32", {2}, {0, 0, 128, 63, 0, 0, 0, 64}};  // [1.0, 2.0]
+  const HashableDict d{{"image", load(data("chelsea.png"))},
+                       {"box", BoundingBox(1, 2, 3, 4, ImageSize{10, 11}, false)},
+                       {"arr", arr},
+                       {"none", nullptr},
+                       {"alpha", 0.25},
+                       {"steps", HashableList{"resize", HashableList{256, 256}}}};
+  EXPECT_EQ(d.digest().hex(), "b994e854b77a3e822f7d62eed52aa191");
+}
+
 }  // namespace
 }  // namespace pixelcache::test

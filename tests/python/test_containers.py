@@ -22,6 +22,22 @@ def test_digests_equal_the_cpp_golden_values():
     assert pixelcache._pixelcache.value_digest([1, "a", 2.5, None])[0] == "a77ab74a247b455992b866dbbf79398f"
 
 
+def test_mixed_dict_digest_equals_the_cpp_one(data):
+    # tests/cpp/test_value.cpp: HashableDict.MixedGoldenValueIsSharedWithPython
+    d = HashableDict({
+        "image": HashableImage(data / "chelsea.png"),
+        "box": BoundingBox(1, 2, 3, 4, image_size=ImageSize(10, 11), normalized=False),
+        "arr": np.array([1.0, 2.0], np.float32),
+        "none": None,
+        "alpha": 0.25,
+        "steps": ["resize", (256, 256)],
+    })
+    assert d.digest() == "b994e854b77a3e822f7d62eed52aa191"
+    # Key order does not matter; any change of content does.
+    assert HashableDict(dict(reversed(list(d.items())))).digest() == d.digest()
+    assert HashableDict({**d, "alpha": 0.5}).digest() != d.digest()
+
+
 def test_protocols_and_immutability():
     hl = HashableList([1, 2, 3])
     hd = HashableDict({"a": 1}, b=2)
