@@ -38,7 +38,12 @@ def from_pil(im) -> _pixelcache.Image:
     EXIF orientation applied)."""
     from PIL import ImageOps
 
-    im = ImageOps.exif_transpose(im)
+    # exif_transpose() copies the whole image even when there is nothing to
+    # turn; only call it when the EXIF orientation asks for a turn.
+    if im.getexif().get(0x0112, 1) not in (1, None):
+        im = ImageOps.exif_transpose(im)
+    if im.mode in ("RGB", "L"):  # no convert(): it would copy once more
+        return _pixelcache.Image.from_array(np.asarray(im), source="PIL image")
     if im.mode == "1":
         return _pixelcache.Image.from_array(np.asarray(im, dtype=bool), source="PIL image")
     if im.mode in ("I;16", "I;16L", "I;16B", "I;16N"):
