@@ -50,6 +50,7 @@ def http_url(data):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def test_url_input_and_errors(http_url, chelsea):
