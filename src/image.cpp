@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -44,10 +45,17 @@ std::size_t checked_sample_count(ImageSize size, int channels, std::size_t elem_
                           "x" + std::to_string(size.width));
   const auto area = static_cast<unsigned __int128>(size.height) * static_cast<unsigned __int128>(size.width);
   const auto bytes = area * static_cast<unsigned>(channels) * elem_size;
-  if (bytes > (static_cast<unsigned __int128>(1) << 46))
-    throw LimitError(std::string(what) + ": " + size.to_string() + " image is too large to allocate");
+  const std::uint64_t limit = max_image_bytes();
+  if (bytes > limit)
+    throw LimitError(std::string(what) + ": a " + size.to_string() + " image needs " +
+                     std::to_string(static_cast<std::uint64_t>(std::min<unsigned __int128>(bytes, UINT64_MAX))) +
+                     " bytes, more than the limit of " + std::to_string(limit) + " (set_max_image_bytes)");
   return static_cast<std::size_t>(area) * static_cast<std::size_t>(channels);
 }
+
+namespace {
+std::atomic<std::uint64_t> g_max_image_bytes{kDefaultMaxImageBytes};
+}  // namespace
 
 void FreeDeleter::operator()(std::byte* p) const noexcept { std::free(p); }
 
@@ -127,6 +135,13 @@ std::shared_ptr<const Image::Storage> finalize(std::shared_ptr<Image::Storage> s
 }
 
 }  // namespace detail
+
+std::uint64_t max_image_bytes() noexcept { return detail::g_max_image_bytes.load(std::memory_order_relaxed); }
+
+void set_max_image_bytes(std::uint64_t bytes) {
+  if (bytes == 0) throw InvalidArgument("set_max_image_bytes: the limit must be positive");
+  detail::g_max_image_bytes.store(bytes, std::memory_order_relaxed);
+}
 
 using detail::allocate;
 using detail::finalize;

@@ -76,6 +76,18 @@ struct RawSpec {
   std::size_t row_stride = 0;
 };
 
+/// Default of max_image_bytes(): 4 GiB.
+inline constexpr std::uint64_t kDefaultMaxImageBytes = std::uint64_t{1} << 32;
+
+/// The largest pixel buffer any image may have, in bytes. Every allocation —
+/// constructors, decoders and operations alike — is checked against it
+/// before memory is touched, so a mistaken giant size (a resize to
+/// 100000 x 100000) is a LimitError instead of swapping or the OOM killer.
+/// Process-wide; reading and setting are thread-safe.
+std::uint64_t max_image_bytes() noexcept;
+/// Sets max_image_bytes(). Throws InvalidArgument for 0.
+void set_max_image_bytes(std::uint64_t bytes);
+
 /// Per-channel statistics. RGB and L images are measured in levels 0..255
 /// (float storage is scaled by 255), binary images in 0..1 (so the mean is
 /// the fraction of true pixels).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ._pixelcache import (DecodeError, EncodeError, Error, InvalidArgument, IoError, LimitError, NetworkError,
                           BoundingBox, ImageSize, Points, __version__)
-from ._pixelcache import palette_names
+from ._pixelcache import max_image_bytes, palette_names, set_max_image_bytes
 from ._image import HashableImage
 from ._containers import HashableDict, HashableList
 from ._geometry import ImageCrop
@@ -20,7 +20,7 @@ from ._utils import display_string, pseudo_hash, seed_everything
 
 __all__ = [
     "HashableImage", "HashableDict", "HashableList", "BoundingBox", "ImageSize", "Points", "ImageCrop",
-    "pseudo_hash", "display_string", "seed_everything", "palette_names",
+    "pseudo_hash", "display_string", "seed_everything", "palette_names", "max_image_bytes", "set_max_image_bytes",
     "Error", "InvalidArgument", "IoError", "NetworkError", "DecodeError", "EncodeError", "LimitError",
     "__version__",
 ]

@@ -163,6 +163,10 @@ Format parse_format(const std::string& name) { return format_from_extension("ima
 void bind_image(py::module_& m) {
   using nogil = py::call_guard<py::gil_scoped_release>;
   m.attr("DEFAULT_MAX_PIXELS") = kDefaultMaxPixels;
+  m.def("max_image_bytes", &max_image_bytes,
+        "The largest pixel buffer any image may have, in bytes (4 GiB by default).");
+  m.def("set_max_image_bytes", &set_max_image_bytes, py::arg("bytes"),
+        "Sets the process-wide limit on one image's pixel buffer; larger images raise LimitError.");
   py::class_<Image>(m, "Image", "The immutable C++ image (pixelcache::Image).")
       .def_static(
           "from_path",

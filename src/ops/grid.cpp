@@ -2,6 +2,7 @@
 #include "pixelcache/grid.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <opencv2/imgproc.hpp>
 
 #include "ops_internal.hpp"
@@ -41,8 +42,12 @@ Image make_image_grid(const std::vector<std::pair<std::string, std::vector<Image
         while (px > 6 && font->measure(col.first, px) > along * 95 / 100) --px;
     strip = px * 3 / 2 + 4;
   }
-  const int grid_w = vertical ? ncols * cell_w : strip + nitems * cell_w;
-  const int grid_h = vertical ? strip + nitems * cell_h : ncols * cell_h;
+  const std::int64_t wide = vertical ? std::int64_t{ncols} * cell_w : strip + std::int64_t{nitems} * cell_w;
+  const std::int64_t tall = vertical ? strip + std::int64_t{nitems} * cell_h : std::int64_t{ncols} * cell_h;
+  if (wide > INT32_MAX || tall > INT32_MAX)
+    throw LimitError("make_image_grid: a " + std::to_string(tall) + "x" + std::to_string(wide) + " grid is too large");
+  const int grid_w = static_cast<int>(wide), grid_h = static_cast<int>(tall);
+  detail::check_output_size({grid_h, grid_w}, 3, "make_image_grid");
   std::vector<std::uint8_t> canvas(static_cast<std::size_t>(grid_w) * grid_h * 3, 0);
   cv::Mat out(grid_h, grid_w, CV_8UC3, canvas.data());
 

@@ -258,6 +258,7 @@ Image masked_fill(const Image& img, const Image& mask, int value) {
 
 Image points_to_mask(const Points& points, ImageSize size) {
   size.validate("points_to_mask");
+  detail::check_output_size(size, 1, "points_to_mask");
   std::vector<std::uint8_t> out(size.area(), 0);
   for (const auto& [x, y] : points.xy()) {
     const int xi = static_cast<int>(std::floor(x)), yi = static_cast<int>(std::floor(y));

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <opencv2/core.hpp>
 
+#include "ops_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/ops.hpp"
 
@@ -262,6 +263,7 @@ Image resize(const Image& img, ImageSize size, Interpolation interpolation) {
   const Filter f = filter_for(interpolation);
   if (img.is_binary()) {
     // Resample as 0 / 255 and threshold at half: no edge growth.
+    detail::check_output_size(size, 1, "resize");
     const Image gray = to_gray(img);
     std::vector<std::uint8_t> out(size.area());
     resample(Plane<std::uint8_t>{img.height(), img.width(), 1, gray.u8_view().data()}, out.data(), size, f);

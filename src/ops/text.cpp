@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "ops_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/grid.hpp"
 
@@ -90,6 +91,7 @@ void Font::draw(std::string_view text, int px, std::uint8_t* plane, int w, int h
 }
 
 Image render_label(Font& font, std::string_view text, ImageSize size, int px) {
+  check_output_size(size, 1, "text");
   std::vector<std::uint8_t> plane(size.area(), 0);
   if (!text.empty() && px > 0) {
     const auto [asc, desc] = font.metrics(px);

@@ -186,6 +186,29 @@ TEST(Image, DigestIsComputedOnceAndThreadSafe) {
   for (const auto& d : seen) EXPECT_EQ(d, seen[0]);
 }
 
+TEST(Image, GiantSizesAreRefusedBeforeAnyAllocation) {
+  // Default limit: 4 GiB a buffer. Each of these would need 10-30 GB.
+  const Image small = pattern(4, 4);
+  const ImageSize giant{100000, 100000};
+  EXPECT_THROW(resize(small, giant), LimitError);
+  EXPECT_THROW(resize(to_binary(small, 0.5), giant), LimitError);
+  EXPECT_THROW(center_pad(small, giant), LimitError);
+  EXPECT_THROW(downsample(small, 1e-5), LimitError);
+  EXPECT_THROW(points_to_mask(Points({{1, 1}}), giant), LimitError);
+  EXPECT_THROW(display_string("x", giant), LimitError);
+  EXPECT_THROW(resize(small.as_f32(), {40000, 40000}), LimitError);  // 19 GB of floats
+
+  // The limit is adjustable, process-wide, and applies to every allocation.
+  ASSERT_EQ(max_image_bytes(), kDefaultMaxImageBytes);
+  set_max_image_bytes(1000);
+  EXPECT_THROW(Image::from_u8({20, 20}, Mode::RGB, std::vector<std::uint8_t>(1200)), LimitError);
+  EXPECT_THROW(resize(small, {20, 20}), LimitError);
+  EXPECT_NO_THROW(resize(small, {10, 10}));  // 300 bytes
+  set_max_image_bytes(kDefaultMaxImageBytes);
+  EXPECT_NO_THROW(Image::from_u8({20, 20}, Mode::RGB, std::vector<std::uint8_t>(1200)));
+  EXPECT_THROW(set_max_image_bytes(0), InvalidArgument);
+}
+
 TEST(Image, GenerateAndToString) {
   const Image img = Image::generate({2, 3}, Mode::L, PixelType::U8, [](std::span<std::byte> b) {
     for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::byte>(i);

@@ -1,12 +1,13 @@
 """Every HashableImage operation against Pillow / OpenCV / NumPy, with the
 tolerance stated per test (levels, 0..255)."""
+import pathlib
+
 import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
-import pathlib
-
+import pixelcache
 from pixelcache import BoundingBox, HashableImage, HashableList, ImageCrop, ImageSize, Points
 
 ROCKET = pathlib.Path(__file__).parents[1] / "data" / "rocket.jpg"
@@ -250,6 +251,8 @@ def test_statistics(chelsea, chelsea_array):
     (lambda i: i.resize((10.5, 20)), ValueError),
     (lambda i: i.resize((float("nan"), 20)), ValueError),
     (lambda i: i.resize((-4, 20)), ValueError),
+    (lambda i: i.resize((100000, 100000)), pixelcache.LimitError),  # 30 GB: refused before allocating
+    (lambda i: i.center_pad((60000, 60000)), pixelcache.LimitError),
 ])
 def test_bad_arguments_raise_clear_errors(chelsea, call, exc):
     with pytest.raises(exc):
@@ -268,3 +271,15 @@ def test_load_resized_shrinks_on_load_within_a_level(tmp_path):
     png = tmp_path / "big.png"
     big.save(png)
     assert HashableImage.load_resized(png, (150, 225)) == HashableImage(png).resize((150, 225))  # no DCT: exact
+
+
+def test_image_size_limit_is_adjustable(camera):
+    assert pixelcache.max_image_bytes() == 2**32
+    try:
+        pixelcache.set_max_image_bytes(10_000)
+        with pytest.raises(pixelcache.LimitError, match="set_max_image_bytes"):
+            camera.resize((200, 200))  # 40,000 bytes
+        assert camera.resize((100, 100)).size() == (100, 100)
+    finally:
+        pixelcache.set_max_image_bytes(2**32)
+    assert camera.resize((200, 200)).size() == (200, 200)
