@@ -1,5 +1,5 @@
 """HashableImage over the C++ core: inputs, copies versus views, digest,
-hash and equality, bad input. (The first part of issue 4.)"""
+hash and equality, bad input."""
 import pathlib
 import subprocess
 
