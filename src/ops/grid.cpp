@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <opencv2/imgproc.hpp>
 
 #include "ops_internal.hpp"
@@ -47,29 +48,29 @@ Image make_image_grid(const std::vector<std::pair<std::string, std::vector<Image
   if (wide > INT32_MAX || tall > INT32_MAX)
     throw LimitError("make_image_grid: a " + std::to_string(tall) + "x" + std::to_string(wide) + " grid is too large");
   const int grid_w = static_cast<int>(wide), grid_h = static_cast<int>(tall);
-  detail::check_output_size({grid_h, grid_w}, 3, "make_image_grid");
-  std::vector<std::uint8_t> canvas(static_cast<std::size_t>(grid_w) * grid_h * 3, 0);
-  cv::Mat out(grid_h, grid_w, CV_8UC3, canvas.data());
-
-  for (int k = 0; k < ncols; ++k) {
-    const auto& [label, images] = columns[static_cast<std::size_t>(k)];
-    if (options.with_text) {
-      const ImageSize along_size = vertical ? ImageSize{strip, cell_w} : ImageSize{strip, cell_h};
-      Image text = detail::render_label(*font, label, along_size, px);
-      if (!vertical) text = rotate(text, 90);  // reads bottom to top
-      const cv::Rect r = vertical ? cv::Rect(k * cell_w, 0, cell_w, strip) : cv::Rect(0, k * cell_h, strip, cell_h);
-      cv::Mat rgb;
-      cv::cvtColor(detail::as_mat(text), rgb, cv::COLOR_GRAY2RGB);
-      rgb.copyTo(out(r));
+  // The canvas is the result's own storage (allocation checks the size limit).
+  return Image::generate({grid_h, grid_w}, Mode::RGB, PixelType::U8, [&](std::span<std::byte> canvas) {
+    std::memset(canvas.data(), 0, canvas.size());
+    cv::Mat out(grid_h, grid_w, CV_8UC3, canvas.data());
+    for (int k = 0; k < ncols; ++k) {
+      const auto& [label, images] = columns[static_cast<std::size_t>(k)];
+      if (options.with_text) {
+        const ImageSize along_size = vertical ? ImageSize{strip, cell_w} : ImageSize{strip, cell_h};
+        Image text = detail::render_label(*font, label, along_size, px);
+        if (!vertical) text = rotate(text, 90);  // reads bottom to top
+        const cv::Rect r = vertical ? cv::Rect(k * cell_w, 0, cell_w, strip) : cv::Rect(0, k * cell_h, strip, cell_h);
+        cv::Mat rgb;
+        cv::cvtColor(detail::as_mat(text), rgb, cv::COLOR_GRAY2RGB);
+        rgb.copyTo(out(r));
+      }
+      for (int i = 0; i < static_cast<int>(images.size()); ++i) {
+        const Image cell = center_pad(to_rgb(images[static_cast<std::size_t>(i)]).as_u8(), {cell_h, cell_w});
+        const cv::Rect r = vertical ? cv::Rect(k * cell_w, strip + i * cell_h, cell_w, cell_h)
+                                    : cv::Rect(strip + i * cell_w, k * cell_h, cell_w, cell_h);
+        detail::as_mat(cell).copyTo(out(r));
+      }
     }
-    for (int i = 0; i < static_cast<int>(images.size()); ++i) {
-      const Image cell = center_pad(to_rgb(images[static_cast<std::size_t>(i)]).as_u8(), {cell_h, cell_w});
-      const cv::Rect r = vertical ? cv::Rect(k * cell_w, strip + i * cell_h, cell_w, cell_h)
-                                  : cv::Rect(strip + i * cell_w, k * cell_h, cell_w, cell_h);
-      detail::as_mat(cell).copyTo(out(r));
-    }
-  }
-  return Image::from_u8({grid_h, grid_w}, Mode::RGB, std::move(canvas));
+  });
 }
 
 Image make_image_grid_from_dict(const HashableDict& dict, const GridOptions& options) {

@@ -258,16 +258,16 @@ Image masked_fill(const Image& img, const Image& mask, int value) {
 
 Image points_to_mask(const Points& points, ImageSize size) {
   size.validate("points_to_mask");
-  detail::check_output_size(size, 1, "points_to_mask");
-  std::vector<std::uint8_t> out(size.area(), 0);
-  for (const auto& [x, y] : points.xy()) {
-    const int xi = static_cast<int>(std::floor(x)), yi = static_cast<int>(std::floor(y));
-    if (xi < 0 || yi < 0 || xi >= size.width || yi >= size.height)
-      throw InvalidArgument("points_to_mask: point (" + std::to_string(x) + ", " + std::to_string(y) +
-                            ") is outside the " + size.to_string() + " mask");
-    out[static_cast<std::size_t>(yi) * size.width + xi] = 1;
-  }
-  return Image::from_u8(size, Mode::Binary, std::move(out));
+  return Image::generate(size, Mode::Binary, PixelType::U8, [&](std::span<std::byte> out) {
+    std::memset(out.data(), 0, out.size());
+    for (const auto& [x, y] : points.xy()) {
+      const int xi = static_cast<int>(std::floor(x)), yi = static_cast<int>(std::floor(y));
+      if (xi < 0 || yi < 0 || xi >= size.width || yi >= size.height)
+        throw InvalidArgument("points_to_mask: point (" + std::to_string(x) + ", " + std::to_string(y) +
+                              ") is outside the " + size.to_string() + " mask");
+      out[static_cast<std::size_t>(yi) * size.width + xi] = std::byte{1};
+    }
+  });
 }
 
 }  // namespace pixelcache

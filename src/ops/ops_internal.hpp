@@ -4,20 +4,11 @@
 #include <opencv2/core.hpp>
 #include <string>
 
-#include "image_storage.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/image.hpp"
 #include "pixelcache/interop/opencv.hpp"
 
 namespace pixelcache::detail {
-
-/// For operations that build an output of `size` in a temporary buffer
-/// before it becomes an image: throws what the image allocator would
-/// (InvalidArgument for a non-positive size, LimitError above
-/// max_image_bytes()) before that buffer is allocated.
-inline void check_output_size(ImageSize size, int channels, const char* what) {
-  (void)checked_sample_count(size, channels, 1, what);
-}
 
 /// A read-only cv::Mat header over an image's storage (interop/opencv.hpp's
 /// mat_view; the Mat must not be written to).

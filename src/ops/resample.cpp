@@ -7,7 +7,6 @@
 #include <cstring>
 #include <opencv2/core.hpp>
 
-#include "ops_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/ops.hpp"
 
@@ -263,12 +262,12 @@ Image resize(const Image& img, ImageSize size, Interpolation interpolation) {
   const Filter f = filter_for(interpolation);
   if (img.is_binary()) {
     // Resample as 0 / 255 and threshold at half: no edge growth.
-    detail::check_output_size(size, 1, "resize");
     const Image gray = to_gray(img);
-    std::vector<std::uint8_t> out(size.area());
-    resample(Plane<std::uint8_t>{img.height(), img.width(), 1, gray.u8_view().data()}, out.data(), size, f);
-    for (auto& x : out) x = x >= 128 ? 1 : 0;
-    return Image::from_u8(size, Mode::Binary, std::move(out));
+    return Image::generate(size, Mode::Binary, PixelType::U8, [&](std::span<std::byte> b) {
+      auto* out = reinterpret_cast<std::uint8_t*>(b.data());
+      resample(Plane<std::uint8_t>{img.height(), img.width(), 1, gray.u8_view().data()}, out, size, f);
+      for (std::size_t i = 0; i < b.size(); ++i) out[i] = out[i] >= 128 ? 1 : 0;
+    });
   }
   const int c = img.channels();
   if (img.pixel_type() == PixelType::F32) {

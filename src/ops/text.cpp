@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
-#include "ops_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/grid.hpp"
 
@@ -91,16 +91,16 @@ void Font::draw(std::string_view text, int px, std::uint8_t* plane, int w, int h
 }
 
 Image render_label(Font& font, std::string_view text, ImageSize size, int px) {
-  check_output_size(size, 1, "text");
-  std::vector<std::uint8_t> plane(size.area(), 0);
-  if (!text.empty() && px > 0) {
+  return Image::generate(size, Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
+    auto* plane = reinterpret_cast<std::uint8_t*>(b.data());
+    std::memset(plane, 0, b.size());
+    if (text.empty() || px <= 0) return;
     const auto [asc, desc] = font.metrics(px);
     const int tw = font.measure(text, px);
     const int x = std::max(0, (size.width - tw) / 2);
     const int baseline = (size.height - (asc + desc)) / 2 + asc;
-    font.draw(text, px, plane.data(), size.width, size.height, x, baseline);
-  }
-  return Image::from_u8(size, Mode::L, std::move(plane));
+    font.draw(text, px, plane, size.width, size.height, x, baseline);
+  });
 }
 
 }  // namespace pixelcache::detail
