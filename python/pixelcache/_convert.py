@@ -27,8 +27,11 @@ def is_tensor(x) -> bool:
     return t.__module__.startswith("torch") and t.__name__ in ("Tensor", "Parameter")
 
 
-# PIL modes that normalise to gray (L); every other mode becomes RGB.
-_GRAY_MODES = {"L", "LA", "La", "I", "F", "I;16", "I;16L", "I;16B", "I;16N"}
+# PIL modes with 16-bit gray samples, taken as round(v / 257).
+_GRAY16_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+# Other gray modes that Pillow's convert("L") turns to L (alpha dropped,
+# floats clipped); every mode not handled by name becomes RGB.
+_CONVERT_TO_L_MODES = ("LA", "La", "F")
 
 
 def from_pil(im) -> _pixelcache.Image:
@@ -46,7 +49,7 @@ def from_pil(im) -> _pixelcache.Image:
         return _pixelcache.Image.from_array(np.asarray(im), source="PIL image")
     if im.mode == "1":
         return _pixelcache.Image.from_array(np.asarray(im, dtype=bool), source="PIL image")
-    if im.mode in ("I;16", "I;16L", "I;16B", "I;16N"):
+    if im.mode in _GRAY16_MODES:
         return _pixelcache.Image.from_array(np.asarray(im, dtype=np.uint16), source="PIL image")  # rounds v / 257
     if im.mode == "I":
         # 32-bit integer gray, which is how Pillow opens 16-bit gray PNGs:
@@ -56,9 +59,7 @@ def from_pil(im) -> _pixelcache.Image:
         if a.size and (a.min() < 0 or a.max() > 255):
             return _pixelcache.Image.from_array(np.clip(a, 0, 65535).astype(np.uint16), source="PIL image")
         return _pixelcache.Image.from_array(a.astype(np.uint8), source="PIL image")
-    if im.mode == "F":
-        return _pixelcache.Image.from_array(np.asarray(im.convert("L")), source="PIL image")  # PIL clips
-    if im.mode in _GRAY_MODES:
+    if im.mode in _CONVERT_TO_L_MODES:
         return _pixelcache.Image.from_array(np.asarray(im.convert("L")), source="PIL image")
     return _pixelcache.Image.from_array(np.asarray(im.convert("RGB")), source="PIL image")
 
