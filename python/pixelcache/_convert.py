@@ -98,11 +98,9 @@ def from_tensor(t) -> _pixelcache.Image:
         if t.shape[0] != 1:
             raise ValueError(f"bool tensors must be masks of shape (1, 1, h, w), got {shape}")
         return _pixelcache.Image.from_array(t[0].numpy(), source="tensor")
-    if t.is_floating_point():
-        if t.dtype != torch.float32:
-            t = t.float()
-        return _pixelcache.Image.from_array(t.contiguous().numpy(), layout="CHW", source="tensor")
-    if t.dtype == torch.uint8:
+    if t.is_floating_point() and t.dtype != torch.float32:
+        t = t.float()
+    if t.dtype in (torch.float32, torch.uint8):
         return _pixelcache.Image.from_array(t.contiguous().numpy(), layout="CHW", source="tensor")
     raise TypeError(f"expected a float tensor in [0, 1], a bool mask or uint8 levels, got dtype {t.dtype}")
 
