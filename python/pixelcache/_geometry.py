@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import _pixelcache
-from ._image import HashableImage, _bboxes, _core, _kernel
+from ._image import HashableImage, _bboxes, _core, _mask_options
 from ._pixelcache import BoundingBox, ImageSize
 
 ImageSize.from_image = staticmethod(lambda image: HashableImage(image).size())
@@ -34,9 +34,8 @@ class ImageCrop:
                   area_threshold: float = 0.0, number_of_objects: int = -1) -> ImageCrop:
         """Crops `image` to the union of `mask`'s region boxes (see mask2bbox)."""
         img = HashableImage(image)
-        crop, box, size = _pixelcache.image_crop_from_mask(img._img, _core(mask), margin, False, merge,
-                                                           _kernel(closing, "closing"), _kernel(opening, "opening"),
-                                                           area_threshold, number_of_objects)
+        crop, box, size = _pixelcache.image_crop_from_mask(img._img, _core(mask), *_mask_options(
+            margin, False, merge, closing, opening, area_threshold, number_of_objects))
         return ImageCrop(img._new(crop), box, size)
 
     def uncrop(self, base, edited=None, resize: bool = False, blend_width: int = 10) -> HashableImage:

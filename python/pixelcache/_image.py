@@ -45,6 +45,12 @@ def _kernel(x, name: str) -> int:
     return int(x)
 
 
+def _mask_options(margin, normalized, merge, closing, opening, area_threshold, number_of_objects) -> tuple:
+    """The mask2bbox options in the order every _pixelcache mask function takes them."""
+    return (margin, normalized, merge, _kernel(closing, "closing"), _kernel(opening, "opening"), area_threshold,
+            number_of_objects)
+
+
 def _core(x) -> _pixelcache.Image:
     """The C++ image of a HashableImage or of anything HashableImage accepts."""
     return x._img if isinstance(x, HashableImage) else HashableImage(x)._img
@@ -394,22 +400,20 @@ class HashableImage:
         image) dropped; the largest `number_of_objects` kept (-1: all)."""
         from ._containers import HashableList
 
-        return HashableList(_pixelcache.mask2bbox(self._img, margin, normalized, merge, _kernel(closing, "closing"),
-                                                  _kernel(opening, "opening"), area_threshold, number_of_objects))
+        return HashableList(_pixelcache.mask2bbox(self._img, *_mask_options(
+            margin, normalized, merge, closing, opening, area_threshold, number_of_objects)))
 
     def mask2squaremask(self, margin: float = 0.0, merge: bool = False, closing=0, opening=0,
                         area_threshold: float = 0.0, number_of_objects: int = -1) -> HashableImage:
         """The mask with every region's box filled."""
-        return self._new(_pixelcache.mask2squaremask(self._img, margin, False, merge, _kernel(closing, "closing"),
-                                                     _kernel(opening, "opening"), area_threshold,
-                                                     number_of_objects))
+        return self._new(_pixelcache.mask2squaremask(self._img, *_mask_options(
+            margin, False, merge, closing, opening, area_threshold, number_of_objects)))
 
     def crop_from_mask(self, mask, margin: float = 0.0, merge: bool = False, closing=0, opening=0,
                        area_threshold: float = 0.0, number_of_objects: int = -1) -> HashableImage:
         """The pixels inside the union of `mask`'s region boxes."""
-        return self._new(_pixelcache.crop_from_mask(self._img, _core(mask), margin, False, merge,
-                                                    _kernel(closing, "closing"), _kernel(opening, "opening"),
-                                                    area_threshold, number_of_objects))
+        return self._new(_pixelcache.crop_from_mask(self._img, _core(mask), *_mask_options(
+            margin, False, merge, closing, opening, area_threshold, number_of_objects)))
 
     def crop_from_bbox(self, bboxes) -> HashableImage:
         """The pixels inside the union of `bboxes` (one box or a list)."""
