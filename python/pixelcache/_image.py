@@ -51,6 +51,11 @@ def _mask_options(margin, normalized, merge, closing, opening, area_threshold, n
             number_of_objects)
 
 
+def _overall_mean(stats: dict) -> float:
+    """The mean over every sample from per-channel stats (channels are equal in size)."""
+    return float(sum(stats["mean"]) / len(stats["mean"]))
+
+
 def _core(x) -> _pixelcache.Image:
     """The C++ image of a HashableImage or of anything HashableImage accepts."""
     return x._img if isinstance(x, HashableImage) else HashableImage(x)._img
@@ -236,9 +241,8 @@ class HashableImage:
     def summary(self) -> str:
         """One line: pixel mode, size, source kind, storage, value range, mean and digest."""
         s = self._img.stats()
-        mean = sum(s["mean"]) / len(s["mean"])
         return (f"{self!r} min={min(s['min']):g} max={max(s['max']):g} "
-                f"mean={mean:.3f} digest={self.digest()}")
+                f"mean={_overall_mean(s):.3f} digest={self.digest()}")
 
     def __setitem__(self, key, value):
         raise TypeError("HashableImage is immutable; use masked_fill(mask, value) for a new image")
@@ -254,13 +258,12 @@ class HashableImage:
         return float(sum(self._img.stats()["sum"]))
 
     def mean(self) -> float:
-        m = self._img.stats()["mean"]
-        return float(sum(m) / len(m))
+        return _overall_mean(self._img.stats())
 
     def std(self) -> float:
         """Standard deviation over every sample of every channel."""
         s = self._img.stats()
-        mean = sum(s["mean"]) / len(s["mean"])
+        mean = _overall_mean(s)
         second = sum(sd * sd + m * m for sd, m in zip(s["std"], s["mean"])) / len(s["mean"])
         return float(math.sqrt(max(second - mean * mean, 0.0)))
 
