@@ -8,6 +8,7 @@
 #include <cstring>
 #include <opencv2/core.hpp>
 
+#include "image_storage.hpp"
 #include "ops_internal.hpp"
 #include "pixelcache/ops.hpp"
 #include "text.hpp"
@@ -100,6 +101,9 @@ Image make_image_grid(const std::vector<std::pair<std::string, std::vector<Image
   if (grid_h > INT_MAX || grid_w > INT_MAX)
     throw LimitError("make_image_grid: a grid of " + std::to_string(grid_w) + "x" + std::to_string(grid_h) +
                      " (WxH) pixels is too large");
+
+  // The pixel limit, before any label work (the strip only adds to this).
+  detail::checked_sample_count({static_cast<int>(grid_h), static_cast<int>(grid_w)}, 3, 1, "make_image_grid");
 
   // Labels (create_text): vertical grids get one label per column above;
   // horizontal ones are labelled as if turned 90 degrees clockwise (labels

@@ -146,6 +146,11 @@ TEST(Grid, BadInput) {
   EXPECT_THROW(make_image_grid({{"x", {Image()}}}), InvalidArgument);
   EXPECT_THROW(make_image_grid(HashableDict{{"x", 3}}), InvalidArgument);
   EXPECT_THROW(make_image_grid(HashableDict{{1, HashableList{a}}}), InvalidArgument);
+  // A grid above the pixel limit is refused before any label work.
+  const std::uint64_t limit = max_image_bytes();
+  set_max_image_bytes(8 * 8 * 3 * 3);
+  EXPECT_THROW(make_image_grid({{"a", {a, a, a, a}}}, {GridOrientation::Horizontal, true}), LimitError);
+  set_max_image_bytes(limit);
   // A long label on a tiny cell still renders at the smallest size.
   EXPECT_NO_THROW(make_image_grid({{std::string(500, 'W'), {a}}}, {GridOrientation::Vertical, true}));
 }
@@ -213,6 +218,19 @@ TEST(Text, DisplayStringEdgeCases) {
   EXPECT_EQ(display_string("x", {1, 1}).font_size, 2);
   EXPECT_NO_THROW(display_string("supercalifragilistic word", {20, 30}));
   EXPECT_THROW(display_string("x", {0, 10}), InvalidArgument);
+  // Absurd sizes and lengths: only what meets the canvas is rasterised.
+  DisplayStringOptions huge;
+  huge.force_size = kMaxFontSize;
+  EXPECT_EQ(display_string("W", {200, 200}, huge).image.size(), (ImageSize{200, 200}));
+  // A full block (U+2588) 24000 px wide across a 20000 px canvas: drawn in
+  // every column (rasterised in 16384-column tiles, FT_Span.x being 16-bit).
+  huge.force_size = 40000;
+  const Image block = display_string("\xE2\x96\x88", {20, 20000}, huge).image;
+  EXPECT_EQ(dark_box(block, 0, 0, 20000, 20)[0], 0);
+  EXPECT_EQ(dark_box(block, 0, 0, 20000, 20)[2], 20000);
+  for (const int x : {0, 9999, 16383, 16384, 19999}) EXPECT_LT(region_sum(block, x, 0, x + 1, 20), 255L * 20) << x;
+  EXPECT_EQ(display_string(std::string(100000, 'x'), {20, 50}).font_size, 2);
+  EXPECT_EQ(display_string(std::string(5000, '\n') + "a", {20, 50}).image.size(), (ImageSize{20, 50}));
   DisplayStringOptions o;
   o.force_size = 0;
   EXPECT_THROW(display_string("x", {10, 10}, o), InvalidArgument);
