@@ -16,7 +16,8 @@ from ._pixelcache import max_image_bytes, palette_names, set_max_image_bytes
 from ._image import HashableImage
 from ._containers import HashableDict, HashableList
 from ._geometry import ImageCrop
-from ._utils import display_string, pseudo_hash, seed_everything
+from ._grid import display_string
+from ._utils import pseudo_hash, seed_everything
 
 __all__ = [
     "HashableImage", "HashableDict", "HashableList", "BoundingBox", "ImageSize", "Points", "ImageCrop",

@@ -503,21 +503,12 @@ class HashableImage:
 
     # -- grids --------------------------------------------------------------
     @staticmethod
-    def make_image_grid(images, orientation: str = "vertical", with_text: bool = True,
-                        font_size: int = 0) -> HashableImage:
-        """A labelled grid from {label: [images]} (a dict or HashableDict of
-        lists or HashableLists), one column ("vertical") or row
-        ("horizontal") per label, in insertion order; smaller images are
-        centre-padded, labels drawn in JetBrains Mono."""
-        if not hasattr(images, "items"):
-            raise TypeError(f"make_image_grid expects a dict of {{label: [images]}}, got {type(images).__name__}")
-        columns = []
-        for label, items in images.items():
-            if isinstance(items, (HashableImage, np.ndarray)) or _convert.is_pil(items):
-                items = [items]
-            columns.append((str(label), [_core(i) for i in items]))
-        return HashableImage._wrap(_pixelcache.make_image_grid(columns, orientation, with_text, font_size), "pil")
-
+    def make_image_grid(images, *, orientation: str = "horizontal", with_text: bool = False, verbose: bool = False,
+                        output=None) -> HashableImage:
+        """A grid of {label: [images]}: one row per label ("horizontal") or one
+        column ("vertical"), optionally labelled; see pixelcache._grid.make_image_grid."""
+        from ._grid import make_image_grid
+        return make_image_grid(images, orientation=orientation, with_text=with_text, verbose=verbose, output=output)
 
 def _rebuild(mode, height, width, is_float, data, kind, filename=None) -> HashableImage:
     out = HashableImage._wrap(_pixelcache.Image.from_pixels(mode, height, width, is_float, data), kind)

@@ -1,5 +1,4 @@
-"""Helper functions of the original package: pseudo_hash, display_string,
-seed_everything."""
+"""Helper functions of the original package: pseudo_hash, seed_everything."""
 from __future__ import annotations
 
 import os
@@ -8,7 +7,6 @@ import random
 import numpy as np
 
 from . import _pixelcache
-from ._image import HashableImage, _size
 
 
 def pseudo_hash(value, length: int = 6) -> str:
@@ -20,12 +18,6 @@ def pseudo_hash(value, length: int = 6) -> str:
     from ._containers import freeze
 
     return _pixelcache.value_digest(freeze(value))[0][:length]
-
-
-def display_string(text: str, image_size=(64, 256), font_size: int = 0) -> HashableImage:
-    """`text` drawn white on black, centred, in an L image of `image_size`
-    ((height, width) or ImageSize); font_size 0 fits the text."""
-    return HashableImage._wrap(_pixelcache.display_string(str(text), _size(image_size), font_size), "pil")
 
 
 def seed_everything(seed: int) -> None:

@@ -18,6 +18,7 @@ void bind_errors(py::module_& m);
 void bind_image(py::module_& m);
 void bind_geometry(py::module_& m);
 void bind_ops(py::module_& m);
+void bind_grid(py::module_& m);
 void bind_value(py::module_& m);
 
 /// Marks a NumPy array read-only (writeable=False).

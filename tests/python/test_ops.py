@@ -213,20 +213,6 @@ def test_arithmetic_saturates_like_opencv(chelsea, chelsea_array):
         chelsea + "x"
 
 
-def test_grid_layout_and_labels(chelsea, camera):
-    grid = HashableImage.make_image_grid({"cat": [chelsea, chelsea.to_gray()], "camera": [camera]})
-    assert grid.dtype() == "RGB"
-    # Two columns of cells as large as the largest image (512 x 512), plus a label strip.
-    assert grid.size().width == 2 * 512 and grid.size().height > 2 * 512
-    no_text = HashableImage.make_image_grid({"a": [camera], "b": [camera]}, orientation="horizontal",
-                                            with_text=False)
-    assert no_text.size() == ImageSize(1024, 512)
-    with pytest.raises(ValueError, match="orientation"):
-        HashableImage.make_image_grid({"a": [camera]}, orientation="diagonal")
-    with pytest.raises(TypeError):
-        HashableImage.make_image_grid([camera])
-
-
 def test_statistics(chelsea, chelsea_array):
     assert chelsea.mean() == pytest.approx(chelsea_array.mean())
     assert chelsea.std() == pytest.approx(chelsea_array.std())
