@@ -26,7 +26,7 @@ def test_pickle_round_trip_is_exact(chelsea, protocol, make):
     back = pickle.loads(pickle.dumps(img, protocol=protocol))
     assert back == img and back.digest() == img.digest() and hash(back) == hash(img)
     assert back.mode == img.mode and back.dtype() == img.dtype() and back.is_float() == img.is_float()
-    assert back.get_filename() == img.get_filename()
+    assert back._filename == img._filename and back._fingerprint == img._fingerprint
 
 
 def test_pickle_protocol_5_sends_pixels_out_of_band(chelsea):
@@ -38,8 +38,7 @@ def test_pickle_protocol_5_sends_pixels_out_of_band(chelsea):
 
 def test_copy_and_repr_do_not_touch_pixels(chelsea):
     assert copy.copy(chelsea) is chelsea and copy.deepcopy(chelsea) is chelsea
-    assert repr(chelsea) == ("HashableImage(mode='pil', dtype='RGB', size=ImageSize(height=300, width=451), "
-                             "storage=uint8)")
+    assert repr(chelsea) == "HashableImage(mode=torch, dtype=RGB, size=ImageSize(height=300, width=451), src=chelsea.png)"
 
 
 def _digest_of(img):
