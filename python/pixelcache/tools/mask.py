@@ -31,12 +31,17 @@ def mask2bbox(binary_mask: Any, /, margin: float, *, normalized: bool = False, m
     """The boxes of the mask's 8-connected regions, each grown by `margin`
     (a fraction of its size): regions under `area_threshold` (fraction of
     the image) dropped, `opening` / `closing` (square kernels) applied
-    first, only the largest `number_of_objects` kept (-1: all), merged into
+    first, only the largest `number_of_objects` kept (-1: all), reduced to
     one union box with `merge`; normalised by the mask's size with
     `normalized`. An empty mask gives []. `verbose` is accepted for the
     original's signature."""
     boxes = _pixelcache.mask2bbox(_mask(binary_mask), *_mask_options(
-        margin, normalized, merge, closing, opening, area_threshold, number_of_objects))
+        margin, normalized, False, closing, opening, area_threshold, number_of_objects))
+    if merge and boxes:  # the original reduces everything to one union box
+        union = boxes[0]
+        for b in boxes[1:]:
+            union = union.union(b)
+        boxes = [union]
     return [(b.xmin, b.ymin, b.xmax, b.ymax) for b in boxes]
 
 
