@@ -58,7 +58,7 @@ std::atomic<std::uint64_t> g_max_image_bytes{kDefaultMaxImageBytes};
 }  // namespace
 
 void FreeDeleter::operator()(std::byte* p) const noexcept {
-  if (!owner) std::free(p);
+  if (!adopted) std::free(p);
 }
 
 // Below this size glibc malloc keeps freed buffers in its heap and hands them
@@ -281,7 +281,7 @@ Image Image::adopt(ImageSize size, Mode mode, PixelType type, const void* data, 
   // The storage never writes through this pointer (Storage is const once
   // finalised, and uint8 finalisation only reads).
   s->bytes = std::unique_ptr<std::byte, detail::FreeDeleter>(
-      const_cast<std::byte*>(static_cast<const std::byte*>(data)), detail::FreeDeleter{std::move(owner)});
+      const_cast<std::byte*>(static_cast<const std::byte*>(data)), detail::FreeDeleter{std::move(owner), true});
   return Image(finalize(std::move(s), "Image::adopt"));
 }
 

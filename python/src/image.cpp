@@ -100,17 +100,25 @@ struct HeldBuffer {
   }
 };
 
+// True when `o` is a bytes object, or a memoryview (of a memoryview ...) of
+// one: memory nobody can change. A read-only view of a bytearray or of any
+// other exporter is not enough: its owner may still write to it.
+bool is_immutable_bytes(py::handle o) {
+  while (PyMemoryView_Check(o.ptr())) o = o.attr("obj");
+  return PyBytes_Check(o.ptr());
+}
+
 // Rebuilds an image from pixels() (pickle) or any buffer of its bytes:
-// exact, no re-normalisation beyond validation. A read-only buffer (the
-// bytes object in-band unpickling makes, or a read-only out-of-band buffer)
-// is adopted without a copy, as NumPy adopts its pickled buffers; a
-// writable one is copied, since its owner could still change it.
+// exact, no re-normalisation beyond validation. The bytes object in-band
+// unpickling makes (or any bytes) is adopted without a copy, as NumPy
+// adopts its pickled buffers; other buffers are copied, since their owner
+// could still change them.
 Image from_pixels(const std::string& mode, int height, int width, bool is_float, const py::object& data) {
   auto held = std::make_shared<HeldBuffer>();
   if (PyObject_GetBuffer(data.ptr(), &held->view, PyBUF_SIMPLE) != 0) throw py::error_already_set();
   const auto* p = static_cast<const std::uint8_t*>(held->view.buf);
   const auto bytes = static_cast<std::size_t>(held->view.len);
-  const bool read_only = held->view.readonly != 0;
+  const bool adopt = is_immutable_bytes(data);
   const Mode m = parse_mode(mode);
   const ImageSize size{height, width};
   size.validate("from_pixels");
@@ -120,7 +128,7 @@ Image from_pixels(const std::string& mode, int height, int width, bool is_float,
                           (is_float ? " float32" : " uint8") + " image");
   const PixelType type = is_float ? PixelType::F32 : PixelType::U8;
   py::gil_scoped_release nogil;
-  if (read_only) return Image::adopt(size, m, type, p, bytes, std::move(held));
+  if (adopt) return Image::adopt(size, m, type, p, bytes, std::move(held));
   // One copy, straight into the new storage; from_raw validates (binary 0/1,
   // floats in range) exactly as for any input.
   RawSpec spec;

@@ -109,3 +109,33 @@ def test_hash_is_cached_and_equals_digest_fold(chelsea):
     h = hash(chelsea)
     assert hash(chelsea) == h and h == hash(chelsea._img)
     assert hash(HashableImage(np.zeros((2, 2), np.uint8))) != hash(HashableImage(np.ones((2, 2), np.uint8)))
+
+
+@pytest.mark.parametrize("protocol", [4, 5])
+def test_in_band_unpickling_adopts_the_bytes_it_reads(protocol):
+    import tracemalloc
+
+    img = HashableImage(np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8))
+    data = pickle.dumps(img, protocol=protocol)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        back = pickle.loads(data)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # The pixels live in the bytes object pickle made (traced by Python),
+    # not in a second copy: without adoption that object would be freed.
+    assert back == img and held >= 512 * 512 * 3
+
+
+def test_writable_out_of_band_buffers_are_copied():
+    img = HashableImage(np.full((4, 4), 7, np.uint8))
+    buffers = []
+    data = pickle.dumps(img, protocol=5, buffer_callback=buffers.append)
+    writable = bytearray(buffers[0].raw())
+    back = pickle.loads(data, buffers=[writable])
+    writable[:] = b"\0" * len(writable)  # the sender's buffer changes later: the image must not
+    assert back == img and back.numpy().max() == 7
+    frozen = pickle.loads(data, buffers=[bytes(buffers[0].raw())])  # bytes cannot change: adopted
+    assert frozen == img
