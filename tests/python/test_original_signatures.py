@@ -294,3 +294,10 @@ def test_the_checker_catches_incompatible_signatures():
     assert incompatibilities(sig, original_signature("a, b, d=1")) != []    # d missing
     assert incompatibilities(sig, original_signature("x, /")) == []         # position only
     assert incompatibilities(inspect.signature(lambda a, z: 0), original_signature("a")) != []  # extra required
+
+
+def test_public_callables_of_this_surface_have_docstrings():
+    generic = {inspect.getdoc(object.__init__), inspect.getdoc(object)}
+    missing = [dotted for dotted, _ in SURFACE
+               if not (doc := inspect.getdoc(resolve(dotted))) or doc in generic or len(doc) < 12]
+    assert not missing, missing
