@@ -32,6 +32,13 @@ def _whole(v: Any, name: str) -> int:
     raise InvalidType(f"ImageSize: {name} must be an int, got {type(v).__name__}")
 
 
+def _number(v: Any, what: str) -> float:
+    """A float from a real number; InvalidType for anything else (str, None, ...)."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise InvalidType(f"{what} must be a number, got {type(v).__name__}")
+    return float(v)
+
+
 # -- ImageSize ----------------------------------------------------------------
 _imagesize_init = ImageSize.__init__
 
@@ -126,7 +133,8 @@ def _bbox__init__(self: BoundingBox, xmin: float, ymin: float, xmax: float, ymax
             image_size = ImageSize(*image_size)
         else:
             raise InvalidType(f"BoundingBox: image_size must be an ImageSize or None, got {type(image_size).__name__}")
-    _bbox_init(self, float(xmin), float(ymin), float(xmax), float(ymax), image_size, normalized)
+    _bbox_init(self, *(_number(v, f"BoundingBox: {n}") for n, v in
+                       (("xmin", xmin), ("ymin", ymin), ("xmax", xmax), ("ymax", ymax))), image_size, normalized)
 
 
 def _bbox_is_normalized(self: BoundingBox) -> bool:
@@ -164,7 +172,10 @@ class Points(_pixelcache.Points):
     """
 
     def __init__(self, points: Any, is_normalized: bool = False, image_size: ImageSize | None = None) -> None:
-        a = np.array(points, dtype=np.float64)
+        try:
+            a = np.array(points, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidType(f"Points: expected an (N, 2) array of numbers, got {type(points).__name__}") from None
         if a.size == 0:
             a = a.reshape(0, 2)
         if a.ndim != 2 or a.shape[1] != 2:
@@ -310,7 +321,8 @@ class ImageCrop:
 
     def __init__(self, *, left: float, top: float, right: float, bottom: float, image: HashableImage | None = None,
                  original_size: ImageSize | None = None) -> None:
-        v = [float(left), float(top), float(right), float(bottom)]
+        v = [_number(x, f"ImageCrop: {n}") for n, x in
+             (("left", left), ("top", top), ("right", right), ("bottom", bottom))]
         if not all(np.isfinite(v)) or min(v) < 0 or v[0] >= v[2] or v[1] >= v[3]:
             raise InvalidArgument(f"ImageCrop: need 0 <= left < right and 0 <= top < bottom, got left={left}, "
                                   f"top={top}, right={right}, bottom={bottom}")

@@ -167,3 +167,12 @@ def test_points_equality_hash_pickle():
         Points(np.zeros((3, 3)), False, size)
     assert HashableImage(np.zeros((4, 4), np.uint8)).crop_from_points(
         Points(np.array([[0.0, 0.0], [2.0, 1.0]]), False, size)).size() == ImageSize(2, 3)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: BoundingBox("a", 0, 1, 1), lambda: ImageCrop(left=None, top=0, right=1, bottom=1),
+    lambda: Points([["x", "y"]], False, ImageSize(2, 2)), lambda: ImageSize("3", 4), lambda: ImageSize(True, 4)])
+def test_wrong_types_are_invalid_type(make):
+    with pytest.raises(pixelcache.InvalidType) as info:
+        make()
+    assert isinstance(info.value, TypeError)
