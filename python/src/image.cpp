@@ -34,14 +34,48 @@ py::array copy_out(const Image& img) {
   return out;
 }
 
+// The name of the capsules that keep an Image alive under NumPy views, so
+// that from_pixels() can recognise its own storage coming back.
+constexpr const char* kImageCapsule = "pixelcache.Image";
+
 // A read-only array over the image's own storage; the array owns a handle
-// to the image, so the pixels outlive the HashableImage if need be.
+// to the image (in a capsule named kImageCapsule), so the pixels outlive
+// the HashableImage if need be.
 py::array view_of(const Image& img) {
-  auto* keep = new Image(img);
-  py::capsule owner(keep, [](void* p) { delete static_cast<Image*>(p); });
+  PyObject* cap = PyCapsule_New(new Image(img), kImageCapsule, [](PyObject* c) {
+    delete static_cast<Image*>(PyCapsule_GetPointer(c, kImageCapsule));
+  });
+  if (cap == nullptr) throw py::error_already_set();
+  const auto owner = py::reinterpret_steal<py::object>(cap);
   py::array out(sample_dtype(img), hwc_shape(img), {}, img.data(), owner);
   set_read_only(out);
   return out;
+}
+
+// The Image whose whole storage `o` exposes, when `o` is (a memoryview or
+// PickleBuffer of) one of view_of()'s arrays: protocol-5 buffers that come
+// back to the process that made them. nullptr otherwise.
+const Image* own_storage(py::handle data) {
+  // Leaked on purpose: a static py::object would be released after the interpreter is gone.
+  static const py::handle pickle_buffer = py::object(py::module_::import("pickle").attr("PickleBuffer")).release();
+  auto o = py::reinterpret_borrow<py::object>(data);
+  for (int depth = 0; depth < 8; ++depth) {
+    if (PyMemoryView_Check(o.ptr())) {
+      o = o.attr("obj");
+    } else if (py::isinstance(o, pickle_buffer)) {
+      o = o.attr("raw")().attr("obj");
+    } else if (py::isinstance<py::array>(o)) {
+      const auto a = py::reinterpret_borrow<py::array>(o);
+      const py::handle base = a.base();
+      if (!base || !PyCapsule_IsValid(base.ptr(), kImageCapsule)) return nullptr;
+      // Owned by the capsule, which the buffer's exporter keeps alive.
+      const auto* img = static_cast<const Image*>(PyCapsule_GetPointer(base.ptr(), kImageCapsule));
+      return a.data() == img->data() ? img : nullptr;
+    } else {
+      return nullptr;
+    }
+  }
+  return nullptr;
 }
 
 DType dtype_of(const py::array& a) {
@@ -109,10 +143,10 @@ bool is_immutable_bytes(py::handle o) {
 }
 
 // Rebuilds an image from pixels() (pickle) or any buffer of its bytes:
-// exact, no re-normalisation beyond validation. The bytes object in-band
-// unpickling makes (or any bytes) is adopted without a copy, as NumPy
-// adopts its pickled buffers; other buffers are copied, since their owner
-// could still change them.
+// exact, no re-normalisation beyond validation. No copy, as NumPy, for the
+// bytes object in-band unpickling makes (or any bytes: adopted) and for an
+// out-of-band buffer that is our own storage (shared); other buffers are
+// copied, since their owner could still change them.
 Image from_pixels(const std::string& mode, int height, int width, bool is_float, const py::object& data) {
   auto held = std::make_shared<HeldBuffer>();
   if (PyObject_GetBuffer(data.ptr(), &held->view, PyBUF_SIMPLE) != 0) throw py::error_already_set();
@@ -127,6 +161,10 @@ Image from_pixels(const std::string& mode, int height, int width, bool is_float,
     throw InvalidArgument("from_pixels: " + std::to_string(bytes) + " bytes for a " + size.to_string() + " " + mode +
                           (is_float ? " float32" : " uint8") + " image");
   const PixelType type = is_float ? PixelType::F32 : PixelType::U8;
+  // Our own storage, sent out of band within this process: share it.
+  if (const Image* own = own_storage(data);
+      own != nullptr && own->mode() == m && own->size() == size && own->pixel_type() == type)
+    return *own;
   py::gil_scoped_release nogil;
   if (adopt) return Image::adopt(size, m, type, p, bytes, std::move(held));
   // One copy, straight into the new storage; from_raw validates (binary 0/1,

@@ -33,7 +33,9 @@ def test_pickle_protocol_5_sends_pixels_out_of_band(chelsea):
     buffers = []
     data = pickle.dumps(chelsea, protocol=5, buffer_callback=buffers.append)
     assert len(buffers) == 1 and buffers[0].raw().nbytes == 300 * 451 * 3 and len(data) < 1000
-    assert pickle.loads(data, buffers=buffers) == chelsea
+    back = pickle.loads(data, buffers=buffers)
+    assert back == chelsea
+    assert np.shares_memory(back.numpy_view(), chelsea.numpy_view())  # our own storage back: shared, no copy
 
 
 def test_copy_and_repr_do_not_touch_pixels(chelsea):
