@@ -87,14 +87,18 @@ def _fingerprint(path: str | None) -> tuple[int, int] | None:
     return (st.st_mtime_ns, st.st_size)
 
 
-# Temp PNGs written by get_filename(), removed when the interpreter exits
-# (the original leaves them behind).
-_TEMP_FILES: list[str] = []
+# Temp PNGs written by get_filename(), with the id of the process that wrote
+# each, removed when that process's interpreter exits (the original leaves
+# them behind). A forked child that exits normally leaves its parent's alone.
+_TEMP_FILES: list[tuple[int, str]] = []
 
 
 @atexit.register
 def _remove_temp_files() -> None:
-    for path in _TEMP_FILES:
+    pid = os.getpid()
+    for owner, path in _TEMP_FILES:
+        if owner != pid:
+            continue
         try:
             os.unlink(path)
         except OSError:
@@ -335,7 +339,7 @@ class HashableImage:
             return name
         with tempfile.NamedTemporaryFile(prefix="pixelcache_", suffix=".png", delete=False) as f:
             path = f.name
-        _TEMP_FILES.append(path)
+        _TEMP_FILES.append((os.getpid(), path))
         self._img.save(path)
         self._filename, self._fingerprint = path, _fingerprint(path)
         return path

@@ -264,3 +264,17 @@ def test_get_filename_does_not_trust_a_stale_fingerprint(tmp_path, rgb_array):
     time.sleep(0.01)
     path.write_bytes(path.read_bytes() + b"\0")  # same mtime possible on coarse clocks, but the size changes
     assert img.get_filename() != str(path)
+
+
+def test_temp_files_are_removed_at_exit_by_the_process_that_wrote_them(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, os, sys\nfrom pixelcache import HashableImage\n"
+            "name = HashableImage(np.zeros((2, 2), np.uint8)).get_filename()\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n    sys.exit(0)  # a forked child exiting normally must not remove it\n"
+            "os.waitpid(pid, 0)\nassert os.path.exists(name)\nprint(name)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    name = out.stdout.strip()
+    assert name.endswith(".png") and not os.path.exists(name)  # gone once the writer exited
