@@ -10,10 +10,11 @@ namespace {
 
 py::tuple as_tuple(const std::array<double, 4>& v) { return py::make_tuple(v[0], v[1], v[2], v[3]); }
 
-// Truncated towards zero, as the original's int(); coordinates are >= 0.
-py::tuple as_int_tuple(const std::array<double, 4>& v) {
-  return py::make_tuple(static_cast<long long>(v[0]), static_cast<long long>(v[1]), static_cast<long long>(v[2]),
-                        static_cast<long long>(v[3]));
+// xyxy() truncated towards zero, as the original's int(); coordinates are >= 0.
+std::array<long long, 4> int_xyxy(const BoundingBox& b) {
+  const auto v = b.xyxy();
+  return {static_cast<long long>(v[0]), static_cast<long long>(v[1]), static_cast<long long>(v[2]),
+          static_cast<long long>(v[3])};
 }
 
 ImageSize make_size(int height, int width) {
@@ -74,14 +75,17 @@ void bind_geometry(py::module_& m) {
           "center",
           [](const BoundingBox& b) { return py::make_tuple((b.xmin() + b.xmax()) / 2, (b.ymin() + b.ymax()) / 2); })
       .def_property_readonly(
-          "xyxy", [](const BoundingBox& b) { return as_int_tuple(b.xyxy()); },
+          "xyxy",
+          [](const BoundingBox& b) {
+            const auto v = int_xyxy(b);
+            return py::make_tuple(v[0], v[1], v[2], v[3]);
+          },
           "(xmin, ymin, xmax, ymax) in whole pixels, truncated (as the original's int())")
       .def_property_readonly(
           "xywh",
           [](const BoundingBox& b) {
-            const auto v = b.xyxy();
-            const auto t = [](double x) { return static_cast<long long>(x); };
-            return py::make_tuple(t(v[0]), t(v[1]), t(v[2]) - t(v[0]), t(v[3]) - t(v[1]));
+            const auto v = int_xyxy(b);
+            return py::make_tuple(v[0], v[1], v[2] - v[0], v[3] - v[1]);
           },
           "(x, y, width, height) in whole pixels, from xyxy")
       .def_property_readonly(
