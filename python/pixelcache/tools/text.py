@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._pixelcache import InvalidArgument, IoError
-from .._utils import display_string
+from .. import display_string  # wherever the package defines it
 
 if TYPE_CHECKING:
     from PIL import ImageFont
