@@ -56,7 +56,7 @@ TEST(Grid, WithoutTextKeyOrderHashableDictAndGrayInputs) {
   EXPECT_EQ(g.u8_view()[0], 1);       // key order kept: "b" first
   EXPECT_EQ(g.u8_view()[10 * 3], 2);  // gray converted to RGB
   const HashableDict d{{"b", HashableList{solid(10, 10, 1)}}, {"a", HashableList{solid(10, 10, 2)}}};
-  EXPECT_EQ(make_image_grid(d, o).u8_view()[0], 1);
+  EXPECT_EQ(make_image_grid(d, o).to_u8_vector()[0], 1);
 }
 
 TEST(Grid, EmptyLabelNeverHangsAndBadInput) {
