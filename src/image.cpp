@@ -305,15 +305,15 @@ PixelType Image::pixel_type() const noexcept { return storage_ ? storage_->type 
 int Image::channels() const noexcept { return storage_ ? mode_channels(storage_->mode) : 0; }
 std::array<int, 3> Image::shape() const noexcept { return {height(), width(), channels()}; }
 std::size_t Image::byte_size() const noexcept { return storage_ ? storage_->nbytes : 0; }
-const void* Image::data() const noexcept { return storage_ ? storage_->bytes.get() : nullptr; }
+const void* Image::data() const& noexcept { return storage_ ? storage_->bytes.get() : nullptr; }
 
-std::span<const std::uint8_t> Image::u8_view() const {
+std::span<const std::uint8_t> Image::u8_view() const& {
   const auto& s = checked();
   if (s.type != PixelType::U8) throw InvalidArgument("u8_view() of a float image; use as_u8() first");
   return {reinterpret_cast<const std::uint8_t*>(s.bytes.get()), s.nbytes};
 }
 
-std::span<const float> Image::f32_view() const {
+std::span<const float> Image::f32_view() const& {
   const auto& s = checked();
   if (s.type != PixelType::F32) throw InvalidArgument("f32_view() of a uint8 image; use as_f32() first");
   return {reinterpret_cast<const float*>(s.bytes.get()), s.nbytes / 4};

@@ -152,14 +152,22 @@ class Image {
   bool is_gray() const noexcept { return !empty() && mode() == Mode::L; }
   bool is_binary() const noexcept { return !empty() && mode() == Mode::Binary; }
 
+  // The three views below point into the storage and stay valid while any
+  // handle to it lives. They exist only for lvalues: on a temporary
+  // (`to_gray(x).u8_view()`) they would dangle, so the rvalue overloads are
+  // deleted; name the image first (`const Image g = to_gray(x);`).
+
   /// Zero-copy read-only view of uint8 storage. Throws InvalidArgument for
   /// float storage (use as_u8()) or an empty image.
-  std::span<const std::uint8_t> u8_view() const;
+  std::span<const std::uint8_t> u8_view() const&;
+  std::span<const std::uint8_t> u8_view() const&& = delete;
   /// Zero-copy read-only view of float storage. Throws InvalidArgument for
   /// uint8 storage (use as_f32()) or an empty image.
-  std::span<const float> f32_view() const;
-  /// Raw pointer to the storage (valid while any handle to it lives).
-  const void* data() const noexcept;
+  std::span<const float> f32_view() const&;
+  std::span<const float> f32_view() const&& = delete;
+  /// Raw pointer to the storage; nullptr for the empty image.
+  const void* data() const& noexcept;
+  const void* data() const&& = delete;
 
   /// Independent copy of the samples as uint8 (floats: round(v * 255)).
   std::vector<std::uint8_t> to_u8_vector() const;

@@ -116,7 +116,8 @@ class HashableImage:
     [0, 1], bool (1, 1, h, w); any device) or another HashableImage.
 
     Files, URLs and bytes are decoded only when their header declares at
-    most `max_pixels` pixels (default 2**28; pixelcache.LimitError beyond).
+    most `max_pixels` pixels (default 178,956,970, the threshold of Pillow's
+    DecompressionBombError; pixelcache.LimitError beyond).
     Pixels are 8-bit ("RGB", "L") or binary ("1"); float inputs that are not
     exact k/255 values keep float32 storage. Every operation returns a new
     HashableImage. `mode` is the kind the image came in as, as in the

@@ -276,3 +276,18 @@ def test_mask_workflow_from_the_shell(exe, tmp_path):
     Image.new("1", (600, 400)).save(empty)
     p = run(exe, "run", coffee, "-o", tmp_path / "x.png", "crop_from_mask:" + str(empty))
     assert p.returncode == 1 and "empty" in p.stderr
+
+
+def test_untrusted_bytes_are_escaped_on_stderr(exe, data, tmp_path):
+    # A PNG with a chunk named b"\x8fBad", in a file whose name is not ASCII.
+    import zlib
+
+    png = (data / "chelsea.png").read_bytes()
+    chunk = struct.pack(">I", 3) + b"\x8fBad" + b"xyz" + struct.pack(">I", zlib.crc32(b"\x8fBadxyz"))
+    path = write(tmp_path, "caf\u00e9\x01.png", png[:33] + chunk + png[33:])
+    for command in ("info", "hash"):
+        p = subprocess.run([exe, command, str(path)], capture_output=True, timeout=30)
+        assert p.returncode == 1 and p.stdout == b""
+        err = p.stderr
+        assert all(32 <= b < 127 for b in err.rstrip(b"\n")), err  # printable ASCII only
+        assert b"\\x8fBad" in err and b"caf\\xc3\\xa9\\x01.png" in err, err

@@ -7,6 +7,25 @@
 namespace pixelcache::test {
 namespace {
 
+// Views into the storage exist only for images that outlive them: the
+// rvalue overloads are deleted, so `to_gray(x).u8_view()` does not compile.
+template <class T>
+concept HasU8View = requires(T&& t) {
+  std::forward<T>(t).u8_view();
+};
+template <class T>
+concept HasF32View = requires(T&& t) {
+  std::forward<T>(t).f32_view();
+};
+template <class T>
+concept HasData = requires(T&& t) {
+  std::forward<T>(t).data();
+};
+static_assert(HasU8View<const Image&> && HasF32View<const Image&> && HasData<const Image&>);
+static_assert(HasU8View<Image&> && HasF32View<Image&> && HasData<Image&>);
+static_assert(!HasU8View<Image> && !HasF32View<Image> && !HasData<Image>);
+static_assert(!HasU8View<Image&&> && !HasF32View<Image&&> && !HasData<Image&&>);
+
 TEST(Image, DefaultIsEmptyAndAccessorsThrow) {
   const Image img;
   EXPECT_TRUE(img.empty());
@@ -85,7 +104,7 @@ TEST(Image, InexactFloatsStayFloatAndDiffer) {
   EXPECT_THROW(a.u8_view(), InvalidArgument);
   EXPECT_EQ(a.f32_view()[0], 0.5f);
   EXPECT_NE(a.digest(), a.as_u8().digest());
-  EXPECT_EQ(a.as_u8().u8_view()[0], 128);
+  EXPECT_EQ(a.as_u8().to_u8_vector()[0], 128);
   // -0.0 and +0.0 are one value.
   EXPECT_EQ(Image::from_f32({1, 2}, Mode::L, {-0.0f, 0.3f}).digest(),
             Image::from_f32({1, 2}, Mode::L, {0.0f, 0.3f}).digest());

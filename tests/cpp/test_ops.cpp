@@ -18,7 +18,7 @@ Diff against(const Image& img, const std::string& ref_name) {
   EXPECT_STREQ(mode_name(img.mode()), ref->mode.c_str()) << ref_name;
   EXPECT_EQ(img.width(), ref->width) << ref_name;
   EXPECT_EQ(img.height(), ref->height) << ref_name;
-  return diff(img.as_u8().u8_view(), ref->pixels);
+  return diff(img, ref->pixels);
 }
 
 // Same kernels and fixed point as Pillow; only the pass order differs, so

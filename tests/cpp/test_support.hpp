@@ -63,9 +63,15 @@ inline Diff diff(std::span<const std::uint8_t> a, std::span<const std::uint8_t> 
   d.mean = sum / static_cast<double>(a.size());
   return d;
 }
+/// An image's samples (as uint8) against reference bytes.
+inline Diff diff(const Image& img, std::span<const std::uint8_t> ref) {
+  const Image u8 = img.as_u8();
+  return diff(u8.u8_view(), ref);
+}
 inline Diff diff(const Image& a, const Image& b) {
   if (a.shape() != b.shape()) return {1e9, 255};
-  return diff(a.as_u8().u8_view(), b.as_u8().u8_view());
+  const Image a8 = a.as_u8(), b8 = b.as_u8();
+  return diff(a8.u8_view(), b8.u8_view());
 }
 
 /// A small RGB test pattern with every value distinct enough to catch
