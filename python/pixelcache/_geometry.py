@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import _pixelcache
-from ._image import HashableImage, _bboxes, _core, _mask_options
+from ._image import HashableImage
+from ._opargs import _bboxes
 from ._pixelcache import BoundingBox, ImageSize
 
 ImageSize.from_image = staticmethod(lambda image: HashableImage(image).size())
@@ -30,13 +31,10 @@ class ImageCrop:
         return ImageCrop(img._new(crop), box, size)
 
     @staticmethod
-    def from_mask(image, mask, margin: float = 0.0, merge: bool = False, closing=0, opening=0,
-                  area_threshold: float = 0.0, number_of_objects: int = -1) -> ImageCrop:
-        """Crops `image` to the union of `mask`'s region boxes (see mask2bbox)."""
-        img = HashableImage(image)
-        crop, box, size = _pixelcache.image_crop_from_mask(img._img, _core(mask), *_mask_options(
-            margin, False, merge, closing, opening, area_threshold, number_of_objects))
-        return ImageCrop(img._new(crop), box, size)
+    def from_mask(image, mask, margin: float = 0.0, **options) -> ImageCrop:
+        """Crops `image` to the union of `mask`'s region boxes; `margin` and
+        the keyword `options` are mask2bbox's (an empty mask is an error)."""
+        return ImageCrop.from_bbox(image, HashableImage(mask).mask2bbox(margin, **options))
 
     def uncrop(self, base, edited=None, resize: bool = False, blend_width: int = 10) -> HashableImage:
         """Pastes `edited` (this crop, processed; the crop itself when None)

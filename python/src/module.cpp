@@ -11,4 +11,5 @@ PYBIND11_MODULE(_pixelcache, m) {
   bind_geometry(m);
   bind_ops(m);
   bind_value(m);
+  bind_catalogue(m);
 }
