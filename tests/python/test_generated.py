@@ -76,3 +76,12 @@ def test_operations_left_to_hand_written_code_exist(catalogue):
     for op in catalogue:
         assert hasattr(HashableImage, op["name"]), op["name"]
     assert pixelcache.HashableImage.make_image_grid.__doc__
+
+
+def test_python_calls_have_the_cli_steps_canonical_keys():
+    """_pixelcache.canonical_call binds Python arguments exactly as the CLI's step parser does."""
+    assert _pixelcache.canonical_call("to_binary", [0.5]) == "to_binary:threshold=0.5,area_min=0,connectivity=8"
+    assert (_pixelcache.canonical_call("resize", [(100, 200)], {"mode": "nearest"})
+            == "resize:size=200x100,mode=nearest")  # (height, width) in Python, WIDTHxHEIGHT in keys
+    assert (_pixelcache.canonical_call("mask2bbox", [0.1], {"verbose": False})
+            == _pixelcache.canonical_call("mask2bbox", [0.1]))  # verbose cannot change the result

@@ -350,3 +350,12 @@ def test_constant_images(rgb, mask):
     assert rgb.zeros_like().max() == 0 and rgb.zeros_like().shape == rgb.shape
     assert rgb.ones_like().min() == 255  # §8: white, not 1
     assert mask.ones_like().numpy().all()
+
+
+def test_save_and_encode_take_lossless(rgb, tmp_path):
+    """EncodeOptions::lossless of the C++ API, as keyword-only `lossless`."""
+    data = rgb.encode("WEBP", lossless=True)
+    assert HashableImage(data) == rgb
+    assert HashableImage(rgb.encode("WEBP", 90)) != rgb  # lossy by default
+    rgb.save(tmp_path / "x.webp", lossless=True)
+    assert HashableImage(tmp_path / "x.webp") == rgb
