@@ -41,8 +41,7 @@ namespace detail {
 
 std::size_t checked_sample_count(ImageSize size, int channels, std::size_t elem_size, std::string_view what) {
   if (size.height <= 0 || size.width <= 0)
-    throw InvalidArgument(std::string(what) + ": image size must be positive, got " + std::to_string(size.height) +
-                          "x" + std::to_string(size.width));
+    throw InvalidArgument(std::string(what) + ": image size must be positive, got " + size.to_string());
   const auto area = static_cast<unsigned __int128>(size.height) * static_cast<unsigned __int128>(size.width);
   const auto bytes = area * static_cast<unsigned>(channels) * elem_size;
   const std::uint64_t limit = max_image_bytes();

@@ -49,6 +49,11 @@ TEST(Blend, MaskScalesOutsideKeepsInsideDrawsBoxes) {
   EXPECT_EQ(px(12, 20), (std::array<int, 3>{255, 0, 0}));  // 3 px wide
   EXPECT_EQ(px(13, 20), (std::array<int, 3>{200, 200, 200}));
   EXPECT_EQ(px(5, 5), (std::array<int, 3>{100, 100, 100}));  // outside: scaled
+  // With an image to mix in, the boxes are those of its nonzero pixels (the
+  // original's "any channel > 0" of a 3-channel mask).
+  const Image colour_mask = to_rgb(mask);
+  const Image mixed = blend(to_rgb(gray), colour_mask, 0.5, true);
+  EXPECT_EQ(mixed, blend(blend(to_rgb(gray), colour_mask, 0.5), mask, 1.0, true));
 }
 
 TEST(Blend, BadInput) {
@@ -56,8 +61,7 @@ TEST(Blend, BadInput) {
   EXPECT_THROW(blend(a, b), InvalidArgument);
   EXPECT_THROW(blend(a, a, 1.5), InvalidArgument);
   EXPECT_THROW(blend(a, a, NAN), InvalidArgument);
-  EXPECT_THROW(blend(a, to_gray(a)), InvalidArgument);    // mode mismatch for an image blend
-  EXPECT_THROW(blend(a, a, 0.5, true), InvalidArgument);  // boxes need a mask
+  EXPECT_THROW(blend(a, to_gray(a)), InvalidArgument);  // mode mismatch for an image blend
   EXPECT_THROW(blend(pattern(4, 4, Mode::Binary), pattern(4, 4, Mode::Binary)), InvalidArgument);
 }
 
@@ -122,7 +126,9 @@ TEST(Palette, DefaultTableIsTheOriginalsExactValues) {
 }
 
 TEST(Palette, BadInput) {
-  EXPECT_THROW(apply_palette(pattern(2, 2)), InvalidArgument);  // RGB
+  EXPECT_THROW(apply_palette(pattern(2, 2)), InvalidArgument);  // RGB of colours
+  // RGB with gray content is accepted, as by the original.
+  EXPECT_EQ(apply_palette(to_rgb(pattern(2, 2, Mode::L)), "viridis"), apply_palette(pattern(2, 2, Mode::L), "viridis"));
   try {
     apply_palette(pattern(2, 2, Mode::L), "virdis");
     ADD_FAILURE();

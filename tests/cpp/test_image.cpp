@@ -212,7 +212,7 @@ TEST(Image, GiantSizesAreRefusedBeforeAnyAllocation) {
   EXPECT_THROW(resize(small, giant), LimitError);
   EXPECT_THROW(resize(to_binary(small, 0.5), giant), LimitError);
   EXPECT_THROW(center_pad(small, giant), LimitError);
-  EXPECT_THROW(downsample(small, 1e-5), LimitError);
+  EXPECT_THROW(resize_min_size(small, 1 << 20, 1), LimitError);
   EXPECT_THROW(points_to_mask(Points({{1, 1}}), giant), LimitError);
   EXPECT_THROW(display_string("x", giant), LimitError);
   EXPECT_THROW(resize(small.as_f32(), {40000, 40000}), LimitError);  // 19 GB of floats
@@ -259,7 +259,20 @@ TEST(Image, GenerateAndToString) {
     for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::byte>(i);
   });
   EXPECT_EQ(img.u8_view()[5], 5);
-  EXPECT_EQ(img.to_string(), "Image(L, 2x3, u8)");
+  EXPECT_EQ(img.to_string(), "Image(L, 3x2 (WxH), u8)");  // 2 rows, 3 columns
+  // The header's promises: F32 samples are checked and exact k/255 become uint8.
+  EXPECT_THROW(Image::generate({1, 1}, Mode::L, PixelType::F32,
+                               [](std::span<std::byte> b) {
+                                 const float v = 2.0f;
+                                 std::memcpy(b.data(), &v, 4);
+                               }),
+               InvalidArgument);
+  const Image exact = Image::generate({1, 1}, Mode::L, PixelType::F32, [](std::span<std::byte> b) {
+    const float v = 51.0f / 255.0f;
+    std::memcpy(b.data(), &v, 4);
+  });
+  EXPECT_EQ(exact.pixel_type(), PixelType::U8);
+  EXPECT_THROW(Image::from_u8({1, 2}, Mode::Binary, {0, 2}), InvalidArgument);
   EXPECT_EQ(parse_mode("1"), Mode::Binary);
   EXPECT_THROW(parse_mode("RGBA"), InvalidArgument);
 }

@@ -86,6 +86,9 @@ def write_operation_references(data_dir, out_dir):
             _ref(out_dir, f"op_rotate_{angle}_{int(expand)}", cat.rotate(angle, Image.Resampling.BILINEAR, expand=expand))
             n += 1
         _ref(out_dir, "op_equalize", Image.fromarray(cv2.equalizeHist(np.asarray(cat.convert("L")))))
+        rgb = np.asarray(cat)
+        _ref(out_dir, "op_equalize_rgb", Image.fromarray(np.dstack([cv2.equalizeHist(np.ascontiguousarray(rgb[..., c]))
+                                                                     for c in range(3)])))
         _ref(out_dir, "op_flip_h", cat.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
         _ref(out_dir, "op_rotate_90", cat.rotate(90, expand=True))
         n += 4
