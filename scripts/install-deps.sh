@@ -12,6 +12,8 @@ PACKAGES=(
   libexif-dev libxxhash-dev libcurl4-openssl-dev libdeflate-dev
   libfreetype-dev fonts-dejavu-core fonts-jetbrains-mono
   libfmt-dev libcli11-dev
+  # the cache tiers: LMDB on disk, Redis (client library; the server for tests), zstd
+  liblmdb-dev libhiredis-dev libzstd-dev redis-server
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-numpy python3-pil python3-opencv python3-xxhash
