@@ -4,6 +4,9 @@
 #include "cache/redis_tier.hpp"
 
 #include <hiredis/hiredis.h>
+#include <pthread.h>
+
+#include <csignal>
 
 #include <cstring>
 
@@ -32,6 +35,39 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 }
 
 std::string reply_text(const redisReply* r) { return r->str ? escape(std::string_view(r->str, r->len)) : ""; }
+
+// Keeps SIGPIPE away from the process while this thread writes to a socket
+// whose server went away (hiredis writes with write(), and the default
+// action of SIGPIPE ends the process): the signal is blocked in this
+// thread, and one it raised is consumed before the mask is restored.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~SigpipeGuard() {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) == 1) {
+        const timespec zero{0, 0};
+        sigtimedwait(&pipe_, nullptr, &zero);
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t pipe_, old_;
+  bool was_pending_ = false;
+};
 
 // Glob-escapes `s` for SCAN MATCH.
 std::string glob_escape(std::string_view s) {
@@ -68,8 +104,12 @@ struct RedisTier::Conn {
       argv.push_back(a.data());
       lens.push_back(a.size());
     }
-    Reply r(
-        static_cast<redisReply*>(redisCommandArgv(ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data())));
+    Reply r;
+    {
+      SigpipeGuard guard;
+      r.reset(static_cast<redisReply*>(
+          redisCommandArgv(ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data())));
+    }
     if (!r) fail("command " + std::string(args.begin()->substr(0, 16)) + " failed");
     if (r->type == REDIS_REPLY_ERROR) {
       const std::string text = reply_text(r.get());

@@ -154,6 +154,10 @@ TEST_F(CacheRedis, ServerKilledMidRunThenRestarted) {
   EXPECT_EQ(server_->integer({"EXISTS", "pixelcache:test:" + key_for(4).hex()}), 1);
 
   server_->stop();
+  // A large write into the dead connection must not raise SIGPIPE.
+  EXPECT_NO_THROW(cache.put(key_for(30), Entry(Bytes(noise_bytes(8 << 20, 30)))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // past the first back-off
+  EXPECT_NO_THROW(cache.put(key_for(31), Entry(Bytes(noise_bytes(8 << 20, 31)))));
   for (int i = 5; i < 15; ++i) {
     EXPECT_NO_THROW(cache.put(key_for(i), Entry(image_for(i))));
     const auto got = cache.get_image(key_for(i));  // served by the disk tier
