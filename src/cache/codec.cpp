@@ -37,20 +37,6 @@ std::uint64_t get_u64(const std::uint8_t* p) {
   for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
   return v;
 }
-void put_digest(std::uint8_t* p, const Digest& d) {
-  for (int i = 0; i < 8; ++i) {
-    p[i] = static_cast<std::uint8_t>(d.high >> (56 - 8 * i));
-    p[8 + i] = static_cast<std::uint8_t>(d.low >> (56 - 8 * i));
-  }
-}
-Digest get_digest(const std::uint8_t* p) {
-  Digest d;
-  for (int i = 0; i < 8; ++i) {
-    d.high = (d.high << 8) | p[i];
-    d.low = (d.low << 8) | p[8 + i];
-  }
-  return d;
-}
 
 // XXH3-64 of header bytes 0..39, the tag and, for a compressed body, the
 // stored body (an uncompressed body is covered by the body digest).
@@ -170,6 +156,22 @@ bool worth_compressing(std::span<const std::span<const std::uint8_t>> parts, std
 }
 
 }  // namespace
+
+void put_digest(std::uint8_t* p, const Digest& d) {
+  for (int i = 0; i < 8; ++i) {
+    p[i] = static_cast<std::uint8_t>(d.high >> (56 - 8 * i));
+    p[8 + i] = static_cast<std::uint8_t>(d.low >> (56 - 8 * i));
+  }
+}
+
+Digest get_digest(const std::uint8_t* p) {
+  Digest d;
+  for (int i = 0; i < 8; ++i) {
+    d.high = (d.high << 8) | p[i];
+    d.low = (d.low << 8) | p[8 + i];
+  }
+  return d;
+}
 
 std::string escape(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -24,6 +24,11 @@ inline constexpr std::uint64_t kMaxBody = std::uint64_t{1} << 40;
 /// (Local until the project-wide escaping helper lands.)
 std::string escape(std::string_view bytes);
 
+/// Writes / reads a digest as 16 bytes in Digest::hex() order (both halves
+/// big-endian), the form used in entries and as disk keys.
+void put_digest(std::uint8_t* p, const Digest& d);
+Digest get_digest(const std::uint8_t* p);
+
 /// Throws CorruptEntryError("cache entry: " + what).
 [[noreturn]] void corrupt(const std::string& what);
 

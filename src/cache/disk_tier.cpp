@@ -25,20 +25,8 @@ using LruKey = std::array<std::uint8_t, 24>;
 
 KeyBytes key_bytes(const Digest& d) {
   KeyBytes k;
-  for (int i = 0; i < 8; ++i) {
-    k[i] = static_cast<std::uint8_t>(d.high >> (56 - 8 * i));
-    k[8 + i] = static_cast<std::uint8_t>(d.low >> (56 - 8 * i));
-  }
+  put_digest(k.data(), d);
   return k;
-}
-
-Digest key_digest(const std::uint8_t* p) {
-  Digest d;
-  for (int i = 0; i < 8; ++i) {
-    d.high = (d.high << 8) | p[i];
-    d.low = (d.low << 8) | p[8 + i];
-  }
-  return d;
 }
 
 LruKey lru_key(std::uint64_t tick, const KeyBytes& k) {
@@ -370,44 +358,44 @@ TrimReport DiskTier::trim(std::uint64_t max_bytes) {
   return report;
 }
 
-void DiskTier::for_each(const std::function<bool(const EntryInfo&)>& visit) {
-  auto e = env();
-  e->read([&](MDB_txn* t) {
+namespace {
+// Calls `f(key, entry bytes)` for every entry in a read transaction, until
+// it returns false.
+void each_entry(LmdbEnv& e, const std::function<bool(const Digest&, std::span<const std::uint8_t>)>& f) {
+  e.read([&](MDB_txn* t) {
     MDB_cursor* c = nullptr;
-    if (int rc = mdb_cursor_open(t, e->entries, &c)) lmdb_fail(*e, rc, "cannot list the store");
+    if (int rc = mdb_cursor_open(t, e.entries, &c)) lmdb_fail(e, rc, "cannot list the store");
     MDB_val k, v;
-    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-      if (k.mv_size != 16) continue;
-      const auto* p = static_cast<const std::uint8_t*>(v.mv_data);
-      const auto head = std::span<const std::uint8_t>(p, std::min<std::size_t>(v.mv_size, kHeaderSize + kMaxTagLength));
-      if (auto info = entry_info(key_digest(static_cast<const std::uint8_t*>(k.mv_data)), head, v.mv_size))
-        if (!visit(*info)) break;
-    }
+    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+      if (k.mv_size == 16 && !f(get_digest(static_cast<const std::uint8_t*>(k.mv_data)),
+                                {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size}))
+        break;
     mdb_cursor_close(c);
+  });
+}
+}  // namespace
+
+void DiskTier::for_each(const std::function<bool(const EntryInfo&)>& visit) {
+  each_entry(*env(), [&](const Digest& key, std::span<const std::uint8_t> v) {
+    const auto info = entry_info(key, v.first(std::min(v.size(), kHeaderSize + kMaxTagLength)), v.size());
+    return !info || visit(*info);
   });
 }
 
 VerifyCounts DiskTier::verify() {
-  auto e = env();
   VerifyCounts counts;
   std::vector<Digest> bad;
-  e->read([&](MDB_txn* t) {
-    MDB_cursor* c = nullptr;
-    if (int rc = mdb_cursor_open(t, e->entries, &c)) lmdb_fail(*e, rc, "cannot list the store");
-    MDB_val k, v;
-    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-      if (k.mv_size != 16) continue;
-      ++counts.checked;
-      try {
-        (void)decode_entry({static_cast<const std::uint8_t*>(v.mv_data), v.mv_size});
-        ++counts.ok;
-      } catch (const CorruptEntryError&) {
-        bad.push_back(key_digest(static_cast<const std::uint8_t*>(k.mv_data)));
-      } catch (const LimitError&) {
-        ++counts.ok;  // intact, but larger than this process's image limit
-      }
+  each_entry(*env(), [&](const Digest& key, std::span<const std::uint8_t> v) {
+    ++counts.checked;
+    try {
+      (void)decode_entry(v);
+      ++counts.ok;
+    } catch (const CorruptEntryError&) {
+      bad.push_back(key);
+    } catch (const LimitError&) {
+      ++counts.ok;  // intact, but larger than this process's image limit
     }
-    mdb_cursor_close(c);
+    return true;
   });
   counts.corrupt = bad.size();
   for (const auto& d : bad) erase(d);

@@ -7,7 +7,6 @@
 #include <pthread.h>
 
 #include <csignal>
-
 #include <cstring>
 
 namespace pixelcache::cache_detail {

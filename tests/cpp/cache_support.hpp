@@ -74,9 +74,9 @@ inline Value every_kind_value() {
   };
 }
 
-/// Runs `body` in a forked child and returns its exit code (or 128 + the
-/// signal that ended it). The child never returns into the test runner.
-inline int in_child(const std::function<int()>& body) {
+/// Runs `body` in a forked child that exits with its result (98 for an
+/// exception); the child never returns into the test runner.
+inline pid_t spawn(const std::function<int()>& body) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     int rc = 99;
@@ -87,10 +87,18 @@ inline int in_child(const std::function<int()>& body) {
     }
     ::_exit(rc);
   }
+  return pid;
+}
+
+/// The exit code of child `pid`, or 128 + the signal that ended it.
+inline int wait_for(pid_t pid) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+/// spawn(body), then wait_for() it.
+inline int in_child(const std::function<int()>& body) { return wait_for(spawn(body)); }
 
 /// Options for a cache with only the tiers given.
 inline CacheOptions tiers(std::uint64_t memory_bytes, const std::filesystem::path& disk = {},

@@ -115,26 +115,6 @@ TEST(CacheConcurrency, ThreadsHammerRedis) {
   EXPECT_EQ(cache.stats().tier(TierKind::Redis)->errors, 0u);
 }
 
-pid_t spawn(const std::function<int()>& body) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    int rc = 99;
-    try {
-      rc = body();
-    } catch (...) {
-      rc = 98;
-    }
-    ::_exit(rc);
-  }
-  return pid;
-}
-
-int wait_for(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 TEST(CacheConcurrency, FourProcessesHammerOneDirectory) {
   TempDir dir;
   Cache inherited(tiers(0, dir.path(), 30000));
