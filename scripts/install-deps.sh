@@ -19,6 +19,7 @@ PACKAGES=(
   python3 python3-pytest python3-numpy python3-pil python3-opencv python3-xxhash
   python3-matplotlib libvips-tools
   python3-cachetools
+  python3-zstandard   # tests/tools/cache_entry_spec.py reads compressed cache entries
   # Python bindings, PyTorch in and out, the pip route (offline, in a venv)
   python3-dev pybind11-dev python3-torch
   python3-pip python3-venv python3-setuptools python3-wheel
