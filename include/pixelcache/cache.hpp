@@ -284,7 +284,7 @@ struct CacheOptions {
   /// Disk tier directory (created if missing); empty = no disk tier.
   std::filesystem::path disk_path;
   /// Disk tier bound on the stored entries' bytes; 0 = no disk tier. The
-  /// store file itself never grows beyond 1.5 x this + 64 MiB (LMDB reuses
+  /// store file itself never grows beyond 1.5 x this + 4 MiB (LMDB reuses
   /// freed pages rather than shrinking the file).
   std::uint64_t disk_bytes = std::uint64_t{4} << 30;
   /// "redis://[[user]:password@]host[:port][/db]" or "unix:///path[?db=N]";

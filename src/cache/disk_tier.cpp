@@ -169,7 +169,7 @@ constexpr bool kWritesOnly = true;
 std::filesystem::path DiskTier::store_file(const std::filesystem::path& dir) { return dir / "pixelcache-v1.mdb"; }
 
 DiskTier::DiskTier(const std::filesystem::path& dir, std::uint64_t max_bytes)
-    : file_(store_file(dir)), max_bytes_(max_bytes), map_bytes_(max_bytes + max_bytes / 2 + (std::uint64_t{64} << 20)) {
+    : file_(store_file(dir)), max_bytes_(max_bytes), map_bytes_(max_bytes + max_bytes / 2 + (std::uint64_t{4} << 20)) {
   std::error_code ec;
   const auto st = std::filesystem::status(dir, ec);
   if (std::filesystem::exists(st) && !std::filesystem::is_directory(st))
