@@ -80,7 +80,7 @@
 // Compression: with Compression::Auto, bodies of 4 KiB and more are zstd-
 // compressed (level 3) when a trial on their first 16 KiB (level 1) shrinks
 // to half or less: masks, flat images, repetitive values. Photographs stay
-// raw: zstd saves them ~8 % but makes a disk hit of a 12 MP photo ~10x
+// raw: zstd saves them ~8 % but makes a disk hit of a 12 MP photo ~6x
 // slower (bench/bench_cache.cpp), while a 12 MP mask shrinks 29x.
 //
 // Disk store layout (for tools; readers need only the entries database):
