@@ -17,10 +17,11 @@ from ._image import HashableImage
 from ._containers import HashableDict, HashableList
 from ._geometry import ImageCrop
 from ._utils import display_string, pseudo_hash, seed_everything
+from ._batch import batch
 
 __all__ = [
     "HashableImage", "HashableDict", "HashableList", "BoundingBox", "ImageSize", "Points", "ImageCrop",
     "pseudo_hash", "display_string", "seed_everything", "palette_names", "max_image_bytes", "set_max_image_bytes",
     "Error", "InvalidArgument", "IoError", "NetworkError", "DecodeError", "EncodeError", "LimitError",
-    "__version__",
+    "batch", "__version__",
 ]
