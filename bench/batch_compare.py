@@ -24,6 +24,7 @@ import argparse
 import multiprocessing
 import os
 import pathlib
+import resource
 import shutil
 import statistics
 import subprocess
@@ -99,31 +100,39 @@ def main() -> int:
             "sh", "-c", f"{listing} | xargs -P 2 -n 50 vipsthumbnail -s {SIZE}x{SIZE}! -o {out}/%s.png"],
         "Pillow draft, Pool(2)": lambda out: [sys.executable, __file__, "--pillow-run", str(inputs_dir), out],
     }
+    load = os.getloadavg()[0]  # the machine's other work, for the reader
     times = {name: [] for name in commands}
+    cpu = {name: [] for name in commands}  # user + system seconds of the command and its children
     for r in range(args.rounds + 1):  # round 0 is the warm-up
         for name, make in commands.items():
             out = out_root / name.split()[0]
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir(parents=True)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             p = subprocess.run(make(str(out)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             elapsed = time.perf_counter() - t
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             written = len(list(out.glob("*.png")))
             if p.returncode != 0 or written != len(inputs):
                 print(f"{name}: exit {p.returncode}, {written} outputs\n{p.stderr}", file=sys.stderr)
                 return 1
             if r > 0:
                 times[name].append(elapsed)
+                cpu[name].append(cpu_s)
 
-    ours = times["pixelcache batch -j 2"]
-    print(f"{len(inputs)} JPEGs 4000x3000 -> {SIZE}x{SIZE} PNG, 2 processes / threads, {args.rounds} rounds; "
-          "seconds: median (min-max); ratio = pixelcache / peer, round by round")
+    ours, ours_cpu = times["pixelcache batch -j 2"], cpu["pixelcache batch -j 2"]
+    print(f"{len(inputs)} JPEGs 4000x3000 -> {SIZE}x{SIZE} PNG, 2 processes / threads, {args.rounds} rounds, "
+          f"load average at the start: {load:.1f}; seconds: median (min-max); "
+          "ratio = pixelcache / peer, round by round")
     print()
-    print("| command | wall time, s | pixelcache / this |")
-    print("| --- | ---: | ---: |")
+    print("| command | wall time, s | wall ratio | CPU time (user + sys), s | CPU ratio |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for name, t in times.items():
         ratio = "" if t is ours else spread([a / b for a, b in zip(ours, t)]) + "x"
-        print(f"| `{name}` | {spread(t)} | {ratio} |")
+        cpu_ratio = "" if t is ours else spread([a / b for a, b in zip(ours_cpu, cpu[name])]) + "x"
+        print(f"| `{name}` | {spread(t)} | {ratio} | {spread(cpu[name])} | {cpu_ratio} |")
     return 0
 
 

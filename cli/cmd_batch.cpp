@@ -51,7 +51,7 @@ std::pair<std::vector<std::string>, std::vector<Step>> split_arguments(const std
       try {
         steps.push_back(parse_step(a));
         continue;
-      } catch (const InvalidArgument& e) {
+      } catch (const Error& e) {  // a bad step, or a step's file (blend:MASK) that cannot be read
         if (std::regex_match(a, step_shape))
           throw InvalidArgument("'" + a + "' is neither a file, a folder, a URL nor a step: " + e.what());
       }
