@@ -1,8 +1,10 @@
 // `pixelcache batch INPUT... -o OUTDIR [STEP...]`: the `run` pipeline over
 // many inputs (folders, files, list files, URLs) on all cores, with a
 // progress bar, a JSON-lines report, clean Ctrl-C and --skip-existing resume.
+#include <sched.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -27,10 +29,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The cores this process may run on (its affinity mask: taskset, cpusets).
+unsigned usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(std::max(1, CPU_COUNT(&set)));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 struct Args {
   std::vector<std::string> positional;  // inputs, then steps
   std::string output, glob, format, report;
-  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  unsigned jobs = usable_cores();
   bool skip_existing = false;
   EncodeOptions encode;
 };
@@ -167,7 +176,7 @@ Runner add_batch(CLI::App& app) {
   auto a = std::make_shared<Args>();
   cmd->add_option("inputs_and_steps", a->positional, "Inputs (files, folders, URLs, @LIST, -), then steps")->required();
   cmd->add_option("-o,--output", a->output, "Output folder (created when missing)")->required();
-  cmd->add_option("-j,--jobs", a->jobs, "Worker threads (default: all cores)")
+  cmd->add_option("-j,--jobs", a->jobs, "Worker threads (default: the cores this process may use)")
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
   cmd->add_option("--glob", a->glob, "Files to take from folders, e.g. '*.jpg' or 'train/*/*.png'");

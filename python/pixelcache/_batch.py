@@ -68,7 +68,7 @@ def batch(inputs: Iterable[T], fn: Callable[[T], R], workers: Optional[int] = No
     Threads scale because pixelcache releases the GIL in all pixel work
     (decoding, operations, encoding, digests); ``fn`` may be any callable.
 
-    - ``workers``: threads (default: the number of CPUs, ``os.cpu_count()``).
+    - ``workers``: threads (default: the CPUs this process may run on).
       At most ``2 * workers`` inputs are in flight, so ``inputs`` may be a
       lazy or endless iterable and memory stays bounded; a slow result holds
       back the yielding of later ones (input order), not their computing.
@@ -92,7 +92,7 @@ def batch(inputs: Iterable[T], fn: Callable[[T], R], workers: Optional[int] = No
     if not callable(fn):
         raise TypeError(f"batch: fn must be callable, got {type(fn).__name__}")
     if workers is None:
-        workers = os.cpu_count() or 1
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"batch: workers must be a positive int, got {workers!r}")
     try:
