@@ -1,11 +1,10 @@
 """The pixelcache command line, end to end: real files, a real local HTTP
 server, Pillow as the reference, and python3-xxhash recomputing the digest
 from the canonical form documented in include/pixelcache/digest.hpp."""
-import http.server
 import json
+import socket
 import struct
 import subprocess
-import threading
 
 import pytest
 import xxhash
@@ -118,33 +117,6 @@ def test_bad_input_exits_nonzero_with_message(exe, bad_inputs, kind, command):
     assert p.stderr.startswith("pixelcache: ")
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    payload = b""
-
-    def do_GET(self):
-        if self.path == "/chelsea.png":
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(self.payload)))
-            self.end_headers()
-            self.wfile.write(self.payload)
-        else:
-            self.send_error(404)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server(data):
-    Handler.payload = (data / "chelsea.png").read_bytes()
-    srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    srv.server_close()
-
-
 def test_hash_url(exe, data, server):
     p = run(exe, "hash", server + "/chelsea.png")
     assert p.returncode == 0, p.stderr
@@ -154,9 +126,9 @@ def test_hash_url(exe, data, server):
 def test_url_404_and_unreachable(exe, server):
     p = run(exe, "hash", server + "/nope.png")
     assert p.returncode == 1 and "404" in p.stderr and "/nope.png" in p.stderr
-    srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    port = srv.server_port
-    srv.server_close()  # nothing listens here now
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
     p = run(exe, "info", f"http://127.0.0.1:{port}/x.png")
     assert p.returncode == 1 and f"127.0.0.1:{port}" in p.stderr
 
