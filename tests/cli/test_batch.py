@@ -96,9 +96,10 @@ def test_folder_urls_report_and_failures(exe, tree, tmp_path, server):
     by_input = {r["input"]: r for r in rows}
     assert set(by_input) == {str(tree / g) for g in GOOD + BROKEN} | set(urls)
     for r in rows:
-        assert set(r) == {"input", "output", "status", "input_digest", "output_digest", "image_digest",
+        assert set(r) == {"input", "output", "status", "input_digest", "output_digest", "image_digest", "cache",
                           "milliseconds", "error"}
         assert r["milliseconds"] >= 0
+        assert r["cache"] is None  # no --cache
     for g in GOOD:
         r = by_input[str(tree / g)]
         assert r["status"] == "written" and r["error"] is None
