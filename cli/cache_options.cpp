@@ -32,10 +32,12 @@ std::unique_ptr<Cache> CacheSwitch::open() const {
 void add_cache_options(CLI::App& cmd, CacheSwitch& cache) {
   // A flag, so `--cache STEP` never takes the step for a directory: the
   // directory is given as --cache=DIR.
-  cmd.add_flag(std::string("--cache{") + CacheSwitch::kDefaultDir + "}", cache.flag,
+  cmd.add_flag("--cache", cache.flag,
                "Look each output up in the cache before decoding; store it after computing. --cache=DIR puts the "
                "store in DIR (default: $PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else "
-               "~/.cache/pixelcache); a Redis tier is added when $PIXELCACHE_REDIS_URL is set");
+               "~/.cache/pixelcache; a folder named 'true': --cache=./true); a Redis tier is added when "
+               "$PIXELCACHE_REDIS_URL is set")
+      ->option_text("[=DIR]");
   cmd.add_option("--cache-max-bytes", cache.args.max_bytes,
                  "Bound of the cache's disk store, e.g. 500M or 10G (default 4G); least recently used entries are "
                  "evicted beyond it")

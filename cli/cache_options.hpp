@@ -38,10 +38,10 @@ struct CacheArgs {
 /// The cache options of run / batch as parsed.
 struct CacheSwitch {
   /// The value of --cache: empty when it was not given, kDefaultDir for a
-  /// bare --cache, else DIR.
+  /// bare --cache (CLI11 gives a bare flag the value "true"), else DIR.
   std::string flag;
   CacheArgs args;
-  static constexpr const char* kDefaultDir = "<default>";
+  static constexpr const char* kDefaultDir = "true";
   /// The opened cache, or nullptr without --cache (see CacheArgs::open).
   std::unique_ptr<Cache> open() const;
 };

@@ -1,4 +1,5 @@
 import http.server
+import json
 import os
 import pathlib
 import shutil
@@ -8,6 +9,23 @@ import threading
 import time
 
 import pytest
+
+
+def run(exe, *args, timeout=300, **kw):
+    """Runs the program with `args` (made strings); fails the test if a signal killed it."""
+    p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=timeout, **kw)
+    assert p.returncode >= 0, f"killed by signal {-p.returncode}: {p.stderr}"
+    return p
+
+
+def files_below(root):
+    """The files below `root`, as sorted relative paths."""
+    return sorted(str(p.relative_to(root)) for p in pathlib.Path(root).rglob("*") if p.is_file())
+
+
+def read_report(path):
+    """The rows of a JSON-lines report."""
+    return [json.loads(line) for line in pathlib.Path(path).read_text().splitlines()]
 
 
 def pytest_addoption(parser):

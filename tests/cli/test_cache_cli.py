@@ -18,27 +18,13 @@ import time
 import pytest
 from PIL import Image
 
-from conftest import free_port
+from conftest import files_below, free_port, read_report, run
 
 STORE = "pixelcache-v1.mdb"
 STEPS = ["resize:64x48", "to_gray"]
 # Outputs large enough to be stored in LMDB overflow pages (written once, never copied by later
 # transactions), so a stored file's bytes appear exactly once in the store file.
 BIG = ["resize:300x200"]
-
-
-def run(exe, *args, timeout=300, **kw):
-    p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=timeout, **kw)
-    assert p.returncode >= 0, f"killed by signal {-p.returncode}: {p.stderr}"
-    return p
-
-
-def files_below(root):
-    return sorted(str(p.relative_to(root)) for p in pathlib.Path(root).rglob("*") if p.is_file())
-
-
-def read_report(path):
-    return [json.loads(line) for line in pathlib.Path(path).read_text().splitlines()]
 
 
 def stats(exe, cache, env=None):
