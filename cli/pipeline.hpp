@@ -12,7 +12,8 @@
 //
 // Thread safety: a Pipeline is immutable once built; process() and its parts
 // may run concurrently on one Pipeline from any number of threads (steps are
-// pure functions of their input image).
+// pure functions of their input image), sharing one Cache (thread-safe;
+// concurrent misses of one key compute once: the others report a hit).
 #pragma once
 
 #include <cstdint>
