@@ -6,6 +6,9 @@ whole run timed as processes, pixelcache against its peers in the same run:
   * `vipsthumbnail -s 256x256!` driven by `xargs -P 2` (one file per process,
     and 50 files per process)
   * Pillow with `draft` (DCT-domain shrink on load) in a `multiprocessing.Pool(2)`
+  * the warm rerun: the same `pixelcache batch` with `--cache=DIR` on a cache
+    that holds every output (the untimed warm-up round fills it), against
+    our cold run; its outputs are checked byte-identical to the cold run's
 
 Rounds alternate the commands (A B C D, A B C D, ...) so a drift of the
 machine's speed hits all of them; each figure is the median of the rounds,
@@ -14,7 +17,9 @@ pixelcache cache; the JPEGs are in the OS page cache for every command alike
 (one untimed warm-up round first).
 
     /usr/bin/python3 bench/batch_compare.py [--cli build/release/cli/pixelcache] [--rounds 5]
-                                            [--data DIR] [--count 100]
+                                            [--data DIR] [--count 100] [--no-peers]
+
+(--no-peers times only our cold run and the warm rerun.)
 
 The inputs are made once into --data (default: $TMPDIR/pixelcache-batch-bench):
 test photos upscaled to 4000x3000 with Gaussian noise (sigma 3, a different
@@ -71,8 +76,8 @@ def pillow_run(folder: str, out: str) -> None:
         pool.map(pillow_thumbnail, jobs, chunksize=1)
 
 
-def spread(values) -> str:
-    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+def spread(values, digits=2) -> str:
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 
 
 def main() -> int:
@@ -81,6 +86,7 @@ def main() -> int:
     ap.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "pixelcache-batch-bench"))
     ap.add_argument("--count", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--no-peers", action="store_true", help="time only our cold run and the warm (cached) rerun")
     ap.add_argument("--pillow-run", nargs=2, metavar=("FOLDER", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.pillow_run:
@@ -91,26 +97,33 @@ def main() -> int:
     inputs = make_inputs(inputs_dir, args.count)
     out_root = pathlib.Path(args.data) / "out"
     listing = "ls " + str(inputs_dir) + "/*.jpg"
+    cache_dir = pathlib.Path(args.data) / "cache"
+    shutil.rmtree(cache_dir, ignore_errors=True)  # filled by the warm-up round
+    ours_cmd = [args.cli, "batch", str(inputs_dir), "-j", "2", "--format", "png", f"resize:{SIZE}x{SIZE}"]
+    warm_name = "pixelcache batch -j 2 --cache (warm rerun)"
     commands = {
-        "pixelcache batch -j 2": lambda out: [args.cli, "batch", str(inputs_dir), "-o", out, "-j", "2", "--format",
-                                              "png", f"resize:{SIZE}x{SIZE}"],
+        "pixelcache batch -j 2": lambda out: ours_cmd + ["-o", out],
+        warm_name: lambda out: ours_cmd + ["-o", out, f"--cache={cache_dir}"],
         "vipsthumbnail, xargs -P 2 -n 1": lambda out: [
             "sh", "-c", f"{listing} | xargs -P 2 -n 1 vipsthumbnail -s {SIZE}x{SIZE}! -o {out}/%s.png"],
         "vipsthumbnail, xargs -P 2 -n 50": lambda out: [
             "sh", "-c", f"{listing} | xargs -P 2 -n 50 vipsthumbnail -s {SIZE}x{SIZE}! -o {out}/%s.png"],
         "Pillow draft, Pool(2)": lambda out: [sys.executable, __file__, "--pillow-run", str(inputs_dir), out],
     }
+    if args.no_peers:
+        commands = {k: v for k, v in commands.items() if k.startswith("pixelcache")}
+    outs = {name: out_root / ("warm" if name == warm_name else name.split()[0]) for name in commands}
     load = os.getloadavg()[0]  # the machine's other work, for the reader
     times = {name: [] for name in commands}
     cpu = {name: [] for name in commands}  # user + system seconds of the command and its children
     for r in range(args.rounds + 1):  # round 0 is the warm-up
         for name, make in commands.items():
-            out = out_root / name.split()[0]
+            out = outs[name]
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir(parents=True)
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
-            p = subprocess.run(make(str(out)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            p = subprocess.run(make(str(out)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             elapsed = time.perf_counter() - t
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -121,18 +134,31 @@ def main() -> int:
             if r > 0:
                 times[name].append(elapsed)
                 cpu[name].append(cpu_s)
+            if name == warm_name and r > 0 and f"{len(inputs)} written ({len(inputs)} from the cache)" not in p.stdout:
+                print(f"{name}: not every output came from the cache", file=sys.stderr)
+                return 1
 
+    cold_out = outs["pixelcache batch -j 2"]
+    for f in sorted(outs[warm_name].glob("*.png")):
+        if f.read_bytes() != (cold_out / f.name).read_bytes():
+            print(f"the warm rerun wrote {f.name} differently from the cold run", file=sys.stderr)
+            return 1
     ours, ours_cpu = times["pixelcache batch -j 2"], cpu["pixelcache batch -j 2"]
     print(f"{len(inputs)} JPEGs 4000x3000 -> {SIZE}x{SIZE} PNG, 2 processes / threads, {args.rounds} rounds, "
           f"load average at the start: {load:.1f}; seconds: median (min-max); "
-          "ratio = pixelcache / peer, round by round")
+          "ratio = pixelcache / peer, round by round (the warm rerun: warm / our cold run)")
     print()
     print("| command | wall time, s | wall ratio | CPU time (user + sys), s | CPU ratio |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, t in times.items():
-        ratio = "" if t is ours else spread([a / b for a, b in zip(ours, t)]) + "x"
-        cpu_ratio = "" if t is ours else spread([a / b for a, b in zip(ours_cpu, cpu[name])]) + "x"
-        print(f"| `{name}` | {spread(t)} | {ratio} | {spread(cpu[name])} | {cpu_ratio} |")
+        if name == warm_name:  # warm / cold
+            ratio = spread([a / b for a, b in zip(t, ours)], 3) + "x"
+            cpu_ratio = spread([a / b for a, b in zip(cpu[name], ours_cpu)], 3) + "x"
+        else:
+            ratio = "" if t is ours else spread([a / b for a, b in zip(ours, t)]) + "x"
+            cpu_ratio = "" if t is ours else spread([a / b for a, b in zip(ours_cpu, cpu[name])]) + "x"
+        print(f"| `{name}` | {spread(t, 3 if name == warm_name else 2)} | {ratio} | "
+              f"{spread(cpu[name], 3 if name == warm_name else 2)} | {cpu_ratio} |")
     return 0
 
 

@@ -1,6 +1,8 @@
 // `pixelcache batch INPUT... -o OUTDIR [STEP...]`: the `run` pipeline over
 // many inputs (folders, files, list files, URLs) on all cores, with a
-// progress bar, a JSON-lines report, clean Ctrl-C and --skip-existing resume.
+// progress bar, a JSON-lines report, clean Ctrl-C, and resume by --cache (the
+// outputs of inputs already done come from the cache: no decoding) or
+// --skip-existing.
 #include <sched.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include <thread>
 
 #include "batch_inputs.hpp"
+#include "cache_options.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
 #include "pipeline.hpp"
@@ -42,6 +45,7 @@ struct Args {
   unsigned jobs = usable_cores();
   bool skip_existing = false;
   EncodeOptions encode;
+  CacheSwitch cache;
 };
 
 // Splits the positional arguments into inputs and parsed steps. An argument
@@ -99,6 +103,15 @@ class Report {
 
   void write(const Record& r) {
     if (!file_) return;
+    const auto cache_use = [](const Record& rec) -> std::string {
+      if (rec.outcome != Outcome::Written) return "null";
+      switch (rec.digests.cache) {
+        case CacheUse::Hit: return "\"hit\"";
+        case CacheUse::Miss: return "\"miss\"";
+        case CacheUse::Off: break;
+      }
+      return "null";
+    };
     const auto digest = [&](const Digest& d) {
       return r.outcome == Outcome::Written ? "\"" + d.hex() + "\"" : std::string("null");
     };
@@ -112,7 +125,8 @@ class Report {
         (r.input->output.empty() ? std::string("null") : json_string(printable(r.input->output.string()))) +
         ", \"status\": \"" + status + "\", \"input_digest\": " + digest(r.digests.input_digest) +
         ", \"output_digest\": " + digest(r.digests.output_digest) +
-        ", \"image_digest\": " + digest(r.digests.image_digest) + ", \"milliseconds\": " + ms +
+        ", \"image_digest\": " + digest(r.digests.image_digest) + ", \"cache\": " + cache_use(r) +
+        ", \"milliseconds\": " + ms +
         ", \"error\": " + (r.error.empty() ? std::string("null") : json_string(printable(r.error))) + "}\n";
     const std::lock_guard lock(m_);
     std::fputs(line.c_str(), file_);
@@ -132,7 +146,7 @@ void make_parent(const fs::path& output) {
 }
 
 // Runs one input; never throws.
-Record run_one(const BatchInput& in, const Pipeline& pipeline, bool skip_existing, Interrupts& interrupts,
+Record run_one(const BatchInput& in, const Pipeline& pipeline, Cache* cache, bool skip_existing, Interrupts& interrupts,
                unsigned worker) {
   const auto t0 = std::chrono::steady_clock::now();
   Record r;
@@ -146,7 +160,7 @@ Record run_one(const BatchInput& in, const Pipeline& pipeline, bool skip_existin
     } else {
       make_parent(in.output);
       interrupts.writing(worker, temporary_of(in.output));
-      r.digests = process(pipeline, in.source, in.output, in.format);
+      r.digests = process(pipeline, in.source, in.output, in.format, cache);
       r.outcome = Outcome::Written;
     }
   } catch (const std::exception& e) {
@@ -170,7 +184,10 @@ Runner add_batch(CLI::App& app) {
       "--glob); @LIST and - read one input per line. Outputs go under OUTDIR with the input's path below the "
       "folder given (a file: its relative path, or its name), in the --format given or the input's own.\n"
       "Exit status: 0 all written or skipped, 1 some failed, 2 usage, 128+N stopped by signal N (Ctrl-C: "
-      "inputs in flight finish, nothing partial is left; rerun with --skip-existing to resume).\n"
+      "inputs in flight finish, nothing partial is left; rerun with --cache or --skip-existing to resume).\n"
+      "With --cache each output is looked up by (input bytes, steps, format, options) before decoding: a rerun "
+      "writes the outputs of inputs already done from the cache, without decoding (report field \"cache\": "
+      "\"hit\" or \"miss\").\n"
       "Steps (sizes are WIDTHxHEIGHT; MASK and IMAGE are files):\n" +
       step_help());
   auto a = std::make_shared<Args>();
@@ -184,9 +201,10 @@ Runner add_batch(CLI::App& app) {
       ->check(CLI::IsMember({"png", "jpg", "jpeg", "webp", "tif", "tiff", "bmp"}, CLI::ignore_case));
   cmd->add_option("--report", a->report,
                   "JSON-lines report: one object per input (input, output, status, input_digest, output_digest, "
-                  "image_digest, milliseconds, error)");
+                  "image_digest, cache, milliseconds, error)");
   cmd->add_flag("--skip-existing", a->skip_existing, "Skip inputs whose output exists (resume a stopped run)");
   add_encode_options(*cmd, a->encode);
+  add_cache_options(*cmd, a->cache);
 
   return [a] {
     auto [args, steps] = split_arguments(a->positional);
@@ -199,6 +217,7 @@ Runner add_batch(CLI::App& app) {
       for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     plan_outputs(inputs, outdir, ext);
+    const std::unique_ptr<Cache> cache = a->cache.open();  // an unusable cache stops the batch before any work
     Report json_report(a->report);
     if (inputs.empty()) report("batch: no inputs found (folders take image extensions unless --glob says otherwise)");
 
@@ -208,15 +227,15 @@ Runner add_batch(CLI::App& app) {
     run_pool(
         inputs.size(), workers,
         [&](unsigned w, std::size_t i) {
-          const Record r = run_one(inputs[i], pipeline, a->skip_existing, interrupts, w);
+          const Record r = run_one(inputs[i], pipeline, cache.get(), a->skip_existing, interrupts, w);
           json_report.write(r);
-          progress.count(r.outcome);
+          progress.count(r.outcome, r.outcome == Outcome::Written && r.digests.cache == CacheUse::Hit);
           if (r.outcome == Outcome::Failed) progress.note("pixelcache: " + printable(r.error));
         },
         [&] { return interrupts.stop_requested(); }, [&] { progress.draw(); });
     progress.clear();
     const int sig = interrupts.signal_number();
-    std::cout << progress.summary(sig) << std::endl;
+    std::cout << progress.summary(sig, cache != nullptr) << std::endl;
     if (sig != 0) return 128 + sig;
     return progress.failed() > 0 ? 1 : 0;
   };

@@ -1,5 +1,12 @@
-// `pixelcache run INPUT -o OUTPUT [STEP...]`: load, apply steps, save in the
-// format of OUTPUT's extension.
+// `pixelcache run INPUT -o OUTPUT [STEP...] [--cache[=DIR]]`: load, apply
+// steps, save in the format of OUTPUT's extension. With --cache the output is
+// looked up by (input bytes, steps, format, options) first, and one line on
+// stderr says whether it was a hit:
+//   pixelcache run: cache hit (disk): OUTPUT      (nothing decoded)
+//   pixelcache run: cache miss: OUTPUT            (computed and stored)
+#include <iostream>
+
+#include "cache_options.hpp"
 #include "commands.hpp"
 #include "pipeline.hpp"
 #include "pixelcache/pixelcache.hpp"
@@ -8,20 +15,29 @@ namespace pixelcache::cli {
 
 Runner add_run(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Load an image, apply steps, save it (format from the extension)");
-  cmd->footer("Steps (sizes are WIDTHxHEIGHT; MASK and IMAGE are files):\n" + step_help());
+  cmd->footer("Steps (sizes are WIDTHxHEIGHT; MASK and IMAGE are files):\n" + step_help() +
+              "With --cache, one line on stderr says 'pixelcache run: cache hit (TIER): OUTPUT' (the stored file was "
+              "written, nothing decoded) or 'pixelcache run: cache miss: OUTPUT' (computed and stored).\n");
   struct Args {
     std::string input, output;
     std::vector<std::string> steps;
     EncodeOptions encode;
+    CacheSwitch cache;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("input", a->input, "Image file or http(s) URL")->required();
   cmd->add_option("-o,--output", a->output, "Output file (.png .jpg .webp .tif .bmp)")->required();
   cmd->add_option("steps", a->steps, "Operations to apply, in order");
   add_encode_options(*cmd, a->encode);
+  add_cache_options(*cmd, a->cache);
   return [a] {
     const Pipeline pipeline = Pipeline::parse(a->steps, a->encode);  // all parsed before any work
-    process(pipeline, a->input, a->output, format_from_extension(a->output));
+    const auto cache = a->cache.open();                              // and the cache opened
+    const Processed r = process(pipeline, a->input, a->output, format_from_extension(a->output), cache.get());
+    if (r.cache == CacheUse::Hit)
+      std::cerr << "pixelcache run: cache hit (" << origin_name(r.origin) << "): " << printable(a->output) << '\n';
+    else if (r.cache == CacheUse::Miss)
+      std::cerr << "pixelcache run: cache miss: " << printable(a->output) << '\n';
     return 0;
   };
 }

@@ -19,6 +19,7 @@ Runner add_run(CLI::App& app);
 Runner add_grid(CLI::App& app);
 Runner add_demo(CLI::App& app);
 Runner add_batch(CLI::App& app);
+Runner add_cache(CLI::App& app);
 
 /// Registers -q/--quality and --lossless on `cmd`, writing into `options`.
 void add_encode_options(CLI::App& cmd, EncodeOptions& options);

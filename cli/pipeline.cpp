@@ -3,6 +3,7 @@
 
 #include "pixelcache/error.hpp"
 #include "pixelcache/net.hpp"
+#include "pixelcache/version.hpp"
 
 namespace pixelcache::cli {
 
@@ -34,24 +35,67 @@ Image transform(const Pipeline& pipeline, std::span<const std::uint8_t> bytes, c
   return img;
 }
 
+std::string pipeline_version() { return std::string("1/") + version(); }
+
+Digest output_key(const Pipeline& pipeline, const Digest& input_digest, Format format, std::string_view key_namespace) {
+  std::vector<Value> steps;
+  for (const auto& s : pipeline.steps) steps.emplace_back(s.key);
+  return CacheKey(key_namespace, "pixelcache.pipeline", pipeline_version())
+      .add_digest(input_digest)
+      .add(Value(HashableList(std::move(steps))))
+      .add(Value(format_name(format)))
+      .add(Value(HashableList{pipeline.encode.quality, pipeline.encode.lossless, pipeline.encode.png_compression}))
+      .digest();
+}
+
+namespace {
+
+constexpr std::string_view kTagPrefix = "output image_digest=";
+
+// The image digest of a stored output, or nullopt when the entry is not one
+// (another writer's entry under the key: it is replaced).
+std::optional<Digest> stored_image_digest(const Entry& e) {
+  if (e.kind() != EntryKind::Bytes || !e.tag().starts_with(kTagPrefix)) return std::nullopt;
+  try {
+    return Digest::from_hex(std::string_view(e.tag()).substr(kTagPrefix.size()));
+  } catch (const InvalidArgument&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 Processed process(const Pipeline& pipeline, const std::string& input, const std::filesystem::path& output,
-                  Format format) {
+                  Format format, Cache* cache) {
   const std::vector<std::uint8_t> bytes = read_input(input);
   Processed r;
   r.input_digest = digest_bytes(bytes.data(), bytes.size());
-  // CACHE SEAM (issue 8; issue 11, round 2). The encoded output is a pure
-  // function of (input bytes, steps, format, encode options), so its key is
-  //   Hasher{"pixelcache batch output v1", input_digest, Step::key() of each
-  //          step in order, format_name(format), quality, lossless,
-  //          png_compression}.finish()
-  // A hit writes the stored bytes with write_file() right here, without
-  // decoding (image_digest stored next to them); a miss runs the rest and
-  // puts the encoded bytes (and image_digest) under the key.
-  const Image result = transform(pipeline, bytes, input);
-  const std::vector<std::uint8_t> encoded = encode(result, format, pipeline.encode);
-  write_file(output, encoded);
-  r.output_digest = digest_bytes(encoded.data(), encoded.size());
-  r.image_digest = result.digest();
+  const auto compute = [&] {
+    const Image result = transform(pipeline, bytes, input);
+    r.image_digest = result.digest();
+    return Entry(Bytes(encode(result, format, pipeline.encode)), std::string(kTagPrefix) + r.image_digest.hex());
+  };
+  Entry out = [&] {
+    if (!cache) return compute();
+    const Digest key = output_key(pipeline, r.input_digest, format, cache->options().key_namespace);
+    auto fetched = cache->get_or_compute(key, compute);
+    r.origin = fetched.origin;
+    if (fetched.origin == Origin::Computed) {
+      r.cache = CacheUse::Miss;
+    } else if (auto d = stored_image_digest(fetched.entry)) {
+      r.cache = CacheUse::Hit;
+      r.image_digest = *d;
+    } else {  // not an output entry: compute and replace it
+      fetched.entry = compute();
+      cache->put(key, fetched.entry);
+      r.cache = CacheUse::Miss;
+      r.origin = Origin::Computed;
+    }
+    return std::move(fetched.entry);
+  }();
+  const Bytes& encoded = out.bytes();
+  write_file(output, encoded.span());
+  r.output_digest = encoded.digest();
   return r;
 }
 

@@ -27,7 +27,8 @@ double Progress::seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
-void Progress::count(Outcome outcome) noexcept {
+void Progress::count(Outcome outcome, bool from_cache) noexcept {
+  if (from_cache) ++cached_;
   switch (outcome) {
     case Outcome::Written: ++written_; break;
     case Outcome::Failed: ++failed_; break;
@@ -75,17 +76,20 @@ void Progress::clear() {
   std::fflush(out_);
 }
 
-std::string Progress::summary(int signal) const {
+std::string Progress::summary(int signal, bool caching) const {
   const std::size_t done = written_ + failed_ + skipped_;
   const double s = seconds();
+  const std::string from_cache =
+      caching || cached_ > 0 ? " (" + std::to_string(cached_.load()) + " from the cache)" : std::string();
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%zu written, %zu failed, %zu skipped (output exists) in %.1f s (%.1f inputs/s)",
-                written_.load(), failed_.load(), skipped_.load(), s, s > 0 ? static_cast<double>(done) / s : 0.0);
+  std::snprintf(buf, sizeof buf, "%zu written%s, %zu failed, %zu skipped (output exists) in %.1f s (%.1f inputs/s)",
+                written_.load(), from_cache.c_str(), failed_.load(), skipped_.load(), s,
+                s > 0 ? static_cast<double>(done) / s : 0.0);
   std::string out = "pixelcache batch: " + std::to_string(total_) + " inputs: " + buf;
   if (signal != 0) {
     const char* name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
     out += "; interrupted by " + std::string(name) + ", " + std::to_string(total_ - done) +
-           " not done (rerun with --skip-existing to resume)";
+           " not done (rerun with --cache or --skip-existing to resume)";
   }
   return out;
 }

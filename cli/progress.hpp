@@ -24,8 +24,9 @@ class Progress {
   /// pass isatty(out)), else nothing is drawn until summary().
   Progress(std::size_t total, bool bar, std::FILE* out);
 
-  /// Counts one finished input.
-  void count(Outcome outcome) noexcept;
+  /// Counts one finished input; `from_cache`: a written output that came
+  /// from the cache (counted in written() and cached()).
+  void count(Outcome outcome, bool from_cache = false) noexcept;
   /// Prints `line` on stderr, on a line of its own (the bar is cleared first
   /// and redrawn by the next draw()).
   void note(const std::string& line);
@@ -34,12 +35,15 @@ class Progress {
   /// Clears the bar, leaving the line empty for the summary.
   void clear();
   /// "N inputs: W written, F failed, S skipped (output exists) in T s (R/s)",
-  /// with what was not started when `signal` (non-zero) interrupted the run.
-  std::string summary(int signal) const;
+  /// with "W written (C from the cache)" when outputs came from the cache
+  /// and, when `caching`, "(0 from the cache)" too, and with what was not
+  /// started when `signal` (non-zero) interrupted the run.
+  std::string summary(int signal, bool caching = false) const;
 
   std::size_t written() const noexcept { return written_; }
   std::size_t failed() const noexcept { return failed_; }
   std::size_t skipped() const noexcept { return skipped_; }
+  std::size_t cached() const noexcept { return cached_; }
 
  private:
   double seconds() const;
@@ -49,7 +53,7 @@ class Progress {
   std::FILE* const out_;
   const std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_{};
-  std::atomic<std::size_t> written_{0}, failed_{0}, skipped_{0};
+  std::atomic<std::size_t> written_{0}, failed_{0}, skipped_{0}, cached_{0};
   std::mutex print_;  // one writer at a time on the terminal
 };
 

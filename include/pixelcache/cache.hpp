@@ -88,7 +88,8 @@
 // MDB_NOSUBDIR, with named databases "entries" (16-byte key in Digest::hex()
 // byte order -> entry), "info" (key -> uint64 tick, uint64 cost), "lru"
 // (uint64 tick big-endian + key -> empty) and "meta" ("bytes", "entries",
-// "tick" -> uint64).
+// "tick", and the lifetime counters "hits", "misses", "writes", "evictions",
+// "corrupt" -> uint64; see StoreTotals).
 //
 // Keys: CacheKey computes XXH3-128 of "PXK1", then the namespace, function
 // name and version each as a u64 length + bytes, then u64 argument count,
@@ -321,6 +322,19 @@ enum class TierKind : std::uint8_t { Memory, Disk, Redis };
 /// "memory", "disk" or "redis".
 const char* tier_name(TierKind tier) noexcept;
 
+/// Counters a disk store keeps in itself, summed over every process that
+/// used it since it was created (clear() and trim() keep them). Reads are
+/// added by the next write transaction of their process (a put, a flush of
+/// recent reads — every 256 hits or 2 s — or closing the Cache), so a process
+/// killed with -9 loses its last reads' counts.
+struct StoreTotals {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t writes = 0;     ///< entries stored (puts and promotions)
+  std::uint64_t evictions = 0;  ///< entries evicted for the bound or by trim()
+  std::uint64_t corrupt = 0;    ///< corrupt entries found and dropped (reads and verify())
+};
+
 /// Counters of one tier. hits ... errors count the calls of this Cache
 /// object since it was made; entries / bytes describe the store itself (for
 /// the disk tier: every process's entries).
@@ -339,6 +353,9 @@ struct TierStats {
   std::optional<std::uint64_t> entries;
   std::optional<std::uint64_t> bytes;
   std::uint64_t max_bytes = 0;  ///< the bound; 0 when the tier has none (Redis)
+  /// The store's own lifetime counters (disk tier; this process's reads
+  /// included); empty for memory and Redis.
+  std::optional<StoreTotals> totals;
 };
 
 /// Statistics of a Cache.

@@ -73,7 +73,7 @@ void validate_namespace(const std::string& ns) {
     throw InvalidArgument("cache namespace must be 1..256 bytes, got " + std::to_string(ns.size()));
   for (unsigned char c : ns)
     if (c < 0x20 || c == 0x7f)
-      throw InvalidArgument("cache namespace '" + escape(ns) + "' contains a control character");
+      throw InvalidArgument("cache namespace '" + escape_bytes(ns) + "' contains a control character");
 }
 
 }  // namespace
@@ -330,7 +330,10 @@ CacheStats Cache::stats() const {
     TierStats t;
     t.tier = s->tier->kind();
     std::optional<std::pair<std::uint64_t, std::uint64_t>> size;
-    m.attempt(*s, false, [&](StoreTier& tier) { size = tier.size(); });
+    m.attempt(*s, false, [&](StoreTier& tier) {
+      size = tier.size();
+      t.totals = tier.totals();
+    });
     fill(t, s->state);
     if (size) {
       t.entries = size->first;

@@ -71,7 +71,7 @@ Canonical parse_canonical(const std::uint8_t* p, std::uint64_t body_len) {
     case '1': c.mode = Mode::Binary; break;
     default:
       corrupt("image body has an unknown mode byte " +
-              escape(std::string_view(reinterpret_cast<const char*>(p + 4), 1)));
+              escape_bytes(std::string_view(reinterpret_cast<const char*>(p + 4), 1)));
   }
   if (p[5] != 1 && p[5] != 4) corrupt("image body has an unknown sample type " + std::to_string(p[5]));
   c.type = p[5] == 1 ? PixelType::U8 : PixelType::F32;
@@ -175,21 +175,6 @@ Digest get_digest(const std::uint8_t* p) {
     d.low = (d.low << 8) | p[8 + i];
   }
   return d;
-}
-
-std::string escape(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char ch : bytes) {
-    if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
-      out += static_cast<char>(ch);
-    } else {
-      out += "\\x";
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
 }
 
 void corrupt(const std::string& what) { throw CorruptEntryError("cache entry: " + what); }
@@ -334,8 +319,8 @@ EntryHeader read_entry_header(std::span<const std::uint8_t> b) {
   if (b.size() < kHeaderSize)
     corrupt("truncated: " + std::to_string(b.size()) + " bytes, less than the 48-byte header");
   if (std::memcmp(b.data(), kMagic, 4) != 0)
-    corrupt("not a pixelcache entry (magic \"" + escape(std::string_view(reinterpret_cast<const char*>(b.data()), 4)) +
-            "\", expected \"PXCE\")");
+    corrupt("not a pixelcache entry (magic \"" +
+            escape_bytes(std::string_view(reinterpret_cast<const char*>(b.data()), 4)) + "\", expected \"PXCE\")");
   if (b[4] != kFormatVersion)
     corrupt("format version " + std::to_string(b[4]) + " is not supported (this build reads version 1)");
   const std::size_t tlen = b[7];
@@ -356,7 +341,7 @@ EntryHeader read_entry_header(std::span<const std::uint8_t> b) {
   if (b[5] < 1 || b[5] > 3) corrupt("unknown kind " + std::to_string(b[5]));
   if (b[6] & ~kFlagZstd) corrupt("unknown flags " + std::to_string(b[6]));
   for (unsigned char ch : tag)
-    if (ch < 0x20 || ch > 0x7e) corrupt("tag \"" + escape(tag) + "\" has a non-printable byte");
+    if (ch < 0x20 || ch > 0x7e) corrupt("tag \"" + escape_bytes(tag) + "\" has a non-printable byte");
   EntryHeader h;
   h.kind = static_cast<EntryKind>(b[5]);
   h.tag.assign(tag);

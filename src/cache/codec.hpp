@@ -20,10 +20,6 @@ inline constexpr std::uint8_t kFlagZstd = 1;
 /// Largest body accepted (encode and decode), 1 TiB.
 inline constexpr std::uint64_t kMaxBody = std::uint64_t{1} << 40;
 
-/// Untrusted bytes for a message: printable ASCII kept, others as \xNN.
-/// (Local until the project-wide escaping helper lands.)
-std::string escape(std::string_view bytes);
-
 /// Writes / reads a digest as 16 bytes in Digest::hex() order (both halves
 /// big-endian), the form used in entries and as disk keys.
 void put_digest(std::uint8_t* p, const Digest& d);

@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "cache/lmdb_env.hpp"
 
@@ -43,9 +44,16 @@ std::uint64_t load_u64(const void* p) {
 }
 
 // The "meta" counters, read at the start of a write transaction and stored
-// at its end.
+// at its end: the store's size and recency clock, and its lifetime counters.
 struct Meta {
   std::uint64_t bytes = 0, entries = 0, tick = 0;
+  StoreTotals totals;
+
+  static constexpr const char* kNames[] = {"bytes",  "entries", "tick",      "hits",
+                                           "misses", "writes",  "evictions", "corrupt"};
+  std::array<std::uint64_t*, 8> fields() {
+    return {&bytes, &entries, &tick, &totals.hits, &totals.misses, &totals.writes, &totals.evictions, &totals.corrupt};
+  }
 
   static std::uint64_t get(MDB_txn* t, const LmdbEnv& e, const char* name) {
     MDB_val k = mdb_val(name, std::strlen(name)), v;
@@ -55,11 +63,15 @@ struct Meta {
     return v.mv_size == 8 ? load_u64(v.mv_data) : 0;
   }
   static Meta load(MDB_txn* t, const LmdbEnv& e) {
-    return Meta{get(t, e, "bytes"), get(t, e, "entries"), get(t, e, "tick")};
+    Meta m;
+    const auto f = m.fields();
+    for (std::size_t i = 0; i < f.size(); ++i) *f[i] = get(t, e, kNames[i]);
+    return m;
   }
-  int store(MDB_txn* t, const LmdbEnv& e) const {
-    for (auto [name, value] : {std::pair{"bytes", bytes}, {"entries", entries}, {"tick", tick}}) {
-      MDB_val k = mdb_val(name, std::strlen(name)), v = mdb_val(&value, 8);
+  int store(MDB_txn* t, const LmdbEnv& e) {
+    const auto f = fields();
+    for (std::size_t i = 0; i < f.size(); ++i) {
+      MDB_val k = mdb_val(kNames[i], std::strlen(kNames[i])), v = mdb_val(f[i], 8);
       if (int rc = mdb_put(t, e.meta, &k, &v, 0)) return rc;
     }
     return 0;
@@ -116,6 +128,7 @@ struct Writer {
         continue;
       }
       ++evicted_entries;
+      ++meta.totals.evictions;
       evicted_bytes += before - meta.bytes;
     }
     return 0;
@@ -146,12 +159,16 @@ struct Writer {
     return mdb_put(t, e.lru, &lkey, &empty, 0);
   }
 
-  // Applies the recency updates recorded by reads.
+  // Applies the recency updates recorded by reads, and adds their hits,
+  // misses and corrupt entries to the lifetime counters.
   int flush_touches(LmdbEnv& env) {
     std::vector<Digest> keys;
     {
       std::lock_guard lock(env.touch_mu);
       keys.swap(env.touched);
+      meta.totals.hits += keys.size();
+      meta.totals.misses += std::exchange(env.pending_misses, 0);
+      meta.totals.corrupt += std::exchange(env.pending_corrupt, 0);
     }
     for (const auto& d : keys)
       if (int rc = touch(key_bytes(d))) return rc;
@@ -220,6 +237,11 @@ Lookup DiskTier::get(const Digest& key) {
       out.corrupt = true;
     }
   });
+  if (!out.entry) {
+    std::lock_guard lock(e->touch_mu);
+    ++e->pending_misses;
+    if (out.corrupt) ++e->pending_corrupt;
+  }
   if (out.corrupt) {
     try {
       erase(key);  // best effort: a corrupt entry is a miss either way
@@ -244,7 +266,7 @@ void DiskTier::flush() {
   auto e = env();
   {
     std::lock_guard lock(e->touch_mu);
-    if (e->touched.empty()) return;
+    if (e->touched.empty() && e->pending_misses == 0 && e->pending_corrupt == 0) return;
   }
   const int rc = e->write([&](MDB_txn* t) {
     Writer w(t, *e);
@@ -273,6 +295,7 @@ void DiskTier::put(const Digest& key, const EncodedEntry& entry) {
       if ((r = w.index(k, ++w.meta.tick, cost))) return r;
       w.meta.bytes += cost;
       w.meta.entries += 1;
+      w.meta.totals.writes += 1;
       evicted = w.evicted_entries;
       return w.meta.store(t, *e);
     });
@@ -398,8 +421,25 @@ VerifyCounts DiskTier::verify() {
     return true;
   });
   counts.corrupt = bad.size();
+  if (!bad.empty()) {
+    auto e = env();
+    std::lock_guard lock(e->touch_mu);
+    e->pending_corrupt += bad.size();
+  }
   for (const auto& d : bad) erase(d);
+  flush();  // the lifetime counters
   return counts;
+}
+
+std::optional<StoreTotals> DiskTier::totals() {
+  auto e = env();
+  Meta m;
+  e->read([&](MDB_txn* t) { m = Meta::load(t, *e); });
+  std::lock_guard lock(e->touch_mu);  // this process's reads not yet written
+  m.totals.hits += e->touched.size();
+  m.totals.misses += e->pending_misses;
+  m.totals.corrupt += e->pending_corrupt;
+  return m.totals;
 }
 
 std::optional<std::pair<std::uint64_t, std::uint64_t>> DiskTier::size() {

@@ -30,6 +30,7 @@ class DiskTier final : public StoreTier {
   VerifyCounts verify() override;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> size() override;
   std::uint64_t max_bytes() const noexcept override { return max_bytes_; }
+  std::optional<StoreTotals> totals() override;
   std::uint64_t evictions() const noexcept override;
 
   /// Evicts least-recently-used entries until at most `max_bytes` remain.

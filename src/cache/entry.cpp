@@ -5,8 +5,6 @@
 
 namespace pixelcache {
 
-using cache_detail::escape;
-
 Bytes::Bytes(std::vector<std::uint8_t> data)
     : data_(std::make_shared<const std::vector<std::uint8_t>>(std::move(data))) {}
 Bytes::Bytes(std::span<const std::uint8_t> data)
@@ -33,11 +31,11 @@ namespace {
 
 std::string checked_tag(std::string tag) {
   if (tag.size() > kMaxTagLength)
-    throw InvalidArgument("cache entry tag \"" + escape(tag) + "\" is " + std::to_string(tag.size()) +
+    throw InvalidArgument("cache entry tag \"" + escape_bytes(tag) + "\" is " + std::to_string(tag.size()) +
                           " bytes long, more than 64");
   for (unsigned char c : tag)
     if (c < 0x20 || c > 0x7e)
-      throw InvalidArgument("cache entry tag \"" + escape(tag) + "\" has a byte outside printable ASCII");
+      throw InvalidArgument("cache entry tag \"" + escape_bytes(tag) + "\" has a byte outside printable ASCII");
   return tag;
 }
 

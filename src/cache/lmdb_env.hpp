@@ -24,7 +24,7 @@ struct LmdbEnv {
   MDB_dbi entries = 0;  ///< key -> encoded entry
   MDB_dbi info = 0;     ///< key -> u64 tick, u64 cost
   MDB_dbi lru = 0;      ///< u64 tick (big-endian) + key -> empty
-  MDB_dbi meta = 0;     ///< "bytes" / "entries" / "tick" -> u64
+  MDB_dbi meta = 0;     ///< "bytes" / "entries" / "tick" / lifetime counters -> u64
   std::uint64_t generation = 0;
   std::filesystem::path file;
   std::uint64_t map_bytes = 0;
@@ -36,6 +36,10 @@ struct LmdbEnv {
   std::mutex touch_mu;
   std::vector<Digest> touched;
   std::chrono::steady_clock::time_point first_touch;
+  /// Misses and corrupt entries found by reads since the last write
+  /// transaction, added to the store's lifetime counters by the next one
+  /// (hits are touched.size()). Guarded by touch_mu.
+  std::uint64_t pending_misses = 0, pending_corrupt = 0;
 
   LmdbEnv() = default;
   LmdbEnv(const LmdbEnv&) = delete;

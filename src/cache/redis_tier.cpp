@@ -33,7 +33,7 @@ timeval to_timeval(std::chrono::milliseconds ms) {
   return tv;
 }
 
-std::string reply_text(const redisReply* r) { return r->str ? escape(std::string_view(r->str, r->len)) : ""; }
+std::string reply_text(const redisReply* r) { return r->str ? escape_bytes(std::string_view(r->str, r->len)) : ""; }
 
 // Keeps SIGPIPE away from the process while this thread writes to a socket
 // whose server went away (hiredis writes with write(), and the default

@@ -17,7 +17,7 @@ std::string shown(std::string_view url) {
     const auto colon = s.find(':', scheme + 3);
     if (colon != std::string::npos && colon < at) s.replace(colon + 1, at - colon - 1, "***");
   }
-  return escape(s);
+  return escape_bytes(s);
 }
 
 [[noreturn]] void bad(std::string_view url, const std::string& why) {
@@ -28,7 +28,7 @@ int parse_int(std::string_view url, std::string_view s, int lo, int hi, const ch
   int v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi)
-    bad(url, std::string(what) + " '" + escape(s) + "' is not a number in " + std::to_string(lo) + ".." +
+    bad(url, std::string(what) + " '" + escape_bytes(s) + "' is not a number in " + std::to_string(lo) + ".." +
                  std::to_string(hi));
   return v;
 }
@@ -127,7 +127,7 @@ std::string RedisUrl::describe() const {
   std::string s =
       unix_socket ? path : (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   if (db) s += " db " + std::to_string(db);
-  return escape(s);
+  return escape_bytes(s);
 }
 
 }  // namespace pixelcache::cache_detail

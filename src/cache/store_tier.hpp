@@ -65,6 +65,8 @@ class StoreTier {
   /// (entries, bytes) when the tier knows them cheaply.
   virtual std::optional<std::pair<std::uint64_t, std::uint64_t>> size() { return std::nullopt; }
   virtual std::uint64_t max_bytes() const noexcept { return 0; }
+  /// The counters the store keeps for all its users, when it keeps them.
+  virtual std::optional<StoreTotals> totals() { return std::nullopt; }
   /// Entries this object evicted to respect its bound.
   virtual std::uint64_t evictions() const noexcept { return 0; }
 };

@@ -136,7 +136,7 @@ Value read_value(Reader& r, int depth) {
         corrupt(std::string("invalid dict: ") + e.what());
       }
     }
-    default: corrupt("unknown value tag " + escape(std::string_view(reinterpret_cast<const char*>(&tag), 1)));
+    default: corrupt("unknown value tag " + escape_bytes(std::string_view(reinterpret_cast<const char*>(&tag), 1)));
   }
 }
 

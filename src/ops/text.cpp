@@ -29,24 +29,6 @@ namespace {
 // +-2^30, far off any canvas, for absurdly long lines).
 constexpr int pixel(long v) { return static_cast<int>(std::clamp((v + 32) >> 6, -(1L << 30), 1L << 30)); }
 
-// `s` with bytes outside printable ASCII escaped as \xNN, for messages.
-// (Local until the project-wide escape helper lands.)
-std::string escaped(std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && u != '\\') {
-      out += c;
-    } else {
-      out += "\\x";
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    }
-  }
-  return out;
-}
-
 // Python's floor division by 2 (negative numerators round down).
 constexpr int floor_half(int v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
 static_assert(floor_half(-3) == -2 && floor_half(3) == 1);
@@ -209,7 +191,7 @@ Font::Font(const std::string& path) : impl_(std::make_unique<Impl>()) {
       path_ = c;
       return;
     }
-  if (!path.empty()) throw IoError("cannot load the font file '" + escaped(path) + "'");
+  if (!path.empty()) throw IoError("cannot load the font file '" + escape_bytes(path) + "'");
   throw IoError("no font found: install fonts-jetbrains-mono or fonts-dejavu-core, or set PIXELCACHE_FONT");
 }
 
@@ -218,7 +200,7 @@ Font::~Font() = default;
 void Font::set_size(int px) {
   if (px == size_) return;
   if (px < 1 || px > kMaxFontSize || FT_Set_Pixel_Sizes(impl_->face, 0, static_cast<FT_UInt>(px)) != 0)
-    throw InvalidArgument("font size " + std::to_string(px) + " is not available in '" + escaped(path_) + "'");
+    throw InvalidArgument("font size " + std::to_string(px) + " is not available in '" + escape_bytes(path_) + "'");
   size_ = px;
   impl_->cache.clear();
 }

@@ -6,7 +6,6 @@ resume, and the progress bar on a pseudo-terminal.
 
 The batch is threaded: these tests also run against a ThreadSanitizer build
 (`--pixelcache build/tsan/cli/pixelcache`)."""
-import json
 import os
 import pathlib
 import pty
@@ -21,21 +20,9 @@ import pytest
 import xxhash
 from PIL import Image
 
+from conftest import files_below, read_report, run
+
 TMP_SUFFIX = ".pixelcache-tmp"
-
-
-def run(exe, *args, timeout=300, **kw):
-    p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=timeout, **kw)
-    assert p.returncode >= 0, f"killed by signal {-p.returncode}: {p.stderr}"
-    return p
-
-
-def files_below(root):
-    return sorted(str(p.relative_to(root)) for p in pathlib.Path(root).rglob("*") if p.is_file())
-
-
-def read_report(path):
-    return [json.loads(line) for line in pathlib.Path(path).read_text().splitlines()]
 
 
 def xxh(path):
@@ -96,9 +83,10 @@ def test_folder_urls_report_and_failures(exe, tree, tmp_path, server):
     by_input = {r["input"]: r for r in rows}
     assert set(by_input) == {str(tree / g) for g in GOOD + BROKEN} | set(urls)
     for r in rows:
-        assert set(r) == {"input", "output", "status", "input_digest", "output_digest", "image_digest",
+        assert set(r) == {"input", "output", "status", "input_digest", "output_digest", "image_digest", "cache",
                           "milliseconds", "error"}
         assert r["milliseconds"] >= 0
+        assert r["cache"] is None  # no --cache
     for g in GOOD:
         r = by_input[str(tree / g)]
         assert r["status"] == "written" and r["error"] is None

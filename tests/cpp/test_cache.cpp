@@ -287,6 +287,47 @@ TEST(CacheDisk, VerifyFindsAndDropsCorruptEntries) {
   EXPECT_EQ(cache.verify().corrupt(), 0u);
 }
 
+TEST(CacheDisk, StoreKeepsLifetimeCountersAcrossProcessesAndClear) {
+  TempDir dir;
+  const Image bad = noise_image(32, 32, 79);
+  {
+    Cache cache(tiers(0, dir.path()));
+    EXPECT_EQ(cache.stats().tier(TierKind::Disk)->totals->writes, 0u);
+    cache.put(key_for(0), Entry(bad));
+    for (int i = 1; i < 4; ++i) cache.put(key_for(i), Entry(image_for(i)));
+    for (int i = 1; i < 4; ++i) EXPECT_TRUE(cache.get(key_for(i)));
+    EXPECT_FALSE(cache.get(key_for(99)));
+    // This process's reads count before they are written to the store.
+    const StoreTotals t = *cache.stats().tier(TierKind::Disk)->totals;
+    EXPECT_EQ(t.hits, 3u);
+    EXPECT_EQ(t.misses, 1u);
+    EXPECT_EQ(t.writes, 4u);
+  }
+  flip_stored_pixel(dir / "pixelcache-v1.mdb", bad);
+  EXPECT_EQ(in_child([&] {
+              // Another process sees the counters the first one left (its reads were written on close).
+              Cache cache(tiers(0, dir.path()));
+              const StoreTotals t = *cache.stats().tier(TierKind::Disk)->totals;
+              if (t.hits != 3 || t.misses != 1 || t.writes != 4 || t.corrupt != 0) return 1;
+              if (cache.get(key_for(0))) return 2;  // the corrupt entry: dropped, counted
+              if (cache.trim(0).evicted_entries != 3) return 3;
+              return 0;
+            }),
+            0);
+  Cache cache(tiers(0, dir.path()));
+  const TierStats disk = *cache.stats().tier(TierKind::Disk);
+  EXPECT_EQ(*disk.entries, 0u);
+  EXPECT_EQ(disk.totals->hits, 3u);
+  EXPECT_EQ(disk.totals->misses, 2u);
+  EXPECT_EQ(disk.totals->corrupt, 1u);
+  EXPECT_EQ(disk.totals->evictions, 3u);
+  cache.put(key_for(5), Entry(image_for(5)));
+  EXPECT_TRUE(cache.clear());
+  EXPECT_EQ(cache.stats().tier(TierKind::Disk)->totals->writes, 5u);  // clear keeps the history
+  Cache memory_only(tiers(1 << 20));
+  EXPECT_FALSE(memory_only.stats().tier(TierKind::Memory)->totals);  // only stores keep totals
+}
+
 TEST(CacheDisk, DiskFullSkipsWritesAndKeepsReading) {
   TempDir dir;
   const int rc = in_child([&] {

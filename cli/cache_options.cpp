@@ -1,0 +1,61 @@
+// The command line's cache options (cache_options.hpp).
+#include "cache_options.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace pixelcache::cli {
+
+CacheOptions CacheArgs::options() const {
+  CacheOptions o;
+  try {
+    o = CacheOptions::from_environment();
+  } catch (const CacheError&) {
+    if (dir.empty()) throw;  // no directory given and none to default to
+    if (const char* url = std::getenv("PIXELCACHE_REDIS_URL")) o.redis_url = url;
+  }
+  if (!dir.empty()) o.disk_path = dir;
+  o.disk_bytes = max_bytes;
+  o.memory_bytes = 0;
+  return o;
+}
+
+std::unique_ptr<Cache> CacheArgs::open() const { return std::make_unique<Cache>(options()); }
+
+std::unique_ptr<Cache> CacheSwitch::open() const {
+  if (flag.empty()) return nullptr;
+  CacheArgs a = args;
+  if (flag != kDefaultDir) a.dir = flag;
+  return a.open();
+}
+
+void add_cache_options(CLI::App& cmd, CacheSwitch& cache) {
+  // A flag, so `--cache STEP` never takes the step for a directory: the
+  // directory is given as --cache=DIR.
+  cmd.add_flag("--cache", cache.flag,
+               "Look each output up in the cache before decoding; store it after computing. --cache=DIR puts the "
+               "store in DIR (default: $PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else "
+               "~/.cache/pixelcache; a folder named 'true': --cache=./true); a Redis tier is added when "
+               "$PIXELCACHE_REDIS_URL is set")
+      ->option_text("[=DIR]");
+  cmd.add_option("--cache-max-bytes", cache.args.max_bytes,
+                 "Bound of the cache's disk store, e.g. 500M or 10G (default 4G); least recently used entries are "
+                 "evicted beyond it")
+      ->transform(CLI::AsSizeValue(false));
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  static const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(bytes) / 1024;
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+  return buf;
+}
+
+}  // namespace pixelcache::cli
