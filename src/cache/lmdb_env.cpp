@@ -1,7 +1,9 @@
 // One shared LMDB environment per store file and process (lmdb_env.hpp).
 #include "cache/lmdb_env.hpp"
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "cache/store_tier.hpp"
 
@@ -131,21 +133,38 @@ void LmdbEnv::read(const std::function<void(MDB_txn*)>& f) {
   mdb_txn_abort(txn);
 }
 
+// Retries of a write transaction that found the store full (1 + 2 + 4 + 8
+// ms of waiting at most).
+constexpr int kMapFullRetries = 4;
+
 int LmdbEnv::write(const std::function<int(MDB_txn*)>& f) {
-  std::shared_lock lock(remap);
-  MDB_txn* txn = begin(0, lock);
-  int rc;
-  try {
-    rc = f(txn);
-  } catch (...) {
-    mdb_txn_abort(txn);
-    throw;
+  for (int attempt = 0;; ++attempt) {
+    int rc;
+    {
+      std::shared_lock lock(remap);
+      MDB_txn* txn = begin(0, lock);
+      try {
+        rc = f(txn);
+      } catch (...) {
+        mdb_txn_abort(txn);
+        throw;
+      }
+      if (rc)
+        mdb_txn_abort(txn);
+      else
+        rc = mdb_txn_commit(txn);
+    }
+    // MDB_MAP_FULL while the counted bytes fit is usually transient: pages
+    // freed by recent transactions cannot be reused while a reader (another
+    // thread or process, perhaps descheduled, or a killed one whose slot
+    // remains) still sees an older snapshot. Clear dead readers' slots, let
+    // live ones finish, and try again; a full store stays full and is
+    // returned to the caller, who evicts.
+    if (rc != MDB_MAP_FULL || attempt == kMapFullRetries) return rc;
+    int dead = 0;
+    mdb_reader_check(env, &dead);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 << attempt));
   }
-  if (rc) {
-    mdb_txn_abort(txn);
-    return rc;
-  }
-  return mdb_txn_commit(txn);
 }
 
 void lmdb_fail(const LmdbEnv& env, int rc, const std::string& what, bool writes_only) {

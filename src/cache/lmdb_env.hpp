@@ -58,7 +58,10 @@ struct LmdbEnv {
   void read(const std::function<void(MDB_txn*)>& f);
   /// Runs `f` inside a write transaction and commits when it returns 0;
   /// returns `f`'s LMDB code, or the commit's (the transaction is aborted
-  /// on any non-zero code or exception).
+  /// on any non-zero code or exception). MDB_MAP_FULL is retried a few
+  /// times after clearing dead readers' slots and short waits (pages that
+  /// readers of older snapshots pin are freed when they finish), so `f` may
+  /// run more than once: it must start from what the transaction reads.
   int write(const std::function<int(MDB_txn*)>& f);
 
  private:
