@@ -19,6 +19,13 @@ bool is_torch_tensor(const py::handle& o) {
          py::str(t.attr("__name__")).cast<std::string>() == "Tensor";
 }
 
+// A PIL.Image.Image, recognised without importing PIL.
+bool is_pil_image(const py::handle& o) {
+  const py::handle t = py::type::handle_of(o);
+  if (py::str(t.attr("__module__")).cast<std::string>().rfind("PIL.", 0) != 0) return false;
+  return py::isinstance(o, py::module_::import("PIL.Image").attr("Image"));
+}
+
 Array to_array(const py::handle& obj) {
   py::module_ np = py::module_::import("numpy");
   py::object a = np.attr("asarray")(obj);
@@ -62,6 +69,8 @@ Value to_value(const py::handle& o, int depth) {
     return Value(Array{"bytes", {static_cast<std::int64_t>(v.size())}, {v.begin(), v.end()}});
   }
   if (py::isinstance<py::array>(o)) return Value(to_array(o));
+  if (is_pil_image(o))  // hashed by its pixels, as HashableImage(pil) (pixelcache._convert.from_pil)
+    return Value(py::module_::import("pixelcache._convert").attr("from_pil")(o).cast<Image>());
   if (is_torch_tensor(o)) return Value(to_array(o.attr("detach")().attr("cpu")().attr("numpy")()));
   if (PyList_Check(o.ptr()) || PyTuple_Check(o.ptr())) {
     std::vector<Value> items;
