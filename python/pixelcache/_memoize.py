@@ -10,7 +10,7 @@ from typing import Any, Callable, Generic, Optional, ParamSpec, TypeVar, Union, 
 
 from . import _codec, _pixelcache
 from ._cache import Cache
-from ._pixelcache import InvalidType
+from ._pixelcache import InvalidArgument, InvalidType
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,9 +30,9 @@ def function_identity(fn: Callable[..., Any]) -> tuple[str, list, list]:
 
     A module-level function or method is named ``module.qualname``. A
     lambda or a function defined inside another one (whose qualname does
-    not tell two of them apart) also gets the digest of its code, and its
-    closure variables become part of every key (functions among them by
-    their own identity). A functools.partial is the identity of its
+    not tell two of them apart) also gets the digest of its code, and the
+    digests of its closure variables (as they are now; functions among them
+    by their own identity) become part of every key. A functools.partial is the identity of its
     function plus its bound arguments."""
     if isinstance(fn, functools.partial):
         name, extra, names = function_identity(fn.func)
@@ -59,9 +59,14 @@ def function_identity(fn: Callable[..., Any]) -> tuple[str, list, list]:
             value = None
         if callable(value) and not hasattr(value, "__pixelcache_value__"):
             value = function_identity(value)[0]
-        extra.append(value)
-        names.append(f"the closure variable '{var}' of {name.split('#')[0]} (pass it as an argument, or give "
-                     f"memoize a name=)")
+        what = (f"the closure variable '{var}' of {name.split('#')[0]} (pass it as an argument, or give memoize "
+                f"a name=)")
+        try:
+            digest = _pixelcache.value_digest(value)[0]
+        except (InvalidType, InvalidArgument) as e:
+            raise type(e)(f"{what} cannot be part of a cache key: {e}") from None
+        extra.append(bytes.fromhex(digest))  # as it is now: later changes to a closure variable are not seen
+        names.append(what)
     return name, extra, names
 
 
@@ -215,7 +220,8 @@ def memoize(fn: Union[Callable[P, R], Cache, None] = None, /, *, cache: Optional
     each argument's stable digest). ``name`` defaults to
     ``module.qualname`` (for lambdas and functions defined inside other
     functions also the digest of their bytecode, and their closure variables
-    count as arguments); change ``version`` when the function's output
+    count as arguments, with their values when memoize wraps the function);
+    change ``version`` when the function's output
     changes, to stop reading old results. Arguments are bound to the
     signature with the defaults applied, so ``f(x)``, ``f(x, k=1)`` and
     ``f(x, 1)`` are one key when ``k`` defaults to 1; ``*args`` count as a

@@ -99,6 +99,7 @@ py::object array_out(const Array& a) {
     throw InvalidArgument("cached array of dtype " + a.dtype + " holds " + std::to_string(a.data.size()) +
                           " bytes, not " + std::to_string(out.nbytes()));
   std::memcpy(out.mutable_data(), a.data.data(), a.data.size());
+  if (shape.empty()) return out.attr("reshape")(py::tuple());  // py::array makes shape (1,) of an empty shape
   return out;
 }
 

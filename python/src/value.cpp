@@ -33,11 +33,12 @@ Array to_array(const py::handle& obj) {
   if (kind.find_first_of("biufc") == std::string::npos)
     throw InvalidType("hashable containers hold numeric or bool arrays only, got dtype " +
                       py::str(a.attr("dtype")).cast<std::string>());
+  Array out;
+  // The shape before ascontiguousarray, which makes a 0-d array 1-d.
+  for (const py::handle d : a.attr("shape")) out.shape.push_back(d.cast<std::int64_t>());
   a = np.attr("ascontiguousarray")(a, py::arg("dtype") = a.attr("dtype").attr("newbyteorder")("<"));
   const py::array arr = a.cast<py::array>();
-  Array out;
   out.dtype = py::str(a.attr("dtype").attr("name")).cast<std::string>();
-  for (py::ssize_t i = 0; i < arr.ndim(); ++i) out.shape.push_back(arr.shape(i));
   const auto* p = static_cast<const std::uint8_t*>(arr.data());
   out.data.assign(p, p + arr.nbytes());
   return out;
