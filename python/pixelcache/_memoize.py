@@ -10,11 +10,12 @@ from typing import Any, Callable, Generic, Optional, ParamSpec, TypeVar, Union, 
 
 from . import _codec, _pixelcache
 from ._cache import Cache
-from ._pixelcache import InvalidArgument, InvalidType
+from ._pixelcache import InvalidType
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, _pixelcache.BoundingBox, _pixelcache.ImageSize)
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
@@ -25,14 +26,25 @@ def _code_parts(code: types.CodeType) -> list:
     return [code.co_code, list(code.co_names), list(code.co_varnames), consts]
 
 
+def _immutable(x: Any) -> bool:
+    """True for values that cannot change after they are made: numbers,
+    strings, bytes, None, images, boxes, sizes, hashable containers and
+    tuples of these."""
+    if type(x) is tuple:
+        return all(_immutable(v) for v in x)
+    return type(x) in _IMMUTABLE or hasattr(type(x), "__pixelcache_value__")
+
+
 def function_identity(fn: Callable[..., Any]) -> tuple[str, list, list]:
     """(name, extra key values, their names) of a function for keys.
 
     A module-level function or method is named ``module.qualname``. A
     lambda or a function defined inside another one (whose qualname does
-    not tell two of them apart) also gets the digest of its code, and the
-    digests of its closure variables (as they are now; functions among them
-    by their own identity) become part of every key. A functools.partial is the identity of its
+    not tell two of them apart) also gets the digest of its code, and its
+    closure variables become arguments of every key: immutable values
+    (numbers, strings, images, tuples of them ...) by value, functions by
+    their identity, anything else (a list of calls, a lock, a logger) by
+    its type only. A functools.partial is the identity of its
     function plus its bound arguments."""
     if isinstance(fn, functools.partial):
         name, extra, names = function_identity(fn.func)
@@ -59,14 +71,10 @@ def function_identity(fn: Callable[..., Any]) -> tuple[str, list, list]:
             value = None
         if callable(value) and not hasattr(value, "__pixelcache_value__"):
             value = function_identity(value)[0]
-        what = (f"the closure variable '{var}' of {name.split('#')[0]} (pass it as an argument, or give memoize "
-                f"a name=)")
-        try:
-            digest = _pixelcache.value_digest(value)[0]
-        except (InvalidType, InvalidArgument) as e:
-            raise type(e)(f"{what} cannot be part of a cache key: {e}") from None
-        extra.append(bytes.fromhex(digest))  # as it is now: later changes to a closure variable are not seen
-        names.append(what)
+        elif not _immutable(value):  # bookkeeping (a list of calls, a lock, a logger): by type only
+            value = "<" + type(value).__module__ + "." + type(value).__qualname__ + ">"
+        extra.append(value)
+        names.append(f"the closure variable '{var}' of {name.split('#')[0]}")
     return name, extra, names
 
 
@@ -219,9 +227,10 @@ def memoize(fn: Union[Callable[P, R], Cache, None] = None, /, *, cache: Optional
     The key is the digest of (the cache's namespace, ``name``, ``version``,
     each argument's stable digest). ``name`` defaults to
     ``module.qualname`` (for lambdas and functions defined inside other
-    functions also the digest of their bytecode, and their closure variables
-    count as arguments, with their values when memoize wraps the function);
-    change ``version`` when the function's output
+    functions also the digest of their bytecode, and their immutable closure
+    variables — numbers, strings, images, tuples — count as arguments;
+    mutable ones count by their type only, so pass data that changes the
+    result as an argument); change ``version`` when the function's output
     changes, to stop reading old results. Arguments are bound to the
     signature with the defaults applied, so ``f(x)``, ``f(x, k=1)`` and
     ``f(x, 1)`` are one key when ``k`` defaults to 1; ``*args`` count as a
