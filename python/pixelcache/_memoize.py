@@ -85,6 +85,8 @@ class Memoized(Generic[P, R]):
     ``name`` and ``version`` (parts of every key), ``key(*args, **kwargs)``
     (the 32-hex key of a call)."""
 
+    __wrapped__: Callable[P, R]
+
     def __init__(self, fn: Callable[P, R], cache: Optional[Cache], version: str, name: Optional[str]) -> None:
         if not callable(fn):
             raise InvalidType(f"memoize: expected a function, got {type(fn).__name__}")
