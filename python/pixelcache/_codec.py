@@ -38,6 +38,7 @@ _INT64 = (-(1 << 63), (1 << 63) - 1)
 _IMAGE_CODE = {"pil": "P", "numpy": "N", "torch": "T"}
 _IMAGE_KIND = {v: k for k, v in _IMAGE_CODE.items()}
 _PIL_MODES = ("RGB", "L", "1")
+_IMAGE_TAGS = {"py:" + code: kind for kind, code in _IMAGE_CODE.items()}
 
 
 class _Unstorable(Exception):
@@ -172,6 +173,9 @@ def decode(kind: str, tag: str, payload: Any) -> Any:
     """The Python value of an entry (encode()'s inverse). Entries of other
     writers: images as HashableImage (mode "numpy"), values as plain Python
     values, bytes as bytes."""
+    image_kind = _IMAGE_TAGS.get(tag)
+    if image_kind is not None and kind == "image":  # the common case first: a HashableImage
+        return HashableImage._wrap(payload, image_kind)
     if kind == "bytes":
         return pickle.loads(payload) if tag == "pickle" else payload
     if tag.startswith("py:"):

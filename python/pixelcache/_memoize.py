@@ -141,15 +141,15 @@ class Memoized(Generic[P, R]):
                           dict(v) if p.kind is inspect.Parameter.VAR_KEYWORD else v)
         return values
 
+    def _key(self, cache: Cache, args: tuple, kwargs: dict) -> bytes:
+        values = self._arguments(args, kwargs)
+        return _pixelcache.cache_key(cache.namespace, self.name, self.version, values, self._names(len(values)))
+
     def _names(self, count: int) -> list:
         names = self._all_names
         if len(names) == count:
             return names
         return [*names, *(f"argument {i} of {self.name}" for i in range(len(names), count))][:count]
-
-    def _key(self, cache: Cache, args: tuple, kwargs: dict) -> bytes:
-        values = self._arguments(args, kwargs)
-        return _pixelcache.cache_key(cache.namespace, self.name, self.version, values, self._names(len(values)))
 
     def key(self, *args: P.args, **kwargs: P.kwargs) -> str:
         """The 32-hex key a call with these arguments uses."""
@@ -163,21 +163,26 @@ class Memoized(Generic[P, R]):
     # -- calls ----------------------------------------------------------------------
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         cache = self._cache if self._cache is not None else Cache.default()
-        key = self._key(cache, args, kwargs)
         fn = self._fn
+        if self._simple and not kwargs and len(args) == self._n and not self._extra:
+            values: Any = args  # the common case: every parameter given by position
+            names = self._all_names
+        else:
+            values = self._arguments(args, kwargs)
+            names = self._names(len(values))
 
         def compute() -> tuple:
             result = fn(*args, **kwargs)
             return (*_codec.encode(result), result)
 
-        entry, _origin, computed = cache._c.get_or_compute(key, compute)
+        entry, _origin, computed = cache._c.memo_call(self.name, self.version, values, names, compute)
         if entry is None:
             return computed
         try:
             return _codec.decode(*entry)
         except Exception:  # an entry of another type under the key (a changed function without a new version)
             result = fn(*args, **kwargs)
-            cache._c.put(key, *_codec.encode(result))
+            cache._c.put(self._key(cache, args, kwargs), *_codec.encode(result))
             return result
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:

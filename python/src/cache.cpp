@@ -67,15 +67,32 @@ Digest parse_key(py::handle key) {
   throw InvalidType("a cache key must be a str of 32 hex digits or 16 bytes, got " + type_name(key));
 }
 
-// The Value digest of one argument; an unsupported type names the argument.
-Digest argument_digest(py::handle value, const std::string& what) {
-  try {
-    return to_value(value).digest();
-  } catch (const InvalidType& e) {
-    throw InvalidType(what + " cannot be part of a cache key: " + e.what());
-  } catch (const InvalidArgument& e) {
-    throw InvalidArgument(what + " cannot be part of a cache key: " + e.what());
+// The key of (namespace, function, version, the digests of the items of
+// the list or tuple `arguments`); names[i] (looked up only on an error)
+// names arguments[i] in the message.
+Digest memo_key(const std::string& ns, const std::string& function, const std::string& version, py::handle arguments,
+                py::handle names) {
+  if (!PyList_Check(arguments.ptr()) && !PyTuple_Check(arguments.ptr()))
+    throw InvalidType("cache key arguments must be a list or tuple, got " + type_name(arguments));
+  const py::sequence args = py::reinterpret_borrow<py::sequence>(arguments);
+  const std::size_t n = args.size();
+  std::vector<Digest> digests;
+  digests.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const py::handle value =
+        PyList_Check(arguments.ptr()) ? PyList_GET_ITEM(arguments.ptr(), i) : PyTuple_GET_ITEM(arguments.ptr(), i);
+    try {
+      digests.push_back(to_value(value).digest());
+    } catch (const Error& e) {
+      std::string what = "argument " + std::to_string(i);
+      if (PySequence_Check(names.ptr()) && static_cast<std::size_t>(PySequence_Size(names.ptr())) > i)
+        what = py::str(py::reinterpret_borrow<py::sequence>(names)[i]).cast<std::string>();
+      const std::string message = what + " cannot be part of a cache key: " + e.what();
+      if (dynamic_cast<const InvalidType*>(&e)) throw InvalidType(message);
+      throw InvalidArgument(message);
+    }
   }
+  return cache_key(ns, function, version, digests);
 }
 
 // --------------------------------------------------------------- values out
@@ -269,6 +286,44 @@ py::object tier_or_none(const std::optional<Entry>& e, TierKind t) {
   return e ? py::object(py::str(tier_name(t))) : py::none();
 }
 
+// get_or_compute with the GIL released, re-acquired only to run `compute`
+// (see the binding of get_or_compute for what it returns).
+py::tuple fetch_digest(Cache& c, const Digest& k, const py::function& compute) {
+  py::object computed;  // the leader's own result object
+  std::optional<PythonFailure> failure;
+  std::optional<Cache::Fetched> fetched;
+  {
+    py::gil_scoped_release nogil;
+    try {
+      fetched = c.get_or_compute(k, [&]() -> Entry {
+        py::gil_scoped_acquire gil;
+        try {
+          const py::tuple r = compute();
+          if (r.size() != 4) throw InvalidArgument("get_or_compute: compute() must return 4 items");
+          Entry e = entry_in(r[0].cast<std::string>(), r[1].cast<std::string>(), r[2]);
+          computed = r[3];
+          return e;
+        } catch (py::error_already_set& e) {
+          throw PythonFailure(e);
+        }
+      });
+    } catch (const PythonFailure& e) {
+      failure = e;
+    }
+  }
+  if (failure) {
+    failure->restore();
+    throw py::error_already_set();
+  }
+  const char* origin = origin_name(fetched->origin);
+  if (fetched->origin == Origin::Computed) return py::make_tuple(py::none(), origin, computed);
+  return py::make_tuple(entry_out(fetched->entry), origin, py::none());
+}
+
+py::tuple fetch(Cache& c, py::handle key, const py::function& compute) {
+  return fetch_digest(c, parse_key(key), compute);
+}
+
 }  // namespace
 
 void bind_cache(py::module_& m) {
@@ -276,15 +331,8 @@ void bind_cache(py::module_& m) {
 
   m.def(
       "cache_key",
-      [](const std::string& ns, const std::string& function, const std::string& version, const py::list& arguments,
-         const py::list& names) {
-        if (names.size() != arguments.size()) throw InvalidArgument("cache_key: one name per argument");
-        std::vector<Digest> digests;
-        digests.reserve(arguments.size());
-        for (std::size_t i = 0; i < arguments.size(); ++i)
-          digests.push_back(argument_digest(arguments[i], py::str(names[i]).cast<std::string>()));
-        return digest_to_bytes(cache_key(ns, function, version, digests));
-      },
+      [](const std::string& ns, const std::string& function, const std::string& version, py::handle arguments,
+         py::handle names) { return digest_to_bytes(memo_key(ns, function, version, arguments, names)); },
       py::arg("namespace"), py::arg("function"), py::arg("version"), py::arg("arguments"), py::arg("names"),
       "The 16-byte key of (namespace, function, version, each argument's Value digest) (cache.hpp CacheKey); "
       "names[i] names arguments[i] in the InvalidType raised for a value that cannot be keyed.");
@@ -372,45 +420,20 @@ void bind_cache(py::module_& m) {
           },
           py::arg("key"))
       .def("clear", &Cache::clear, nogil())
+      .def("get_or_compute", &fetch, py::arg("key"), py::arg("compute"),
+           "((kind, tag, payload) or None, origin, computed): the entry under key, or compute()'s (kind, tag, "
+           "payload, result) stored under key; concurrent calls for one key run compute once. origin is "
+           "memory / disk / redis / computed / joined; on \"computed\" the entry is None and computed is the "
+           "result compute() returned.")
       .def(
-          "get_or_compute",
-          [](Cache& c, py::handle key, const py::function& compute) -> py::tuple {
-            const Digest k = parse_key(key);
-            py::object computed;  // the leader's own result object
-            std::optional<PythonFailure> failure;
-            std::optional<Cache::Fetched> fetched;
-            {
-              py::gil_scoped_release nogil;
-              try {
-                fetched = c.get_or_compute(k, [&]() -> Entry {
-                  py::gil_scoped_acquire gil;
-                  try {
-                    const py::tuple r = compute();
-                    if (r.size() != 4) throw InvalidArgument("get_or_compute: compute() must return 4 items");
-                    Entry e = entry_in(r[0].cast<std::string>(), r[1].cast<std::string>(), r[2]);
-                    computed = r[3];
-                    return e;
-                  } catch (py::error_already_set& e) {
-                    throw PythonFailure(e);
-                  }
-                });
-              } catch (const PythonFailure& e) {
-                failure = e;
-              }
-            }
-            if (failure) {
-              failure->restore();
-              throw py::error_already_set();
-            }
-            const char* origin = origin_name(fetched->origin);
-            if (fetched->origin == Origin::Computed) return py::make_tuple(py::none(), origin, computed);
-            return py::make_tuple(entry_out(fetched->entry), origin, py::none());
+          "memo_call",
+          [](Cache& c, const std::string& function, const std::string& version, py::handle arguments, py::handle names,
+             const py::function& compute) {
+            const Digest k = memo_key(c.options().key_namespace, function, version, arguments, names);
+            return fetch_digest(c, k, compute);
           },
-          py::arg("key"), py::arg("compute"),
-          "((kind, tag, payload) or None, origin, computed): the entry under key, or compute()'s (kind, tag, "
-          "payload, result) stored under key; concurrent calls for one key run compute once. origin is "
-          "memory / disk / redis / computed / joined; on \"computed\" the entry is None and computed is the "
-          "result compute() returned.")
+          py::arg("function"), py::arg("version"), py::arg("arguments"), py::arg("names"), py::arg("compute"),
+          "get_or_compute() under the key of (namespace, function, version, the arguments' digests), in one call.")
       .def("stats", &stats_dict, "Counters per tier ({tier: {...}}) and computed / joined.")
       .def(
           "trim",
