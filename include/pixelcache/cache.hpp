@@ -171,7 +171,8 @@ inline constexpr std::size_t kMaxTagLength = 64;
 
 /// One cached result: an Image, a Value tree or Bytes, plus a short tag
 /// chosen by the writer so a front end can restore the original type (the
-/// Python front uses e.g. "numpy", "torch", "pil", "pickle"). O(1) copies.
+/// Python front writes "py:" + type codes, e.g. "py:T" for a HashableImage,
+/// or "pickle"; python/pixelcache/_codec.py). O(1) copies.
 class Entry {
  public:
   /// Throws InvalidArgument for an empty image, or a tag longer than
