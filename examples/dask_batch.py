@@ -1,6 +1,7 @@
 """Thumbnails of a folder on a Dask cluster, with pixelcache doing the pixel work.
 
     python3 examples/dask_batch.py FOLDER [OUTDIR] [--scheduler tcp://HOST:8786] [--size 256]
+                                   [--redis redis://HOST:6379]
 
 Without --scheduler it starts a LocalCluster of two worker processes on
 127.0.0.1; with one, the same code runs on a real cluster (every worker needs
@@ -10,6 +11,12 @@ this process as HashableImage values, pickled with protocol 5 so the pixels
 travel out of band (one buffer per image, never copied into the pickle
 stream). The results are in input order; a file that fails is reported and
 the others go on.
+
+With --redis the workers keep their thumbnails in a pixelcache.Cache whose
+only shared tier is that Redis server (each worker also has its own memory
+tier): a thumbnail one worker made is a hit for every other worker and for
+every later run, on any machine that reaches the server. The Cache travels
+to the workers pickled by its configuration.
 """
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ import argparse
 import pathlib
 import sys
 
+import pixelcache
 from pixelcache import HashableImage
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic"}
@@ -32,18 +40,45 @@ def thumbnail(path: str, size: int = 256) -> HashableImage:
     return HashableImage(path).resize((size, size))
 
 
-def thumbnail_or_error(path: str, size: int = 256):
+def cached(cache: pixelcache.Cache):
+    """thumbnail() memoized in `cache`, one wrapper per Cache in each process.
+    The explicit name keeps the keys the same wherever the code runs (a
+    script's functions live in "__main__" on the client and elsewhere on the
+    workers)."""
+    fn = _MEMOIZED.get(cache)
+    if fn is None:
+        fn = _MEMOIZED[cache] = pixelcache.memoize(thumbnail, cache=cache, name="dask_batch.thumbnail", version="1")
+    return fn
+
+
+_MEMOIZED: dict = {}
+
+
+def thumbnail_or_error(path: str, size: int = 256, cache=None):
     """(path, thumbnail) or (path, the error message): one bad file does not end the batch."""
     try:
-        return path, thumbnail(path, size)
+        return path, (cached(cache) if cache is not None else thumbnail)(path, size)
     except Exception as e:  # the worker reports, the client decides
         return path, f"{type(e).__name__}: {e}"
 
 
-def run(client, paths, size: int = 256) -> list:
+def run(client, paths, size: int = 256, cache=None) -> list:
     """[(path, HashableImage or error message)] in input order, computed on the cluster's workers."""
-    futures = client.map(thumbnail_or_error, paths, size=size)
+    futures = client.map(thumbnail_or_error, paths, size=size, cache=cache)
     return client.gather(futures)
+
+
+def worker_stats(cache: pixelcache.Cache) -> dict:
+    """The stats of `cache` in this process (on a worker: its own copy of the Cache)."""
+    return cache.stats()
+
+
+def cache_totals(client, cache) -> dict:
+    """Thumbnails computed and Redis hits, summed over the workers."""
+    per_worker = client.run(worker_stats, cache).values()
+    return {"computed": sum(s["computed"] for s in per_worker),
+            "redis_hits": sum(s.get("redis", {}).get("hits", 0) for s in per_worker),
+            "memory_hits": sum(s.get("memory", {}).get("hits", 0) for s in per_worker)}
 
 
 def main(argv=None) -> int:
@@ -52,7 +87,10 @@ def main(argv=None) -> int:
     ap.add_argument("outdir", nargs="?", help="write the thumbnails here as PNG (mirroring the folder)")
     ap.add_argument("--scheduler", help="address of a running Dask scheduler (default: a local cluster)")
     ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--redis", metavar="URL", help="share thumbnails between workers and runs in this Redis server")
     args = ap.parse_args(argv)
+    # The workers' cache: memory + Redis, no disk tier (one machine's disk would not be shared).
+    cache = pixelcache.Cache(max_bytes=0, redis_url=args.redis, namespace="dask_batch") if args.redis else None
 
     from dask.distributed import Client, LocalCluster
 
@@ -65,7 +103,7 @@ def main(argv=None) -> int:
         client = Client(cluster)
     try:
         failed = 0
-        for path, result in run(client, paths, args.size):
+        for path, result in run(client, paths, args.size, cache):
             if isinstance(result, str):
                 failed += 1
                 print(f"{path}: {result}", file=sys.stderr)
@@ -76,6 +114,10 @@ def main(argv=None) -> int:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 result.save(out)
         print(f"{len(paths) - failed} thumbnails, {failed} failed", file=sys.stderr)
+        if cache is not None:
+            totals = cache_totals(client, cache)
+            print(f"cache: {totals['computed']} computed, {totals['redis_hits']} from Redis, "
+                  f"{totals['memory_hits']} from the workers' memory (since the workers started)", file=sys.stderr)
         return 1 if failed else 0
     finally:
         client.close()

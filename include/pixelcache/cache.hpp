@@ -79,7 +79,8 @@
 //          exactly.
 // Compression: with Compression::Auto, bodies of 4 KiB and more are zstd-
 // compressed (level 3) when a trial on their first 16 KiB (level 1) shrinks
-// to half or less: masks, flat images, repetitive values. Photographs stay
+// to half or less, and stored compressed when the whole body then shrinks
+// to half or less too: masks, flat images, repetitive values. Photographs stay
 // raw: zstd saves them ~8 % but makes a disk hit of a 12 MP photo ~6x
 // slower (bench/bench_cache.cpp), while a 12 MP mask shrinks 29x.
 //
@@ -171,7 +172,8 @@ inline constexpr std::size_t kMaxTagLength = 64;
 
 /// One cached result: an Image, a Value tree or Bytes, plus a short tag
 /// chosen by the writer so a front end can restore the original type (the
-/// Python front uses e.g. "numpy", "torch", "pil", "pickle"). O(1) copies.
+/// Python front writes "py:" + type codes, e.g. "py:T" for a HashableImage,
+/// or "pickle"; python/pixelcache/_codec.py). O(1) copies.
 class Entry {
  public:
   /// Throws InvalidArgument for an empty image, or a tag longer than
@@ -211,7 +213,7 @@ class Entry {
 /// Body compression of stored entries.
 enum class Compression : std::uint8_t {
   None,  ///< never compress
-  Auto,  ///< zstd when a trial shows it halves the size (see file comment)
+  Auto,  ///< zstd when a trial and then the whole body show it halves the size (see file comment)
   Zstd,  ///< always zstd (level 3) for bodies of 64 bytes and more
 };
 

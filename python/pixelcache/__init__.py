@@ -12,8 +12,8 @@ classes and a few extras listed in __all__.
 """
 from __future__ import annotations
 
-from ._pixelcache import (DecodeError, EncodeError, Error, InvalidArgument, InvalidType, IoError, LimitError,
-                          NetworkError, BoundingBox, ImageSize, __version__)
+from ._pixelcache import (CacheError, DecodeError, EncodeError, Error, InvalidArgument, InvalidType, IoError,
+                          LimitError, NetworkError, BoundingBox, ImageSize, __version__)
 from ._pixelcache import max_image_bytes, palette_names, set_max_image_bytes
 from ._image import HashableImage
 from ._containers import HashableDict, HashableList
@@ -22,6 +22,8 @@ from ._grid import display_string
 from ._logging import DEFAULT_VERBOSITY, LoggingRich, get_logger
 from ._utils import pseudo_hash, seed_everything
 from ._batch import batch
+from ._cache import Cache
+from ._memoize import memoize
 
 __all__ = [
     # The original's exports.
@@ -30,4 +32,6 @@ __all__ = [
     # Ours: errors and process-wide settings.
     "Error", "InvalidArgument", "InvalidType", "IoError", "NetworkError", "DecodeError", "EncodeError", "LimitError",
     "palette_names", "max_image_bytes", "set_max_image_bytes", "batch",
+    # The content-addressed cache.
+    "Cache", "memoize", "CacheError",
 ]

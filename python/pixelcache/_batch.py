@@ -80,17 +80,22 @@ def batch(inputs: Iterable[T], fn: Callable[[T], R], workers: Optional[int] = No
       results are yielded first); the inputs not yet started are cancelled.
       With ``return_exceptions=True`` the exception object is yielded in its
       place instead and the batch goes on (as ``asyncio.gather``).
-    - ``cache``: reserved for the content-addressed cache (``pixelcache.Cache``):
-      a non-None value raises NotImplementedError in this version.
+    - ``cache``: a ``pixelcache.Cache`` (or ``True`` for ``Cache.default()``)
+      keeps each input's result: the key is the digest of (the cache's
+      namespace, ``fn``'s identity as for ``pixelcache.memoize``, the input),
+      where an input that is a local file path counts by the file's content
+      (a changed file is computed again) and any other input (a URL, an
+      image, an array, ...) by its value. A second run over the same inputs
+      is served from the cache without calling ``fn``; results come back as
+      ``memoize`` returns them; errors are not cached. ``None``: no cache.
 
     Closing the iterator early (``break``, garbage collection) cancels the
     inputs not started and waits for the running ones.
     """
-    if cache is not None:
-        raise NotImplementedError("pixelcache.batch(cache=...): the cache is not part of this version yet; "
-                                  "pass cache=None")
     if not callable(fn):
         raise TypeError(f"batch: fn must be callable, got {type(fn).__name__}")
+    if cache is not None and cache is not False:
+        fn = _cached(fn, cache)
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -100,6 +105,31 @@ def batch(inputs: Iterable[T], fn: Callable[[T], R], workers: Optional[int] = No
     except TypeError:
         total = None
     return _run(iter(inputs), fn, workers, progress, total, return_exceptions)
+
+
+def _cached(fn: Callable[[T], R], cache: Any) -> Callable[[T], R]:
+    """fn with each input's result kept in `cache` (see batch)."""
+    from . import _pixelcache
+    from ._cache import Cache
+    from ._memoize import function_identity
+
+    if cache is True:
+        cache = Cache.default()
+    if not isinstance(cache, Cache):
+        raise TypeError(f"batch: cache must be a pixelcache.Cache, True or None, got {type(cache).__name__}")
+    name, extra, names = function_identity(fn)
+    function = "pixelcache.batch:" + name
+    names = [*names, "the batch input"]
+
+    def call(x: T) -> R:
+        value: Any = x
+        if isinstance(x, (str, os.PathLike)) and not str(x).startswith(("http://", "https://")) \
+                and os.path.isfile(x):
+            value = ["file content", _pixelcache.file_digest(os.fspath(x))]
+        key = _pixelcache.cache_key(cache.namespace, function, "", [*extra, value], names)
+        return cache.get_or_compute(key, lambda: fn(x))
+
+    return call
 
 
 def _run(inputs: Iterator[T], fn: Callable[[T], R], workers: int, progress, total: Optional[int],

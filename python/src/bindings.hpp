@@ -30,6 +30,7 @@ void bind_ops(py::module_& m);
 void bind_grid(py::module_& m);
 void bind_value(py::module_& m);
 void bind_catalogue(py::module_& m);
+void bind_cache(py::module_& m);
 
 /// A Python object tree as a pixelcache::Value (value.cpp: None, bool, int,
 /// float, str, images, BoundingBox, ImageSize, arrays, tensors, lists,

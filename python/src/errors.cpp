@@ -8,6 +8,7 @@
 //   DecodeError(Error, ValueError)       corrupt or unknown encoded data
 //   EncodeError(Error)                   writer failures
 //   LimitError(Error, ValueError)        too many pixels
+//   CacheError(Error, OSError)           a cache directory or store that cannot be used
 #include <cstring>
 #include <string>
 
@@ -25,6 +26,7 @@ struct Classes {
   PyObject* decode = nullptr;
   PyObject* encode = nullptr;
   PyObject* limit = nullptr;
+  PyObject* cache = nullptr;
 };
 Classes classes;
 
@@ -69,6 +71,9 @@ void bind_errors(py::module_& m) {
   classes.limit =
       make_class(m, "LimitError", py::make_tuple(error, value_error), "An image is larger than the pixel limit.");
 
+  classes.cache = make_class(m, "CacheError", py::make_tuple(error, os_error),
+                             "A cache directory or store cannot be used (a file, not writable, broken).");
+
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -86,6 +91,8 @@ void bind_errors(py::module_& m) {
       set_error(classes.encode, e.what());
     } catch (const LimitError& e) {
       set_error(classes.limit, e.what());
+    } catch (const CacheError& e) {
+      set_error(classes.cache, e.what());
     } catch (const Error& e) {
       set_error(classes.error, e.what());
     }

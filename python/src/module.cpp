@@ -13,4 +13,5 @@ PYBIND11_MODULE(_pixelcache, m) {
   bind_grid(m);
   bind_value(m);
   bind_catalogue(m);
+  bind_cache(m);
 }

@@ -19,6 +19,13 @@ bool is_torch_tensor(const py::handle& o) {
          py::str(t.attr("__name__")).cast<std::string>() == "Tensor";
 }
 
+// A PIL.Image.Image, recognised without importing PIL.
+bool is_pil_image(const py::handle& o) {
+  const py::handle t = py::type::handle_of(o);
+  if (py::str(t.attr("__module__")).cast<std::string>().rfind("PIL.", 0) != 0) return false;
+  return py::isinstance(o, py::module_::import("PIL.Image").attr("Image"));
+}
+
 Array to_array(const py::handle& obj) {
   py::module_ np = py::module_::import("numpy");
   py::object a = np.attr("asarray")(obj);
@@ -26,11 +33,12 @@ Array to_array(const py::handle& obj) {
   if (kind.find_first_of("biufc") == std::string::npos)
     throw InvalidType("hashable containers hold numeric or bool arrays only, got dtype " +
                       py::str(a.attr("dtype")).cast<std::string>());
+  Array out;
+  // The shape before ascontiguousarray, which makes a 0-d array 1-d.
+  for (const py::handle d : a.attr("shape")) out.shape.push_back(d.cast<std::int64_t>());
   a = np.attr("ascontiguousarray")(a, py::arg("dtype") = a.attr("dtype").attr("newbyteorder")("<"));
   const py::array arr = a.cast<py::array>();
-  Array out;
   out.dtype = py::str(a.attr("dtype").attr("name")).cast<std::string>();
-  for (py::ssize_t i = 0; i < arr.ndim(); ++i) out.shape.push_back(arr.shape(i));
   const auto* p = static_cast<const std::uint8_t*>(arr.data());
   out.data.assign(p, p + arr.nbytes());
   return out;
@@ -62,6 +70,8 @@ Value to_value(const py::handle& o, int depth) {
     return Value(Array{"bytes", {static_cast<std::int64_t>(v.size())}, {v.begin(), v.end()}});
   }
   if (py::isinstance<py::array>(o)) return Value(to_array(o));
+  if (is_pil_image(o))  // hashed by its pixels, as HashableImage(pil) (pixelcache._convert.from_pil)
+    return Value(py::module_::import("pixelcache._convert").attr("from_pil")(o).cast<Image>());
   if (is_torch_tensor(o)) return Value(to_array(o.attr("detach")().attr("cpu")().attr("numpy")()));
   if (PyList_Check(o.ptr()) || PyTuple_Check(o.ptr())) {
     std::vector<Value> items;

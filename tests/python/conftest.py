@@ -38,3 +38,10 @@ def blob_mask():
     m[70:110, 90:150] = True
     m[5, 150] = True
     return m
+
+
+def pytest_configure(config):
+    # Tests that run threads or processes against one cache: a ThreadSanitizer
+    # build can pick them with `-m threaded` (the `python` ctest is labelled
+    # `threaded` as a whole).
+    config.addinivalue_line("markers", "threaded: runs threads or processes against shared state")

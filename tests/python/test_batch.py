@@ -126,7 +126,7 @@ def test_plain_counter_without_tqdm(monkeypatch, capsys):
 
 
 def test_argument_errors():
-    with pytest.raises(NotImplementedError, match="cache"):
+    with pytest.raises(TypeError, match="cache must be a pixelcache.Cache"):
         pixelcache.batch([1], lambda i: i, cache=object())
     with pytest.raises(ValueError, match="workers"):
         pixelcache.batch([1], lambda i: i, workers=0)
@@ -135,3 +135,64 @@ def test_argument_errors():
     with pytest.raises(TypeError, match="callable"):
         pixelcache.batch([1], "resize")
     assert list(pixelcache.batch([], lambda i: i, progress=False)) == []
+
+
+def test_cache_serves_the_second_run(tmp_path, data):
+    """With a cache, a second run over the same files calls fn for none of
+    them; a changed file (same path) is computed again; errors are not
+    cached."""
+    import shutil
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in FILES[:4]:
+        shutil.copyfile(data / name, folder / name)
+    shutil.copyfile(data / "truncated.jpg", folder / "broken.jpg")
+    paths = sorted(str(p) for p in folder.iterdir())
+    cache = pixelcache.Cache(tmp_path / "cache", redis_url="")
+    lock = threading.Lock()
+    calls = []
+
+    def thumb(path):
+        with lock:
+            calls.append(path)
+        return HashableImage(path).resize((32, 24))
+
+    def run():
+        return list(pixelcache.batch(paths, thumb, workers=2, progress=False, cache=cache, return_exceptions=True))
+
+    first = run()
+    assert len(calls) == len(paths)
+    assert isinstance(first[0], pixelcache.DecodeError)  # broken.jpg sorts first
+    second = run()
+    assert len(calls) == len(paths) + 1  # only the broken file again (errors are not cached)
+    assert [r.digest() for r in second[1:]] == [r.digest() for r in first[1:]]
+    assert all(type(r) is HashableImage for r in second[1:])
+    # Same path, new content: computed again.
+    changed = folder / FILES[0]
+    shutil.copyfile(data / "chelsea_q95.jpg", changed)
+    third = run()
+    assert calls[-2:] == sorted([str(changed), str(folder / "broken.jpg")]) or set(calls[-2:]) == {
+        str(changed), str(folder / "broken.jpg")}
+    assert len(calls) == len(paths) + 3
+    assert third[paths.index(str(changed))] == HashableImage(changed).resize((32, 24))
+    # Another function over the same files has keys of its own.
+    digests = list(pixelcache.batch(paths[1:], thumb_digest, progress=False, cache=cache))
+    assert digests == [thumb_digest(p) for p in paths[1:]]
+
+
+def test_cache_keys_non_path_inputs_by_value(tmp_path, chelsea):
+    cache = pixelcache.Cache(max_bytes=0, redis_url="")
+    calls = []
+
+    def halve(img):
+        calls.append(1)
+        return img.resize((img.size().height // 2, img.size().width // 2))
+
+    inputs = [chelsea, HashableImage(chelsea.numpy()), chelsea.to_gray()]
+    out1 = list(pixelcache.batch(inputs, halve, workers=1, progress=False, cache=cache))
+    assert len(calls) == 2  # the first two are one value
+    out2 = list(pixelcache.batch(inputs, halve, workers=2, progress=False, cache=True if False else cache))
+    assert len(calls) == 2 and [o.digest() for o in out1] == [o.digest() for o in out2]
+    with pytest.raises(pixelcache.InvalidType, match="the batch input"):
+        list(pixelcache.batch([object()], halve, progress=False, cache=cache))

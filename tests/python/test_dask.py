@@ -130,3 +130,46 @@ def test_example_against_the_running_scheduler(client, example, folder, tmp_path
     assert written == ["a/b/camera.png", "a/rocket.png", "c/coffee.png", "chelsea.png"]
     for rel in written:
         assert HashableImage(out / rel).size() == pixelcache.ImageSize(48, 48)
+
+
+@pytest.fixture(scope="module")
+def redis():
+    from redis_server import RedisServer
+
+    with RedisServer() as server:
+        yield server
+
+
+def test_workers_share_the_redis_tier(client, example, folder, redis):
+    """Run 1 computes on the workers and fills Redis; after the workers are
+    restarted (no memory left), run 2 is served from Redis: nothing is
+    computed, one Redis hit per good file — counted by the workers' Cache
+    statistics, not timed."""
+    paths = [p for p in example.image_paths(folder) if not p.endswith("broken.jpg")]
+    cache = pixelcache.Cache(max_bytes=0, redis_url=redis.url, namespace="dask-test")
+    first = example.run(client, paths, size=40, cache=cache)
+    totals = example.cache_totals(client, cache)
+    assert totals["computed"] == len(paths) and totals["redis_hits"] == 0
+    assert int(redis.command("DBSIZE")[1:]) == len(paths)
+
+    client.restart()  # new worker processes: empty memory tiers, new Cache objects
+    assert example.cache_totals(client, cache) == {"computed": 0, "redis_hits": 0, "memory_hits": 0}
+    second = example.run(client, paths, size=40, cache=cache)
+    totals = example.cache_totals(client, cache)
+    assert totals["computed"] == 0 and totals["redis_hits"] == len(paths)
+    for (p1, a), (p2, b) in zip(first, second):
+        assert p1 == p2 and isinstance(b, HashableImage) and a.digest() == b.digest()
+        assert b == HashableImage(p1).resize((40, 40))
+    # The same key from this process: the client reads what the workers stored.
+    assert cache.get(example.cached(cache).key(paths[0], 40)) == second[0][1]
+
+
+def test_example_with_redis(client, example, folder, redis, tmp_path, capsys):
+    args = [str(folder), "--scheduler", client.scheduler.address, "--size", "24", "--redis", redis.url]
+    example.main(args)
+    example.main(args)
+    err = capsys.readouterr().err
+    runs = [line for line in err.splitlines() if line.startswith("cache: ")]
+    assert len(runs) == 2
+    computed_first = int(runs[0].split()[1])
+    assert computed_first <= 4 and int(runs[1].split()[1]) == computed_first  # run 2 computed nothing more

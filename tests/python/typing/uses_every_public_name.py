@@ -11,10 +11,10 @@ import sys
 import numpy as np
 
 import pixelcache
-from pixelcache import (DEFAULT_VERBOSITY, BoundingBox, DecodeError, EncodeError, Error, HashableDict,
-                        HashableImage, HashableList, ImageCrop, ImageSize, InvalidArgument, InvalidType, IoError,
-                        LimitError, LoggingRich, NetworkError, Points, display_string, get_logger, max_image_bytes,
-                        palette_names, pseudo_hash, seed_everything, set_max_image_bytes)
+from pixelcache import (DEFAULT_VERBOSITY, BoundingBox, Cache, CacheError, DecodeError, EncodeError, Error,
+                        HashableDict, HashableImage, HashableList, ImageCrop, ImageSize, InvalidArgument, InvalidType,
+                        IoError, LimitError, LoggingRich, NetworkError, Points, display_string, get_logger,
+                        max_image_bytes, memoize, palette_names, pseudo_hash, seed_everything, set_max_image_bytes)
 from pixelcache.tools import bbox as tbbox
 from pixelcache.tools import cache as tcache
 from pixelcache.tools import image as timage
@@ -84,7 +84,32 @@ def main(out: pathlib.Path) -> None:
     limit: int = max_image_bytes()
     set_max_image_bytes(limit)
     errors: tuple[type[Error], ...] = (InvalidArgument, InvalidType, IoError, NetworkError, DecodeError, EncodeError,
-                                      LimitError)
+                                      LimitError, CacheError)
+    cache = Cache(out / "cache", max_bytes=1 << 26, memory_bytes=1 << 20, redis_url="", namespace="typing",
+                  redis_ttl=0, connect_timeout=0.5, command_timeout=2.0, retry_backoff=1.0, compression="auto")
+    cache.put(("thumb", img), img.resize((16, 16)))
+    hit: object = cache.get(("thumb", img), None)
+    known: bool = cache.contains(cache.key("thumb", img)) or ("0" * 32) in cache
+    gone: bool = cache.erase(("thumb", img)) and cache.clear()
+    counters: dict = cache.stats()
+    where: str | None = cache.path
+    trimmed: dict = cache.trim(1 << 20)
+    checked: dict = cache.verify()
+    computed: int = cache.get_or_compute(("answer",), lambda: 42)
+
+    @memoize(cache=cache, version="1")
+    def thumb(image: HashableImage, side: int = 16) -> HashableImage:
+        return image.resize((side, side))
+
+    @memoize
+    def double(x: int) -> int:
+        return 2 * x
+
+    small: HashableImage = thumb(img, side=8)
+    key: str = thumb.key(img, 8)
+    doubled: int = memoize(lambda x: x, cache=cache)(2) + double.__wrapped__(1)
+    default = Cache.default  # (not called here: it would open ~/.cache/pixelcache)
+    mapped: list[str] = list(pixelcache.batch([DATA / "chelsea.png"], lambda p: str(p), progress=False, cache=cache))
     boxes: list[tuple[float, float, float, float]] = tmask.mask2bbox(np.zeros((4, 4), bool), 0.0)
     grid = timage.make_image_grid([img.pil(), img.pil()], rows=1, cols=2)
     padded: np.ndarray = timage.center_pad(arr, ImageSize(400, 500))
@@ -94,7 +119,9 @@ def main(out: pathlib.Path) -> None:
                                                 values, inverse, counts, text, back, raw, black, constant, copied,
                                                 pickled, norm, box_size, corners, fractions, pixels, count, mask,
                                                 pairs, cropped, pasted, first, twice, plain, both, short, seed,
-                                                label, errors, boxes, grid, padded, ious, cache_dir))
+                                                label, errors, boxes, grid, padded, ious, cache_dir, hit, known,
+                                                gone, counters, where, trimmed, checked, computed, small, key,
+                                                doubled, default, mapped))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,274 @@
+"""pixelcache.Cache: the content-addressed cache (memory, disk, Redis) from Python."""
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from typing import Any, Callable, Optional, TypeVar, Union
+
+from . import _codec, _pixelcache
+from ._pixelcache import InvalidArgument, InvalidType
+
+R = TypeVar("R")
+
+#: What a Cache method takes as a key (see Cache).
+Key = Any
+
+_KEY_FUNCTION = "pixelcache.Cache.key"
+
+
+def _size(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"Cache: {name} must be an int number of bytes, got {type(value).__name__}")
+    if value < 0:
+        raise InvalidArgument(f"Cache: {name} must be >= 0 bytes (0 turns the tier off), got {value}")
+    return value
+
+
+def _seconds(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidType(f"Cache: {name} must be a number of seconds, got {type(value).__name__}")
+    return float(value)
+
+
+class Cache:
+    """A content-addressed cache of results in up to three tiers, top to
+    bottom: memory (an LRU in this process, bounded in bytes), disk (an LMDB
+    store in a directory, shared by processes, bounded in bytes, least
+    recently used entries evicted) and Redis (shared by machines).
+
+        cache = pixelcache.Cache()                      # defaults from the environment
+        cache.put(("thumb", img), img.resize((256, 256)))
+        cache.get(("thumb", img))                       # the HashableImage, or None
+
+    - ``path``: the disk tier's directory (created if missing); None: the
+      default, ``$PIXELCACHE_CACHE_DIR``, else ``$XDG_CACHE_HOME/pixelcache``,
+      else ``~/.cache/pixelcache``.
+    - ``max_bytes``: the disk tier's bound (4 GiB); 0 turns the disk tier off.
+    - ``memory_bytes``: the memory tier's bound (256 MiB); 0 turns it off.
+    - ``redis_url``: ``"redis://[[user]:password@]host[:port][/db]"`` or
+      ``"unix:///path[?db=N]"``; None: ``$PIXELCACHE_REDIS_URL`` when set,
+      else no Redis tier; ``""``: no Redis tier.
+    - ``namespace``: separates users of one Redis server (keys
+      ``pixelcache:<namespace>:<hex key>``) and is part of every derived key.
+    - keyword only: ``redis_ttl`` (seconds; 0: entries do not expire),
+      ``connect_timeout`` / ``command_timeout`` (seconds, for Redis),
+      ``retry_backoff`` (seconds before a failed tier is tried again,
+      doubling per failure up to 32x), ``compression`` (``"auto"``: zstd
+      for bodies that halve, such as masks; ``"none"``; ``"zstd"``).
+
+    Keys: a str of 32 hex digits or 16 bytes is a 128-bit digest, used as
+    it is; any other value (a tuple, a HashableImage, an int, ...) is keyed
+    by ``Cache.key(value)``, the digest of the namespace and the value's
+    stable content digest. Values: see ``put``.
+
+    A tier that fails (Redis down, disk full) is counted in ``stats()`` and
+    skipped, then retried after the back-off; a failing tier turns a hit
+    into a miss, never into an error. Corrupt stored entries are dropped,
+    counted and never returned. The GIL is released during tier I/O.
+
+    A Cache pickles by the arguments it was made with (None stays None and
+    is resolved again where it is unpickled), so it crosses
+    ``multiprocessing`` (spawn and fork), ``DataLoader`` workers and Dask;
+    unpickling in a process that already has a Cache made the same way
+    returns that one. After ``os.fork`` the child reopens the LMDB store and
+    the Redis connections by itself. Thread-safe.
+
+    Raises pixelcache.InvalidArgument (a ValueError) for a bad size,
+    namespace or Redis URL, pixelcache.CacheError (an OSError) for a
+    directory that cannot hold the store (a file, not writable). An
+    unreachable Redis server is not an error: that tier starts backing off.
+    """
+
+    __slots__ = ("_c", "_args", "_path", "_redis_url", "__weakref__")
+
+    _instances: "weakref.WeakValueDictionary[tuple, Cache]" = weakref.WeakValueDictionary()
+    _default: Optional["Cache"] = None
+    _default_lock = threading.Lock()
+
+    def __init__(self, path: Union[str, "os.PathLike[str]", None] = None, max_bytes: int = 4 << 30,
+                 memory_bytes: int = 256 << 20, redis_url: Optional[str] = None, namespace: str = "default", *,
+                 redis_ttl: float = 0, connect_timeout: float = 0.5, command_timeout: float = 2.0,
+                 retry_backoff: float = 1.0, compression: str = "auto") -> None:
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise InvalidType(f"Cache: path must be a str, os.PathLike or None, got {type(path).__name__}")
+        if redis_url is not None and not isinstance(redis_url, str):
+            raise InvalidType(f"Cache: redis_url must be a str or None, got {type(redis_url).__name__}")
+        if not isinstance(namespace, str):
+            raise InvalidType(f"Cache: namespace must be a str, got {type(namespace).__name__}")
+        if not isinstance(compression, str):
+            raise InvalidType(f"Cache: compression must be a str, got {type(compression).__name__}")
+        max_bytes, memory_bytes = _size(max_bytes, "max_bytes"), _size(memory_bytes, "memory_bytes")
+        timing = [_seconds(v, n) for v, n in ((redis_ttl, "redis_ttl"), (connect_timeout, "connect_timeout"),
+                                              (command_timeout, "command_timeout"),
+                                              (retry_backoff, "retry_backoff"))]
+        given_path = os.fspath(path) if path is not None else None
+        if given_path == "":
+            raise InvalidArgument("Cache: path must name a directory (use max_bytes=0 to turn the disk tier off)")
+        self._args = (given_path, max_bytes, memory_bytes, redis_url, namespace, *timing, compression)
+        disk = ""
+        if max_bytes > 0:
+            disk = given_path if given_path is not None else _pixelcache._Cache.default_directory()
+        url = redis_url if redis_url is not None else os.environ.get("PIXELCACHE_REDIS_URL", "")
+        self._path: Optional[str] = disk or None
+        self._redis_url: Optional[str] = url or None
+        self._c = _pixelcache._Cache(namespace, memory_bytes, disk, max_bytes, url, *timing, compression)
+        Cache._instances.setdefault(self._args, self)
+
+    # -- construction helpers ---------------------------------------------------
+    @classmethod
+    def default(cls) -> "Cache":
+        """The process-wide default Cache (``Cache()``, from the environment),
+        made on first use; what ``memoize`` and ``batch`` use when given
+        ``cache=None`` / ``cache=True``."""
+        c = cls._default
+        if c is None:
+            with cls._default_lock:
+                c = cls._default
+                if c is None:
+                    c = cls._default = cls()
+        return c
+
+    def __reduce__(self) -> tuple:
+        return (_restore, self._args)
+
+    def __copy__(self) -> "Cache":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "Cache":
+        return self
+
+    # -- facts --------------------------------------------------------------------
+    @property
+    def path(self) -> Optional[str]:
+        """The disk tier's directory, or None without a disk tier."""
+        return self._path
+
+    @property
+    def redis_url(self) -> Optional[str]:
+        """The Redis tier's URL, or None without a Redis tier."""
+        return self._redis_url
+
+    @property
+    def namespace(self) -> str:
+        return self._args[4]
+
+    @property
+    def max_bytes(self) -> int:
+        """The disk tier's bound in bytes (0: no disk tier)."""
+        return self._args[1]
+
+    @property
+    def memory_bytes(self) -> int:
+        """The memory tier's bound in bytes (0: no memory tier)."""
+        return self._args[2]
+
+    def __repr__(self) -> str:
+        return (f"Cache(path={self._path!r}, max_bytes={self.max_bytes}, memory_bytes={self.memory_bytes}, "
+                f"redis_url={self._redis_url!r}, namespace={self.namespace!r})")
+
+    # -- keys ---------------------------------------------------------------------
+    def key(self, *values: Any) -> str:
+        """The 32-hex key derived from `values` in this cache's namespace:
+        the digest of (namespace, "pixelcache.Cache.key", the values' stable
+        content digests). Values are what hashable containers hold: None,
+        bool, int, float, str, bytes, HashableImage, PIL images, ndarray,
+        torch tensors, BoundingBox, ImageSize, Points, and tuples / lists /
+        dicts of them (pixelcache.InvalidType for anything else)."""
+        names = [f"key value {i}" for i in range(len(values))]
+        return _pixelcache.cache_key(self.namespace, _KEY_FUNCTION, "", list(values), names).hex()
+
+    def _key(self, key: Key) -> Any:
+        if type(key) is str or type(key) is bytes:
+            return key
+        return _pixelcache.cache_key(self.namespace, _KEY_FUNCTION, "", [key], ["the key"])
+
+    # -- entries --------------------------------------------------------------------
+    def get(self, key: Key, default: Any = None) -> Any:
+        """The value stored under `key` (looked up tier by tier and copied
+        into the tiers above the one that had it), or `default` on a miss.
+        Values come back as the type that was put (see put())."""
+        hit = self._c.get(self._key(key))
+        if hit is None:
+            return default
+        return _codec.decode(hit[0], hit[1], hit[2])
+
+    def put(self, key: Key, value: Any) -> None:
+        """Stores `value` under `key` in every tier. Images (HashableImage,
+        PIL images of mode RGB / L / 1) are stored in their canonical pixel
+        form; arrays, tensors, hashable containers and trees of plain values
+        (None, bool, int, float, str, bytes, BoundingBox, ImageSize, lists,
+        tuples, dicts) as a C++ Value; anything else through pickle. Each
+        comes back as the type it was (arrays, tensors and PIL images as
+        fresh copies). pixelcache.InvalidType when `value` does not pickle."""
+        kind, tag, payload = _codec.encode(value)
+        self._c.put(self._key(key), kind, tag, payload)
+
+    def contains(self, key: Key) -> bool:
+        """True when some tier holds `key` (no checksum check, no copying)."""
+        return self._c.contains(self._key(key))
+
+    def __contains__(self, key: Key) -> bool:
+        return self.contains(key)
+
+    def erase(self, key: Key) -> bool:
+        """Removes `key` from every tier; True when some tier had it."""
+        return self._c.erase(self._key(key))
+
+    def clear(self) -> bool:
+        """Removes every entry: the memory tier, the whole disk store and the
+        Redis keys of this namespace. True when every tier was cleared."""
+        return self._c.clear()
+
+    def get_or_compute(self, key: Key, compute: Callable[[], R]) -> R:
+        """The value under `key`, or ``compute()``'s result, stored under
+        `key`. Concurrent calls for one key in this process run `compute`
+        once; the others wait for it and share its result (or its
+        exception). The caller that computed gets compute()'s own object."""
+        def run() -> tuple:
+            result = compute()
+            return (*_codec.encode(result), result)
+
+        entry, _origin, computed = self._c.get_or_compute(self._key(key), run)
+        return computed if entry is None else _codec.decode(*entry)
+
+    # -- maintenance ----------------------------------------------------------------
+    def stats(self) -> dict:
+        """Counters per tier: ``{"memory": {...}, "disk": {...}, "redis": {...},
+        "computed": n, "joined": n}`` with only the enabled tiers; each tier
+        has hits, misses, writes, evictions, corrupt, errors (calls of this
+        Cache object), entries and bytes (the store's; None for Redis),
+        max_bytes and available (False while backing off after an error).
+        ``computed`` counts memoized calls that ran the function, ``joined``
+        those that waited for another thread's run of the same key."""
+        return self._c.stats()
+
+    def trim(self, max_bytes: int) -> dict:
+        """Evicts least recently used disk entries until the store holds at
+        most `max_bytes` (once; the bound stays). A report dict."""
+        return self._c.trim(_size(max_bytes, "max_bytes"))
+
+    def verify(self) -> dict:
+        """Re-reads every disk and Redis entry and checks it completely;
+        corrupt ones are dropped. ``{tier: {checked, ok, corrupt, complete}}``."""
+        return self._c.verify()
+
+
+def _restore(*args: Any) -> Cache:
+    """Unpickles a Cache: the live one made with the same arguments in this
+    process, or a new one."""
+    c = Cache._instances.get(args)
+    if c is None:
+        path, max_bytes, memory_bytes, redis_url, namespace, ttl, connect, command, backoff, compression = args
+        c = Cache(path, max_bytes, memory_bytes, redis_url, namespace, redis_ttl=ttl, connect_timeout=connect,
+                  command_timeout=command, retry_backoff=backoff, compression=compression)
+        Cache._instances[args] = c
+    return c
+
+
+def _after_fork_in_child() -> None:
+    Cache._default_lock = threading.Lock()  # in case another thread held it during fork
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
