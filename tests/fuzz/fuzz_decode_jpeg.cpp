@@ -1,0 +1,8 @@
+// Fuzz target: the JPEG decoder alone (detail::decode_jpeg, without the format
+// sniffer), then the orientation and check_decoded(). Seeds: the JPEG files
+// of tests/data and of the generated conformance corpus (make_corpus.py).
+#include "fuzz_support.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return pixelcache::fuzz::decode_with(data, size, pixelcache::detail::decode_jpeg);
+}
