@@ -7,7 +7,8 @@ Where the seeds come from:
   * images: tests/data, plus small copies of each made with Pillow (same
     format and mode, EXIF kept) so that valid files fit under -max_len, a
     few small variants per writable format (modes 1 / L / P / RGB / RGBA,
-    TIFF compressions and tiles, interlaced PNG and GIF), plus
+    TIFF compressions and tiles, interlaced PNG and GIF; HEIC and AVIF
+    through libvips' `vips heifsave`, Pillow has no HEIF writer here), plus
     (unless --no-generated) the conformance corpus written by
     tests/tools/gen_conformance.py when that script exists. Images are
     sorted by their magic bytes: fuzz_decode gets all of them,
@@ -23,6 +24,7 @@ import argparse
 import hashlib
 import io
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -123,6 +125,21 @@ def variants(path: Path):
             continue
 
 
+def heif_variants(path: Path, workdir: Path):
+    """Small HEIC (HEVC) and AVIF (AV1) encodings of one image, through vips."""
+    if not shutil.which("vips"):
+        return
+    small = workdir / f"{path.stem}-small.png"
+    try:
+        subprocess.run(["vips", "thumbnail", str(path), str(small), "23"], check=True, capture_output=True)
+        for ext, opts in ((".heic", []), (".avif", ["--compression", "av1"])):
+            out = workdir / f"{path.stem}-small{ext}"
+            subprocess.run(["vips", "heifsave", str(small), str(out)] + opts, check=True, capture_output=True)
+            yield out.read_bytes()
+    except (subprocess.CalledProcessError, OSError):
+        return
+
+
 def exif_blocks(data: bytes):
     """EXIF payloads inside a JPEG (APP1), PNG (eXIf) or WebP (EXIF) file."""
     blocks = []
@@ -169,6 +186,8 @@ def image_files(use_generated: bool, workdir: Path):
                 yield p, small
             if p.name in VARIANT_SOURCES:
                 for v in variants(p):
+                    yield p, v
+                for v in heif_variants(p, workdir):
                     yield p, v
 
 
