@@ -58,6 +58,7 @@ fuzz_one() {
   if [ -f "tests/fuzz/dict/$h.dict" ]; then dict=-dict=$root/tests/fuzz/dict/$h.dict; fi
   local status=0
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+    LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/fuzz/lsan.supp} \
     "$build/tests/fuzz/$h" -max_total_time="$seconds" -max_len="$(max_len "$h")" -timeout="$timeout" \
     -rss_limit_mb="$rss_mb" -artifact_prefix="$out/" -print_final_stats=1 $dict \
     "$build/corpus/$h" "$seeds/$h" >"$out/log" 2>&1 || status=$?

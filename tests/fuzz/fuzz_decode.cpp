@@ -10,7 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const pixelcache::Image img = pixelcache::decode(std::span<const std::uint8_t>(data, size), opt, "<fuzz>");
     pixelcache::fuzz::check_decoded(img, opt);
-  } catch (const pixelcache::Error&) {
+  } catch (const pixelcache::Error& e) {
+    pixelcache::fuzz::check_message(e);
   }
   return 0;
 }

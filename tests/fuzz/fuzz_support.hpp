@@ -59,6 +59,21 @@ inline void check_decoded(const Image& img, const LoadOptions& options) {
   }
 }
 
+/// Error messages about fuzz bytes must be printable ASCII: untrusted bytes
+/// are escaped (\x8f), never copied raw (issue 10). Checked when built with
+/// PIXELCACHE_FUZZ_CHECK_MESSAGES (CMake option of the same name).
+inline void check_message([[maybe_unused]] const std::exception& e) {
+#ifdef PIXELCACHE_FUZZ_CHECK_MESSAGES
+  for (const char* p = e.what(); *p; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c > 0x7e) {
+      std::fprintf(stderr, "message: %s\n", e.what());
+      fail("an error message holds a raw non-printable byte");
+    }
+  }
+#endif
+}
+
 /// Options of the decode harnesses: kMaxPixels, orientation applied.
 inline LoadOptions decode_options() {
   LoadOptions opt;
@@ -79,7 +94,8 @@ int decode_with(const std::uint8_t* data, std::size_t size, Decoder&& decoder) {
     const Image upright = detail::apply_orientation(d.image, d.orientation);
     if (d.orientation >= 5) require(upright.height() == d.image.width(), "orientation 5..8 did not swap the sides");
     check_decoded(upright, opt);
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    check_message(e);
   }
   return 0;
 }
