@@ -122,8 +122,8 @@ TEST(Threads, ContainerDigestsAreComputedOnceFromManyThreads) {
     together([&](int i) {
       seen[i] = shared.digest();
       seen_value[i] = as_value.digest();
-      found[i] = shared.contains("nested") && shared.at("list").as<HashableList>().at(3).as<Image>().digest() ==
-                                                  img_digest;
+      found[i] =
+          shared.contains("nested") && shared.at("list").as<HashableList>().at(3).as<Image>().digest() == img_digest;
     });
     for (int i = 0; i < kThreads; ++i) {
       EXPECT_EQ(seen[i], expected);

@@ -4,5 +4,8 @@
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  return pixelcache::fuzz::decode_with(data, size, [](const pixelcache::detail::DecodeInput& in) { return pixelcache::detail::decode_heif(in, pixelcache::Format::HEIF); });
+  pixelcache::fuzz::decode_with(data, size, [](const pixelcache::detail::DecodeInput& in) {
+    return pixelcache::detail::decode_heif(in, pixelcache::Format::HEIF);
+  });
+  return 0;
 }

@@ -12,8 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const int o = pixelcache::detail::parse_exif_orientation(exif);
   pf::require(o >= 0 && o <= 8, "orientation outside 0..8");
   pf::require(pixelcache::detail::parse_exif_orientation(exif) == o, "parser is not deterministic");
-  static const pixelcache::Image probe =
-      pixelcache::Image::from_u8({2, 3}, pixelcache::Mode::L, {1, 2, 3, 4, 5, 6});
+  static const pixelcache::Image probe = pixelcache::Image::from_u8({2, 3}, pixelcache::Mode::L, {1, 2, 3, 4, 5, 6});
   const pixelcache::Image upright = pixelcache::detail::apply_orientation(probe, o);
   const bool swapped = o >= 5;
   pf::require(upright.height() == (swapped ? 3 : 2) && upright.width() == (swapped ? 2 : 3),

@@ -15,8 +15,8 @@
 #include <filesystem>
 #include <system_error>
 
-#include "steps.hpp"
 #include "fuzz_support.hpp"
+#include "steps.hpp"
 
 namespace {
 
@@ -33,9 +33,8 @@ const fs::path& fixture_dir() {
       for (std::size_t i = 0; i < b.size(); ++i) b[i] = std::byte(i * 37 % 256);
     });
     pc::save(rgb, d / "image.png");
-    pc::save(pc::Image::from_u8({5, 7}, pc::Mode::Binary,
-                                {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0,
-                                 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}),
+    pc::save(pc::Image::from_u8({5, 7}, pc::Mode::Binary, {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1,
+                                                           0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}),
              d / "mask.png");
     std::atexit([] {
       std::error_code ec;

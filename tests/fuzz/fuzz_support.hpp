@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -85,19 +86,21 @@ inline LoadOptions decode_options() {
 /// stored plus its orientation) on fuzz bytes, applies the orientation as
 /// decode_ex() does, and checks the result. pixelcache::Error is the
 /// expected way to refuse an input; anything else escapes and crashes.
+/// Returns what the decoder returned, or nullopt when it refused the input.
 template <class Decoder>
-int decode_with(const std::uint8_t* data, std::size_t size, Decoder&& decoder) {
-  const LoadOptions opt = decode_options();
+std::optional<Decoded> decode_with(const std::uint8_t* data, std::size_t size, Decoder&& decoder,
+                                   const LoadOptions& opt = decode_options()) {
   try {
-    const Decoded d = decoder(detail::DecodeInput{std::span<const std::uint8_t>(data, size), opt, "<fuzz>"});
+    Decoded d = decoder(detail::DecodeInput{std::span<const std::uint8_t>(data, size), opt, "<fuzz>"});
     require(d.orientation >= 1 && d.orientation <= 8, "decoder reported an orientation outside 1..8");
     const Image upright = detail::apply_orientation(d.image, d.orientation);
     if (d.orientation >= 5) require(upright.height() == d.image.width(), "orientation 5..8 did not swap the sides");
     check_decoded(upright, opt);
+    return d;
   } catch (const Error& e) {
     check_message(e);
+    return std::nullopt;
   }
-  return 0;
 }
 
 /// Reads typed values from the front of the fuzz bytes; past the end every

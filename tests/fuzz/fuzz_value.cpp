@@ -24,7 +24,8 @@ namespace pc = pixelcache;
 namespace pf = pixelcache::fuzz;
 
 bool is_hex32(std::string_view s) {
-  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return s.size() == 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
 void check_hex(const pc::Digest& d) {
