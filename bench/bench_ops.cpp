@@ -62,7 +62,7 @@ void BM_Grid8(benchmark::State& s) {
   const Image a = load(PIXELCACHE_ASSETS_DIR "/astronaut.png");
   const std::vector<std::pair<std::string, std::vector<Image>>> cols = {{"first label", {a, a, a, a}},
                                                                         {"second label", {a, a, a, a}}};
-  for (auto _ : s) benchmark::DoNotOptimize(make_image_grid(cols).data());
+  for (auto _ : s) benchmark::DoNotOptimize(make_image_grid(cols, {GridOrientation::Vertical, true}).data());
 }
 
 BENCHMARK(BM_Blend)->Unit(benchmark::kMillisecond)->UseRealTime();

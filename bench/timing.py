@@ -12,3 +12,18 @@ def median_ms(fn, repeat):
         times.append((time.perf_counter() - t) * 1e3)
     times.sort()
     return times[len(times) // 2]
+
+
+def paired_median_ms(fn_a, fn_b, repeat):
+    """Medians of `repeat` timed calls of fn_a and fn_b, in milliseconds,
+    taken alternately (a, b, a, b, ...) after one warm-up each, so that a
+    load that drifts during the run weighs on both alike."""
+    fn_a()
+    fn_b()
+    times = ([], [])
+    for _ in range(repeat):
+        for fn, out in ((fn_a, times[0]), (fn_b, times[1])):
+            t = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t) * 1e3)
+    return tuple(sorted(ts)[len(ts) // 2] for ts in times)

@@ -26,7 +26,7 @@ Image transformations(const Image& cat) {
       {"equalize + palette", HashableList{equalized, apply_palette(equalized, "viridis")}},
       {"invert + pad", HashableList{invert_rgb(cat), center_pad(resize(cat, {200, 300}), cat.size(), 255)}},
   };
-  return make_image_grid(grid);
+  return make_image_grid(grid, {GridOrientation::Vertical, true});
 }
 
 Image mask_workflow(const Image& photo) {
@@ -47,7 +47,7 @@ Image mask_workflow(const Image& photo) {
       {"crop", HashableList{crop}},
       {"edited crop, uncropped", HashableList{uncrop_from_bbox(edited, photo, boxes)}},
   };
-  return make_image_grid(grid);  // one column per step
+  return make_image_grid(grid, {GridOrientation::Vertical, true});  // one column per step
 }
 
 }  // namespace

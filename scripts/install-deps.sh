@@ -22,6 +22,8 @@ PACKAGES=(
   # Python bindings, PyTorch in and out, the pip route (offline, in a venv)
   python3-dev pybind11-dev python3-torch
   python3-pip python3-venv python3-setuptools python3-wheel
+  # type information: mypy checks the examples and the public names (ctest python_mypy*)
+  mypy
   # libtorch C++ component (optional in CMake; built and tested when present)
   libtorch-dev
 )

@@ -57,7 +57,9 @@ namespace {
 std::atomic<std::uint64_t> g_max_image_bytes{kDefaultMaxImageBytes};
 }  // namespace
 
-void FreeDeleter::operator()(std::byte* p) const noexcept { std::free(p); }
+void FreeDeleter::operator()(std::byte* p) const noexcept {
+  if (!adopted) std::free(p);
+}
 
 // Below this size glibc malloc keeps freed buffers in its heap and hands them
 // out again without page faults (its mmap threshold rises to 32 MiB), which
@@ -251,6 +253,36 @@ Image Image::from_f32(ImageSize size, Mode mode, std::vector<float> pixels) {
   auto s = allocate(size, mode, PixelType::F32);
   std::memcpy(s->bytes.get(), pixels.data(), n * 4);
   return Image(finalize(std::move(s), "Image::from_f32"));
+}
+
+Image Image::adopt(ImageSize size, Mode mode, PixelType type, const void* data, std::size_t nbytes,
+                   std::shared_ptr<const void> owner) {
+  const std::size_t elem = type == PixelType::F32 ? 4 : 1;
+  const std::size_t n = detail::checked_sample_count(size, mode_channels(mode), elem, "Image::adopt") * elem;
+  if (nbytes != n || data == nullptr)
+    throw InvalidArgument("Image::adopt: expected " + std::to_string(n) + " bytes for a " + size.to_string() + " " +
+                          mode_name(mode) + (type == PixelType::F32 ? " float32" : " uint8") + " image, got " +
+                          std::to_string(nbytes));
+  if (type == PixelType::F32) {
+    // Exact k/255 floats become uint8 and -0.0 becomes +0.0 on entry: both
+    // rewrite samples, which adopted memory must not see. Copy instead.
+    RawSpec spec;
+    spec.height = size.height;
+    spec.width = size.width;
+    spec.channels = mode_channels(mode);
+    spec.dtype = DType::F32;
+    return from_raw(data, spec, "Image::adopt");
+  }
+  auto s = std::make_shared<Image::Storage>();
+  s->size = size;
+  s->mode = mode;
+  s->type = type;
+  s->nbytes = n;
+  // The storage never writes through this pointer (Storage is const once
+  // finalised, and uint8 finalisation only reads).
+  s->bytes = std::unique_ptr<std::byte, detail::FreeDeleter>(
+      const_cast<std::byte*>(static_cast<const std::byte*>(data)), detail::FreeDeleter{std::move(owner), true});
+  return Image(finalize(std::move(s), "Image::adopt"));
 }
 
 Image Image::generate(ImageSize size, Mode mode, PixelType type,

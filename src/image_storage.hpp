@@ -12,8 +12,12 @@
 namespace pixelcache {
 
 namespace detail {
-/// Frees pixel buffers from allocate_pixels().
+/// Frees pixel buffers from allocate_pixels(). For memory adopted by
+/// Image::adopt() (`adopted`) it frees nothing; `owner` is released when the
+/// deleter, and so the storage, is destroyed.
 struct FreeDeleter {
+  std::shared_ptr<const void> owner;
+  bool adopted = false;
   void operator()(std::byte* p) const noexcept;
 };
 /// Uninitialised pixel memory; buffers of 32 MiB and more are 2 MiB aligned

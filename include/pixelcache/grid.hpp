@@ -1,13 +1,20 @@
-// pixelcache/grid.hpp — labelled comparison grids and text images.
+// pixelcache/grid.hpp — labelled comparison grids and text images, as the
+// Python original's make_image_grid and display_string (ORIGINAL-API §10, §6).
 //
-// Text is drawn with FreeType, antialiased, white on black, in JetBrains
-// Mono (Debian fonts-jetbrains-mono, the original's font) or DejaVu Sans;
-// the environment variable PIXELCACHE_FONT names another font file.
+// Text is drawn with FreeType, antialiased, in JetBrains Mono Regular (Debian
+// fonts-jetbrains-mono, the original's font), else DejaVu Sans; the
+// environment variable PIXELCACHE_FONT names another font file. Text metrics
+// follow Pillow's ImageFont.getbbox (advance widths plus hinted glyph boxes,
+// bottom measured from the ascender line), so font sizes agree with the
+// original's within a point; glyph pixels are not promised identical.
 //
-// Thread safety: reentrant (one FreeType instance per call).
+// Thread safety: reentrant (each call uses its own FreeType instance).
 #pragma once
 
+#include <array>
 #include <concepts>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,30 +27,41 @@ namespace pixelcache {
 
 /// How labelled lists are laid out.
 enum class GridOrientation {
+  Horizontal,  ///< one row per label, label strip on the left, text reading bottom to top
   Vertical,    ///< one column per label, label strip above
-  Horizontal,  ///< one row per label, label strip on the left, reading bottom to top
 };
 
-/// Options of make_image_grid().
+/// "horizontal" or "vertical".
+const char* grid_orientation_name(GridOrientation orientation) noexcept;
+/// Parses "horizontal" or "vertical"; throws InvalidArgument naming the value
+/// otherwise.
+GridOrientation parse_grid_orientation(std::string_view name);
+
+/// Options of make_image_grid(); the defaults are the Python original's.
 struct GridOptions {
-  GridOrientation orientation = GridOrientation::Vertical;
-  /// Draw the labels.
-  bool with_text = true;
-  /// Font size in pixels; 0 chooses one size for all labels so that the
-  /// longest fits its cell.
-  int font_size = 0;
+  GridOrientation orientation = GridOrientation::Horizontal;
+  /// Draw the labels: black text on a white strip, one font size for all.
+  bool with_text = false;
 };
 
-/// A grid of images, one column (vertical) or row (horizontal) per label, in
-/// the order given. Cells are as large as the largest image; smaller images
-/// are centre-padded with black, shorter lists padded with black cells. The
-/// result is RGB. An empty label draws nothing. Throws InvalidArgument for an
-/// empty grid, an empty image, or a negative font size; IoError when no font
-/// can be found.
+/// A grid of images, one row (horizontal) or column (vertical) per label, in
+/// the order given, cells side by side without gaps on a black canvas.
+/// Cells are (largest height, largest width) of all images; other images are
+/// centre-padded with black (center_pad()), shorter lists padded with black
+/// cells. With labels, each label is drawn centred in its row or column in a
+/// white strip (above the grid for vertical, on the left for horizontal)
+/// trimmed to the ink with 2 px above and 1 px below; all labels share the
+/// smallest of their display_string() fitting font sizes, so none is cut.
+/// Empty labels draw nothing. The result is RGB uint8: vertical
+/// (rows*h + strip) x (labels*w), horizontal (labels*h) x (strip + columns*w)
+/// as height x width. Throws InvalidArgument for no labels, a label with no
+/// images or an empty image, LimitError for a grid above the pixel limit,
+/// IoError when no font can be loaded (with_text only).
 Image make_image_grid(const std::vector<std::pair<std::string, std::vector<Image>>>& columns,
                       const GridOptions& options = {});
-/// The same from a HashableDict of string keys to HashableLists of images
-/// (insertion order kept). Throws InvalidArgument for other value kinds.
+/// The same from a HashableDict of string keys to HashableLists of images (a
+/// single image stands for a list of one); insertion order kept. Throws
+/// InvalidArgument for other key or value kinds.
 Image make_image_grid_from_dict(const HashableDict& dict, const GridOptions& options = {});
 /// make_image_grid(HashableDict): a template only so that a braced list,
 /// make_image_grid({{"label", {img}}}), unambiguously means the vector form.
@@ -52,9 +70,57 @@ Image make_image_grid(const Dict& dict, const GridOptions& options = {}) {
   return make_image_grid_from_dict(dict, options);
 }
 
-/// `text` (UTF-8) rendered white on black, centred, in an L image of `size`.
-/// `font_size` 0 picks the largest size that fits. Throws InvalidArgument
-/// for a bad size, IoError when no font can be found.
-Image display_string(std::string_view text, ImageSize size, int font_size = 0);
+/// Horizontal placement of each line in display_string().
+enum class Justification {
+  Center,  ///< x = (width - line width) // 2
+  Right,   ///< x = width - line width
+  Left,    ///< x = 0
+};
+
+/// "center", "right" or "left".
+const char* justification_name(Justification justification) noexcept;
+/// Parses "center", "right" or "left"; throws InvalidArgument otherwise.
+Justification parse_justification(std::string_view name);
+
+/// The largest font size FreeType accepts (pixels per em).
+inline constexpr int kMaxFontSize = 0xFFFF;
+
+/// Options of display_string(); the defaults are the Python original's.
+struct DisplayStringOptions {
+  /// A TrueType / OpenType file; empty: the default font (see file comment).
+  std::string font_path;
+  Justification justification = Justification::Center;
+  /// Font size in pixels per em (1..kMaxFontSize); unset: fitted (see
+  /// display_string()).
+  std::optional<int> force_size;
+  std::array<std::uint8_t, 3> background{255, 255, 255};  ///< RGB
+  std::array<std::uint8_t, 3> foreground{0, 0, 0};        ///< RGB
+  /// When set (>= 1), a line break is put after every N space-separated words.
+  std::optional<int> words_per_line;
+  /// The fitted size is the first overflowing size times this (> 0).
+  double scale_font_size = 0.5;
+};
+
+/// display_string()'s result: the RGB image and the font size used.
+struct DisplayString {
+  Image image;
+  int font_size = 0;
+};
+
+/// `text` (UTF-8, '\n' separates lines) drawn on an RGB canvas of `size`, as
+/// the original's tools/text.py display_string:
+/// - font size: unless force_size is set, sizes 5, 6, ... are tried until the
+///   bounding box (right, bottom) of the line with the most characters
+///   exceeds the canvas width or height; that first overflowing size times
+///   scale_font_size, rounded half to even, is used (at least 1). Text without
+///   characters stops at the first size whose ascender exceeds the height
+///   (the original never stops).
+/// - each line is word-wrapped greedily at spaces to the canvas width (a word
+///   too wide on its own still breaks the line, which can leave an empty line);
+/// - the first line starts at y = (height - lines * bottom of line 1) // 2, each
+///   line advances y by its own bounding-box bottom; x by `justification`.
+/// Throws InvalidArgument for a bad size or option, IoError when the font
+/// cannot be loaded, LimitError above the pixel limit.
+DisplayString display_string(std::string_view text, ImageSize size, const DisplayStringOptions& options = {});
 
 }  // namespace pixelcache

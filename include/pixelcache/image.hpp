@@ -116,6 +116,18 @@ class Image {
   /// when exact. Throws InvalidArgument for size mismatch, NaN, range.
   static Image from_f32(ImageSize size, Mode mode, std::vector<float> pixels);
 
+  /// Wraps `nbytes` bytes at `data` — packed HWC samples of `type`, the
+  /// layout byte_size() / data() describe — without copying: `owner` keeps
+  /// the memory alive and is released when the last handle to the storage
+  /// goes (from whichever thread drops it). The caller guarantees the memory
+  /// is never written while `owner` lives. Binary samples are validated
+  /// (0 / 1). F32 samples are copied through from_raw() instead, because
+  /// their normalisation may rewrite them (exact k/255 to uint8, -0.0 to
+  /// +0.0). Throws InvalidArgument when `nbytes` does not match size, mode
+  /// and type, or for invalid samples.
+  static Image adopt(ImageSize size, Mode mode, PixelType type, const void* data, std::size_t nbytes,
+                     std::shared_ptr<const void> owner);
+
   /// Allocates uninitialised storage, lets `fill` write every sample (a
   /// packed HWC buffer of height*width*channels samples of `type`), and
   /// freezes it. The fast path for codecs and operations. For F32 no

@@ -24,6 +24,16 @@
 // or 'd' + the container's digest. Types are distinct: 1, 1.0 and true are three
 // different keys (unlike Python's ==), which is what a cache key wants.
 //
+// Python value types without a tag of their own enter as tagged lists (a
+// list whose first member is the type name), so they need no new tag and
+// cannot collide with each other:
+//   ImageSize  ["ImageSize", height, width]
+//   Points     ["Points", array float64 (N, 2) of (x, y) as given,
+//               is_normalized (bool), ["ImageSize", h, w]]
+//   ImageCrop  ["ImageCrop", left, top, right, bottom] (floats); a crop made
+//              by from_bbox / from_mask appends its image and original size
+// Python tuples hash as lists, bytes as an array of dtype "bytes".
+//
 // Thread safety: immutable values; share freely.
 #pragma once
 

@@ -6,21 +6,27 @@
     cache = {img: "result"}                   # hash and == come from the pixels
     img.digest()                              # 32 hex digits, stable everywhere
 
-The work runs in the C++ core (_pixelcache) with the GIL released.
+The work runs in the C++ core (_pixelcache) with the GIL released. The
+public names are the Python original's (pixelcache 0.1.x), plus the error
+classes and a few extras listed in __all__.
 """
 from __future__ import annotations
 
-from ._pixelcache import (DecodeError, EncodeError, Error, InvalidArgument, IoError, LimitError, NetworkError,
-                          BoundingBox, ImageSize, Points, __version__)
+from ._pixelcache import (DecodeError, EncodeError, Error, InvalidArgument, InvalidType, IoError, LimitError,
+                          NetworkError, BoundingBox, ImageSize, __version__)
 from ._pixelcache import max_image_bytes, palette_names, set_max_image_bytes
 from ._image import HashableImage
 from ._containers import HashableDict, HashableList
-from ._geometry import ImageCrop
-from ._utils import display_string, pseudo_hash, seed_everything
+from ._geometry import ImageCrop, Points
+from ._grid import display_string
+from ._logging import DEFAULT_VERBOSITY, LoggingRich, get_logger
+from ._utils import pseudo_hash, seed_everything
 
 __all__ = [
-    "HashableImage", "HashableDict", "HashableList", "BoundingBox", "ImageSize", "Points", "ImageCrop",
-    "pseudo_hash", "display_string", "seed_everything", "palette_names", "max_image_bytes", "set_max_image_bytes",
-    "Error", "InvalidArgument", "IoError", "NetworkError", "DecodeError", "EncodeError", "LimitError",
-    "__version__",
+    # The original's exports.
+    "DEFAULT_VERBOSITY", "BoundingBox", "HashableDict", "HashableImage", "HashableList", "ImageCrop", "ImageSize",
+    "LoggingRich", "Points", "display_string", "get_logger", "pseudo_hash", "seed_everything", "__version__",
+    # Ours: errors and process-wide settings.
+    "Error", "InvalidArgument", "InvalidType", "IoError", "NetworkError", "DecodeError", "EncodeError", "LimitError",
+    "palette_names", "max_image_bytes", "set_max_image_bytes",
 ]

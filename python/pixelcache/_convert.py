@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from . import _pixelcache
+from ._pixelcache import InvalidArgument, InvalidType
 
 
 def is_pil(x) -> bool:
@@ -66,10 +67,10 @@ def from_pil(im) -> _pixelcache.Image:
 
 def from_numpy(a: np.ndarray) -> _pixelcache.Image:
     """Copies (h, w, 3) / (h, w) uint8, (h, w) bool, uint16 or float
-    (16 / 32 / 64-bit) arrays in [0, 1]; TypeError / ValueError name what
-    was expected."""
+    (16 / 32 / 64-bit) arrays in [0, 1]; pixelcache.InvalidType (a
+    TypeError) / InvalidArgument (a ValueError) name what was expected."""
     if a.dtype == bool and a.ndim != 2:
-        raise ValueError(f"bool arrays must be masks of shape (h, w), got shape {a.shape}")
+        raise InvalidArgument(f"bool arrays must be masks of shape (h, w), got shape {a.shape}")
     if a.dtype in (np.float64, np.float16):
         a = a.astype(np.float32)  # k / 255 in float64 rounds to the float32 k / 255
     return _pixelcache.Image.from_array(a)
@@ -86,23 +87,23 @@ def from_tensor(t) -> _pixelcache.Image:
     shape = tuple(t.shape)
     if t.ndim == 4:
         if shape[0] != 1:
-            raise ValueError(f"expected a tensor of shape (1, c, h, w), got a batch of {shape[0]}: {shape}")
+            raise InvalidArgument(f"expected a tensor of shape (1, c, h, w), got a batch of {shape[0]}: {shape}")
         t = t[0]
     elif t.ndim == 2:
         t = t[None]
     elif t.ndim != 3:
-        raise ValueError(f"expected a tensor of shape (1, c, h, w), (c, h, w) or (h, w), got {shape}")
+        raise InvalidArgument(f"expected a tensor of shape (1, c, h, w), (c, h, w) or (h, w), got {shape}")
     if t.shape[0] not in (1, 3):
-        raise ValueError(f"expected 1 or 3 channels in (1, c, h, w), got {t.shape[0]} (shape {shape})")
+        raise InvalidArgument(f"expected 1 or 3 channels in (1, c, h, w), got {t.shape[0]} (shape {shape})")
     if t.dtype == torch.bool:
         if t.shape[0] != 1:
-            raise ValueError(f"bool tensors must be masks of shape (1, 1, h, w), got {shape}")
+            raise InvalidArgument(f"bool tensors must be masks of shape (1, 1, h, w), got {shape}")
         return _pixelcache.Image.from_array(t[0].numpy(), source="tensor")
     if t.is_floating_point() and t.dtype != torch.float32:
         t = t.float()
     if t.dtype in (torch.float32, torch.uint8):
         return _pixelcache.Image.from_array(t.contiguous().numpy(), layout="CHW", source="tensor")
-    raise TypeError(f"expected a float tensor in [0, 1], a bool mask or uint8 levels, got dtype {t.dtype}")
+    raise InvalidType(f"expected a float tensor in [0, 1], a bool mask or uint8 levels, got dtype {t.dtype}")
 
 
 def to_pil(img: _pixelcache.Image):

@@ -1,17 +1,28 @@
 """HashableImage: the immutable, hashable image of the Python API."""
 from __future__ import annotations
 
+import atexit
 import base64
+import builtins
 import math
 import os
 import pathlib
 import pickle
-from typing import Iterable, Sequence
+import tempfile
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Sequence, Union
 
 import numpy as np
 
 from . import _convert, _pixelcache
-from ._pixelcache import BoundingBox, ImageSize, Points
+from ._pixelcache import BoundingBox, ImageSize, InvalidArgument, InvalidType, Points
+
+if TYPE_CHECKING:  # only for the annotations
+    import PIL.Image
+    import torch
+
+#: What HashableImage(...) accepts (see its docstring).
+ImageInput = Union[str, "os.PathLike[str]", builtins.bytes, bytearray, memoryview, np.ndarray, "PIL.Image.Image",
+                   "torch.Tensor", "HashableImage"]
 
 
 def _size(x) -> ImageSize:
@@ -20,9 +31,9 @@ def _size(x) -> ImageSize:
         return x
     if isinstance(x, Sequence) and not isinstance(x, str) and len(x) == 2:
         if not all(isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer()) for v in x):
-            raise ValueError(f"an image size needs whole numbers of pixels, got {tuple(x)!r}")
+            raise InvalidArgument(f"an image size needs whole numbers of pixels, got {tuple(x)!r}")
         return ImageSize(int(x[0]), int(x[1]))
-    raise TypeError(f"expected an ImageSize or a (height, width) pair, got {x!r}")
+    raise InvalidType(f"expected an ImageSize or a (height, width) pair, got {x!r}")
 
 
 def _bboxes(x) -> list:
@@ -32,7 +43,7 @@ def _bboxes(x) -> list:
     boxes = list(x)
     for b in boxes:
         if not isinstance(b, BoundingBox):
-            raise TypeError(f"expected BoundingBox items, got {type(b).__name__}")
+            raise InvalidType(f"expected BoundingBox items, got {type(b).__name__}")
     return boxes
 
 
@@ -40,7 +51,7 @@ def _kernel(x, name: str) -> int:
     """A square kernel size from an int or a (k, k) pair."""
     if isinstance(x, Sequence):
         if len(x) != 2 or x[0] != x[1]:
-            raise ValueError(f"{name}: square kernels only, got {x!r}")
+            raise InvalidArgument(f"{name}: square kernels only, got {x!r}")
         x = x[0]
     return int(x)
 
@@ -61,40 +72,83 @@ def _core(x) -> _pixelcache.Image:
     return x._img if isinstance(x, HashableImage) else HashableImage(x)._img
 
 
+def _is_url(s: str) -> bool:
+    return s.startswith(("http://", "https://"))
+
+
+def _fingerprint(path: str | None) -> tuple[int, int] | None:
+    """(st_mtime_ns, st_size) of a local file, None for URLs and missing files."""
+    if path is None or _is_url(path):
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+# Temp PNGs written by get_filename(), with the id of the process that wrote
+# each, removed when that process's interpreter exits (the original leaves
+# them behind). A forked child that exits normally leaves its parent's alone.
+_TEMP_FILES: list[tuple[int, str]] = []
+
+
+@atexit.register
+def _remove_temp_files() -> None:
+    pid = os.getpid()
+    for owner, path in _TEMP_FILES:
+        if owner != pid:
+            continue
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
 class HashableImage:
     """An immutable image whose hash and equality come from its pixels.
 
-    HashableImage(x) copies x into its own storage. x may be a str /
-    pathlib.Path (a file, or an http(s) URL), bytes (an encoded image), a
-    PIL.Image.Image (any mode: RGBA, P, CMYK, YCbCr, LAB, I;16, ... normalise
-    to RGB or L), an np.ndarray ((h, w, 3) / (h, w) uint8, (h, w) bool,
-    uint16, or float in [0, 1]), a torch.Tensor (float (1, c, h, w) in
+    HashableImage(image) copies `image` into its own storage. It may be a
+    str / pathlib.Path (a file, or an http(s) URL), bytes (an encoded image),
+    a PIL.Image.Image (any mode: RGBA, P, CMYK, YCbCr, LAB, I;16, ...
+    normalise to RGB or L), an np.ndarray ((h, w, 3) / (h, w) uint8, (h, w)
+    bool, uint16, or float in [0, 1]), a torch.Tensor (float (1, c, h, w) in
     [0, 1], bool (1, 1, h, w); any device) or another HashableImage.
 
     Files, URLs and bytes are decoded only when their header declares at
     most `max_pixels` pixels (default 2**28; pixelcache.LimitError beyond).
     Pixels are 8-bit ("RGB", "L") or binary ("1"); float inputs that are not
     exact k/255 values keep float32 storage. Every operation returns a new
-    HashableImage; `mode` is the kind the image came in as ("pil", "numpy",
-    "torch") and decides what raw() returns. Thread-safe to share.
-    Raises TypeError for unsupported types or dtypes, ValueError
-    (pixelcache.InvalidArgument) for bad shapes or values, OSError
-    (pixelcache.IoError) for unreadable files, pixelcache.DecodeError for
-    corrupt data.
+    HashableImage. `mode` is the kind the image came in as, as in the
+    original: "torch" for paths, URLs and tensors, "pil" for bytes and PIL
+    images, "numpy" for arrays; it decides what raw() returns and the scale
+    of the statistics. Thread-safe to share.
+    Raises pixelcache.InvalidType (a TypeError) for unsupported types or
+    dtypes, pixelcache.InvalidArgument (a ValueError) for bad shapes or
+    values, pixelcache.IoError (an OSError) for unreadable files,
+    pixelcache.DecodeError (a ValueError) for corrupt data.
     """
 
-    __slots__ = ("_img", "_kind", "_hash", "_filename", "__weakref__")
+    __slots__ = ("_img", "_kind", "_hash", "_filename", "_fingerprint", "__weakref__")
+    # NumPy defers to HashableImage in mixed expressions (img + array,
+    # img == array) instead of taking over element-wise: those raise
+    # TypeError or compare as unequal objects.
+    __array_ufunc__ = None
 
-    def __init__(self, image, *, max_pixels: int = _pixelcache.DEFAULT_MAX_PIXELS) -> None:
-        self._hash = None
-        self._filename = None
+    def __init__(self, image: ImageInput, *, max_pixels: int = _pixelcache.DEFAULT_MAX_PIXELS) -> None:
+        self._hash: int | None = None
+        self._filename: str | None = None
+        self._fingerprint: tuple[int, int] | None = None
         if isinstance(image, HashableImage):
-            self._img, self._kind, self._filename = image._img, image._kind, image._filename
+            self._img, self._kind = image._img, image._kind
+            self._filename, self._fingerprint = image._filename, image._fingerprint
         elif isinstance(image, (str, pathlib.PurePath)):
-            self._img, self._kind = _pixelcache.Image.from_path(os.fspath(image), max_pixels=max_pixels), "pil"
-            self._filename = os.fspath(image)
-        elif isinstance(image, (bytes, bytearray, memoryview)):
-            self._img, self._kind = _pixelcache.Image.from_bytes(bytes(image), max_pixels=max_pixels), "pil"
+            name = os.fspath(image)
+            fingerprint = _fingerprint(name)  # taken before reading: a change while loading counts as a change
+            self._img, self._kind = _pixelcache.Image.from_path(name, max_pixels=max_pixels), "torch"
+            self._filename, self._fingerprint = name, fingerprint
+        elif isinstance(image, (builtins.bytes, bytearray, memoryview)):
+            self._img, self._kind = _pixelcache.Image.from_bytes(builtins.bytes(image), max_pixels=max_pixels), "pil"
         elif isinstance(image, np.ndarray):
             self._img, self._kind = _convert.from_numpy(image), "numpy"
         elif _convert.is_tensor(image):
@@ -104,57 +158,94 @@ class HashableImage:
         elif isinstance(image, _pixelcache.Image):
             self._img, self._kind = image, "numpy"
         else:
-            raise TypeError("HashableImage expects a path, URL, bytes, np.ndarray, torch.Tensor or PIL.Image, "
-                            f"got {type(image).__name__}")
+            raise InvalidType("HashableImage expects a path, URL, bytes, np.ndarray, torch.Tensor or PIL.Image, "
+                              f"got {type(image).__name__}")
 
     @classmethod
     def _wrap(cls, img: _pixelcache.Image, kind: str) -> HashableImage:
         out = cls.__new__(cls)
-        out._img, out._kind, out._hash, out._filename = img, kind, None, None
+        out._img, out._kind, out._hash, out._filename, out._fingerprint = img, kind, None, None, None
         return out
 
     def _new(self, img: _pixelcache.Image) -> HashableImage:
         return HashableImage._wrap(img, self._kind)
+
+    # -- constructors -------------------------------------------------------
+    @staticmethod
+    def from_base64(s: str) -> HashableImage:
+        """Decodes a base64 string (with or without a "data:image/...;base64,"
+        prefix) as encoded image bytes; mode "pil", as bytes inputs."""
+        if isinstance(s, str) and s.startswith("data:"):
+            s = s.split(",", 1)[1]
+        try:
+            data = base64.b64decode(s, validate=True)
+        except (ValueError, TypeError) as e:
+            raise InvalidArgument(f"from_base64: not valid base64: {e}") from None
+        return HashableImage(data)
+
+    @staticmethod
+    def decode_bytes(data: builtins.bytes, *, unchanged: bool = False) -> np.ndarray:
+        """Decodes encoded image bytes to a plain array (not a HashableImage):
+        (h, w, 3) uint8 RGB, or with `unchanged` the file's own layout:
+        (h, w) uint8 for gray files, (h, w, 3) RGB for colour ones (alpha
+        dropped, 16-bit samples as round(v / 257), EXIF orientation
+        applied). Raises pixelcache.DecodeError (a ValueError) for data that
+        is not an image."""
+        img = _pixelcache.Image.from_bytes(builtins.bytes(data))
+        if not unchanged:
+            img = _pixelcache.to_rgb(img)
+        elif img.mode == "1":
+            img = _pixelcache.to_gray(img)  # a 1-bit file holds gray levels 0 / 255
+        return img.numpy()
+
+    @staticmethod
+    def zeros_from_size(size: ImageSize) -> HashableImage:
+        """A black RGB image of `size` (an ImageSize or (height, width)), mode "torch"."""
+        s = _size(size)
+        zeros = builtins.bytes(s.height * s.width * 3)  # adopted without a copy
+        return HashableImage._wrap(_pixelcache.Image.from_pixels("RGB", s.height, s.width, False, zeros), "torch")
 
     # -- accessors: copies --------------------------------------------------
     def numpy(self) -> np.ndarray:
         """An independent copy: (h, w, 3) / (h, w) uint8, (h, w) bool for binary."""
         return self._img.numpy()
 
-    def pil(self):
+    def pil(self) -> PIL.Image.Image:
         """An independent PIL image in mode "RGB", "L" or "1"."""
         return _convert.to_pil(self._img)
 
-    def tensor(self):
+    def tensor(self) -> torch.Tensor:
         """An independent (1, c, h, w) float32 tensor in [0, 1]; (1, 1, h, w) bool for binary."""
         return _convert.to_tensor(self._img)
 
-    def raw(self):
-        """An independent copy in the kind the image came in as (see `mode`)."""
+    def raw(self) -> Any:
+        """An independent copy in the kind the image came in as (see `mode`):
+        pil(), numpy() or tensor()."""
         return {"pil": self.pil, "numpy": self.numpy, "torch": self.tensor}[self._kind]()
 
-    def __array__(self, dtype=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         a = self._img.numpy()
         return a if dtype is None else a.astype(dtype)
 
     # -- accessors: views ---------------------------------------------------
     def numpy_view(self) -> np.ndarray:
-        """A zero-copy, read-only (writeable=False) array onto the image's
-        storage; ValueError for float32 storage (use numpy())."""
+        """A read-only (writeable=False) array, as numpy(): zero-copy onto
+        the image's storage for 8-bit and binary images; for float32 storage
+        the uint8 conversion (as the original's tensor storage gives)."""
         return self._img.numpy_view()
 
-    def tensor_view(self):
+    def tensor_view(self) -> torch.Tensor:
         """A tensor sharing the image's memory for float32 and binary
         storage; a copy for 8-bit RGB / L (there is no float32 storage to
         share). Never write into it."""
         return _convert.to_tensor_view(self._img)
 
-    def pil_view(self):
+    def pil_view(self) -> PIL.Image.Image:
         """A read-only PIL image over the storage for 8-bit L images; a copy
         for RGB and binary (PIL's own layouts differ from ours)."""
         return _convert.to_pil_view(self._img)
 
-    def raw_view(self):
+    def raw_view(self) -> Any:
         """The view accessor of the kind the image came in as."""
         return {"pil": self.pil_view, "numpy": self.numpy_view, "torch": self.tensor_view}[self._kind]()
 
@@ -169,30 +260,36 @@ class HashableImage:
             h = self._hash = hash(self._img)
         return h
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, HashableImage):
             return NotImplemented
         return self._img == other._img
 
-    def __pixelcache_value__(self):
+    def __pixelcache_value__(self) -> _pixelcache.Image:
         return self._img
 
     # -- pickling and copies ------------------------------------------------
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: Any) -> tuple:
         img = self._img
         view = img.float_view() if img.is_float else img.numpy_view()
+        # Protocol 5 hands the storage over as a read-only buffer: out of band
+        # (buffer_callback) it is never copied; in band pickle writes its
+        # bytes once and loading adopts the bytes object it reads them into.
         data = pickle.PickleBuffer(view) if protocol >= 5 else img.pixels()
-        return (_rebuild, (img.mode, img.height, img.width, img.is_float, data, self._kind, self._filename))
+        return (_rebuild, (img.mode, img.height, img.width, img.is_float, data, self._kind, self._filename,
+                           self._fingerprint))
 
     def __copy__(self) -> HashableImage:
         return self
 
-    def __deepcopy__(self, memo) -> HashableImage:
+    def __deepcopy__(self, memo: Any) -> HashableImage:
         return self
 
     def copy(self) -> HashableImage:
-        """The image itself: images are immutable, so a copy is the same value."""
-        return self
+        """A new HashableImage with the same pixels, mode and filename. The
+        pixels are shared (images are immutable), so this is O(1) and, unlike
+        the original, writes no temp file."""
+        return HashableImage(self)
 
     # -- facts --------------------------------------------------------------
     @property
@@ -200,8 +297,8 @@ class HashableImage:
         """The kind the image came in as: "pil", "numpy" or "torch"."""
         return self._kind
 
-    def dtype(self) -> str:
-        """The pixel mode: "RGB", "L" or "1"."""
+    def dtype(self) -> Literal["RGB", "L", "1"]:
+        """The pixel mode: "RGB", "L" or "1" (binary)."""
         return self._img.mode
 
     def size(self) -> ImageSize:
@@ -209,76 +306,98 @@ class HashableImage:
         return ImageSize(self._img.height, self._img.width)
 
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[int, ...]:
         """(h, w, 3) for RGB, (h, w) for L and binary: the numpy() shape."""
         i = self._img
         return (i.height, i.width, 3) if i.channels == 3 else (i.height, i.width)
 
     def is_binary(self) -> bool:
+        """True for binary masks (pixel mode "1")."""
         return self._img.mode == "1"
 
     def is_rgb(self) -> bool:
+        """True for 3-channel images (pixel mode "RGB")."""
         return self._img.mode == "RGB"
 
     def is_gray(self) -> bool:
+        """True for 1-channel gray images (pixel mode "L"; binary is not gray)."""
         return self._img.mode == "L"
 
     def is_float(self) -> bool:
         """True when the pixels are stored as float32 (non-k/255 float input)."""
         return self._img.is_float
 
+    # -- filenames ----------------------------------------------------------
     def get_filename(self) -> str:
-        """The path or URL the image was loaded from; for other images a
-        stable name from the digest, "<digest>.png"."""
-        return self._filename if self._filename is not None else f"{self.digest()}.png"
+        """A local file holding this image. The path it was loaded from (or
+        was given by set_filename()) while that file is unchanged since
+        (same st_mtime_ns and st_size); otherwise, and for URLs and
+        in-memory images, a temp PNG ("pixelcache_*.png", written once,
+        removed at interpreter exit)."""
+        name = self._filename
+        if name is not None and self._fingerprint is not None and _fingerprint(name) == self._fingerprint:
+            return name
+        with tempfile.NamedTemporaryFile(prefix="pixelcache_", suffix=".png", delete=False) as f:
+            path = f.name
+        _TEMP_FILES.append((os.getpid(), path))
+        self._img.save(path)
+        self._filename, self._fingerprint = path, _fingerprint(path)
+        return path
 
-    def __repr__(self) -> str:
-        i = self._img
-        storage = "float32" if i.is_float else ("bool" if i.mode == "1" else "uint8")
-        return (f"HashableImage(mode={self._kind!r}, dtype={i.mode!r}, size=ImageSize(height={i.height}, "
-                f"width={i.width}), storage={storage})")
+    def get_local_filename(self) -> str:
+        """get_filename(): always a local file."""
+        return self.get_filename()
 
-    def summary(self) -> str:
-        """One line: pixel mode, size, source kind, storage, value range, mean and digest."""
-        s = self._img.stats()
-        return (f"{self!r} min={min(s['min']):g} max={max(s['max']):g} "
-                f"mean={_overall_mean(s):.3f} digest={self.digest()}")
+    def set_filename(self, filename: str | os.PathLike[str]) -> None:
+        """Makes get_filename() return `filename` (while that file stays
+        unchanged); the file's content is not checked against the pixels."""
+        name = os.fspath(filename)
+        self._filename, self._fingerprint = name, _fingerprint(name)
 
-    def __setitem__(self, key, value):
-        raise TypeError("HashableImage is immutable; use masked_fill(mask, value) for a new image")
-
-    # -- statistics (levels 0..255; 0 / 1 for binary) -------------------------
-    def min(self) -> float:
-        return float(min(self._img.stats()["min"]))
-
-    def max(self) -> float:
-        return float(max(self._img.stats()["max"]))
-
-    def sum(self) -> float:
-        return float(sum(self._img.stats()["sum"]))
-
-    def mean(self) -> float:
-        return _overall_mean(self._img.stats())
-
-    def std(self) -> float:
-        """Standard deviation over every sample of every channel."""
-        s = self._img.stats()
-        mean = _overall_mean(s)
-        second = sum(sd * sd + m * m for sd, m in zip(s["std"], s["mean"])) / len(s["mean"])
-        return float(math.sqrt(max(second - mean * mean, 0.0)))
-
-    def unique(self) -> np.ndarray:
-        """The distinct sample values, sorted (levels; 0 / 1 for binary)."""
-        return np.asarray(self._img.unique())
-
-    # -- encoding -----------------------------------------------------------
-    def save(self, path, quality: int = 90) -> None:
-        """Writes PNG, JPEG, WebP, TIFF or BMP by the extension; creates the folder."""
+    # -- saving and encoding --------------------------------------------------
+    def save(self, path: str | os.PathLike[str], transparency: Literal["white", "black"] | None = None, *,
+             quality: int = 90, lossless: bool = False) -> None:
+        """Writes PNG, JPEG, WebP, TIFF or BMP by the extension, creating the
+        folder. `quality` (1..100) for JPEG and WebP, `lossless` for WebP.
+        transparency="white" (or "black") writes RGBA with pure white (or
+        black) pixels transparent (needs Pillow and a format with alpha:
+        PNG, WebP, TIFF)."""
         path = pathlib.Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._img.save(os.fspath(path), quality=quality)
+        if transparency is None:
+            self._img.save(os.fspath(path), quality=quality, lossless=lossless)
+            return
+        if transparency not in ("white", "black"):
+            raise InvalidArgument(f'save: transparency must be "white", "black" or None, got {transparency!r}')
+        from PIL import Image
 
-    def encode(self, format: str = "PNG", quality: int = 90) -> bytes:
+        rgb = _pixelcache.to_rgb(self._img).numpy_view()
+        key = 255 if transparency == "white" else 0
+        alpha = np.where((rgb == key).all(axis=2), 0, 255).astype(np.uint8)
+        rgba = Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+        try:
+            rgba.save(path, quality=quality, lossless=lossless)
+        except (OSError, KeyError, ValueError) as e:
+            raise InvalidArgument(f"save: cannot write {path} with transparency: {e}") from None
+
+    def show(self) -> None:
+        """Opens the image in the system viewer (PIL's Image.show())."""
+        self.pil().show()
+
+    def bytes(self) -> builtins.bytes:
+        """The image encoded as PNG."""
+        return self._img.encode("PNG")
+
+    def b64(self, *, open_rb: bool = False) -> str:
+        """The PNG encoding as a base64 str; with `open_rb`, the bytes of the
+        file get_filename() names instead (for a path source, the original
+        file, e.g. a JPEG)."""
+        if open_rb:
+            with open(self.get_filename(), "rb") as f:
+                return base64.b64encode(f.read()).decode("utf-8")
+        return base64.b64encode(self.bytes()).decode("utf-8")
+
+    def encode(self, format: str = "PNG", quality: int = 90) -> builtins.bytes:
         """Encoded bytes in PNG, JPEG, WEBP, TIFF or BMP."""
         return self._img.encode(format, quality=quality)
 
@@ -286,12 +405,75 @@ class HashableImage:
         """The encoded image (PNG by default) as a base64 string."""
         return base64.b64encode(self._img.encode(format)).decode("ascii")
 
-    @staticmethod
-    def from_base64(data: str) -> HashableImage:
-        """Decodes a base64 string, with or without a "data:image/...;base64," prefix."""
-        if isinstance(data, str) and data.startswith("data:"):
-            data = data.split(",", 1)[1]
-        return HashableImage(base64.b64decode(data, validate=True))
+    # -- text ---------------------------------------------------------------
+    def __repr__(self) -> str:
+        i = self._img
+        src = "mem" if self._filename is None else (os.path.basename(self._filename.rstrip("/")) or self._filename)
+        return (f"HashableImage(mode={self._kind}, dtype={i.mode}, size=ImageSize(height={i.height}, "
+                f"width={i.width}), src={src})")
+
+    def summary(self) -> str:
+        """Like repr, with mean, std, min and max (in the scale of the
+        statistics methods), the file name (get_filename(), which writes a
+        temp PNG for in-memory images) and the digest."""
+        i = self._img
+        return (f"HashableImage(mode={self._kind}, dtype={i.mode}, size=ImageSize(height={i.height}, "
+                f"width={i.width}), mean={self.mean()}, std={self.std()}, min={self.min()}, max={self.max()}, "
+                f"filename={self.get_filename()}, digest={self.digest()})")
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise InvalidType("HashableImage is immutable; use masked_fill(mask, value) for a new image")
+
+    # -- statistics ---------------------------------------------------------
+    # As in the original, in the scale of raw(): [0, 1] for "torch" images,
+    # levels 0..255 for "numpy" and "pil" ones; binary masks 0 / 1. Rounded
+    # to 5 decimals. std divides by N for every mode.
+    def _scale(self) -> float:
+        return 1.0 / 255.0 if self._kind == "torch" and self._img.mode != "1" else 1.0
+
+    def _stat(self, value: float) -> float:
+        return round(float(value) * self._scale(), 5)
+
+    def min(self) -> float:
+        """The smallest sample, over all channels (see the scale note above)."""
+        return self._stat(min(self._img.stats()["min"]))
+
+    def max(self) -> float:
+        """The largest sample, over all channels."""
+        return self._stat(max(self._img.stats()["max"]))
+
+    def sum(self) -> float:
+        """The sum of every sample of every channel."""
+        return self._stat(sum(self._img.stats()["sum"]))
+
+    def mean(self) -> float:
+        """The mean over every sample of every channel."""
+        return self._stat(_overall_mean(self._img.stats()))
+
+    def std(self) -> float:
+        """The standard deviation over every sample of every channel (divided by N)."""
+        s = self._img.stats()
+        mean = _overall_mean(s)
+        second = sum(sd * sd + m * m for sd, m in zip(s["std"], s["mean"])) / len(s["mean"])
+        return self._stat(math.sqrt(max(second - mean * mean, 0.0)))
+
+    def unique(self) -> np.ndarray:
+        """The distinct sample values, sorted (levels; 0 / 1 for binary)."""
+        return np.asarray(self._img.unique())
+
+    def unique_values(self) -> tuple[list[float], Any, list[int]]:
+        """(values, inverse, counts) of tensor(): the sorted distinct samples
+        in the [0, 1] scale (False / True for binary), the index of each
+        sample's value in that list (shaped as tensor(), int64) and how
+        often each occurs. A torch tensor for `inverse` when torch is
+        installed, else an ndarray."""
+        try:
+            import torch
+        except ImportError:  # pragma: no cover - torch is optional
+            values, inverse, counts = np.unique(self._img.tensor_data(), return_inverse=True, return_counts=True)
+            return values.tolist(), inverse.reshape((1, -1, self._img.height, self._img.width)), counts.tolist()
+        u, inverse, counts = self.tensor().unique(sorted=True, return_inverse=True, return_counts=True)
+        return u.tolist(), inverse, counts.tolist()
 
     # -- geometry -----------------------------------------------------------
     def resize(self, size, interpolation: str = "bilinear") -> HashableImage:
@@ -465,10 +647,13 @@ class HashableImage:
         return self._new(_pixelcache.blend(self._img, _core(other), alpha, with_bbox, merge_bbox))
 
     def zeros_like(self) -> HashableImage:
+        """An image of the same size, pixel mode and `mode`, all black (0; False for binary)."""
         return self._new(_pixelcache.zeros_like(self._img))
 
     def ones_like(self) -> HashableImage:
-        """White (255; 1 for binary)."""
+        """An image of the same size, pixel mode and `mode`, all white: 255
+        (1.0 in the statistics of "torch" images; True for binary). The
+        original gave uint8 level 1 for NumPy images (DESIGN 8: white)."""
         return self._new(_pixelcache.ones_like(self._img))
 
     def _arith(self, op, other, reflected=False):
@@ -503,23 +688,15 @@ class HashableImage:
 
     # -- grids --------------------------------------------------------------
     @staticmethod
-    def make_image_grid(images, orientation: str = "vertical", with_text: bool = True,
-                        font_size: int = 0) -> HashableImage:
-        """A labelled grid from {label: [images]} (a dict or HashableDict of
-        lists or HashableLists), one column ("vertical") or row
-        ("horizontal") per label, in insertion order; smaller images are
-        centre-padded, labels drawn in JetBrains Mono."""
-        if not hasattr(images, "items"):
-            raise TypeError(f"make_image_grid expects a dict of {{label: [images]}}, got {type(images).__name__}")
-        columns = []
-        for label, items in images.items():
-            if isinstance(items, (HashableImage, np.ndarray)) or _convert.is_pil(items):
-                items = [items]
-            columns.append((str(label), [_core(i) for i in items]))
-        return HashableImage._wrap(_pixelcache.make_image_grid(columns, orientation, with_text, font_size), "pil")
+    def make_image_grid(images, *, orientation: str = "horizontal", with_text: bool = False, verbose: bool = False,
+                        output=None) -> HashableImage:
+        """A grid of {label: [images]}: one row per label ("horizontal") or one
+        column ("vertical"), optionally labelled; see pixelcache._grid.make_image_grid."""
+        from ._grid import make_image_grid
+        return make_image_grid(images, orientation=orientation, with_text=with_text, verbose=verbose, output=output)
 
-
-def _rebuild(mode, height, width, is_float, data, kind, filename=None) -> HashableImage:
+def _rebuild(mode: str, height: int, width: int, is_float: bool, data: Any, kind: str, filename: str | None = None,
+             fingerprint: tuple[int, int] | None = None) -> HashableImage:
     out = HashableImage._wrap(_pixelcache.Image.from_pixels(mode, height, width, is_float, data), kind)
-    out._filename = filename
+    out._filename, out._fingerprint = filename, (tuple(fingerprint) if fingerprint is not None else None)
     return out

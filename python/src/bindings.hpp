@@ -14,10 +14,20 @@ namespace pixelcache::python {
 
 namespace py = pybind11;
 
+/// A Python argument of an unsupported type (a str where an image was
+/// expected, an object dtype array, an unhashable member): raised in Python
+/// as pixelcache.InvalidType, which is also a TypeError. C++ callers have
+/// static types, so this error exists only in the binding.
+class InvalidType : public Error {
+ public:
+  using Error::Error;
+};
+
 void bind_errors(py::module_& m);
 void bind_image(py::module_& m);
 void bind_geometry(py::module_& m);
 void bind_ops(py::module_& m);
+void bind_grid(py::module_& m);
 void bind_value(py::module_& m);
 
 /// Marks a NumPy array read-only (writeable=False).

@@ -2,6 +2,7 @@
 // derives from the built-in exception a Python user would catch:
 //   Error(Exception)
 //   InvalidArgument(Error, ValueError)   wrong shape, dtype, range, option
+//   InvalidType(Error, TypeError)        an argument of an unsupported type
 //   IoError(Error, OSError)              unreadable / unwritable files
 //   NetworkError(IoError)                URL failures
 //   DecodeError(Error, ValueError)       corrupt or unknown encoded data
@@ -17,6 +18,7 @@ namespace {
 struct Classes {
   PyObject* error = nullptr;
   PyObject* invalid = nullptr;
+  PyObject* invalid_type = nullptr;
   PyObject* io = nullptr;
   PyObject* network = nullptr;
   PyObject* decode = nullptr;
@@ -39,11 +41,14 @@ PyObject* make_class(py::module_& m, const char* name, py::tuple bases, const ch
 }  // namespace
 
 void bind_errors(py::module_& m) {
-  py::handle value_error(PyExc_ValueError), os_error(PyExc_OSError), exception(PyExc_Exception);
+  py::handle value_error(PyExc_ValueError), os_error(PyExc_OSError), type_error(PyExc_TypeError),
+      exception(PyExc_Exception);
   classes.error = make_class(m, "Error", py::make_tuple(exception), "Base of every pixelcache error.");
   py::handle error(classes.error);
   classes.invalid = make_class(m, "InvalidArgument", py::make_tuple(error, value_error),
                                "A wrong argument: shape, dtype, value range, size or option.");
+  classes.invalid_type = make_class(m, "InvalidType", py::make_tuple(error, type_error),
+                                    "An argument of an unsupported type (also a TypeError).");
   classes.io = make_class(m, "IoError", py::make_tuple(error, os_error), "A file could not be read or written.");
   classes.network =
       make_class(m, "NetworkError", py::make_tuple(py::handle(classes.io)), "A URL could not be fetched.");
@@ -58,6 +63,8 @@ void bind_errors(py::module_& m) {
       if (p) std::rethrow_exception(p);
     } catch (const InvalidArgument& e) {
       PyErr_SetString(classes.invalid, e.what());
+    } catch (const InvalidType& e) {
+      PyErr_SetString(classes.invalid_type, e.what());
     } catch (const IoError& e) {
       PyErr_SetString(classes.io, e.what());
     } catch (const NetworkError& e) {

@@ -10,6 +10,13 @@ namespace {
 
 py::tuple as_tuple(const std::array<double, 4>& v) { return py::make_tuple(v[0], v[1], v[2], v[3]); }
 
+// xyxy() truncated towards zero, as the original's int(); coordinates are >= 0.
+std::array<long long, 4> int_xyxy(const BoundingBox& b) {
+  const auto v = b.xyxy();
+  return {static_cast<long long>(v[0]), static_cast<long long>(v[1]), static_cast<long long>(v[2]),
+          static_cast<long long>(v[3])};
+}
+
 ImageSize make_size(int height, int width) {
   const ImageSize s{height, width};
   s.validate("ImageSize");
@@ -33,8 +40,6 @@ void bind_geometry(py::module_& m) {
       .def(py::init(&make_size), py::arg("height"), py::arg("width"))
       .def_readonly("height", &ImageSize::height)
       .def_readonly("width", &ImageSize::width)
-      .def_property_readonly("area", &ImageSize::area, "height * width")
-      .def_property_readonly("product", &ImageSize::area, "height * width (the original's name)")
       .def("__iter__", [](const ImageSize& s) { return py::iter(py::make_tuple(s.height, s.width)); })
       .def("__eq__", [](const ImageSize& a, const ImageSize& b) { return a == b; })
       .def("__eq__",
@@ -62,7 +67,6 @@ void bind_geometry(py::module_& m) {
       .def_property_readonly("xmax", &BoundingBox::xmax)
       .def_property_readonly("ymax", &BoundingBox::ymax)
       .def_property_readonly("normalized", &BoundingBox::normalized)
-      .def_property_readonly("is_normalized", &BoundingBox::normalized)
       .def_property_readonly("image_size", [](const BoundingBox& b) { return b.image_size(); })
       .def_property_readonly("width", &BoundingBox::width)
       .def_property_readonly("height", &BoundingBox::height)
@@ -71,9 +75,19 @@ void bind_geometry(py::module_& m) {
           "center",
           [](const BoundingBox& b) { return py::make_tuple((b.xmin() + b.xmax()) / 2, (b.ymin() + b.ymax()) / 2); })
       .def_property_readonly(
-          "xyxy", [](const BoundingBox& b) { return as_tuple(b.xyxy()); }, "pixels")
+          "xyxy",
+          [](const BoundingBox& b) {
+            const auto v = int_xyxy(b);
+            return py::make_tuple(v[0], v[1], v[2], v[3]);
+          },
+          "(xmin, ymin, xmax, ymax) in whole pixels, truncated (as the original's int())")
       .def_property_readonly(
-          "xywh", [](const BoundingBox& b) { return as_tuple(b.xywh()); }, "pixels")
+          "xywh",
+          [](const BoundingBox& b) {
+            const auto v = int_xyxy(b);
+            return py::make_tuple(v[0], v[1], v[2] - v[0], v[3] - v[1]);
+          },
+          "(x, y, width, height) in whole pixels, from xyxy")
       .def_property_readonly(
           "xyxyn", [](const BoundingBox& b) { return as_tuple(b.xyxyn()); }, "normalised")
       .def_property_readonly(
@@ -97,7 +111,15 @@ void bind_geometry(py::module_& m) {
       .def("__eq__", [](const BoundingBox& a, const BoundingBox& b) { return a == b; })
       .def("__eq__", [](const BoundingBox&, const py::object&) { return false; })
       .def("__hash__", [](const BoundingBox& b) { return static_cast<py::ssize_t>(Value(b).digest().fold()); })
-      .def("__repr__", &BoundingBox::to_string)
+      .def("__repr__",
+           [](const BoundingBox& b) {
+             // Valid Python that rebuilds an equal box (eval(repr(b)) == b).
+             const auto num = [](double v) { return py::repr(py::float_(v)).cast<std::string>(); };
+             return "BoundingBox(xmin=" + num(b.xmin()) + ", ymin=" + num(b.ymin()) + ", xmax=" + num(b.xmax()) +
+                    ", ymax=" + num(b.ymax()) +
+                    ", image_size=" + py::repr(py::cast(b.image_size())).cast<std::string>() +
+                    ", normalized=" + (b.normalized() ? "True" : "False") + ")";
+           })
       .def(py::pickle(
           [](const BoundingBox& b) {
             return py::make_tuple(b.xmin(), b.ymin(), b.xmax(), b.ymax(), size_state(b.image_size()), b.normalized());

@@ -34,14 +34,48 @@ py::array copy_out(const Image& img) {
   return out;
 }
 
+// The name of the capsules that keep an Image alive under NumPy views, so
+// that from_pixels() can recognise its own storage coming back.
+constexpr const char* kImageCapsule = "pixelcache.Image";
+
 // A read-only array over the image's own storage; the array owns a handle
-// to the image, so the pixels outlive the HashableImage if need be.
+// to the image (in a capsule named kImageCapsule), so the pixels outlive
+// the HashableImage if need be.
 py::array view_of(const Image& img) {
-  auto* keep = new Image(img);
-  py::capsule owner(keep, [](void* p) { delete static_cast<Image*>(p); });
+  PyObject* cap = PyCapsule_New(new Image(img), kImageCapsule, [](PyObject* c) {
+    delete static_cast<Image*>(PyCapsule_GetPointer(c, kImageCapsule));
+  });
+  if (cap == nullptr) throw py::error_already_set();
+  const auto owner = py::reinterpret_steal<py::object>(cap);
   py::array out(sample_dtype(img), hwc_shape(img), {}, img.data(), owner);
   set_read_only(out);
   return out;
+}
+
+// The Image whose whole storage `o` exposes, when `o` is (a memoryview or
+// PickleBuffer of) one of view_of()'s arrays: protocol-5 buffers that come
+// back to the process that made them. nullptr otherwise.
+const Image* own_storage(py::handle data) {
+  // Leaked on purpose: a static py::object would be released after the interpreter is gone.
+  static const py::handle pickle_buffer = py::object(py::module_::import("pickle").attr("PickleBuffer")).release();
+  auto o = py::reinterpret_borrow<py::object>(data);
+  for (int depth = 0; depth < 8; ++depth) {
+    if (PyMemoryView_Check(o.ptr())) {
+      o = o.attr("obj");
+    } else if (py::isinstance(o, pickle_buffer)) {
+      o = o.attr("raw")().attr("obj");
+    } else if (py::isinstance<py::array>(o)) {
+      const auto a = py::reinterpret_borrow<py::array>(o);
+      const py::handle base = a.base();
+      if (!base || !PyCapsule_IsValid(base.ptr(), kImageCapsule)) return nullptr;
+      // Owned by the capsule, which the buffer's exporter keeps alive.
+      const auto* img = static_cast<const Image*>(PyCapsule_GetPointer(base.ptr(), kImageCapsule));
+      return a.data() == img->data() ? img : nullptr;
+    } else {
+      return nullptr;
+    }
+  }
+  return nullptr;
 }
 
 DType dtype_of(const py::array& a) {
@@ -51,20 +85,20 @@ DType dtype_of(const py::array& a) {
   if (kind == 'u' && item == 1) return DType::U8;
   if (kind == 'u' && item == 2) return DType::U16;
   if (kind == 'f' && item == 4) return DType::F32;
-  throw py::type_error("expected a uint8, uint16, bool or float32 array, got dtype " + std::string(py::str(a.dtype())));
+  throw InvalidType("expected a uint8, uint16, bool or float32 array, got dtype " + std::string(py::str(a.dtype())));
 }
 
 // Copies an array in HWC ((h, w) or (h, w, c)) or CHW ((c, h, w)) layout.
 Image from_array(const py::array& a, const std::string& layout, const std::string& source) {
   const bool chw = layout == "CHW";
-  if (!chw && layout != "HWC") throw py::value_error("layout must be \"HWC\" or \"CHW\", got \"" + layout + "\"");
+  if (!chw && layout != "HWC") throw InvalidArgument("layout must be \"HWC\" or \"CHW\", got \"" + layout + "\"");
   const auto nd = a.ndim();
   if (chw ? nd != 3 : (nd != 2 && nd != 3))
-    throw py::value_error(source + ": expected shape " + (chw ? "(c, h, w)" : "(h, w) or (h, w, 3)") + ", got " +
+    throw InvalidArgument(source + ": expected shape " + (chw ? "(c, h, w)" : "(h, w) or (h, w, 3)") + ", got " +
                           std::to_string(nd) + " dimensions");
   const int channels = chw ? static_cast<int>(a.shape(0)) : (nd == 3 ? static_cast<int>(a.shape(2)) : 1);
   if (channels < 1 || channels > 4)
-    throw py::value_error(source + ": expected 1, 3 or 4 channels, got " + std::to_string(channels));
+    throw InvalidArgument(source + ": expected 1, 3 or 4 channels, got " + std::to_string(channels));
   const DType dt = dtype_of(a);
   for (py::ssize_t i = 0; i < nd; ++i)
     if (a.shape(i) > INT32_MAX)
@@ -80,12 +114,45 @@ Image from_array(const py::array& a, const std::string& layout, const std::strin
   return Image::from_raw(c.data(), spec, source);
 }
 
+// A contiguous view of any buffer, released (under the GIL) with the last
+// Image storage that adopted it.
+struct HeldBuffer {
+  Py_buffer view{};
+  HeldBuffer() = default;
+  HeldBuffer(const HeldBuffer&) = delete;
+  HeldBuffer& operator=(const HeldBuffer&) = delete;
+  ~HeldBuffer() {
+    if (view.obj == nullptr) return;
+#if PY_VERSION_HEX >= 0x030D0000
+    const bool finalizing = Py_IsFinalizing();
+#else
+    const bool finalizing = _Py_IsFinalizing();
+#endif
+    if (!Py_IsInitialized() || finalizing) return;  // the interpreter is going: leak, do not crash
+    py::gil_scoped_acquire gil;
+    PyBuffer_Release(&view);
+  }
+};
+
+// True when `o` is a bytes object, or a memoryview (of a memoryview ...) of
+// one: memory nobody can change. A read-only view of a bytearray or of any
+// other exporter is not enough: its owner may still write to it.
+bool is_immutable_bytes(py::handle o) {
+  while (PyMemoryView_Check(o.ptr())) o = o.attr("obj");
+  return PyBytes_Check(o.ptr());
+}
+
 // Rebuilds an image from pixels() (pickle) or any buffer of its bytes:
-// exact, no re-normalisation beyond validation.
-Image from_pixels(const std::string& mode, int height, int width, bool is_float, const py::buffer& data) {
-  const py::buffer_info info = data.request();
-  const auto* p = static_cast<const std::uint8_t*>(info.ptr);
-  const auto bytes = static_cast<std::size_t>(info.size * info.itemsize);
+// exact, no re-normalisation beyond validation. No copy, as NumPy, for the
+// bytes object in-band unpickling makes (or any bytes: adopted) and for an
+// out-of-band buffer that is our own storage (shared); other buffers are
+// copied, since their owner could still change them.
+Image from_pixels(const std::string& mode, int height, int width, bool is_float, const py::object& data) {
+  auto held = std::make_shared<HeldBuffer>();
+  if (PyObject_GetBuffer(data.ptr(), &held->view, PyBUF_SIMPLE) != 0) throw py::error_already_set();
+  const auto* p = static_cast<const std::uint8_t*>(held->view.buf);
+  const auto bytes = static_cast<std::size_t>(held->view.len);
+  const bool adopt = is_immutable_bytes(data);
   const Mode m = parse_mode(mode);
   const ImageSize size{height, width};
   size.validate("from_pixels");
@@ -93,6 +160,13 @@ Image from_pixels(const std::string& mode, int height, int width, bool is_float,
   if (bytes != n * (is_float ? 4 : 1))
     throw InvalidArgument("from_pixels: " + std::to_string(bytes) + " bytes for a " + size.to_string() + " " + mode +
                           (is_float ? " float32" : " uint8") + " image");
+  const PixelType type = is_float ? PixelType::F32 : PixelType::U8;
+  // Our own storage, sent out of band within this process: share it.
+  if (const Image* own = own_storage(data);
+      own != nullptr && own->mode() == m && own->size() == size && own->pixel_type() == type)
+    return *own;
+  py::gil_scoped_release nogil;
+  if (adopt) return Image::adopt(size, m, type, p, bytes, std::move(held));
   // One copy, straight into the new storage; from_raw validates (binary 0/1,
   // floats in range) exactly as for any input.
   RawSpec spec;
@@ -100,7 +174,6 @@ Image from_pixels(const std::string& mode, int height, int width, bool is_float,
   spec.width = width;
   spec.channels = mode_channels(m);
   spec.dtype = m == Mode::Binary ? DType::Bool : (is_float ? DType::F32 : DType::U8);
-  py::gil_scoped_release nogil;
   return Image::from_raw(p, spec, "pickled image");
 }
 
@@ -198,11 +271,16 @@ void bind_image(py::module_& m) {
       .def(
           "numpy_view",
           [](const Image& i) {
-            if (i.pixel_type() != PixelType::U8)
-              throw py::value_error("numpy_view(): the image stores float32 samples; use numpy() for a uint8 copy");
-            return view_of(i);
+            if (i.pixel_type() == PixelType::U8) return view_of(i);
+            Image u8;  // float32 storage: the uint8 conversion, read-only (as the original's tensor storage)
+            {
+              py::gil_scoped_release release;
+              u8 = i.as_u8();
+            }
+            return view_of(u8);
           },
-          "A read-only zero-copy uint8 (bool) view onto the storage.")
+          "A read-only uint8 (bool) array: zero-copy onto uint8 storage, the converted uint8 samples for float32 "
+          "storage.")
       .def(
           "float_numpy",
           [](const Image& i) {

@@ -10,5 +10,6 @@ PYBIND11_MODULE(_pixelcache, m) {
   bind_image(m);
   bind_geometry(m);
   bind_ops(m);
+  bind_grid(m);
   bind_value(m);
 }

@@ -1,5 +1,5 @@
-// Bindings of the operations catalogue (ops.hpp, mask.hpp, compose.hpp,
-// grid.hpp) as module functions on _pixelcache.Image. Each releases the GIL
+// Bindings of the operations catalogue (ops.hpp, mask.hpp, compose.hpp;
+// grid.hpp is in grid.cpp) as module functions on _pixelcache.Image. Each releases the GIL
 // for its whole run; argument conversion happens before.
 #include <pybind11/stl.h>
 
@@ -35,12 +35,6 @@ void def_masked(py::module_& m, const char* name, auto&& f, const char* doc, Ext
   m.def(name, std::forward<decltype(f)>(f), extra..., py::arg("margin") = 0.0, py::arg("normalized") = false,
         py::arg("merge") = false, py::arg("closing") = 0, py::arg("opening") = 0, py::arg("area_threshold") = 0.0,
         py::arg("number_of_objects") = -1, nogil(), doc);
-}
-
-GridOrientation parse_orientation(const std::string& s) {
-  if (s == "vertical") return GridOrientation::Vertical;
-  if (s == "horizontal") return GridOrientation::Horizontal;
-  throw InvalidArgument("make_image_grid: orientation must be \"vertical\" or \"horizontal\", got \"" + s + "\"");
 }
 
 // ImageCrop as (image, bbox, original_size); Python's ImageCrop wraps it.
@@ -166,21 +160,6 @@ void bind_ops(py::module_& m) {
       "div", [](const Image& a, double b) { return a / b; }, nogil());
   m.def("zeros_like", &zeros_like, nogil());
   m.def("ones_like", &ones_like, nogil());
-
-  // Grids and text.
-  m.def(
-      "make_image_grid",
-      [](const std::vector<std::pair<std::string, std::vector<Image>>>& columns, const std::string& orientation,
-         bool with_text, int font_size) {
-        GridOptions o;
-        o.orientation = parse_orientation(orientation);
-        o.with_text = with_text;
-        o.font_size = font_size;
-        return make_image_grid(columns, o);
-      },
-      py::arg("columns"), py::arg("orientation") = "vertical", py::arg("with_text") = true, py::arg("font_size") = 0,
-      nogil());
-  m.def("display_string", &display_string, py::arg("text"), py::arg("size"), py::arg("font_size") = 0, nogil());
 }
 
 }  // namespace pixelcache::python

@@ -24,8 +24,8 @@ Array to_array(const py::handle& obj) {
   py::object a = np.attr("asarray")(obj);
   const std::string kind(1, a.attr("dtype").attr("kind").cast<char>());
   if (kind.find_first_of("biufc") == std::string::npos)
-    throw py::type_error("hashable containers hold numeric or bool arrays only, got dtype " +
-                         py::str(a.attr("dtype")).cast<std::string>());
+    throw InvalidType("hashable containers hold numeric or bool arrays only, got dtype " +
+                      py::str(a.attr("dtype")).cast<std::string>());
   a = np.attr("ascontiguousarray")(a, py::arg("dtype") = a.attr("dtype").attr("newbyteorder")("<"));
   const py::array arr = a.cast<py::array>();
   Array out;
@@ -37,30 +37,32 @@ Array to_array(const py::handle& obj) {
 }
 
 Value to_value(const py::handle& o, int depth) {
-  if (depth > kMaxDepth) throw py::value_error("hashable containers nest at most 200 levels deep");
+  if (depth > kMaxDepth) throw InvalidArgument("hashable containers nest at most 200 levels deep");
   if (o.is_none()) return Value();
   if (PyBool_Check(o.ptr())) return Value(o.cast<bool>());
   if (PyLong_Check(o.ptr())) {
     int overflow = 0;
     const long long v = PyLong_AsLongLongAndOverflow(o.ptr(), &overflow);
-    if (overflow != 0) throw py::value_error("hashable containers hold integers of at most 64 bits");
+    if (overflow != 0) throw InvalidArgument("hashable containers hold integers of at most 64 bits");
     return Value(v);
   }
   if (PyFloat_Check(o.ptr())) return Value(o.cast<double>());
   if (PyUnicode_Check(o.ptr())) return Value(o.cast<std::string>());
   if (py::isinstance<Image>(o)) return Value(o.cast<Image>());
   if (py::isinstance<BoundingBox>(o)) return Value(o.cast<BoundingBox>());
-  if (py::isinstance<ImageSize>(o)) {
+  if (py::isinstance<ImageSize>(o)) {  // a tagged list (value.hpp, "Python value types")
     const auto s = o.cast<ImageSize>();
     return Value(HashableList{Value("ImageSize"), Value(s.height), Value(s.width)});
   }
+  // Points, ImageCrop and HashableImage say what they hash as (a tagged
+  // list, an Image); checked before the Points base class below.
+  if (py::hasattr(o, "__pixelcache_value__")) return to_value(o.attr("__pixelcache_value__")(), depth + 1);
   if (PyBytes_Check(o.ptr())) {
     const std::string_view v = o.cast<py::bytes>();
     return Value(Array{"bytes", {static_cast<std::int64_t>(v.size())}, {v.begin(), v.end()}});
   }
   if (py::isinstance<py::array>(o)) return Value(to_array(o));
   if (is_torch_tensor(o)) return Value(to_array(o.attr("detach")().attr("cpu")().attr("numpy")()));
-  if (py::hasattr(o, "__pixelcache_value__")) return to_value(o.attr("__pixelcache_value__")(), depth + 1);
   if (PyList_Check(o.ptr()) || PyTuple_Check(o.ptr())) {
     std::vector<Value> items;
     for (const py::handle item : o) items.push_back(to_value(item, depth + 1));
@@ -71,10 +73,10 @@ Value to_value(const py::handle& o, int depth) {
     for (const auto& [k, v] : o.cast<py::dict>()) items.emplace_back(to_value(k, depth + 1), to_value(v, depth + 1));
     return Value(HashableDict(std::move(items)));
   }
-  throw py::type_error(
+  throw InvalidType(
       "cannot hash a " + py::str(py::type::handle_of(o).attr("__name__")).cast<std::string>() +
-      " by content: hashable containers hold None, bool, int, float, str, bytes, images, BoundingBox, ImageSize, "
-      "NumPy arrays, torch tensors, lists, tuples and dicts");
+      " by content: hashable containers hold None, bool, int, float, str, bytes, images (HashableImage, PIL, "
+      "NumPy arrays, torch tensors), BoundingBox, ImageSize, Points, ImageCrop, lists, tuples and dicts");
 }
 
 // The digest of a value tree; containers give their own digest (the one

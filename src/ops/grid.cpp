@@ -1,73 +1,150 @@
-// make_image_grid (grid.hpp).
+// make_image_grid (grid.hpp): the original's layout (ORIGINAL-API §10) and its
+// label strip (tools/text.py create_text), built on display_string's layout.
 #include "pixelcache/grid.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <cstring>
-#include <opencv2/imgproc.hpp>
+#include <opencv2/core.hpp>
 
+#include "image_storage.hpp"
 #include "ops_internal.hpp"
 #include "pixelcache/ops.hpp"
 #include "text.hpp"
 
 namespace pixelcache {
+namespace {
+
+// The labels drawn side by side, each centred in a `cell_w` wide, `canvas_h`
+// tall canvas at one shared font size (the smallest of their fitting sizes),
+// trimmed to the ink rows with 2 rows above and 1 below (remove_white_text,
+// without its negative start index). Coverage: 0 = white background. Height 0
+// when no label has ink.
+detail::Plane label_strip(const std::vector<std::string>& labels, int cell_w, int canvas_h) {
+  const int n = static_cast<int>(labels.size());
+  detail::Font font;
+  const ImageSize canvas{canvas_h, cell_w};
+  std::vector<std::vector<std::u32string>> lines;
+  for (const auto& label : labels) lines.push_back(detail::split_lines(label, std::nullopt));
+  std::vector<const std::vector<std::u32string>*> with_ink;  // empty labels do not take part
+  for (const auto& l : lines)
+    if (std::any_of(l.begin(), l.end(), [](const auto& s) { return !s.empty(); })) with_ink.push_back(&l);
+  if (with_ink.empty()) return detail::Plane(cell_w * n, 0);
+  const int best = detail::fit_font_size(font, with_ink, canvas, 0.5);
+  std::vector<detail::TextLayout> layouts;
+  int top = canvas_h, bottom = 0;
+  for (const auto& l : lines) {
+    layouts.push_back(detail::layout_text(font, l, best, canvas, Justification::Center));
+    if (layouts.back().ink_bottom > layouts.back().ink_top) {
+      top = std::min(top, layouts.back().ink_top);
+      bottom = std::max(bottom, layouts.back().ink_bottom);
+    }
+  }
+  if (bottom <= top) return detail::Plane(cell_w * n, 0);
+  top = std::max(0, top - 2);
+  bottom = std::min(canvas_h, bottom + 2);
+  detail::Plane band(cell_w * n, bottom - top, top);
+  for (int k = 0; k < n; ++k) {  // each label clipped to its own canvas
+    band.clip_left = k * cell_w;
+    band.clip_right = (k + 1) * cell_w;
+    detail::draw_layout(font, layouts[static_cast<std::size_t>(k)], band, k * cell_w);
+  }
+  const auto inked = [&](int r) {
+    const std::uint8_t* p = band.row(r);
+    return std::any_of(p, p + band.width, [](std::uint8_t v) { return v != 0; });
+  };
+  int first = 0, last = band.height - 1;
+  while (first < band.height && !inked(first)) ++first;
+  if (first == band.height) return detail::Plane(cell_w * n, 0);
+  while (!inked(last)) --last;
+  // Rows [first - 2, last + 2) of the canvas, within the canvas.
+  const int keep_top = std::max(0, band.y0 + first - 2) - band.y0;
+  const int keep_bottom = std::min(canvas_h, band.y0 + last + 2) - band.y0;
+  detail::Plane strip(band.width, keep_bottom - keep_top, band.y0 + keep_top);
+  std::memcpy(strip.data.data(), band.row(keep_top), strip.data.size());
+  return strip;
+}
+
+}  // namespace
+
+const char* grid_orientation_name(GridOrientation o) noexcept {
+  return o == GridOrientation::Vertical ? "vertical" : "horizontal";
+}
+
+GridOrientation parse_grid_orientation(std::string_view name) {
+  for (const GridOrientation o : {GridOrientation::Horizontal, GridOrientation::Vertical})
+    if (name == grid_orientation_name(o)) return o;
+  throw InvalidArgument("make_image_grid: orientation must be \"horizontal\" or \"vertical\", got \"" +
+                        std::string(name) + "\"");
+}
 
 Image make_image_grid(const std::vector<std::pair<std::string, std::vector<Image>>>& columns,
                       const GridOptions& options) {
-  if (columns.empty()) throw InvalidArgument("make_image_grid: no labels");
-  if (options.font_size < 0) throw InvalidArgument("make_image_grid: font_size must be >= 0");
+  if (columns.empty()) throw InvalidArgument("make_image_grid: no labels (the dict is empty)");
   int cell_h = 0, cell_w = 0;
   std::size_t longest = 0;
   for (const auto& [label, images] : columns) {
+    if (images.empty())
+      throw InvalidArgument("make_image_grid: the list of '" + label + "' is empty; give every label an image");
     longest = std::max(longest, images.size());
     for (const Image& im : images) {
-      if (im.empty()) throw InvalidArgument("make_image_grid: empty image under label '" + label + "'");
+      if (im.empty()) throw InvalidArgument("make_image_grid: an empty image under label '" + label + "'");
       cell_h = std::max(cell_h, im.height());
       cell_w = std::max(cell_w, im.width());
     }
   }
-  if (longest == 0) throw InvalidArgument("make_image_grid: every list is empty");
   const bool vertical = options.orientation == GridOrientation::Vertical;
-  const int ncols = static_cast<int>(columns.size()), nitems = static_cast<int>(longest);
+  const std::int64_t keys = static_cast<std::int64_t>(columns.size()), items = static_cast<std::int64_t>(longest);
+  const std::int64_t rows = vertical ? items : keys, cols = vertical ? keys : items;
+  const std::int64_t grid_h = rows * cell_h, grid_w = cols * cell_w;
+  if (grid_h > INT_MAX || grid_w > INT_MAX)
+    throw LimitError("make_image_grid: a grid of " + std::to_string(grid_w) + "x" + std::to_string(grid_h) +
+                     " (WxH) pixels is too large");
 
-  // Labels: one font size for all, the largest that fits every label along
-  // its cell (width for columns, height for rows, as rows' labels are turned).
-  int px = 0, strip = 0;
-  std::unique_ptr<detail::Font> font;
+  // The pixel limit, before any label work (the strip only adds to this).
+  detail::checked_sample_count({static_cast<int>(grid_h), static_cast<int>(grid_w)}, 3, 1, "make_image_grid");
+
+  // Labels (create_text): vertical grids get one label per column above;
+  // horizontal ones are labelled as if turned 90 degrees clockwise (labels
+  // reversed, strip on top) and turned back, so the strip is on the left and
+  // its text reads bottom to top.
+  detail::Plane strip(0, 0);
   if (options.with_text) {
-    font = std::make_unique<detail::Font>();
-    const int along = vertical ? cell_w : cell_h;
-    px = options.font_size > 0 ? options.font_size : std::clamp(std::min(cell_w, cell_h) / 10, 10, 64);
-    if (options.font_size == 0)
-      for (const auto& col : columns)
-        while (px > 6 && font->measure(col.first, px) > along * 95 / 100) --px;
-    strip = px * 3 / 2 + 4;
+    std::vector<std::string> labels;
+    for (const auto& c : columns) labels.push_back(c.first);
+    if (!vertical) std::reverse(labels.begin(), labels.end());
+    strip = label_strip(labels, vertical ? cell_w : cell_h, static_cast<int>(vertical ? grid_h : grid_w));
   }
-  const std::int64_t wide = vertical ? std::int64_t{ncols} * cell_w : strip + std::int64_t{nitems} * cell_w;
-  const std::int64_t tall = vertical ? strip + std::int64_t{nitems} * cell_h : std::int64_t{ncols} * cell_h;
-  if (wide > INT32_MAX || tall > INT32_MAX)
-    throw LimitError("make_image_grid: a " + std::to_string(tall) + "x" + std::to_string(wide) + " grid is too large");
-  const int grid_w = static_cast<int>(wide), grid_h = static_cast<int>(tall);
+  const std::int64_t total_h = vertical ? grid_h + strip.height : grid_h;
+  const std::int64_t total_w = vertical ? grid_w : grid_w + strip.height;
+  if (total_h > INT_MAX || total_w > INT_MAX)
+    throw LimitError("make_image_grid: a grid of " + std::to_string(total_w) + "x" + std::to_string(total_h) +
+                     " (WxH) pixels is too large");
+  const int out_h = static_cast<int>(total_h), out_w = static_cast<int>(total_w);
+  const int top = vertical ? strip.height : 0, left = vertical ? 0 : strip.height;
+
   // The canvas is the result's own storage (allocation checks the size limit).
-  return Image::generate({grid_h, grid_w}, Mode::RGB, PixelType::U8, [&](std::span<std::byte> canvas) {
+  return Image::generate({out_h, out_w}, Mode::RGB, PixelType::U8, [&](std::span<std::byte> canvas) {
     std::memset(canvas.data(), 0, canvas.size());
-    cv::Mat out(grid_h, grid_w, CV_8UC3, canvas.data());
-    for (int k = 0; k < ncols; ++k) {
-      const auto& [label, images] = columns[static_cast<std::size_t>(k)];
-      if (options.with_text) {
-        const ImageSize along_size = vertical ? ImageSize{strip, cell_w} : ImageSize{strip, cell_h};
-        Image text = detail::render_label(*font, label, along_size, px);
-        if (!vertical) text = rotate(text, 90);  // reads bottom to top
-        const cv::Rect r = vertical ? cv::Rect(k * cell_w, 0, cell_w, strip) : cv::Rect(0, k * cell_h, strip, cell_h);
-        cv::Mat rgb;
-        cv::cvtColor(detail::as_mat(text), rgb, cv::COLOR_GRAY2RGB);
-        rgb.copyTo(out(r));
+    cv::Mat out(out_h, out_w, CV_8UC3, canvas.data());
+    if (strip.height > 0) {
+      cv::Mat ink(strip.height, strip.width, CV_8UC1, strip.data.data()), text, rgb;
+      cv::subtract(cv::Scalar::all(255), ink, text);  // black text on white
+      if (!vertical) {
+        cv::Mat turned;
+        cv::rotate(text, turned, cv::ROTATE_90_COUNTERCLOCKWISE);
+        text = turned;
       }
-      for (int i = 0; i < static_cast<int>(images.size()); ++i) {
-        const Image cell = center_pad(to_rgb(images[static_cast<std::size_t>(i)]).as_u8(), {cell_h, cell_w});
-        const cv::Rect r = vertical ? cv::Rect(k * cell_w, strip + i * cell_h, cell_w, cell_h)
-                                    : cv::Rect(strip + i * cell_w, k * cell_h, cell_w, cell_h);
-        detail::as_mat(cell).copyTo(out(r));
+      cv::merge(std::vector<cv::Mat>{text, text, text}, rgb);
+      rgb.copyTo(out(cv::Rect(0, 0, rgb.cols, rgb.rows)));
+    }
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      const auto& images = columns[k].second;
+      for (std::size_t i = 0; i < images.size(); ++i) {  // missing cells stay black (zeros_like)
+        const Image cell = center_pad(to_rgb(images[i]).as_u8(), {cell_h, cell_w});
+        const int r = static_cast<int>(vertical ? i : k), c = static_cast<int>(vertical ? k : i);
+        detail::as_mat(cell).copyTo(out(cv::Rect(left + c * cell_w, top + r * cell_h, cell_w, cell_h)));
       }
     }
   });
@@ -76,7 +153,8 @@ Image make_image_grid(const std::vector<std::pair<std::string, std::vector<Image
 Image make_image_grid_from_dict(const HashableDict& dict, const GridOptions& options) {
   std::vector<std::pair<std::string, std::vector<Image>>> columns;
   for (const auto& [key, value] : dict) {
-    if (key.kind() != Value::Kind::String) throw InvalidArgument("make_image_grid: labels must be strings");
+    if (key.kind() != Value::Kind::String)
+      throw InvalidArgument(std::string("make_image_grid: labels must be strings, got a ") + kind_name(key.kind()));
     std::vector<Image> images;
     if (value.kind() == Value::Kind::Image) {
       images.push_back(value.as<Image>());

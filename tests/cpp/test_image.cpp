@@ -209,6 +209,32 @@ TEST(Image, GiantSizesAreRefusedBeforeAnyAllocation) {
   EXPECT_THROW(set_max_image_bytes(0), InvalidArgument);
 }
 
+TEST(Image, AdoptWrapsMemoryWithoutCopyAndReleasesTheOwner) {
+  auto buffer = std::make_shared<std::vector<std::uint8_t>>(std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6});
+  const std::weak_ptr<std::vector<std::uint8_t>> watch = buffer;
+  const auto* data = buffer->data();
+  {
+    Image img = Image::adopt({1, 2}, Mode::RGB, PixelType::U8, data, 6, std::move(buffer));
+    EXPECT_EQ(img.data(), data);  // no copy
+    EXPECT_EQ(img, Image::from_raw(data, {1, 2, 3}));
+    const Image copy = img;  // handles share the adopted storage
+    img = Image();
+    EXPECT_FALSE(watch.expired());
+    EXPECT_EQ(copy.u8_view()[5], 6);
+  }
+  EXPECT_TRUE(watch.expired());  // the last handle released the owner
+}
+
+TEST(Image, AdoptValidatesAndCopiesFloats) {
+  const std::vector<std::uint8_t> bad = {0, 1, 2};
+  EXPECT_THROW(Image::adopt({1, 3}, Mode::Binary, PixelType::U8, bad.data(), 3, nullptr), InvalidArgument);
+  EXPECT_THROW(Image::adopt({2, 3}, Mode::L, PixelType::U8, bad.data(), 3, nullptr), InvalidArgument);  // size
+  const std::vector<float> f = {0.1f, 0.2f};
+  const Image img = Image::adopt({1, 2}, Mode::L, PixelType::F32, f.data(), 8, nullptr);
+  EXPECT_NE(img.data(), static_cast<const void*>(f.data()));  // floats are copied (normalisation may rewrite)
+  EXPECT_EQ(img.f32_view()[1], 0.2f);
+}
+
 TEST(Image, GenerateAndToString) {
   const Image img = Image::generate({2, 3}, Mode::L, PixelType::U8, [](std::span<std::byte> b) {
     for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::byte>(i);

@@ -9,7 +9,7 @@ from pixelcache import BoundingBox, ImageSize, Points
 
 def test_image_size():
     s = ImageSize(300, 451)
-    assert (s.height, s.width) == (300, 451) and s.product == s.area == 300 * 451
+    assert (s.height, s.width) == (300, 451) and s.product() == s.area() == 300 * 451
     h, w = s
     assert (h, w) == (300, 451) and s == (300, 451) and s == ImageSize(300, 451) and s != ImageSize(451, 300)
     assert hash(s) == hash((300, 451)) and {s: 1}[(300, 451)] == 1
@@ -65,6 +65,6 @@ def test_bbox_without_size_cannot_normalise():
 def test_points():
     p = Points([(1, 2), (5, 7)], image_size=ImageSize(10, 10))
     assert len(p) == 2 and list(p) == [(1, 2), (5, 7)] and p.bbox().xyxy == (1, 2, 6, 8)
-    assert pickle.loads(pickle.dumps(p)) == p and hash(p) == hash(Points([(1, 2), (5, 7)], ImageSize(10, 10)))
-    with pytest.raises(ValueError):
-        Points([(20, 2)], image_size=ImageSize(10, 10))
+    assert pickle.loads(pickle.dumps(p)) == p and hash(p) == hash(Points([(1, 2), (5, 7)], False, ImageSize(10, 10)))
+    with pytest.raises(ValueError):  # to_mask refuses points outside the image (the original wrapped or crashed)
+        Points([(20, 2)], image_size=ImageSize(10, 10)).to_mask()

@@ -52,7 +52,7 @@ def test_modes_shapes_and_accessor_types():
     assert mask.numpy().dtype == bool and mask.numpy().tolist() == [[True, False], [False, True]]
     assert rgb.pil().mode == "RGB" and mask.pil().mode == "1"
     assert HashableImage(np.zeros((2, 2), np.uint8)).mode == "numpy"
-    assert rgb.mode == "pil"
+    assert rgb.mode == "torch"  # paths load as the original's torch storage
 
 
 def test_copies_are_independent_views_are_read_only_and_shared():

@@ -26,20 +26,21 @@ def test_pickle_round_trip_is_exact(chelsea, protocol, make):
     back = pickle.loads(pickle.dumps(img, protocol=protocol))
     assert back == img and back.digest() == img.digest() and hash(back) == hash(img)
     assert back.mode == img.mode and back.dtype() == img.dtype() and back.is_float() == img.is_float()
-    assert back.get_filename() == img.get_filename()
+    assert back._filename == img._filename and back._fingerprint == img._fingerprint
 
 
 def test_pickle_protocol_5_sends_pixels_out_of_band(chelsea):
     buffers = []
     data = pickle.dumps(chelsea, protocol=5, buffer_callback=buffers.append)
     assert len(buffers) == 1 and buffers[0].raw().nbytes == 300 * 451 * 3 and len(data) < 1000
-    assert pickle.loads(data, buffers=buffers) == chelsea
+    back = pickle.loads(data, buffers=buffers)
+    assert back == chelsea
+    assert np.shares_memory(back.numpy_view(), chelsea.numpy_view())  # our own storage back: shared, no copy
 
 
 def test_copy_and_repr_do_not_touch_pixels(chelsea):
     assert copy.copy(chelsea) is chelsea and copy.deepcopy(chelsea) is chelsea
-    assert repr(chelsea) == ("HashableImage(mode='pil', dtype='RGB', size=ImageSize(height=300, width=451), "
-                             "storage=uint8)")
+    assert repr(chelsea) == "HashableImage(mode=torch, dtype=RGB, size=ImageSize(height=300, width=451), src=chelsea.png)"
 
 
 def _digest_of(img):
@@ -110,3 +111,33 @@ def test_hash_is_cached_and_equals_digest_fold(chelsea):
     h = hash(chelsea)
     assert hash(chelsea) == h and h == hash(chelsea._img)
     assert hash(HashableImage(np.zeros((2, 2), np.uint8))) != hash(HashableImage(np.ones((2, 2), np.uint8)))
+
+
+@pytest.mark.parametrize("protocol", [4, 5])
+def test_in_band_unpickling_adopts_the_bytes_it_reads(protocol):
+    import tracemalloc
+
+    img = HashableImage(np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8))
+    data = pickle.dumps(img, protocol=protocol)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        back = pickle.loads(data)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # The pixels live in the bytes object pickle made (traced by Python),
+    # not in a second copy: without adoption that object would be freed.
+    assert back == img and held >= 512 * 512 * 3
+
+
+def test_writable_out_of_band_buffers_are_copied():
+    img = HashableImage(np.full((4, 4), 7, np.uint8))
+    buffers = []
+    data = pickle.dumps(img, protocol=5, buffer_callback=buffers.append)
+    writable = bytearray(buffers[0].raw())
+    back = pickle.loads(data, buffers=[writable])
+    writable[:] = b"\0" * len(writable)  # the sender's buffer changes later: the image must not
+    assert back == img and back.numpy().max() == 7
+    frozen = pickle.loads(data, buffers=[bytes(buffers[0].raw())])  # bytes cannot change: adopted
+    assert frozen == img

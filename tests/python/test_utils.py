@@ -1,11 +1,11 @@
-"""The helper functions: seed_everything, display_string, the public names."""
+"""The helper functions: seed_everything, the public names (display_string: test_original_grid.py)."""
 import random
 
 import numpy as np
 import torch
 
 import pixelcache
-from pixelcache import ImageSize, display_string, seed_everything
+from pixelcache import seed_everything
 
 
 def test_public_names_of_the_original():
@@ -24,13 +24,3 @@ def test_seed_everything_repeats_every_generator():
     assert draw() == first
     seed_everything(8)
     assert draw() != first
-
-
-def test_display_string_draws_centred_text():
-    img = display_string("pixelcache", ImageSize(40, 200))
-    assert img.dtype() == "L" and img.size() == (40, 200)
-    a = img.numpy()
-    ys, xs = np.nonzero(a > 128)
-    assert a.max() == 255 and len(xs) > 50                     # readable white text
-    assert abs((xs.min() + xs.max()) / 2 - 100) < 8            # centred horizontally
-    assert display_string("", (10, 10)).max() == 0             # empty text draws nothing

@@ -1,0 +1,128 @@
+"""make_image_grid and display_string as the original's (ORIGINAL-API §10 and §6).
+
+The work runs in the C++ core (src/ops/grid.cpp, src/ops/text.cpp) with the
+GIL released; this module maps the original's Python arguments onto it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING, Iterable, Literal, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _convert, _pixelcache
+from ._image import HashableImage, _core, _size
+from ._pixelcache import ImageSize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL.Image import Image as PILImage
+
+_log = logging.getLogger("pixelcache")
+
+Colour = Union[Tuple[int, int, int], Sequence[int], str, int]
+
+
+def make_image_grid(
+    images: Mapping[str, Sequence[HashableImage]],
+    *,
+    orientation: Literal["horizontal", "vertical"] = "horizontal",
+    with_text: bool = False,
+    verbose: bool = False,
+    output: Union[str, os.PathLike, None] = None,
+) -> HashableImage:
+    """A grid of images from {label: [images]} (a dict or HashableDict of
+    lists or HashableLists of HashableImage, or anything HashableImage
+    accepts), as the original's HashableImage.make_image_grid.
+
+    orientation="horizontal": one row per label, its images left to right;
+    "vertical": one column per label, top to bottom; keys in insertion order.
+    Shorter lists are padded with black cells, images smaller than the
+    largest (height, width) are centre-padded with black, cells touch on a
+    black canvas. with_text=True adds the labels, black on a white strip
+    (above the columns, or left of the rows reading bottom to top), all at
+    one font size: the smallest of the labels' display_string fitting sizes,
+    so none is cut. output= saves the grid there;
+    verbose logs through logging.getLogger("pixelcache"). Returns an RGB
+    HashableImage (mode "pil"); the input is not modified.
+    Raises TypeError for a non-mapping, non-str keys or non-list values,
+    pixelcache.InvalidArgument (ValueError) for an empty dict, an empty list
+    or an unknown orientation.
+    """
+    if not isinstance(images, Mapping) and not hasattr(images, "items"):
+        raise TypeError(f"make_image_grid expects a dict of {{label: [images]}}, got {type(images).__name__}")
+    columns = []
+    for label, items in images.items():
+        if not isinstance(label, str):
+            raise TypeError(f"make_image_grid: labels must be str, got {type(label).__name__} {label!r}")
+        columns.append((label, [_core(i) for i in _cells(label, items)]))
+    grid = HashableImage._wrap(
+        _pixelcache.make_image_grid(columns, orientation=str(orientation), with_text=bool(with_text)), "pil")
+    if output is not None:
+        grid.save(output)
+    if verbose:
+        _log.info("image_grid=%r grid saved to %s", grid, output)
+    return grid
+
+
+def _cells(label: str, items) -> list:
+    """The images of one key: a list, tuple or HashableList; a single image
+    (HashableImage, array, PIL image, tensor) stands for a list of one."""
+    if isinstance(items, HashableImage) or _convert.is_pil(items) or _convert.is_tensor(items) or hasattr(
+            items, "__array_interface__"):
+        return [items]
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise TypeError(f"make_image_grid: '{label}' must hold a list of images, got {type(items).__name__}")
+    return list(items)
+
+
+def _colour(value: Colour, name: str) -> Tuple[int, int, int]:
+    """An (r, g, b) triple from a triple, a gray int or a PIL colour name."""
+    if isinstance(value, str):
+        from PIL import ImageColor
+
+        try:
+            return tuple(ImageColor.getrgb(value)[:3])  # type: ignore[return-value]
+        except ValueError as e:
+            raise _pixelcache.InvalidArgument(f"display_string: {name} {value!r} is not a colour") from e
+    if isinstance(value, int):
+        return (value, value, value)
+    rgb = tuple(value)
+    if len(rgb) not in (3, 4) or not all(isinstance(v, int) for v in rgb):
+        raise _pixelcache.InvalidArgument(f"display_string: {name} must be an (r, g, b) triple of ints, got {value!r}")
+    return rgb[:3]  # type: ignore[return-value]
+
+
+def display_string(
+    *,
+    text: str,
+    size: Union[ImageSize, Tuple[int, int]],
+    font_path: Union[str, os.PathLike, None] = None,
+    justification: Literal["center", "right", "left"] = "center",
+    force_size: Optional[int] = None,
+    background: Colour = (255, 255, 255),
+    foreground: Colour = (0, 0, 0),
+    words_per_line: Optional[int] = None,
+    scale_font_size: float = 0.5,
+) -> Tuple[PILImage, int]:
+    """`text` drawn on an RGB canvas of `size` (ImageSize or (height,
+    width)), as the original's tools/text.py display_string; returns
+    (PIL.Image in mode "RGB", font size used).
+
+    The font is JetBrains Mono Regular unless font_path names another.
+    Unless force_size is given, sizes 5, 6, ... are tried until the line
+    with the most characters overflows the canvas; that size times
+    scale_font_size, rounded half to even, is used. Lines ('\\n', or a break
+    after every words_per_line words) are word-wrapped to the width, centred
+    vertically, placed by justification ("center", "right", "left").
+    Empty text gives the plain background (the original never returns).
+    Raises TypeError for non-str text, pixelcache.InvalidArgument
+    (ValueError) for bad sizes or options, pixelcache.IoError (OSError) for a
+    font file that cannot be loaded.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"display_string: text must be str, got {type(text).__name__}")
+    img, font_size = _pixelcache.display_string(
+        text=text, size=_size(size), font_path="" if font_path is None else os.fspath(font_path),
+        justification=str(justification), force_size=force_size, background=_colour(background, "background"),
+        foreground=_colour(foreground, "foreground"), words_per_line=words_per_line,
+        scale_font_size=float(scale_font_size))
+    return _convert.to_pil(img), font_size

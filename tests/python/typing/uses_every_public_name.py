@@ -1,0 +1,101 @@
+"""Type-checked by mypy (ctest python_mypy): uses every public name of
+pixelcache the way the original's users do; mypy must report no error.
+It is also run (tests/python/test_original_signatures.py), so it must work."""
+from __future__ import annotations
+
+import logging
+import pathlib
+import pickle
+import sys
+
+import numpy as np
+
+import pixelcache
+from pixelcache import (DEFAULT_VERBOSITY, BoundingBox, DecodeError, EncodeError, Error, HashableDict,
+                        HashableImage, HashableList, ImageCrop, ImageSize, InvalidArgument, InvalidType, IoError,
+                        LimitError, LoggingRich, NetworkError, Points, display_string, get_logger, max_image_bytes,
+                        palette_names, pseudo_hash, seed_everything, set_max_image_bytes)
+from pixelcache.tools import bbox as tbbox
+from pixelcache.tools import cache as tcache
+from pixelcache.tools import image as timage
+from pixelcache.tools import mask as tmask
+
+DATA = pathlib.Path(__file__).resolve().parents[2] / "data"
+
+
+def main(out: pathlib.Path) -> None:
+    version: str = pixelcache.__version__
+    img = HashableImage(DATA / "chelsea.png")
+    arr: np.ndarray = img.numpy()
+    view: np.ndarray = img.numpy_view()
+    same = HashableImage(arr)
+    size: ImageSize = img.size()
+    area: int = size.area() + size.product() + size.min() + size.max()
+    half: ImageSize = size * 0.5
+    smaller: bool = half <= size
+    shape: tuple[int, ...] = img.shape
+    mode: str = img.mode
+    kind: str = img.dtype()
+    flags: bool = img.is_rgb() or img.is_binary() or img.is_gray() or img.is_float()
+    stats: float = img.mean() + img.std() + img.min() + img.max() + img.sum()
+    values, inverse, counts = img.unique_values()
+    name: str = img.get_filename() + img.get_local_filename()
+    img.set_filename(img.get_filename())
+    img.save(out / "cat.png")
+    img.save(out / "cat.webp", quality=80, lossless=True)
+    img.save(out / "cat_transparent.png", transparency="white")
+    encoded: bytes = img.bytes()
+    text: str = img.b64() + img.b64(open_rb=True) + img.summary() + repr(img) + img.digest()
+    back = HashableImage.from_base64(img.b64())
+    raw: np.ndarray = HashableImage.decode_bytes(encoded, unchanged=True)
+    black = HashableImage.zeros_from_size(ImageSize(4, 5))
+    constant = img.zeros_like() == img.ones_like()
+    copied = img.copy()
+    pickled = pickle.loads(pickle.dumps(img, protocol=5))
+
+    box = BoundingBox(10, 20, 110, 120, image_size=size, normalized=False)
+    norm: bool = box.is_normalized()
+    box_size: ImageSize = box.size()
+    corners: tuple[int, int, int, int] = box.xyxy
+    fractions: tuple[float, float, float, float] = box.xyxyn
+    points = Points(np.array([[10.0, 20.0], [30.0, 40.0]]), is_normalized=False, image_size=size)
+    pixels: np.ndarray = points.xy
+    count: int = points.num_points + points.min_x() + points.max_y()
+    mask: HashableImage = points.to_mask()
+    moved: Points = points.shift_points((1.0, 2.0)).clip_to_image_bounds(size)
+    pairs: list[tuple[int, int]] = moved.list_tuple_int()
+    crop = ImageCrop(left=0, top=0, right=0.5, bottom=0.5)
+    cropped: HashableImage = crop(img)
+    kept = ImageCrop.from_bbox(img, [box])
+    pasted: HashableImage = kept.uncrop(img)
+
+    hl: HashableList[int] = HashableList([1, 2, 3])
+    first: int = hl[0]
+    twice = hl * 2
+    hd: HashableDict[str, int] = HashableDict({"a": 1})
+    plain: dict = hd.to_dict()
+    both: str = hl.digest() + hd.digest()
+    short: str = pseudo_hash(42) + pseudo_hash(3, length=10)
+    seed: int = seed_everything(7, workers=True, verbose=False)
+    logger: LoggingRich = get_logger("pixelcache", verbosity=DEFAULT_VERBOSITY)
+    logger.info("loaded %s", name)
+    label = display_string("pixelcache")
+    names: list[str] = palette_names()
+    limit: int = max_image_bytes()
+    set_max_image_bytes(limit)
+    errors: tuple[type[Error], ...] = (InvalidArgument, InvalidType, IoError, NetworkError, DecodeError, EncodeError,
+                                      LimitError)
+    boxes: list[tuple[float, float, float, float]] = tmask.mask2bbox(np.zeros((4, 4), bool), 0.0)
+    grid = timage.make_image_grid([img.pil(), img.pil()], rows=1, cols=2)
+    padded: np.ndarray = timage.center_pad(arr, ImageSize(400, 500))
+    ious = tbbox.bbox_iou(np.array([[0, 0, 2, 2]]), np.array([[1, 1, 3, 3]]))
+    cache_dir: pathlib.Path = tcache.get_cache_dir()
+    logging.getLogger("pixelcache").debug("%s", (version, view, same, area, smaller, shape, mode, kind, flags, stats,
+                                                values, inverse, counts, text, back, raw, black, constant, copied,
+                                                pickled, norm, box_size, corners, fractions, pixels, count, mask,
+                                                pairs, cropped, pasted, first, twice, plain, both, short, seed,
+                                                label, errors, boxes, grid, padded, ious, cache_dir))
+
+
+if __name__ == "__main__":
+    main(pathlib.Path(sys.argv[1]))
