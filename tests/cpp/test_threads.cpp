@@ -66,8 +66,8 @@ std::vector<Digest> every_operation(const Image& img) {
       img + 10.0,
       img * img,
       img.as_f32(),
-      display_string("pixelcache", {24, 120}),
-      make_image_grid({{"a", {img, gray}}, {"b", {mask, img}}}),
+      display_string("pixelcache", {24, 120}).image,
+      make_image_grid({{"a", {img, gray}}, {"b", {mask, img}}}, {GridOrientation::Vertical, true}),
   };
   std::vector<Digest> d;
   for (const auto& o : out) d.push_back(o.digest());
