@@ -18,7 +18,7 @@ namespace {
 
 Image transformations(const Image& cat) {
   const Image gray = to_gray(cat);
-  const Image equalized = equalize_hist(cat);
+  const Image equalized = equalize_hist(gray);
   const HashableDict grid{
       {"original", HashableList{cat, flip_horizontal(cat)}},
       {"resize + rotate", HashableList{resize(cat, {150, 226}, Interpolation::Lanczos), rotate(cat, 30)}},
@@ -39,7 +39,7 @@ Image mask_workflow(const Image& photo) {
   const auto boxes = mask2bbox(mask, o);
   if (boxes.empty()) throw Error("demo: the sample photo gave an empty mask");
   const Image crop = crop_from_bbox(photo, boxes);
-  const Image edited = apply_palette(equalize_hist(crop), "magma");
+  const Image edited = apply_palette(equalize_hist(to_gray(crop)), "magma");
   const HashableDict grid{
       {"image", HashableList{photo}},
       {"mask", HashableList{mask}},

@@ -27,7 +27,7 @@ Runner add_info(CLI::App& app) {
                     << "\", \"format\": \"" << format_name(d.format) << "\", \"digest\": \"" << img.hex_digest()
                     << "\", \"orientation\": " << d.orientation << "}\n";
         } else {
-          std::cout << in << ": " << format_name(d.format) << " " << img.width() << "x" << img.height() << " "
+          std::cout << in << ": " << format_name(d.format) << " " << img.size().to_string() << " "
                     << mode_name(img.mode()) << " orientation=" << d.orientation << " digest=" << img.hex_digest()
                     << '\n';
         }

@@ -5,11 +5,14 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "pixelcache/error.hpp"
 #include "pixelcache/version.hpp"
 
 namespace pixelcache::cli {
 
-void report(const std::string& message) { std::cerr << "pixelcache: " << message << '\n'; }
+// Messages may quote file names and bytes from files: printed escaped
+// (printable ASCII only, never raw control or non-ASCII bytes).
+void report(const std::string& message) { std::cerr << "pixelcache: " << escape_bytes(message) << '\n'; }
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";

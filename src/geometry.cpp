@@ -14,7 +14,7 @@ void ImageSize::validate(const char* what) const {
     throw InvalidArgument(std::string(what) + ": height and width must be positive, got " + to_string());
 }
 
-std::string ImageSize::to_string() const { return std::to_string(height) + "x" + std::to_string(width); }
+std::string ImageSize::to_string() const { return std::to_string(width) + "x" + std::to_string(height) + " (WxH)"; }
 
 namespace {
 std::string fmt_num(double v) {

@@ -41,8 +41,7 @@ namespace detail {
 
 std::size_t checked_sample_count(ImageSize size, int channels, std::size_t elem_size, std::string_view what) {
   if (size.height <= 0 || size.width <= 0)
-    throw InvalidArgument(std::string(what) + ": image size must be positive, got " + std::to_string(size.height) +
-                          "x" + std::to_string(size.width));
+    throw InvalidArgument(std::string(what) + ": image size must be positive, got " + size.to_string());
   const auto area = static_cast<unsigned __int128>(size.height) * static_cast<unsigned __int128>(size.width);
   const auto bytes = area * static_cast<unsigned>(channels) * elem_size;
   const std::uint64_t limit = max_image_bytes();
@@ -305,15 +304,15 @@ PixelType Image::pixel_type() const noexcept { return storage_ ? storage_->type 
 int Image::channels() const noexcept { return storage_ ? mode_channels(storage_->mode) : 0; }
 std::array<int, 3> Image::shape() const noexcept { return {height(), width(), channels()}; }
 std::size_t Image::byte_size() const noexcept { return storage_ ? storage_->nbytes : 0; }
-const void* Image::data() const noexcept { return storage_ ? storage_->bytes.get() : nullptr; }
+const void* Image::data() const& noexcept { return storage_ ? storage_->bytes.get() : nullptr; }
 
-std::span<const std::uint8_t> Image::u8_view() const {
+std::span<const std::uint8_t> Image::u8_view() const& {
   const auto& s = checked();
   if (s.type != PixelType::U8) throw InvalidArgument("u8_view() of a float image; use as_u8() first");
   return {reinterpret_cast<const std::uint8_t*>(s.bytes.get()), s.nbytes};
 }
 
-std::span<const float> Image::f32_view() const {
+std::span<const float> Image::f32_view() const& {
   const auto& s = checked();
   if (s.type != PixelType::F32) throw InvalidArgument("f32_view() of a uint8 image; use as_f32() first");
   return {reinterpret_cast<const float*>(s.bytes.get()), s.nbytes / 4};

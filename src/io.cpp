@@ -1,4 +1,5 @@
-// Format sniffing, dispatch to the codecs, files and URLs (io.hpp).
+// Format sniffing, dispatch to the codecs, files and URLs (io.hpp). Paths in
+// messages are escaped (escape_bytes).
 #include "pixelcache/io.hpp"
 
 #include <algorithm>
@@ -54,7 +55,7 @@ Format format_from_extension(const std::filesystem::path& path) {
   if (ext == ".webp") return Format::WebP;
   if (ext == ".tif" || ext == ".tiff") return Format::TIFF;
   if (ext == ".bmp") return Format::BMP;
-  throw EncodeError(path.string() + ": cannot choose a format from the extension '" + ext +
+  throw EncodeError(escape_bytes(path.string()) + ": cannot choose a format from the extension '" + escape_bytes(ext) +
                     "' (expected .png, .jpg, .jpeg, .webp, .tif, .tiff or .bmp)");
 }
 
@@ -73,14 +74,14 @@ Decoded decode_stored(const detail::DecodeInput& in) {
     case Format::GIF: return detail::decode_gif(in);
     case Format::Unknown: break;
   }
-  throw DecodeError(std::string(in.source) +
+  throw DecodeError(escape_bytes(in.source) +
                     ": not a supported image format (expected JPEG, PNG, WebP, HEIF/AVIF, TIFF, BMP or GIF data; " +
                     std::to_string(in.data.size()) + " bytes)");
 }
 }  // namespace
 
 Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
-  if (data.empty()) throw DecodeError(std::string(source) + ": empty input (0 bytes)");
+  if (data.empty()) throw DecodeError(escape_bytes(source) + ": empty input (0 bytes)");
   Decoded d = decode_stored({data, options, source});
   if (options.apply_orientation) d.image = detail::apply_orientation(d.image, d.orientation);
   return d;
@@ -92,7 +93,7 @@ Image decode(std::span<const std::uint8_t> data, const LoadOptions& options, std
 
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw IoError(path.string() + ": cannot open: " + std::strerror(errno));
+  if (!f) throw IoError(escape_bytes(path.string()) + ": cannot open: " + std::strerror(errno));
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> guard(f, &std::fclose);
   std::vector<std::uint8_t> out;
   std::uint8_t buf[1 << 16];
@@ -106,7 +107,7 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
     out.insert(out.end(), buf, buf + k);
     if (k < sizeof buf) break;
   }
-  if (std::ferror(f)) throw IoError(path.string() + ": read error: " + std::strerror(errno));
+  if (std::ferror(f)) throw IoError(escape_bytes(path.string()) + ": read error: " + std::strerror(errno));
   return out;
 }
 
@@ -114,19 +115,19 @@ void write_file(const std::filesystem::path& path, std::span<const std::uint8_t>
   const std::filesystem::path tmp = path.string() + ".pixelcache-tmp";
   {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw IoError(path.string() + ": cannot open for writing: " + std::strerror(errno));
+    if (!f) throw IoError(escape_bytes(path.string()) + ": cannot open for writing: " + std::strerror(errno));
     const bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
     const bool closed = std::fclose(f) == 0;
     if (!ok || !closed) {
       std::filesystem::remove(tmp);
-      throw IoError(path.string() + ": write error: " + std::strerror(errno));
+      throw IoError(escape_bytes(path.string()) + ": write error: " + std::strerror(errno));
     }
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::filesystem::remove(tmp);
-    throw IoError(path.string() + ": cannot rename into place: " + ec.message());
+    throw IoError(escape_bytes(path.string()) + ": cannot rename into place: " + ec.message());
   }
 }
 
@@ -136,7 +137,7 @@ Decoded load_ex(const std::string& path_or_url, const LoadOptions& options) {
     return decode_ex(body, options, path_or_url);
   }
   std::error_code ec;
-  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(path_or_url + ": is a directory");
+  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(escape_bytes(path_or_url) + ": is a directory");
   const auto bytes = read_file(path_or_url);
   return decode_ex(bytes, options, path_or_url);
 }

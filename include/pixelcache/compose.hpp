@@ -13,12 +13,14 @@ namespace pixelcache {
 
 /// The original's blend. With a mask (binary, or L / RGB binarised with
 /// any channel > 0): pixels outside the mask are scaled by `alpha`, pixels
-/// inside are kept; with `with_bbox`, red 3-pixel boxes are drawn around the
-/// mask's regions (merged when `merge_bbox`). With an image of the same
-/// mode (RGB or L, not binary): img * (1 - alpha) + other * alpha, as PIL's
-/// Image.blend. Pass `other_is_mask` to choose; by default a binary `other`
-/// is a mask and anything else an image. Throws InvalidArgument for alpha
-/// outside [0, 1], NaN, size or mode mismatches.
+/// inside are kept. With an image of the same mode (RGB or L, not binary):
+/// img * (1 - alpha) + other * alpha, as PIL's Image.blend. With
+/// `with_bbox`, red 3-pixel frames are drawn (the result becomes RGB)
+/// around the regions of the mask, or of the image's nonzero pixels
+/// (merged when `merge_bbox`). Use blend_mask() / blend_images() to choose
+/// explicitly; by default a binary `other` is a mask and anything else an
+/// image. Throws InvalidArgument for alpha outside [0, 1], NaN, size or
+/// mode mismatches.
 Image blend(const Image& img, const Image& other, double alpha = 0.5, bool with_bbox = false, bool merge_bbox = true);
 /// blend() with the mask / image choice made explicit.
 Image blend_mask(const Image& img, const Image& mask, double alpha = 0.5, bool with_bbox = false,

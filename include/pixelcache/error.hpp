@@ -2,15 +2,25 @@
 //
 // Every error pixelcache raises derives from pixelcache::Error, so callers can
 // catch one type. Messages name the input (a path, a URL, "<bytes>" or an
-// argument) and say what was wrong with it.
+// argument) and say what was wrong with it. Bytes that come from outside
+// (file names, URLs, chunk names, tags, codec library messages) are quoted
+// through escape_bytes(), so every message is printable ASCII.
 //
-// Thread safety: exception objects are plain values.
+// Thread safety: exception objects are plain values; escape_bytes() is pure.
 #pragma once
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace pixelcache {
+
+/// Printable ASCII for untrusted bytes in messages: bytes 0x20..0x7e are kept
+/// as they are, every other byte (control characters, DEL, anything >= 0x80,
+/// so also the bytes of UTF-8 sequences) becomes "\xNN" (two lowercase hex
+/// digits). Idempotent: escaping an escaped string changes nothing, so a
+/// message may be escaped again where it is printed.
+std::string escape_bytes(std::string_view bytes);
 
 /// Base of every exception thrown by pixelcache.
 class Error : public std::runtime_error {

@@ -27,7 +27,8 @@ struct ImageSize {
   std::size_t area() const noexcept { return static_cast<std::size_t>(height) * static_cast<std::size_t>(width); }
   /// Throws InvalidArgument naming `what` unless height and width are > 0.
   void validate(const char* what = "ImageSize") const;
-  /// "HxW", e.g. "300x451".
+  /// "WIDTHxHEIGHT (WxH)", e.g. "451x300 (WxH)": the one size notation of
+  /// every message and to_string() of the library, the CLI and Python.
   std::string to_string() const;
   bool operator==(const ImageSize&) const = default;
 };
@@ -103,7 +104,7 @@ class BoundingBox {
   /// True when the two boxes share any area (or touch, if `touching`).
   bool overlaps(const BoundingBox& other, bool touching = false) const;
 
-  /// "BoundingBox(xmin=.., ymin=.., xmax=.., ymax=.., normalized=.., image_size=HxW)".
+  /// "BoundingBox(xmin=.., ymin=.., xmax=.., ymax=.., normalized=.., image_size=WxH (WxH))".
   std::string to_string() const;
 
   bool operator==(const BoundingBox& o) const = default;

@@ -109,11 +109,15 @@ class Image {
   /// count, bool with more than one channel, NaN or out-of-range floats.
   static Image from_raw(const void* data, const RawSpec& spec, std::string_view source = "<buffer>");
 
-  /// Takes ownership of packed uint8 HWC samples. Binary samples must be 0 or
-  /// 1. Throws InvalidArgument when the size does not match.
+  /// Copies packed uint8 HWC samples into new storage (the vector is taken
+  /// by value for the caller's convenience; the image does not keep it).
+  /// Throws InvalidArgument when the sample count does not match `size` and
+  /// `mode`, or for binary samples other than 0 and 1; LimitError above
+  /// max_image_bytes().
   static Image from_u8(ImageSize size, Mode mode, std::vector<std::uint8_t> pixels);
-  /// Takes packed float32 HWC samples in [0, 1] (RGB or L); stored as uint8
-  /// when exact. Throws InvalidArgument for size mismatch, NaN, range.
+  /// Copies packed float32 HWC samples in [0, 1] (RGB or L); stored as
+  /// uint8 when every sample is exactly k/255. Throws InvalidArgument for a
+  /// count mismatch, NaN or out-of-range samples, binary mode.
   static Image from_f32(ImageSize size, Mode mode, std::vector<float> pixels);
 
   /// Wraps `nbytes` bytes at `data` — packed HWC samples of `type`, the
@@ -128,10 +132,14 @@ class Image {
   static Image adopt(ImageSize size, Mode mode, PixelType type, const void* data, std::size_t nbytes,
                      std::shared_ptr<const void> owner);
 
-  /// Allocates uninitialised storage, lets `fill` write every sample (a
-  /// packed HWC buffer of height*width*channels samples of `type`), and
-  /// freezes it. The fast path for codecs and operations. For F32 no
-  /// exactness check is made: `fill` must write values in [0, 1].
+  /// Allocates storage (checked against max_image_bytes(): LimitError),
+  /// lets `fill` write every sample (a packed HWC buffer of
+  /// height * width * channels samples of `type`), then checks and freezes
+  /// it as from_raw() does: binary samples must be 0 or 1, F32 samples
+  /// finite and within [0, 1] (InvalidArgument otherwise, naming
+  /// "Image::generate"), and F32 storage whose samples are all exactly k/255
+  /// becomes uint8 storage. The fast path for codecs and operations: one
+  /// allocation, no copy.
   static Image generate(ImageSize size, Mode mode, PixelType type,
                         const std::function<void(std::span<std::byte>)>& fill);
 
@@ -152,14 +160,22 @@ class Image {
   bool is_gray() const noexcept { return !empty() && mode() == Mode::L; }
   bool is_binary() const noexcept { return !empty() && mode() == Mode::Binary; }
 
+  // The three views below point into the storage and stay valid while any
+  // handle to it lives. They exist only for lvalues: on a temporary
+  // (`to_gray(x).u8_view()`) they would dangle, so the rvalue overloads are
+  // deleted; name the image first (`const Image g = to_gray(x);`).
+
   /// Zero-copy read-only view of uint8 storage. Throws InvalidArgument for
   /// float storage (use as_u8()) or an empty image.
-  std::span<const std::uint8_t> u8_view() const;
+  std::span<const std::uint8_t> u8_view() const&;
+  std::span<const std::uint8_t> u8_view() const&& = delete;
   /// Zero-copy read-only view of float storage. Throws InvalidArgument for
   /// uint8 storage (use as_f32()) or an empty image.
-  std::span<const float> f32_view() const;
-  /// Raw pointer to the storage (valid while any handle to it lives).
-  const void* data() const noexcept;
+  std::span<const float> f32_view() const&;
+  std::span<const float> f32_view() const&& = delete;
+  /// Raw pointer to the storage; nullptr for the empty image.
+  const void* data() const& noexcept;
+  const void* data() const&& = delete;
 
   /// Independent copy of the samples as uint8 (floats: round(v * 255)).
   std::vector<std::uint8_t> to_u8_vector() const;
@@ -190,7 +206,7 @@ class Image {
   /// Identity, then digest, then samples (a digest collision is not equality).
   bool operator==(const Image& other) const;
 
-  /// "Image(RGB, 300x451, u8)" — no pixel access.
+  /// "Image(RGB, 451x300 (WxH), u8)" — no pixel access.
   std::string to_string() const;
 
   struct Storage;  ///< implementation detail

@@ -1,12 +1,13 @@
 // pixelcache/io.hpp — loading, decoding, encoding and saving images.
 //
 // Readers: JPEG, PNG, WebP, HEIC/HEIF (and AVIF where libheif has a decoder),
-// TIFF, BMP, GIF (first frame). Writers: PNG, JPEG, WebP, TIFF, BMP.
+// TIFF, BMP (incl. RLE4 / RLE8), GIF (first frame). Writers: PNG, JPEG, WebP,
+// TIFF, BMP.
 // The format is sniffed from the data's magic bytes, never from a name.
 //
 // Normalisation on load (one meaning for every source):
 //   * RGBA / LA / palette-with-transparency: alpha is dropped (as PIL's
-//     convert("RGB")); palette images become RGB.
+//     convert("RGB"); LA gives L); palette images become RGB.
 //   * CMYK / YCCK JPEG: converted to RGB with Pillow's formula
 //     (R = (255 - C) * (255 - K) / 255); Adobe-inverted files are detected.
 //   * 16-bit samples: round(v / 257).
@@ -15,7 +16,13 @@
 //   * the EXIF orientation (JPEG APP1, PNG eXIf, WebP EXIF chunk, TIFF
 //     Orientation tag; HEIF irot/imir) is applied, so the image is upright.
 // Every load decodes once. Before any pixel buffer is allocated the header's
-// size is checked against LoadOptions::max_pixels (decompression bombs).
+// size is checked against LoadOptions::max_pixels (decompression bombs) and
+// LoadOptions::max_expansion (a small file claiming a huge image: both are
+// LimitError), and the encoded data against the least that size needs (a
+// DecodeError, "truncated file"). PNG chunk CRCs and TIFF strip / tile
+// tables are checked before any pixel is decoded.
+// Error messages quote file names and bytes from the file escaped
+// (escape_bytes in error.hpp): printable ASCII only.
 //
 // Thread safety: every function is reentrant and may run concurrently.
 #pragma once
@@ -44,14 +51,30 @@ Format sniff_format(std::span<const std::uint8_t> data) noexcept;
 /// .webp .tif .tiff .bmp). Throws EncodeError for anything else.
 Format format_from_extension(const std::filesystem::path& path);
 
-/// Default limit on decoded pixels: 2^28 (268 million, e.g. 16384 x 16384).
-inline constexpr std::uint64_t kDefaultMaxPixels = std::uint64_t{1} << 28;
+/// Default limit on decoded pixels: 178,956,970 (e.g. 13377 x 13378), the
+/// threshold of Pillow's DecompressionBombError (2 * 89,478,485): no file
+/// Pillow refuses as a bomb is decoded by default.
+inline constexpr std::uint64_t kDefaultMaxPixels = 2 * std::uint64_t{89478485};
+
+/// Default for LoadOptions::max_expansion: decoded bytes per encoded byte.
+inline constexpr std::uint64_t kDefaultMaxExpansion = 1024;
+/// Decoded images of up to this many bytes (64 MiB) are never refused by
+/// LoadOptions::max_expansion.
+inline constexpr std::uint64_t kExpansionFreeBytes = std::uint64_t{64} << 20;
 
 /// Options for load() and decode().
 struct LoadOptions {
   /// Refuse images with more pixels than this (LimitError), checked against
   /// the header before decoding.
   std::uint64_t max_pixels = kDefaultMaxPixels;
+  /// Refuse (LimitError, before decoding) an image whose decoded size
+  /// (width * height * 3 for colour, * 1 for gray and binary) is above
+  /// kExpansionFreeBytes and above this many bytes per byte of encoded
+  /// input: a small file claiming a huge image (RLE skips, LZW runs,
+  /// zero-filled strips). Real files stay far below (deflate itself expands
+  /// at most 1032:1), and it bounds the work a small input can cause: 64 KiB
+  /// decode to at most 64 MiB. 0 turns the check off.
+  std::uint64_t max_expansion = kDefaultMaxExpansion;
   /// Apply the EXIF / container orientation (true: upright image).
   bool apply_orientation = true;
   /// For URLs: time-outs, size limit, redirects.

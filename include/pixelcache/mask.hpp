@@ -18,30 +18,36 @@
 
 namespace pixelcache {
 
-/// Options of mask2bbox().
+/// Options of mask2bbox() and the functions built on it (the original's
+/// keyword arguments; their defaults are the original's).
 struct Mask2BboxOptions {
   /// Grow each box on every side by this fraction of its width / height,
   /// clipped to the image (0.1 = 10 %).
   double margin = 0.0;
   /// Return normalised boxes instead of pixel boxes.
   bool normalized = false;
-  /// Merge boxes that overlap or touch (after the margin), transitively,
-  /// until no two boxes overlap.
+  /// Return one box, the union of all regions (the original's merge).
+  /// Whatever this says, boxes that overlap (share area, after the margin)
+  /// are merged into their union, transitively.
   bool merge = false;
-  /// Morphological closing, then opening, with square kernels of these sizes
-  /// in pixels (0 = off), before the regions are found.
-  int closing = 0;
-  int opening = 0;
-  /// Drop regions smaller than this fraction of the image area.
+  /// Morphological opening, then closing, with rectangular kernels of
+  /// these (height, width) in pixels ({0, 0} = off), before the regions are
+  /// found (the original's np.ones(opening) / np.ones(closing)).
+  ImageSize closing{0, 0};
+  ImageSize opening{0, 0};
+  /// Before the morphology: holes, then islands, smaller than this fraction
+  /// of the image area are removed (the largest island always stays), as
+  /// to_binary(area_min). In [0, 1].
   double area_threshold = 0.0;
   /// Keep only the largest N regions (-1 = all).
   int number_of_objects = -1;
 };
 
 /// Bounding boxes of the 8-connected regions of `mask`, each covering its
-/// whole region (exclusive ends), in a stable order: top to bottom, then
-/// left to right. An empty mask gives an empty list. Boxes carry the mask's
-/// size. Throws InvalidArgument for negative or NaN options.
+/// whole region (exclusive ends), grown by the margin, overlapping boxes
+/// merged transitively, in a stable order: top to bottom, then left to
+/// right. An empty mask gives an empty list. Boxes carry the mask's size.
+/// Throws InvalidArgument for negative or NaN options.
 std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& options = {});
 
 /// The pixels inside the union of `bboxes` (normalised boxes are resolved
@@ -51,8 +57,11 @@ Image crop_from_bbox(const Image& img, std::span<const BoundingBox> bboxes);
 /// crop_from_bbox(img, mask2bbox(mask, options)); throws InvalidArgument
 /// when the mask is empty, or when mask and image sizes differ.
 Image crop_from_mask(const Image& img, const Image& mask, const Mask2BboxOptions& options = {});
-/// Crop around the points' bounding box grown by `margin` (fraction).
-Image crop_from_points(const Image& img, const Points& points, double margin = 0.0);
+/// crop_from_mask(img, points_to_mask(points, img.size()), options), as the
+/// original (each point is a 1 x 1 region, kept, unlike the original's
+/// mask2bbox that drops single pixels). Throws InvalidArgument for points
+/// outside the image or no points.
+Image crop_from_points(const Image& img, const Points& points, const Mask2BboxOptions& options = {});
 
 /// Pastes `crop` back into `base` at the union of `bboxes`, its edges
 /// feathered over `blend_width` pixels (a linear ramp from base to crop;
@@ -87,8 +96,14 @@ enum class Morphology { Erode, Dilate, Open, Close };
 
 /// Parses "erode", "dilate", "open" or "close"; InvalidArgument otherwise.
 Morphology parse_morphology(std::string_view name);
-/// Applies `op` with a square kernel of `kernel` pixels (>= 1) to a mask.
+/// Applies `op` with a square kernel of `kernel` pixels (>= 1) to a mask
+/// (binarised first), with OpenCV's default border (pixels outside the
+/// image never erode nor dilate it), as the original's cv2.morphologyEx.
 Image morphology(const Image& mask, Morphology op, int kernel = 3);
+/// The same with a structuring element: the true pixels of the binary image
+/// `kernel` (any size; its centre is the anchor). Throws InvalidArgument
+/// unless `kernel` is a binary image with at least one true cell.
+Image morphology(const Image& mask, Morphology op, const Image& kernel);
 /// Union of masks of one size. Throws InvalidArgument for an empty list or
 /// differing sizes.
 Image logical_or_reduce(std::span<const Image> masks);

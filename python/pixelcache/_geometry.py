@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 import numpy as np
 
 from . import _convert, _pixelcache
-from ._image import HashableImage, _bboxes, _core, _mask_options
+from ._image import HashableImage
+from ._opargs import _bboxes
 from ._pixelcache import BoundingBox, ImageSize, InvalidArgument, InvalidType
 
 if TYPE_CHECKING:
@@ -376,10 +377,9 @@ class ImageCrop:
                   opening: int = 0, area_threshold: float = 0.0, number_of_objects: int = -1) -> ImageCrop:
         """Crops `image` to the union of `mask`'s region boxes (see mask2bbox)."""
         img = image if isinstance(image, HashableImage) else HashableImage(image)
-        crop, box, size = _pixelcache.image_crop_from_mask(img._img, _core(mask), *_mask_options(
-            margin, False, merge, closing, opening, area_threshold, number_of_objects))
-        return ImageCrop(left=box.xmin, top=box.ymin, right=box.xmax, bottom=box.ymax, image=img._new(crop),
-                         original_size=size)
+        return ImageCrop.from_bbox(img, img.mask2bbox(margin, merge=merge, closing=closing, opening=opening,
+                                                      area_threshold=area_threshold,
+                                                      number_of_objects=number_of_objects))
 
     def uncrop(self, base: Any, edited: Any = None, resize: bool = False, blend_width: int = 10) -> HashableImage:
         """Pastes `edited` (this crop, processed; the crop itself when None)

@@ -43,16 +43,16 @@ def make_image_grid(
     so none is cut. output= saves the grid there;
     verbose logs through logging.getLogger("pixelcache"). Returns an RGB
     HashableImage (mode "pil"); the input is not modified.
-    Raises TypeError for a non-mapping, non-str keys or non-list values,
-    pixelcache.InvalidArgument (ValueError) for an empty dict, an empty list
+    Raises pixelcache.InvalidType (a TypeError) for a non-mapping, non-str
+    keys or non-list values, pixelcache.InvalidArgument (ValueError) for an empty dict, an empty list
     or an unknown orientation.
     """
     if not isinstance(images, Mapping) and not hasattr(images, "items"):
-        raise TypeError(f"make_image_grid expects a dict of {{label: [images]}}, got {type(images).__name__}")
+        raise _pixelcache.InvalidType(f"make_image_grid expects a dict of {{label: [images]}}, got {type(images).__name__}")
     columns = []
     for label, items in images.items():
         if not isinstance(label, str):
-            raise TypeError(f"make_image_grid: labels must be str, got {type(label).__name__} {label!r}")
+            raise _pixelcache.InvalidType(f"make_image_grid: labels must be str, got {type(label).__name__} {label!r}")
         columns.append((label, [_core(i) for i in _cells(label, items)]))
     grid = HashableImage._wrap(
         _pixelcache.make_image_grid(columns, orientation=str(orientation), with_text=bool(with_text)), "pil")
@@ -70,7 +70,7 @@ def _cells(label: str, items) -> list:
             items, "__array_interface__"):
         return [items]
     if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
-        raise TypeError(f"make_image_grid: '{label}' must hold a list of images, got {type(items).__name__}")
+        raise _pixelcache.InvalidType(f"make_image_grid: '{label}' must hold a list of images, got {type(items).__name__}")
     return list(items)
 
 
@@ -114,12 +114,12 @@ def display_string(
     after every words_per_line words) are word-wrapped to the width, centred
     vertically, placed by justification ("center", "right", "left").
     Empty text gives the plain background (the original never returns).
-    Raises TypeError for non-str text, pixelcache.InvalidArgument
+    Raises pixelcache.InvalidType (a TypeError) for non-str text, pixelcache.InvalidArgument
     (ValueError) for bad sizes or options, pixelcache.IoError (OSError) for a
     font file that cannot be loaded.
     """
     if not isinstance(text, str):
-        raise TypeError(f"display_string: text must be str, got {type(text).__name__}")
+        raise _pixelcache.InvalidType(f"display_string: text must be str, got {type(text).__name__}")
     img, font_size = _pixelcache.display_string(
         text=text, size=_size(size), font_path="" if font_path is None else os.fspath(font_path),
         justification=str(justification), force_size=force_size, background=_colour(background, "background"),

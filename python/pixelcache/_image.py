@@ -9,12 +9,14 @@ import os
 import pathlib
 import pickle
 import tempfile
-from typing import TYPE_CHECKING, Any, Iterable, Literal, Sequence, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 import numpy as np
 
-from . import _convert, _pixelcache
-from ._pixelcache import BoundingBox, ImageSize, InvalidArgument, InvalidType, Points
+from . import _convert, _opargs, _pixelcache
+from ._opargs import _bboxes, _core
+from ._ops import Operations
+from ._pixelcache import ImageSize, InvalidArgument, InvalidType
 
 if TYPE_CHECKING:  # only for the annotations
     import PIL.Image
@@ -29,47 +31,13 @@ def _size(x) -> ImageSize:
     """An ImageSize from an ImageSize or a (height, width) pair."""
     if isinstance(x, ImageSize):
         return x
-    if isinstance(x, Sequence) and not isinstance(x, str) and len(x) == 2:
-        if not all(isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer()) for v in x):
-            raise InvalidArgument(f"an image size needs whole numbers of pixels, got {tuple(x)!r}")
-        return ImageSize(int(x[0]), int(x[1]))
-    raise InvalidType(f"expected an ImageSize or a (height, width) pair, got {x!r}")
-
-
-def _bboxes(x) -> list:
-    """A list of BoundingBox from one box or an iterable of boxes."""
-    if isinstance(x, BoundingBox):
-        return [x]
-    boxes = list(x)
-    for b in boxes:
-        if not isinstance(b, BoundingBox):
-            raise InvalidType(f"expected BoundingBox items, got {type(b).__name__}")
-    return boxes
-
-
-def _kernel(x, name: str) -> int:
-    """A square kernel size from an int or a (k, k) pair."""
-    if isinstance(x, Sequence):
-        if len(x) != 2 or x[0] != x[1]:
-            raise InvalidArgument(f"{name}: square kernels only, got {x!r}")
-        x = x[0]
-    return int(x)
-
-
-def _mask_options(margin, normalized, merge, closing, opening, area_threshold, number_of_objects) -> tuple:
-    """The mask2bbox options in the order every _pixelcache mask function takes them."""
-    return (margin, normalized, merge, _kernel(closing, "closing"), _kernel(opening, "opening"), area_threshold,
-            number_of_objects)
+    height, width = _opargs._size(x)
+    return ImageSize(height=height, width=width)
 
 
 def _overall_mean(stats: dict) -> float:
     """The mean over every sample from per-channel stats (channels are equal in size)."""
     return float(sum(stats["mean"]) / len(stats["mean"]))
-
-
-def _core(x) -> _pixelcache.Image:
-    """The C++ image of a HashableImage or of anything HashableImage accepts."""
-    return x._img if isinstance(x, HashableImage) else HashableImage(x)._img
 
 
 def _is_url(s: str) -> bool:
@@ -105,7 +73,7 @@ def _remove_temp_files() -> None:
             pass
 
 
-class HashableImage:
+class HashableImage(Operations):
     """An immutable image whose hash and equality come from its pixels.
 
     HashableImage(image) copies `image` into its own storage. It may be a
@@ -116,7 +84,8 @@ class HashableImage:
     [0, 1], bool (1, 1, h, w); any device) or another HashableImage.
 
     Files, URLs and bytes are decoded only when their header declares at
-    most `max_pixels` pixels (default 2**28; pixelcache.LimitError beyond).
+    most `max_pixels` pixels (default 178,956,970, the threshold of Pillow's
+    DecompressionBombError; pixelcache.LimitError beyond).
     Pixels are 8-bit ("RGB", "L") or binary ("1"); float inputs that are not
     exact k/255 values keep float32 storage. Every operation returns a new
     HashableImage. `mode` is the kind the image came in as, as in the
@@ -397,9 +366,10 @@ class HashableImage:
                 return base64.b64encode(f.read()).decode("utf-8")
         return base64.b64encode(self.bytes()).decode("utf-8")
 
-    def encode(self, format: str = "PNG", quality: int = 90) -> builtins.bytes:
-        """Encoded bytes in PNG, JPEG, WEBP, TIFF or BMP."""
-        return self._img.encode(format, quality=quality)
+    def encode(self, format: str = "PNG", quality: int = 90, *, lossless: bool = False) -> builtins.bytes:
+        """Encoded bytes in PNG, JPEG, WEBP, TIFF or BMP; `quality` and
+        `lossless` as for save()."""
+        return self._img.encode(format, quality=quality, lossless=lossless)
 
     def to_base64(self, format: str = "PNG") -> str:
         """The encoded image (PNG by default) as a base64 string."""
@@ -475,13 +445,7 @@ class HashableImage:
         u, inverse, counts = self.tensor().unique(sorted=True, return_inverse=True, return_counts=True)
         return u.tolist(), inverse, counts.tolist()
 
-    # -- geometry -----------------------------------------------------------
-    def resize(self, size, interpolation: str = "bilinear") -> HashableImage:
-        """Resized to `size` (ImageSize or (height, width)); antialiased when
-        shrinking, as Pillow. interpolation: nearest, bilinear, bicubic,
-        lanczos or area. The pixel mode is kept."""
-        return self._new(_pixelcache.resize(self._img, _size(size), interpolation))
-
+    # -- loading with a size ------------------------------------------------
     @staticmethod
     def load_resized(source, size, interpolation: str = "bilinear") -> HashableImage:
         """Loads a path, URL or encoded bytes and resizes to `size` in one
@@ -490,171 +454,18 @@ class HashableImage:
         never below `size`. The result can differ from
         HashableImage(source).resize(size) by rounding (mean under one
         level). Other inputs are loaded, then resized."""
-        size = _size(size)
-        draft = (size.height, size.width)
+        draft = _opargs._size(size)
         if isinstance(source, (str, pathlib.PurePath)):
             img = HashableImage._wrap(_pixelcache.Image.from_path(os.fspath(source), draft=draft), "pil")
         elif isinstance(source, (bytes, bytearray, memoryview)):
             img = HashableImage._wrap(_pixelcache.Image.from_bytes(bytes(source), draft=draft), "pil")
         else:
             img = HashableImage(source)
-        return img.resize(size, interpolation)
+        return img.resize(draft, interpolation)
 
-    def downsample(self, factor: float, interpolation: str = "bilinear") -> HashableImage:
-        """Both sides divided by `factor` (rounded)."""
-        return self._new(_pixelcache.downsample(self._img, factor, interpolation))
-
-    def resize_min_size(self, min_size: int, modulo: int = 16, interpolation: str = "bilinear") -> HashableImage:
-        """Shorter side to `min_size`, both sides multiples of `modulo`."""
-        return self._new(_pixelcache.resize_min_size(self._img, min_size, modulo, interpolation))
-
-    def rotate(self, angle: float, expand: bool = True) -> HashableImage:
-        """Counter-clockwise by `angle` degrees; `expand` grows the canvas to fit."""
-        return self._new(_pixelcache.rotate(self._img, angle, expand))
-
-    def flip_horizontal(self) -> HashableImage:
-        return self._new(_pixelcache.flip_horizontal(self._img))
-
-    def flip_vertical(self) -> HashableImage:
-        return self._new(_pixelcache.flip_vertical(self._img))
-
-    def center_pad(self, size, fill: int = 0) -> HashableImage:
-        """Centred on a canvas of `size` filled with `fill` (0..255)."""
-        return self._new(_pixelcache.center_pad(self._img, _size(size), fill))
-
-    def crop(self, bbox: BoundingBox) -> HashableImage:
-        """The pixels inside one box."""
-        return self.crop_from_bbox([bbox])
-
-    @staticmethod
-    def concat(images: Sequence[HashableImage], horizontal: bool = True) -> HashableImage:
-        """Images side by side (horizontal) or stacked; sizes must agree."""
-        imgs = list(images)
-        out = _pixelcache.concat([_core(i) for i in imgs], horizontal)
-        return HashableImage._wrap(out, imgs[0]._kind if imgs and isinstance(imgs[0], HashableImage) else "numpy")
-
-    # -- colour -------------------------------------------------------------
-    def to_gray(self) -> HashableImage:
-        """Gray (L) with Pillow's convert("L") formula."""
-        return self._new(_pixelcache.to_gray(self._img))
-
-    def to_rgb(self) -> HashableImage:
-        return self._new(_pixelcache.to_rgb(self._img))
-
-    def to_binary(self, threshold: float = 0.0, area_min: float = 0.0) -> HashableImage:
-        """Binary mask: true where any channel > threshold * 255 (threshold
-        in [0, 1]); islands and holes smaller than area_min (fraction of the
-        image area) removed."""
-        return self._new(_pixelcache.to_binary(self._img, threshold, area_min))
-
-    def invert_binary(self) -> HashableImage:
-        return self._new(_pixelcache.invert_binary(self._img))
-
-    def invert_rgb(self) -> HashableImage:
-        return self._new(_pixelcache.invert_rgb(self._img))
-
-    def rgb2bgr(self) -> HashableImage:
-        return self._new(_pixelcache.rgb2bgr(self._img))
-
-    def bgr2rgb(self) -> HashableImage:
-        return self._new(_pixelcache.bgr2rgb(self._img))
-
-    def set_minmax(self, min: float = 0.0, max: float = 255.0) -> HashableImage:  # noqa: A002
-        """Values stretched linearly to [min, max] levels."""
-        return self._new(_pixelcache.set_minmax(self._img, min, max))
-
-    def equalize_hist(self) -> HashableImage:
-        """Histogram equalisation (OpenCV's; per channel for RGB)."""
-        return self._new(_pixelcache.equalize_hist(self._img))
-
-    def apply_palette(self, palette="default") -> HashableImage:
-        """Gray levels through a colour table: "default" (the original's label
-        palette), a matplotlib colormap name (viridis, magma, jet, ...), or a
-        table of 768 RGB bytes."""
-        if isinstance(palette, str):
-            return self._new(_pixelcache.apply_palette(self._img, palette))
-        return self._new(_pixelcache.apply_palette_table(self._img, list(np.asarray(palette, np.uint8).ravel())))
-
-    # -- masks --------------------------------------------------------------
-    def mask2bbox(self, margin: float = 0.0, normalized: bool = False, merge: bool = False, closing=0, opening=0,
-                  area_threshold: float = 0.0, number_of_objects: int = -1):
-        """The bounding boxes of this mask's connected regions, as a
-        HashableList (exclusive ends, top-to-bottom order), grown by
-        `margin` (fraction), optionally merged; `closing` / `opening`
-        kernels in pixels; regions under `area_threshold` (fraction of the
-        image) dropped; the largest `number_of_objects` kept (-1: all)."""
-        from ._containers import HashableList
-
-        return HashableList(_pixelcache.mask2bbox(self._img, *_mask_options(
-            margin, normalized, merge, closing, opening, area_threshold, number_of_objects)))
-
-    def mask2squaremask(self, margin: float = 0.0, merge: bool = False, closing=0, opening=0,
-                        area_threshold: float = 0.0, number_of_objects: int = -1) -> HashableImage:
-        """The mask with every region's box filled."""
-        return self._new(_pixelcache.mask2squaremask(self._img, *_mask_options(
-            margin, False, merge, closing, opening, area_threshold, number_of_objects)))
-
-    def crop_from_mask(self, mask, margin: float = 0.0, merge: bool = False, closing=0, opening=0,
-                       area_threshold: float = 0.0, number_of_objects: int = -1) -> HashableImage:
-        """The pixels inside the union of `mask`'s region boxes."""
-        return self._new(_pixelcache.crop_from_mask(self._img, _core(mask), *_mask_options(
-            margin, False, merge, closing, opening, area_threshold, number_of_objects)))
-
-    def crop_from_bbox(self, bboxes) -> HashableImage:
-        """The pixels inside the union of `bboxes` (one box or a list)."""
-        return self._new(_pixelcache.crop_from_bbox(self._img, _bboxes(bboxes)))
-
-    def crop_from_points(self, points: Points, margin: float = 0.0) -> HashableImage:
-        return self._new(_pixelcache.crop_from_points(self._img, points, margin))
-
-    def uncrop_from_bbox(self, base, bboxes, resize: bool = False, blend_width: int = 10) -> HashableImage:
-        """This crop pasted back into `base` at the union of `bboxes`, edges
-        feathered over `blend_width` pixels; `resize` fits the crop to the box."""
-        out = _pixelcache.uncrop_from_bbox(self._img, _core(base), _bboxes(bboxes), resize, blend_width)
-        return HashableImage._wrap(out, base._kind if isinstance(base, HashableImage) else self._kind)
-
-    def morphology(self, op: str, kernel: int = 3) -> HashableImage:
-        """erode, dilate, open or close this mask with a square kernel."""
-        return self._new(_pixelcache.morphology(self._img, op, kernel))
-
-    def dilate(self, kernel: int = 3) -> HashableImage:
-        return self.morphology("dilate", kernel)
-
-    def erode(self, kernel: int = 3) -> HashableImage:
-        return self.morphology("erode", kernel)
-
-    def masked_fill(self, mask, value: int) -> HashableImage:
-        """A new image with the pixels under `mask` set to `value` (levels; 0/1 for binary)."""
-        return self._new(_pixelcache.masked_fill(self._img, _core(mask), value))
-
-    @staticmethod
-    def logical_or_reduce(masks: Iterable) -> HashableImage:
-        """The union of masks of one size."""
-        masks = list(masks)
-        kind = masks[0]._kind if masks and isinstance(masks[0], HashableImage) else "numpy"
-        return HashableImage._wrap(_pixelcache.logical_or_reduce([_core(m) for m in masks]), kind)
-
-    @staticmethod
-    def points_to_mask(points: Points, size) -> HashableImage:
-        """A binary mask of `size` with the points set."""
-        return HashableImage._wrap(_pixelcache.points_to_mask(points, _size(size)), "numpy")
-
-    # -- composition --------------------------------------------------------
-    def blend(self, other, alpha: float = 0.5, with_bbox: bool = False, merge_bbox: bool = True) -> HashableImage:
-        """With a binary mask: pixels outside it scaled by `alpha`, red boxes
-        around its regions when `with_bbox`. With an image: PIL's
-        Image.blend, self * (1 - alpha) + other * alpha."""
-        return self._new(_pixelcache.blend(self._img, _core(other), alpha, with_bbox, merge_bbox))
-
-    def zeros_like(self) -> HashableImage:
-        """An image of the same size, pixel mode and `mode`, all black (0; False for binary)."""
-        return self._new(_pixelcache.zeros_like(self._img))
-
-    def ones_like(self) -> HashableImage:
-        """An image of the same size, pixel mode and `mode`, all white: 255
-        (1.0 in the statistics of "torch" images; True for binary). The
-        original gave uint8 level 1 for NumPy images (DESIGN 8: white)."""
-        return self._new(_pixelcache.ones_like(self._img))
+    # The image operations (resize, rotate, to_binary, mask2bbox, blend, ...)
+    # are the generated methods of Operations (_ops.py, from the C++
+    # catalogue); arithmetic and grids follow.
 
     def _arith(self, op, other, reflected=False):
         if isinstance(other, HashableImage):
@@ -670,17 +481,11 @@ class HashableImage:
         """Saturating sum; a number adds levels."""
         return self._arith(_pixelcache.add, other)
 
-    def __radd__(self, other):
-        return self._arith(_pixelcache.add, other)
-
     def __sub__(self, other):
         return self._arith(_pixelcache.sub, other)
 
     def __mul__(self, other):
         """Image * image: a * b / 255; image * number scales."""
-        return self._arith(_pixelcache.mul, other)
-
-    def __rmul__(self, other):
         return self._arith(_pixelcache.mul, other)
 
     def __truediv__(self, other):

@@ -29,6 +29,12 @@ void bind_geometry(py::module_& m);
 void bind_ops(py::module_& m);
 void bind_grid(py::module_& m);
 void bind_value(py::module_& m);
+void bind_catalogue(py::module_& m);
+
+/// A Python object tree as a pixelcache::Value (value.cpp: None, bool, int,
+/// float, str, images, BoundingBox, ImageSize, arrays, tensors, lists,
+/// tuples, dicts, and objects with __pixelcache_value__()).
+Value to_value(const py::handle& o);
 
 /// Marks a NumPy array read-only (writeable=False).
 void set_read_only(py::array& a);

@@ -8,6 +8,7 @@
 //   DecodeError(Error, ValueError)       corrupt or unknown encoded data
 //   EncodeError(Error)                   writer failures
 //   LimitError(Error, ValueError)        too many pixels
+#include <cstring>
 #include <string>
 
 #include "bindings.hpp"
@@ -38,6 +39,16 @@ PyObject* make_class(py::module_& m, const char* name, py::tuple bases, const ch
   return cls.release().ptr();
 }
 
+// Raises `cls` with `what`. Messages are UTF-8 (pixelcache escapes bytes
+// from files), but one that is not still reaches Python: invalid bytes
+// become \xNN escapes instead of an empty message.
+void set_error(PyObject* cls, const char* what) {
+  PyObject* message = PyUnicode_DecodeUTF8(what, static_cast<Py_ssize_t>(std::strlen(what)), "backslashreplace");
+  if (!message) return;  // out of memory: that error stays set
+  PyErr_SetObject(cls, message);
+  Py_DECREF(message);
+}
+
 }  // namespace
 
 void bind_errors(py::module_& m) {
@@ -62,21 +73,21 @@ void bind_errors(py::module_& m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const InvalidArgument& e) {
-      PyErr_SetString(classes.invalid, e.what());
+      set_error(classes.invalid, e.what());
     } catch (const InvalidType& e) {
-      PyErr_SetString(classes.invalid_type, e.what());
+      set_error(classes.invalid_type, e.what());
     } catch (const IoError& e) {
-      PyErr_SetString(classes.io, e.what());
+      set_error(classes.io, e.what());
     } catch (const NetworkError& e) {
-      PyErr_SetString(classes.network, e.what());
+      set_error(classes.network, e.what());
     } catch (const DecodeError& e) {
-      PyErr_SetString(classes.decode, e.what());
+      set_error(classes.decode, e.what());
     } catch (const EncodeError& e) {
-      PyErr_SetString(classes.encode, e.what());
+      set_error(classes.encode, e.what());
     } catch (const LimitError& e) {
-      PyErr_SetString(classes.limit, e.what());
+      set_error(classes.limit, e.what());
     } catch (const Error& e) {
-      PyErr_SetString(classes.error, e.what());
+      set_error(classes.error, e.what());
     }
   });
 }

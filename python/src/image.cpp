@@ -219,9 +219,11 @@ EncodeOptions encode_options(int quality, bool lossless) {
   return o;
 }
 
-LoadOptions load_options(std::uint64_t max_pixels, bool apply_orientation, std::pair<int, int> draft) {
+LoadOptions load_options(std::uint64_t max_pixels, std::uint64_t max_expansion, bool apply_orientation,
+                         std::pair<int, int> draft) {
   LoadOptions o;
   o.max_pixels = max_pixels;
+  o.max_expansion = max_expansion;
   o.apply_orientation = apply_orientation;
   o.shrink_hint = ImageSize{draft.first, draft.second};
   return o;
@@ -236,6 +238,7 @@ Format parse_format(const std::string& name) { return format_from_extension("ima
 void bind_image(py::module_& m) {
   using nogil = py::call_guard<py::gil_scoped_release>;
   m.attr("DEFAULT_MAX_PIXELS") = kDefaultMaxPixels;
+  m.attr("DEFAULT_MAX_EXPANSION") = kDefaultMaxExpansion;
   m.def("max_image_bytes", &max_image_bytes,
         "The largest pixel buffer any image may have, in bytes (4 GiB by default).");
   m.def("set_max_image_bytes", &set_max_image_bytes, py::arg("bytes"),
@@ -243,21 +246,23 @@ void bind_image(py::module_& m) {
   py::class_<Image>(m, "Image", "The immutable C++ image (pixelcache::Image).")
       .def_static(
           "from_path",
-          [](const std::string& p, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft) {
-            return load(p, load_options(max_pixels, orient, draft));
-          },
+          [](const std::string& p, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft,
+             std::uint64_t max_expansion) { return load(p, load_options(max_pixels, max_expansion, orient, draft)); },
           py::arg("path"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
-          py::arg("draft") = std::pair<int, int>{0, 0}, nogil(), "Loads a file path or http(s) URL.")
+          py::arg("draft") = std::pair<int, int>{0, 0}, py::arg("max_expansion") = kDefaultMaxExpansion, nogil(),
+          "Loads a file path or http(s) URL.")
       .def_static(
           "from_bytes",
-          [](const py::bytes& b, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft) {
+          [](const py::bytes& b, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft,
+             std::uint64_t max_expansion) {
             const std::string_view v = b;
             py::gil_scoped_release release;
             return decode({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()},
-                          load_options(max_pixels, orient, draft));
+                          load_options(max_pixels, max_expansion, orient, draft));
           },
           py::arg("data"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
-          py::arg("draft") = std::pair<int, int>{0, 0}, "Decodes encoded image bytes.")
+          py::arg("draft") = std::pair<int, int>{0, 0}, py::arg("max_expansion") = kDefaultMaxExpansion,
+          "Decodes encoded image bytes.")
       .def_static("from_array", &from_array, py::arg("array"), py::arg("layout") = "HWC", py::arg("source") = "ndarray",
                   "Copies an array (h, w[, c]) or (c, h, w) of uint8, uint16, bool or float32 in [0, 1].")
       .def_static("from_pixels", &from_pixels, "Rebuilds an image from mode, size, storage kind and pixels().")

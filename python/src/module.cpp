@@ -12,4 +12,5 @@ PYBIND11_MODULE(_pixelcache, m) {
   bind_ops(m);
   bind_grid(m);
   bind_value(m);
+  bind_catalogue(m);
 }

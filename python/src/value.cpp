@@ -91,6 +91,8 @@ Digest digest_of(const Value& v) {
 
 }  // namespace
 
+Value to_value(const py::handle& o) { return to_value(o, 0); }
+
 void bind_value(py::module_& m) {
   m.def(
       "value_digest",

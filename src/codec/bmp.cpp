@@ -1,7 +1,8 @@
 // BMP reader and writer (no external library). Reads uncompressed 1, 4, 8,
-// 16, 24 and 32-bit files (BI_RGB and BI_BITFIELDS), top-down or bottom-up;
-// RLE and embedded JPEG/PNG are refused with a clear error. Writes 24-bit
+// 16, 24 and 32-bit files (BI_RGB and BI_BITFIELDS), top-down or bottom-up,
+// and RLE8 / RLE4 files; embedded JPEG/PNG are refused with a clear error. Writes 24-bit
 // RGB, 8-bit gray (palette) and 1-bit black-and-white files, as Pillow does.
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -17,12 +18,53 @@ std::uint32_t rd32(std::span<const std::uint8_t> d, std::size_t o) {
          (std::uint32_t{d[o + 3]} << 24);
 }
 
-// Extracts a channel through a bit mask, scaled to 0..255.
+// Extracts a channel through a bit mask, scaled to 0..255 as Pillow does
+// (v * 255 / max, truncated).
 std::uint8_t masked(std::uint32_t v, std::uint32_t mask) {
   if (!mask) return 0;
   const int shift = std::countr_zero(mask);
-  const std::uint32_t max = mask >> shift;
-  return static_cast<std::uint8_t>((((v & mask) >> shift) * 255u + max / 2) / max);
+  const std::uint64_t max = mask >> shift;
+  return static_cast<std::uint8_t>(((v & mask) >> shift) * std::uint64_t{255} / max);
+}
+
+// Expands an RLE8 (bits 8) or RLE4 (bits 4) stream of a w x h image into
+// `out` (indices in file row order; skipped pixels, by end of line or delta,
+// keep their value) and returns the number of pixels the stream covers. As
+// Pillow: encoded runs stop at the row's end, absolute runs continue on the
+// next row. `out` may be null: a dry run that only counts.
+std::size_t expand_rle(std::span<const std::uint8_t> rle, int bits, std::size_t w, std::size_t total,
+                       std::uint8_t* out) {
+  std::size_t pos = 0;  // next pixel, row-major in file order
+  std::size_t i = 0;    // next stream byte
+  auto put = [&](std::uint8_t v) {
+    if (out && pos < total) out[pos] = v;
+    ++pos;
+  };
+  auto nibble = [](std::uint8_t byte, std::size_t k) {
+    return static_cast<std::uint8_t>(k % 2 ? byte & 0x0F : byte >> 4);
+  };
+  while (pos < total && i + 2 <= rle.size()) {
+    const std::uint8_t count = rle[i], value = rle[i + 1];
+    i += 2;
+    if (count > 0) {
+      const std::size_t n = std::min<std::size_t>(count, w - pos % w);
+      for (std::size_t k = 0; k < n; ++k) put(bits == 8 ? value : nibble(value, k));
+    } else if (value == 0) {  // end of line
+      if (pos % w) pos += w - pos % w;
+    } else if (value == 1) {  // end of bitmap
+      break;
+    } else if (value == 2) {  // delta: right, up
+      if (i + 2 > rle.size()) break;
+      pos += rle[i] + std::size_t{rle[i + 1]} * w;
+      i += 2;
+    } else {  // absolute run of `value` pixels, padded to 16 bits
+      const std::size_t bytes = bits == 8 ? value : (value + 1u) / 2;
+      if (i + bytes > rle.size()) break;
+      for (std::size_t k = 0; k < value; ++k) put(bits == 8 ? rle[i + k] : nibble(rle[i + k / 2], k));
+      i += bytes + bytes % 2;
+    }
+  }
+  return pos;
 }
 
 }  // namespace
@@ -51,8 +93,11 @@ Decoded decode_bmp(const DecodeInput& in) {
   if (h < 0) h = -h;
   if (w <= 0 || h <= 0) decode_fail(in, "BMP", "invalid size " + std::to_string(w) + "x" + std::to_string(h));
   check_dimensions(in, "BMP", static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(h));
-  if (compression != 0 && compression != 3)
-    decode_fail(in, "BMP", "unsupported compression " + std::to_string(compression) + " (RLE, JPEG or PNG)");
+  const bool rle = (compression == 1 && bpp == 8) || (compression == 2 && bpp == 4);
+  if (compression != 0 && compression != 3 && !rle)
+    decode_fail(in, "BMP",
+                "unsupported compression " + std::to_string(compression) + " with " + std::to_string(bpp) +
+                    " bits per pixel (JPEG, PNG, or RLE at the wrong depth)");
   if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32)
     decode_fail(in, "BMP", "unsupported bit depth " + std::to_string(bpp));
 
@@ -80,7 +125,8 @@ Decoded decode_bmp(const DecodeInput& in) {
   }
 
   const std::uint64_t stride = ((static_cast<std::uint64_t>(w) * bpp + 31) / 32) * 4;
-  if (pixel_offset > d.size() || stride * static_cast<std::uint64_t>(h) > d.size() - pixel_offset)
+  if (pixel_offset > d.size()) decode_fail(in, "BMP", "pixel data offset past the end of the file");
+  if (!rle && stride * static_cast<std::uint64_t>(h) > d.size() - pixel_offset)
     decode_fail(in, "BMP", "truncated pixel data");
   const ImageSize sz{static_cast<int>(h), static_cast<int>(w)};
   auto row_ptr = [&](std::int64_t y) {
@@ -90,6 +136,24 @@ Decoded decode_bmp(const DecodeInput& in) {
 
   Decoded out;
   out.format = Format::BMP;
+  if (rle) {
+    // A dry run first: a stream that does not cover the image is refused
+    // before the index buffer is allocated.
+    const auto rle_data = d.subspan(pixel_offset);
+    const std::size_t total = sz.area(), row = static_cast<std::size_t>(w);
+    const std::size_t covered = expand_rle(rle_data, static_cast<int>(bpp), row, total, nullptr);
+    if (covered < total)
+      decode_fail(
+          in, "BMP",
+          "truncated RLE data: it covers " + std::to_string(covered) + " of " + std::to_string(total) + " pixels");
+    std::vector<std::uint8_t> stored(total, 0);
+    expand_rle(rle_data, static_cast<int>(bpp), row, total, stored.data());
+    std::vector<std::uint8_t> idx(total);
+    for (std::size_t y = 0; y < static_cast<std::size_t>(h); ++y)
+      std::memcpy(&idx[y * row], &stored[(top_down ? y : static_cast<std::size_t>(h) - 1 - y) * row], row);
+    out.image = image_from_palette(in, "BMP", sz, idx, palette);
+    return out;
+  }
   if (bpp <= 8) {
     std::vector<std::uint8_t> idx(sz.area());
     const std::uint32_t mask = (1u << bpp) - 1;

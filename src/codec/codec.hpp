@@ -37,10 +37,27 @@ std::vector<std::uint8_t> encode_webp(const Image& img, const EncodeOptions& opt
 std::vector<std::uint8_t> encode_tiff(const Image& img, const EncodeOptions& opt);
 std::vector<std::uint8_t> encode_bmp(const Image& img, const EncodeOptions& opt);
 
-/// Throws DecodeError "<source>: <format>: <message>".
+/// "<source>: <format>: " with the source escaped (escape_bytes).
+std::string message_prefix(const DecodeInput& in, const char* format);
+/// Throws DecodeError "<source>: <format>: <message>". Source and message are
+/// escaped (escape_bytes), so chunk names, tags and codec library messages
+/// quoted in `message` never reach the caller raw.
 [[noreturn]] void decode_fail(const DecodeInput& in, const char* format, std::string_view message);
-/// Throws LimitError unless 0 < width, height and width*height <= max_pixels.
-void check_dimensions(const DecodeInput& in, const char* format, std::uint64_t width, std::uint64_t height);
+/// A header's size for messages: ImageSize::to_string() when it fits in int.
+std::string header_size(std::uint64_t width, std::uint64_t height);
+/// Throws DecodeError for a zero width or height, LimitError unless
+/// width * height <= max_pixels (and each side fits in int) and the decoded
+/// size (width * height * `channels` bytes) is within max_expansion of the
+/// input's size. `channels`: 1 for gray / binary / palette indices, 3 for
+/// colour (or when not yet known).
+void check_dimensions(const DecodeInput& in, const char* format, std::uint64_t width, std::uint64_t height,
+                      int channels = 3);
+/// Bomb guard before a decoder allocates: throws DecodeError ("truncated
+/// file") when the encoded data (`available_bytes`) is smaller than the
+/// least the format needs for an image of `size` (`needed_bytes`, from the
+/// format's largest possible compression ratio).
+void check_plausible(const DecodeInput& in, const char* format, std::uint64_t needed_bytes,
+                     std::uint64_t available_bytes, ImageSize size);
 
 /// The Orientation tag (1..8) of an EXIF block (a TIFF structure, with or
 /// without the "Exif\0\0" prefix); 0 when absent or malformed. Never reads

@@ -6,17 +6,43 @@
 
 namespace pixelcache::detail {
 
-void decode_fail(const DecodeInput& in, const char* format, std::string_view message) {
-  throw DecodeError(std::string(in.source) + ": " + format + ": " + std::string(message));
+std::string message_prefix(const DecodeInput& in, const char* format) {
+  return escape_bytes(in.source) + ": " + format + ": ";
 }
 
-void check_dimensions(const DecodeInput& in, const char* format, std::uint64_t width, std::uint64_t height) {
-  if (width == 0 || height == 0)
-    decode_fail(in, format, "image has zero size (" + std::to_string(width) + "x" + std::to_string(height) + ")");
+void decode_fail(const DecodeInput& in, const char* format, std::string_view message) {
+  throw DecodeError(message_prefix(in, format) + escape_bytes(message));
+}
+
+std::string header_size(std::uint64_t width, std::uint64_t height) {
+  constexpr std::uint64_t kIntMax = 0x7fffffff;
+  if (width <= kIntMax && height <= kIntMax)
+    return ImageSize{static_cast<int>(height), static_cast<int>(width)}.to_string();
+  return "width " + std::to_string(width) + ", height " + std::to_string(height);
+}
+
+void check_dimensions(const DecodeInput& in, const char* format, std::uint64_t width, std::uint64_t height,
+                      int channels) {
+  if (width == 0 || height == 0) decode_fail(in, format, "image has zero size (" + header_size(width, height) + ")");
   if (width > 0x7fffffff || height > 0x7fffffff || width * height > in.options.max_pixels)
-    throw LimitError(std::string(in.source) + ": " + format + ": " + std::to_string(width) + "x" +
-                     std::to_string(height) + " image exceeds the limit of " + std::to_string(in.options.max_pixels) +
-                     " pixels (LoadOptions::max_pixels)");
+    throw LimitError(message_prefix(in, format) + header_size(width, height) + " image exceeds the limit of " +
+                     std::to_string(in.options.max_pixels) + " pixels (max_pixels)");
+  const std::uint64_t decoded = width * height * static_cast<std::uint64_t>(channels);
+  const std::uint64_t expansion = in.options.max_expansion;
+  // decoded > expansion * size, without overflow: size < ceil(decoded / expansion).
+  if (expansion != 0 && decoded > kExpansionFreeBytes &&
+      in.data.size() < decoded / expansion + (decoded % expansion != 0))
+    throw LimitError(message_prefix(in, format) + header_size(width, height) + " image (" + std::to_string(decoded) +
+                     " bytes decoded) from " + std::to_string(in.data.size()) + " bytes of data: more than " +
+                     std::to_string(expansion) + " bytes per byte (max_expansion)");
+}
+
+void check_plausible(const DecodeInput& in, const char* format, std::uint64_t needed_bytes,
+                     std::uint64_t available_bytes, ImageSize size) {
+  if (needed_bytes > available_bytes)
+    decode_fail(in, format,
+                "truncated file: " + std::to_string(available_bytes) + " bytes of image data cannot hold a " +
+                    size.to_string() + " image (at least " + std::to_string(needed_bytes) + " needed)");
 }
 
 Image apply_orientation(const Image& img, int orientation) {

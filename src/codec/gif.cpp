@@ -65,6 +65,8 @@ Decoded decode_gif(const DecodeInput& in) {
     if (!cmap) decode_fail(in, "GIF", "no colour map");
     if (desc.Width <= 0 || desc.Height <= 0 || desc.Width > 65535 || desc.Height > 65535)
       decode_fail(in, "GIF", "invalid frame size");
+    // The frame is decoded whole, so it counts against the limit too.
+    check_dimensions(in, "GIF", static_cast<std::uint64_t>(desc.Width), static_cast<std::uint64_t>(desc.Height), 1);
     const std::uint8_t bg =
         static_cast<std::uint8_t>(gif->SBackGroundColor < cmap->ColorCount ? gif->SBackGroundColor : 0);
     idx.assign(sz.area(), bg);
@@ -77,6 +79,8 @@ Decoded decode_gif(const DecodeInput& in) {
     } else {
       for (int y = 0; y < desc.Height; ++y) rows.push_back(y);
     }
+    // Rows below the screen are never shown: stop after the last visible one.
+    while (!rows.empty() && desc.Top + rows.back() >= sh) rows.pop_back();
     for (int y : rows) {
       if (DGifGetLine(gif.get(), line.data(), desc.Width) == GIF_ERROR) fail();
       const int cy = desc.Top + y;

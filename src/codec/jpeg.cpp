@@ -19,6 +19,7 @@ using TjHandle = std::unique_ptr<void, TjDeleter>;
 struct Markers {
   std::span<const std::uint8_t> exif;
   bool adobe = false;
+  bool arithmetic = false;  ///< arithmetic-coded (SOF9..SOF15 but DHT / JPG / DAC)
 };
 
 // Walks the marker segments before the first SOS, bounds-checked.
@@ -39,6 +40,7 @@ Markers scan_markers(std::span<const std::uint8_t> d) {
     if (marker == 0xE1 && payload.size() >= 6 && std::memcmp(payload.data(), "Exif\0\0", 6) == 0 && m.exif.empty())
       m.exif = payload;
     if (marker == 0xEE && payload.size() >= 5 && std::memcmp(payload.data(), "Adobe", 5) == 0) m.adobe = true;
+    if (marker >= 0xC9 && marker <= 0xCF && marker != 0xCC) m.arithmetic = true;
     pos += 2 + len;
   }
   return m;
@@ -59,8 +61,15 @@ Decoded decode_jpeg(const DecodeInput& in) {
   int w = 0, ht = 0, subsamp = 0, cs = 0;
   if (tjDecompressHeader3(h.get(), buf, size, &w, &ht, &subsamp, &cs) != 0)
     decode_fail(in, "JPEG", tjGetErrorStr2(h.get()));
-  check_dimensions(in, "JPEG", static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(ht));
+  check_dimensions(in, "JPEG", static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(ht), cs == TJCS_GRAY ? 1 : 3);
   const Markers markers = scan_markers(in.data);
+  // Every 8 x 8 block of the full-resolution component costs at least one
+  // bit of Huffman-coded data (its DC code): a file too small for that is
+  // truncated, refused before libjpeg-turbo pads a huge image with gray.
+  if (!markers.arithmetic) {
+    const std::uint64_t blocks = ((static_cast<std::uint64_t>(w) + 7) / 8) * ((static_cast<std::uint64_t>(ht) + 7) / 8);
+    check_plausible(in, "JPEG", blocks / 8, in.data.size(), {ht, w});
+  }
   const int orient = parse_exif_orientation(markers.exif);
 
   // Shrink on load: the smallest DCT scale (1/8 .. 1) that stays at or above

@@ -1,12 +1,15 @@
-// PNG reading: the libdeflate fast path (png_fast.cpp), libspng for the rest.
-// The writer is png_write.cpp.
+// PNG reading: every file goes through one chunk scan (CRCs, order, limits),
+// then the libdeflate fast path (png_fast.cpp) or libspng for the rest. The
+// writer is png_write.cpp.
+#include <libdeflate.h>
 #include <spng.h>
 
-#include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <string>
 
 #include "codec.hpp"
-#include "png_fast.hpp"
+#include "png_internal.hpp"
 
 namespace pixelcache::detail {
 
@@ -17,65 +20,185 @@ struct SpngDeleter {
 };
 using SpngCtx = std::unique_ptr<spng_ctx, SpngDeleter>;
 
+constexpr std::uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+// Deflate's largest expansion: a 258-byte match coded in 2 bits.
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
+
+std::uint32_t be32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
 inline std::uint8_t from16(std::uint16_t v) { return static_cast<std::uint8_t>((v * 255u + 32767u) / 65535u); }
+
+int channels_of(int color_type) {
+  switch (color_type) {
+    case 0: return 1;
+    case 2: return 3;
+    case 3: return 1;
+    case 4: return 2;
+    case 6: return 4;
+    default: return 0;
+  }
+}
+
+bool legal_depth(int color_type, int depth) {
+  switch (color_type) {
+    case 0: return depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
+    case 3: return depth == 1 || depth == 2 || depth == 4 || depth == 8;
+    case 2:
+    case 4:
+    case 6: return depth == 8 || depth == 16;
+    default: return false;
+  }
+}
+
+void read_ihdr(const DecodeInput& in, PngLayout& png, const std::uint8_t* b, std::uint32_t len) {
+  if (len != 13) decode_fail(in, "PNG", "IHDR chunk of " + std::to_string(len) + " bytes (13 expected)");
+  png.width = be32(b);
+  png.height = be32(b + 4);
+  png.depth = b[8];
+  png.color_type = b[9];
+  png.compression = b[10];
+  png.filter = b[11];
+  png.interlace = b[12];
+  if (png.width > 0x7fffffff || png.height > 0x7fffffff)
+    decode_fail(in, "PNG", "IHDR size above 2^31 - 1 (" + header_size(png.width, png.height) + ")");
+  if (!legal_depth(png.color_type, png.depth))
+    decode_fail(
+        in, "PNG",
+        "invalid IHDR: colour type " + std::to_string(png.color_type) + " with bit depth " + std::to_string(png.depth));
+  if (png.compression != 0 || png.filter != 0 || png.interlace > 1)
+    decode_fail(in, "PNG",
+                "invalid IHDR: compression " + std::to_string(png.compression) + ", filter " +
+                    std::to_string(png.filter) + ", interlace " + std::to_string(png.interlace));
+  check_dimensions(in, "PNG", png.width, png.height, png.color_type == 0 || png.color_type == 4 ? 1 : 3);
+}
+
+void read_plte(const DecodeInput& in, const PngLayout& png, std::uint32_t len) {
+  if (!png.idat.empty()) decode_fail(in, "PNG", "PLTE chunk after the image data");
+  if (png.color_type == 0 || png.color_type == 4) decode_fail(in, "PNG", "PLTE chunk in a gray image");
+  const std::uint32_t limit = png.color_type == 3 ? (1u << png.depth) : 256u;
+  if (len == 0 || len % 3 != 0 || len / 3 > limit)
+    decode_fail(in, "PNG",
+                "PLTE chunk of " + std::to_string(len) + " bytes (a multiple of 3, at most " + std::to_string(limit) +
+                    " entries)");
+}
 
 }  // namespace
 
-Decoded decode_png(const DecodeInput& in) {
-  if (auto fast = decode_png_fast(in)) return std::move(*fast);
-  // The zlib Adler-32 is redundant with the chunk CRCs, which stay checked.
-  SpngCtx ctx(spng_ctx_new(SPNG_CTX_IGNORE_ADLER32));
-  if (!ctx) decode_fail(in, "PNG", "cannot create a decoder");
-  auto fail = [&](int rc) { decode_fail(in, "PNG", spng_strerror(rc)); };
-  int rc = spng_set_png_buffer(ctx.get(), in.data.data(), in.data.size());
-  if (rc) fail(rc);
-  spng_set_chunk_limits(ctx.get(), 64u << 20, 64u << 20);
-  spng_ihdr ihdr{};
-  if ((rc = spng_get_ihdr(ctx.get(), &ihdr))) fail(rc);
-  check_dimensions(in, "PNG", ihdr.width, ihdr.height);
-  const ImageSize sz{static_cast<int>(ihdr.height), static_cast<int>(ihdr.width)};
-  const std::size_t npx = sz.area();
-  const bool gray = ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE || ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE_ALPHA;
+PngLayout scan_png(const DecodeInput& in) {
+  const auto d = in.data;
+  if (d.size() < 8 || std::memcmp(d.data(), kSignature, 8) != 0) decode_fail(in, "PNG", "bad signature");
+  PngLayout png;
+  bool have_ihdr = false, have_plte = false, idat_ended = false;
+  for (std::size_t pos = 8; pos < d.size();) {
+    if (d.size() - pos < 12) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
+    const std::uint32_t len = be32(&d[pos]);
+    const std::uint8_t* type = &d[pos + 4];
+    const std::uint8_t* body = &d[pos + 8];
+    const std::string name(reinterpret_cast<const char*>(type), 4);
+    for (const char c : name)
+      if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) decode_fail(in, "PNG", "invalid chunk name " + name);
+    if (len > 0x7fffffff) decode_fail(in, "PNG", "chunk " + name + " has an invalid length");
+    if (len > d.size() - pos - 12) decode_fail(in, "PNG", "truncated file (chunk " + name + " extends past the end)");
+    const bool critical = !(type[0] & 0x20);
+    if ((critical || name == "eXIf") && libdeflate_crc32(0, type, len + 4) != be32(body + len))
+      decode_fail(in, "PNG", "CRC error in chunk " + name);
+    pos += 12 + std::size_t{len};
+    if (name == "IHDR") {
+      if (have_ihdr) decode_fail(in, "PNG", "second IHDR chunk");
+      read_ihdr(in, png, body, len);
+      have_ihdr = true;
+      continue;
+    }
+    if (!have_ihdr) decode_fail(in, "PNG", "first chunk is " + name + ", not IHDR");
+    if (name == "IDAT") {
+      if (idat_ended) decode_fail(in, "PNG", "IDAT chunks are not consecutive");
+      png.idat.emplace_back(body, len);
+      png.idat_bytes += len;
+      continue;
+    }
+    idat_ended = !png.idat.empty();
+    if (name == "IEND") break;
+    if (name == "PLTE") {
+      if (have_plte) decode_fail(in, "PNG", "second PLTE chunk");
+      read_plte(in, png, len);
+      have_plte = true;
+    } else if (name == "eXIf") {
+      if (png.exif.empty()) png.exif = {body, len};
+    } else if (critical) {
+      decode_fail(in, "PNG", "unknown critical chunk " + name);
+    }
+  }
+  if (!have_ihdr) decode_fail(in, "PNG", "no IHDR chunk");
+  if (png.idat.empty()) decode_fail(in, "PNG", "no image data (IDAT chunk)");
+  if (png.color_type == 3 && !have_plte) decode_fail(in, "PNG", "palette image without a PLTE chunk");
+  const std::uint64_t row_bytes = (std::uint64_t{png.width} * channels_of(png.color_type) * png.depth + 7) / 8;
+  check_plausible(in, "PNG", row_bytes * png.height / kMaxDeflateRatio, png.idat_bytes,
+                  {static_cast<int>(png.height), static_cast<int>(png.width)});
+  return png;
+}
 
+Decoded decode_png(const DecodeInput& in) {
+  const PngLayout png = scan_png(in);
   Decoded out;
-  out.format = Format::PNG;
-  if (ihdr.bit_depth == 16) {
-    const int fmt = gray ? SPNG_FMT_GA16 : SPNG_FMT_RGBA16;
-    const int ch = gray ? 2 : 4;
-    std::vector<std::uint16_t> wide(npx * ch);
-    if ((rc = spng_decode_image(ctx.get(), wide.data(), wide.size() * 2, fmt, 0))) fail(rc);
-    out.image = Image::generate(sz, gray ? Mode::L : Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
-      auto* o = reinterpret_cast<std::uint8_t*>(b.data());
-      const int oc = gray ? 1 : 3;
-      for (std::size_t i = 0; i < npx; ++i)
-        for (int c = 0; c < oc; ++c) o[i * oc + c] = from16(wide[i * ch + c]);
-    });
-  } else if (ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE && ihdr.bit_depth == 1) {
-    out.image = Image::generate(sz, Mode::Binary, PixelType::U8, [&](std::span<std::byte> b) {
-      if ((rc = spng_decode_image(ctx.get(), b.data(), b.size(), SPNG_FMT_G8, 0))) fail(rc);
-      for (auto& v : b) v = static_cast<std::byte>(static_cast<std::uint8_t>(v) != 0 ? 1 : 0);
-    });
-  } else if (ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE) {
-    out.image = Image::generate(sz, Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
-      if ((rc = spng_decode_image(ctx.get(), b.data(), b.size(), SPNG_FMT_G8, 0))) fail(rc);
-    });
-  } else if (ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE_ALPHA) {
-    std::vector<std::uint8_t> ga(npx * 2);
-    if ((rc = spng_decode_image(ctx.get(), ga.data(), ga.size(), SPNG_FMT_GA8, 0))) fail(rc);
-    out.image = Image::generate(sz, Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
-      auto* o = reinterpret_cast<std::uint8_t*>(b.data());
-      for (std::size_t i = 0; i < npx; ++i) o[i] = ga[2 * i];
-    });
+  if (png_fast_path(png)) {
+    out = decode_png_fast(in, png);
   } else {
-    out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
-      if ((rc = spng_decode_image(ctx.get(), b.data(), b.size(), SPNG_FMT_RGB8, 0))) fail(rc);
-    });
+    // The zlib Adler-32 is redundant with the IDAT CRCs, which scan_png checked.
+    SpngCtx ctx(spng_ctx_new(SPNG_CTX_IGNORE_ADLER32));
+    if (!ctx) decode_fail(in, "PNG", "cannot create a decoder");
+    auto fail = [&](int rc) { decode_fail(in, "PNG", spng_strerror(rc)); };
+    int rc = spng_set_png_buffer(ctx.get(), in.data.data(), in.data.size());
+    if (rc) fail(rc);
+    spng_set_chunk_limits(ctx.get(), 64u << 20, 64u << 20);
+    const ImageSize sz{static_cast<int>(png.height), static_cast<int>(png.width)};
+    const std::size_t npx = sz.area();
+    const bool gray = png.color_type == 0 || png.color_type == 4;
+    const int keep = gray ? 1 : 3;
+    // Decodes in `fmt` into `buf`, which must have exactly the size libspng
+    // computes for it.
+    auto decode_into = [&](void* buf, std::size_t size, int fmt) {
+      std::size_t need = 0;
+      if ((rc = spng_decoded_image_size(ctx.get(), fmt, &need))) fail(rc);
+      if (need != size) decode_fail(in, "PNG", "unexpected decoded size");
+      if ((rc = spng_decode_image(ctx.get(), buf, size, fmt, 0))) fail(rc);
+    };
+    if (png.depth == 16 || png.color_type == 4) {
+      // The file's own layout (host-endian 16-bit samples); alpha dropped.
+      const int ch = channels_of(png.color_type);
+      const std::size_t bytes_per_sample = png.depth / 8;
+      std::vector<std::uint8_t> raw(npx * ch * bytes_per_sample);
+      decode_into(raw.data(), raw.size(), SPNG_FMT_PNG);
+      out.image = Image::generate(sz, gray ? Mode::L : Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+        auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+        for (std::size_t i = 0; i < npx; ++i)
+          for (int c = 0; c < keep; ++c) {
+            const std::size_t s = i * ch + c;
+            if (bytes_per_sample == 2) {
+              std::uint16_t v;
+              std::memcpy(&v, &raw[2 * s], 2);
+              o[i * keep + c] = from16(v);
+            } else {
+              o[i * keep + c] = raw[s];
+            }
+          }
+      });
+    } else if (png.color_type == 0) {
+      const bool binary = png.depth == 1;
+      out.image = Image::generate(sz, binary ? Mode::Binary : Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
+        decode_into(b.data(), b.size(), SPNG_FMT_G8);
+        if (binary)
+          for (auto& v : b) v = static_cast<std::byte>(static_cast<std::uint8_t>(v) != 0 ? 1 : 0);
+      });
+    } else {
+      out.image = Image::generate(sz, Mode::RGB, PixelType::U8,
+                                  [&](std::span<std::byte> b) { decode_into(b.data(), b.size(), SPNG_FMT_RGB8); });
+    }
   }
-  spng_exif exif{};
-  if (spng_get_exif(ctx.get(), &exif) == 0 && exif.data) {
-    const int o = parse_exif_orientation({reinterpret_cast<const std::uint8_t*>(exif.data), exif.length});
-    out.orientation = o ? o : 1;
-  }
+  out.format = Format::PNG;
+  const int o = png.exif.empty() ? 0 : parse_exif_orientation(png.exif);
+  out.orientation = o ? o : 1;
   return out;
 }
 

@@ -1,8 +1,9 @@
 // The fast path of the PNG decoder: 8-bit, non-interlaced gray, RGB, gray +
 // alpha and RGBA files (the common case), inflated with libdeflate (about
-// twice zlib's speed) and unfiltered directly into the image. Chunk CRCs and
-// the zlib Adler-32 are verified, as libspng does. Every other PNG (16-bit,
-// palette, < 8 bits, interlaced) goes through libspng (png.cpp).
+// twice zlib's speed) and unfiltered directly into the image. The chunks
+// (CRCs included) were checked by scan_png(); libdeflate verifies the zlib
+// Adler-32. Every other PNG (16-bit, palette, < 8 bits, interlaced) goes
+// through libspng (png.cpp).
 #include <libdeflate.h>
 
 #if defined(__SSE2__)
@@ -12,19 +13,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <optional>
 
 #include "../image_storage.hpp"
 #include "codec.hpp"
-#include "png_fast.hpp"
+#include "png_internal.hpp"
 
 namespace pixelcache::detail {
 
 namespace {
-
-std::uint32_t be32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
 
 inline int paeth(int a, int b, int c) {
   const int pa = std::abs(b - c), pb = std::abs(a - c), pc = std::abs(a + b - 2 * c);
@@ -167,55 +163,15 @@ struct DecompressorDeleter {
 
 }  // namespace
 
-std::optional<Decoded> decode_png_fast(const DecodeInput& in) {
-  const auto d = in.data;
-  if (d.size() < 8 + 25) return std::nullopt;  // let libspng report it
-  std::size_t pos = 8;
-  std::uint32_t w = 0, h = 0;
-  std::uint8_t depth = 0, ctype = 0, interlace = 0;
-  bool have_ihdr = false;
-  std::vector<std::span<const std::uint8_t>> idat;
-  std::size_t idat_total = 0;
-  std::span<const std::uint8_t> exif;
-  bool complete = false;
-  while (pos + 12 <= d.size()) {
-    const std::uint32_t len = be32(&d[pos]);
-    if (len > d.size() - pos - 12) decode_fail(in, "PNG", "truncated file (chunk extends past the end)");
-    const std::uint8_t* type = &d[pos + 4];
-    const std::uint8_t* body = &d[pos + 8];
-    const std::uint32_t crc = be32(body + len);
-    const bool critical = !(type[0] & 0x20);
-    if ((critical || std::memcmp(type, "eXIf", 4) == 0) && libdeflate_crc32(0, type, len + 4) != crc)
-      decode_fail(in, "PNG", std::string("CRC error in chunk ") + std::string(reinterpret_cast<const char*>(type), 4));
-    if (std::memcmp(type, "IHDR", 4) == 0) {
-      if (len != 13 || have_ihdr) decode_fail(in, "PNG", "invalid IHDR chunk");
-      w = be32(body);
-      h = be32(body + 4);
-      depth = body[8];
-      ctype = body[9];
-      interlace = body[12];
-      have_ihdr = true;
-      if (body[10] != 0 || body[11] != 0) return std::nullopt;  // unknown methods: libspng reports
-      if (depth != 8 || interlace != 0 || (ctype != 0 && ctype != 2 && ctype != 4 && ctype != 6)) return std::nullopt;
-      check_dimensions(in, "PNG", w, h);
-    } else if (!have_ihdr) {
-      decode_fail(in, "PNG", "first chunk is not IHDR");
-    } else if (std::memcmp(type, "IDAT", 4) == 0) {
-      idat.emplace_back(body, len);
-      idat_total += len;
-    } else if (std::memcmp(type, "eXIf", 4) == 0) {
-      exif = {body, len};
-    } else if (std::memcmp(type, "IEND", 4) == 0) {
-      complete = true;
-      break;
-    } else if (critical && std::memcmp(type, "PLTE", 4) != 0) {
-      decode_fail(in, "PNG", "unknown critical chunk " + std::string(reinterpret_cast<const char*>(type), 4));
-    }
-    pos += 12 + len;
-  }
-  if (!have_ihdr) decode_fail(in, "PNG", "no IHDR chunk");
-  if (idat.empty()) decode_fail(in, "PNG", complete ? "no image data (IDAT)" : "truncated file (no image data)");
+bool png_fast_path(const PngLayout& png) noexcept {
+  return png.depth == 8 && png.interlace == 0 && png.color_type != 3;
+}
 
+Decoded decode_png_fast(const DecodeInput& in, const PngLayout& png) {
+  const std::uint32_t w = png.width, h = png.height;
+  const std::uint8_t ctype = png.color_type;
+  const auto& idat = png.idat;
+  const std::size_t idat_total = png.idat_bytes;
   const int bpp = ctype == 0 ? 1 : ctype == 2 ? 3 : ctype == 4 ? 2 : 4;
   const std::size_t rowbytes = static_cast<std::size_t>(w) * bpp;
   const std::size_t raw_size = (rowbytes + 1) * h;
@@ -229,13 +185,13 @@ std::optional<Decoded> decode_png_fast(const DecodeInput& in) {
     zdata = joined.data();
   }
   std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> dec(libdeflate_alloc_decompressor());
-  if (!dec) throw LimitError(std::string(in.source) + ": PNG: out of memory");
+  if (!dec) throw LimitError(message_prefix(in, "PNG") + "out of memory");
   auto inflate = [&](std::uint8_t* dst) {
     std::size_t got = 0;
     switch (libdeflate_zlib_decompress(dec.get(), zdata, idat_total, dst, raw_size, &got)) {
       case LIBDEFLATE_SUCCESS: break;
       case LIBDEFLATE_INSUFFICIENT_SPACE: decode_fail(in, "PNG", "more image data than the header's size");
-      default: decode_fail(in, "PNG", complete ? "corrupt image data" : "truncated or corrupt image data");
+      default: decode_fail(in, "PNG", "corrupt or truncated image data");
     }
     if (got != raw_size) decode_fail(in, "PNG", "truncated image data");
   };
@@ -287,8 +243,6 @@ std::optional<Decoded> decode_png_fast(const DecodeInput& in) {
       }
     });
   }
-  const int o = exif.empty() ? 0 : parse_exif_orientation(exif);
-  out.orientation = o ? o : 1;
   return out;
 }
 

@@ -1,5 +1,8 @@
 // TIFF through libtiff, over in-memory streams. Errors are captured per call
-// (TIFFOpenOptions handlers), never printed.
+// (TIFFOpenOptions handlers), never printed. 8- and 16-bit gray and RGB are
+// read sample by sample (16 bits rounded as v / 257); every other kind goes
+// through libtiff's RGBA interface. Strip and tile tables are checked
+// against the data before anything is decoded.
 #include <tiffio.h>
 
 #include <algorithm>
@@ -72,13 +75,183 @@ struct TiffCloser {
 };
 using TiffPtr = std::unique_ptr<TIFF, TiffCloser>;
 
-TiffPtr open(MemStream& s, const char* mode) {
+TiffPtr open(MemStream& s, const char* mode, std::uint64_t max_pixels) {
   std::unique_ptr<TIFFOpenOptions, decltype(&TIFFOpenOptionsFree)> opts(TIFFOpenOptionsAlloc(), &TIFFOpenOptionsFree);
   TIFFOpenOptionsSetErrorHandlerExtR(opts.get(), on_error, &s);
   TIFFOpenOptionsSetWarningHandlerExtR(opts.get(), on_warning, &s);
-  TIFFOpenOptionsSetMaxSingleMemAlloc(opts.get(), tmsize_t{1} << 31);
+  // No single libtiff buffer larger than the largest image allowed (8 bytes
+  // a pixel: 16-bit RGBA), and at least 64 MiB for tag and strip tables.
+  const std::uint64_t cap = std::clamp<std::uint64_t>(max_pixels * 8, 64u << 20, std::uint64_t{1} << 31);
+  TIFFOpenOptionsSetMaxSingleMemAlloc(opts.get(), static_cast<tmsize_t>(cap));
   return TiffPtr(TIFFClientOpenExt("memory", mode, &s, mem_read, mem_write, mem_seek, mem_close, mem_size, mem_map,
                                    mem_unmap, opts.get()));
+}
+
+// The largest expansion of a compression scheme (bytes out per byte in), or
+// 0 when it has no useful bound (JPEG, CCITT fax, ...).
+std::uint64_t max_ratio(std::uint16_t compression) {
+  switch (compression) {
+    case COMPRESSION_NONE: return 1;
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE: return 1032;  // a 258-byte match in 2 bits
+    case COMPRESSION_LZW: return 3641;      // at most 4096 bytes per 9-bit code
+    case COMPRESSION_PACKBITS: return 64;   // 128 bytes from a 2-byte run
+    default: return 0;
+  }
+}
+
+// Every strip or tile must lie inside the data, be non-empty, and (where
+// the compression bounds it) be able to hold the pixels it covers; all
+// checked from the offset / byte-count tables before any pixel is decoded.
+void check_strips(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size) {
+  const bool tiled = TIFFIsTiled(tif);
+  const char* what = tiled ? "tile" : "strip";
+  const std::uint32_t n = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+  const std::uint64_t file = in.data.size();
+  if (n == 0) decode_fail(in, "TIFF", std::string("no ") + what + "s");
+  if (n > file)
+    decode_fail(in, "TIFF",
+                "truncated file: " + std::to_string(n) + " " + what + "s cannot fit in " + std::to_string(file) +
+                    " bytes (" + size.to_string() + " image)");
+  std::uint16_t compression = COMPRESSION_NONE;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+  const std::uint64_t ratio = max_ratio(compression);
+  std::uint64_t stored = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    int err = 0;
+    const std::uint64_t offset = TIFFGetStrileOffsetWithErr(tif, i, &err);
+    const std::uint64_t bytes = err ? 0 : TIFFGetStrileByteCountWithErr(tif, i, &err);
+    if (err) decode_fail(in, "TIFF", s.error.empty() ? std::string("cannot read the ") + what + " table" : s.error);
+    const std::string which = std::string(what) + " " + std::to_string(i);
+    if (bytes == 0) decode_fail(in, "TIFF", which + " is empty (byte count 0)");
+    if (offset > file || bytes > file - offset)
+      decode_fail(in, "TIFF",
+                  which + " lies past the end of the data (offset " + std::to_string(offset) + ", " +
+                      std::to_string(bytes) + " bytes, file of " + std::to_string(file) + ")");
+    stored += bytes;
+  }
+  if (ratio == 0) return;
+  // The decoded bytes of all strips / tiles: whole tiles, or the image's
+  // rows (one sample a row per plane when planes are separate).
+  std::uint16_t planar = PLANARCONFIG_CONTIG, spp = 1;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+  const std::uint64_t planes = planar == PLANARCONFIG_SEPARATE ? spp : 1;
+  const std::uint64_t needed = tiled ? std::uint64_t{n} * TIFFTileSize64(tif)
+                                     : TIFFScanlineSize64(tif) * static_cast<std::uint64_t>(size.height) * planes;
+  check_plausible(in, "TIFF", (needed + ratio - 1) / ratio, stored, size);
+}
+
+}  // namespace
+
+namespace {
+
+inline std::uint8_t from16(std::uint16_t v) { return static_cast<std::uint8_t>((v * 255u + 32767u) / 65535u); }
+
+// The layout of 1-bit gray or 8- / 16-bit unsigned gray / RGB samples
+// (extra samples, e.g. alpha, are skipped), read strip by strip or tile by
+// tile.
+struct SampleLayout {
+  int bits = 8;           ///< bits per sample: 1, 8 or 16
+  int per_pixel = 1;      ///< samples per pixel inside one strip / tile
+  int keep = 1;           ///< 1 (gray) or 3 (RGB) samples kept
+  bool separate = false;  ///< one plane per sample
+  bool invert = false;    ///< MinIsWhite
+};
+
+// Gray and RGB images of 8 or 16 bits and 1-bit gray decoded directly
+// (16-bit samples are rounded as v / 257, which TIFFRGBAImage would
+// truncate; 1-bit gray gives a binary image).
+Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size, const SampleLayout& l) {
+  const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
+  const bool tiled = TIFFIsTiled(tif);
+  std::uint32_t cw = w, ch = h;
+  if (tiled) {
+    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &cw);
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &ch);
+  } else {
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
+  }
+  ch = std::min(ch, h);
+  if (cw == 0 || ch == 0) decode_fail(in, "TIFF", "zero tile or strip size");
+  const tmsize_t chunk_size = tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
+  if (chunk_size <= 0) decode_fail(in, "TIFF", s.error.empty() ? "invalid strip size" : s.error);
+  std::vector<std::uint8_t> buf(static_cast<std::size_t>(chunk_size));
+  const std::size_t row_bytes = (std::size_t{cw} * l.per_pixel * l.bits + 7) / 8;
+  const int oc = l.keep;
+  const Mode mode = oc == 3 ? Mode::RGB : (l.bits == 1 ? Mode::Binary : Mode::L);
+  const std::uint8_t white = l.bits == 1 ? 1 : 255;
+  return Image::generate(size, mode, PixelType::U8, [&](std::span<std::byte> b) {
+    auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+    for (int plane = 0; plane < (l.separate ? l.keep : 1); ++plane)
+      for (std::uint32_t y0 = 0; y0 < h; y0 += ch)
+        for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
+          const auto sample = static_cast<std::uint16_t>(plane);
+          const std::uint32_t index =
+              tiled ? TIFFComputeTile(tif, x0, y0, 0, sample) : TIFFComputeStrip(tif, y0, sample);
+          const tmsize_t got = tiled ? TIFFReadEncodedTile(tif, index, buf.data(), chunk_size)
+                                     : TIFFReadEncodedStrip(tif, index, buf.data(), chunk_size);
+          const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
+          const std::size_t need = (rows - 1) * row_bytes + (std::size_t{cols} * l.per_pixel * l.bits + 7) / 8;
+          if (got < 0 || static_cast<std::size_t>(got) < need || !s.error.empty())
+            decode_fail(in, "TIFF",
+                        s.error.empty() ? std::string(tiled ? "tile " : "strip ") + std::to_string(index) +
+                                              " is truncated or corrupt"
+                                        : s.error);
+          for (std::uint32_t r = 0; r < rows; ++r) {
+            const std::uint8_t* src = buf.data() + r * row_bytes;
+            std::uint8_t* dst = o + ((std::size_t{y0} + r) * w + x0) * oc;
+            for (std::uint32_t x = 0; x < cols; ++x)
+              for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c) {
+                const std::size_t at = std::size_t{x} * l.per_pixel + (l.separate ? 0 : c);  // in samples
+                std::uint8_t v;
+                if (l.bits == 16) {
+                  std::uint16_t wide;
+                  std::memcpy(&wide, src + 2 * at, 2);  // libtiff returns host byte order
+                  v = from16(wide);
+                } else if (l.bits == 8) {
+                  v = src[at];
+                } else {
+                  v = (src[at >> 3] >> (7 - (at & 7))) & 1;
+                }
+                dst[std::size_t{x} * oc + c] = l.invert ? static_cast<std::uint8_t>(white - v) : v;
+              }
+          }
+        }
+  });
+}
+
+// Every other kind (1/2/4-bit, palette, YCbCr, CMYK, Lab, ...) through
+// libtiff's RGBA interface: gray kinds give L (binary for 1 bit), the rest RGB.
+Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size, bool single, int bps) {
+  const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
+  char emsg[1024] = "";
+  if (!TIFFRGBAImageOK(tif, emsg)) decode_fail(in, "TIFF", emsg);
+  TIFFRGBAImage rgba{};
+  if (!TIFFRGBAImageBegin(&rgba, tif, 1 /* stop on error */, emsg)) decode_fail(in, "TIFF", emsg);
+  // Ask for the stored row order; the orientation is applied by decode_ex(),
+  // for all eight values (libtiff itself only handles flips).
+  rgba.req_orientation = rgba.orientation;
+  std::vector<std::uint32_t> raster(size.area());
+  const int ok = TIFFRGBAImageGet(&rgba, raster.data(), w, h);
+  TIFFRGBAImageEnd(&rgba);
+  if (!ok || !s.error.empty()) decode_fail(in, "TIFF", s.error.empty() ? "corrupt or truncated image data" : s.error);
+  const Mode mode = single ? (bps == 1 ? Mode::Binary : Mode::L) : Mode::RGB;
+  return Image::generate(size, mode, PixelType::U8, [&](std::span<std::byte> b) {
+    auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+    for (std::size_t i = 0; i < raster.size(); ++i) {
+      const std::uint32_t p = raster[i];
+      if (mode == Mode::RGB) {
+        o[3 * i] = static_cast<std::uint8_t>(TIFFGetR(p));
+        o[3 * i + 1] = static_cast<std::uint8_t>(TIFFGetG(p));
+        o[3 * i + 2] = static_cast<std::uint8_t>(TIFFGetB(p));
+      } else if (mode == Mode::L) {
+        o[i] = static_cast<std::uint8_t>(TIFFGetR(p));
+      } else {
+        o[i] = TIFFGetR(p) > 127 ? 1 : 0;
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -87,49 +260,39 @@ Decoded decode_tiff(const DecodeInput& in) {
   MemStream s;
   s.rdata = in.data.data();
   s.size = in.data.size();
-  TiffPtr tif = open(s, "rm");
+  // "O": strip and tile tables are read on demand, never allocated whole.
+  TiffPtr tif = open(s, "rmO", in.options.max_pixels);
   if (!tif) decode_fail(in, "TIFF", s.error.empty() ? "cannot open" : s.error);
   std::uint32_t w = 0, h = 0;
   std::uint16_t spp = 1, bps = 1, photometric = PHOTOMETRIC_MINISBLACK, orientation = ORIENTATION_TOPLEFT;
+  std::uint16_t sample_format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG, compression = COMPRESSION_NONE;
   TIFFGetField(tif.get(), TIFFTAG_IMAGEWIDTH, &w);
   TIFFGetField(tif.get(), TIFFTAG_IMAGELENGTH, &h);
   TIFFGetFieldDefaulted(tif.get(), TIFFTAG_SAMPLESPERPIXEL, &spp);
   TIFFGetFieldDefaulted(tif.get(), TIFFTAG_BITSPERSAMPLE, &bps);
   TIFFGetFieldDefaulted(tif.get(), TIFFTAG_ORIENTATION, &orientation);
+  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_SAMPLEFORMAT, &sample_format);
+  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_PLANARCONFIG, &planar);
+  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_COMPRESSION, &compression);
   if (!TIFFGetField(tif.get(), TIFFTAG_PHOTOMETRIC, &photometric)) photometric = PHOTOMETRIC_MINISBLACK;
-  check_dimensions(in, "TIFF", w, h);
-  char emsg[1024] = "";
-  if (!TIFFRGBAImageOK(tif.get(), emsg)) decode_fail(in, "TIFF", emsg);
-  TIFFRGBAImage rgba{};
-  if (!TIFFRGBAImageBegin(&rgba, tif.get(), 1 /* stop on error */, emsg)) decode_fail(in, "TIFF", emsg);
-  // Ask for the stored row order; the orientation is applied below, for all
-  // eight values (libtiff itself only handles flips).
-  rgba.req_orientation = rgba.orientation;
-  std::vector<std::uint32_t> raster(static_cast<std::size_t>(w) * h);
-  const int ok = TIFFRGBAImageGet(&rgba, raster.data(), w, h);
-  TIFFRGBAImageEnd(&rgba);
-  if (!ok || !s.error.empty()) decode_fail(in, "TIFF", s.error.empty() ? "corrupt or truncated image data" : s.error);
+  const bool gray = photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE;
+  check_dimensions(in, "TIFF", w, h, gray ? 1 : 3);
+  const ImageSize size{static_cast<int>(h), static_cast<int>(w)};
+  check_strips(in, tif.get(), s, size);
 
-  const bool single = spp == 1 && (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE);
-  const Mode mode = single ? (bps == 1 ? Mode::Binary : Mode::L) : Mode::RGB;
+  SampleLayout layout;
+  layout.bits = bps;
+  layout.keep = gray ? 1 : 3;
+  layout.separate = planar == PLANARCONFIG_SEPARATE;
+  layout.per_pixel = layout.separate ? 1 : spp;
+  layout.invert = photometric == PHOTOMETRIC_MINISWHITE;
+  const bool direct = sample_format == SAMPLEFORMAT_UINT && compression != COMPRESSION_OJPEG &&
+                      (((bps == 8 || bps == 16) && (gray || photometric == PHOTOMETRIC_RGB) && spp >= layout.keep) ||
+                       (bps == 1 && gray && spp == 1));
   Decoded out;
   out.format = Format::TIFF;
   out.image =
-      Image::generate({static_cast<int>(h), static_cast<int>(w)}, mode, PixelType::U8, [&](std::span<std::byte> b) {
-        auto* o = reinterpret_cast<std::uint8_t*>(b.data());
-        for (std::size_t i = 0; i < raster.size(); ++i) {
-          const std::uint32_t p = raster[i];
-          if (mode == Mode::RGB) {
-            o[3 * i] = static_cast<std::uint8_t>(TIFFGetR(p));
-            o[3 * i + 1] = static_cast<std::uint8_t>(TIFFGetG(p));
-            o[3 * i + 2] = static_cast<std::uint8_t>(TIFFGetB(p));
-          } else if (mode == Mode::L) {
-            o[i] = static_cast<std::uint8_t>(TIFFGetR(p));
-          } else {
-            o[i] = TIFFGetR(p) > 127 ? 1 : 0;
-          }
-        }
-      });
+      direct ? read_samples(in, tif.get(), s, size, layout) : read_rgba(in, tif.get(), s, size, gray && spp == 1, bps);
   out.orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
   return out;
 }
@@ -140,7 +303,7 @@ std::vector<std::uint8_t> encode_tiff(const Image& img, const EncodeOptions&) {
   MemStream s;
   s.wdata = &buf;
   {
-    TiffPtr tif = open(s, "w");
+    TiffPtr tif = open(s, "w", kDefaultMaxPixels);
     if (!tif) throw EncodeError("TIFF: " + (s.error.empty() ? std::string("cannot open a writer") : s.error));
     const auto w = static_cast<std::uint32_t>(src.width()), h = static_cast<std::uint32_t>(src.height());
     const bool bin = src.is_binary();

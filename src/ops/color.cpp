@@ -1,8 +1,10 @@
 // Colour conversions, thresholds, inversion, equalisation (ops.hpp).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "ops_internal.hpp"
 #include "pixelcache/ops.hpp"
@@ -107,16 +109,25 @@ Image to_gray(const Image& img) {
   });
 }
 
+namespace detail {
 namespace {
-// Flips regions of value `v` smaller than `min_area` pixels.
-void remove_small(cv::Mat& m, std::uint8_t v, double min_area, int connectivity) {
+// Flips regions of value `v` smaller than `min_area` pixels. With
+// `keep_largest`, when every region is small the largest one stays.
+void remove_small(cv::Mat& m, std::uint8_t v, double min_area, int connectivity, bool keep_largest) {
   cv::Mat sel = m == v, labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(sel, labels, stats, centroids, connectivity, CV_32S);
   std::vector<std::uint8_t> flip(static_cast<std::size_t>(n), 0);
-  bool any = false;
-  for (int i = 1; i < n; ++i)
-    if (stats.at<int>(i, cv::CC_STAT_AREA) < min_area) flip[static_cast<std::size_t>(i)] = 1, any = true;
-  if (!any) return;
+  int kept = 0, largest = 0;
+  for (int i = 1; i < n; ++i) {
+    const int area = stats.at<int>(i, cv::CC_STAT_AREA);
+    if (area < min_area)
+      flip[static_cast<std::size_t>(i)] = 1;
+    else
+      ++kept;
+    if (largest == 0 || area > stats.at<int>(largest, cv::CC_STAT_AREA)) largest = i;
+  }
+  if (keep_largest && kept == 0 && largest > 0) flip[static_cast<std::size_t>(largest)] = 0;
+  if (std::find(flip.begin(), flip.end(), 1) == flip.end()) return;
   for (int y = 0; y < m.rows; ++y) {
     const int* l = labels.ptr<int>(y);
     std::uint8_t* p = m.ptr<std::uint8_t>(y);
@@ -124,6 +135,15 @@ void remove_small(cv::Mat& m, std::uint8_t v, double min_area, int connectivity)
       if (flip[static_cast<std::size_t>(l[x])]) p[x] = static_cast<std::uint8_t>(1 - v);
   }
 }
+}  // namespace
+
+void remove_small_regions(cv::Mat& mask, double min_area, int connectivity) {
+  remove_small(mask, 0, min_area, connectivity, false);  // holes
+  remove_small(mask, 1, min_area, connectivity, true);   // islands, the largest kept
+}
+}  // namespace detail
+
+namespace {
 
 Image threshold_any(const Image& img, double threshold) {
   const int c = img.channels();
@@ -166,8 +186,7 @@ Image to_binary(const Image& img, double threshold, double area_min, int connect
   const double min_area = area_min * static_cast<double>(img.size().area());
   return make_like(bin, bin.size(), [&](cv::Mat& d) {
     as_mat(bin).copyTo(d);
-    remove_small(d, 1, min_area, connectivity);  // islands
-    remove_small(d, 0, min_area, connectivity);  // holes
+    detail::remove_small_regions(d, min_area, connectivity);
   });
 }
 
@@ -181,28 +200,29 @@ Image binarise(const Image& mask, const char* op) {
 Image set_minmax(const Image& img, double min, double max) {
   require_image(img, "set_minmax");
   if (img.is_binary()) throw InvalidArgument("set_minmax: needs an RGB or L image, got a binary image");
-  if (!(min >= 0 && max <= 255 && min < max))
-    throw InvalidArgument("set_minmax: needs 0 <= min < max <= 255, got " + std::to_string(min) + " and " +
-                          std::to_string(max));
+  if (!(min >= 0 && max <= 1 && min < max))
+    throw InvalidArgument("set_minmax: needs 0 <= min < max <= 1 (fractions of the full range), got " +
+                          std::to_string(min) + " and " + std::to_string(max));
   const bool fl = img.pixel_type() == PixelType::F32;
-  const double unit = fl ? 1.0 / 255.0 : 1.0;
+  const double unit = fl ? 1.0 : 255.0;  // the target in storage units
+  const double tmin = min * unit, tmax = max * unit;
   double lo, hi;
   cv::minMaxLoc(as_mat(img).reshape(1), &lo, &hi);
   return make_like(img, img.size(), [&](cv::Mat& d) {
     if (hi == lo) {  // constant: no range to stretch
-      d.setTo(cv::Scalar::all(min * unit));
+      d.setTo(cv::Scalar::all(fl ? tmin : std::floor(tmin + 0.5)));
       return;
     }
     if (fl) {
-      const double scale = (max - min) * unit / (hi - lo);
-      as_mat(img).convertTo(d, d.type(), scale, min * unit - lo * scale);
+      const double scale = (tmax - tmin) / (hi - lo);
+      as_mat(img).convertTo(d, d.type(), scale, tmin - lo * scale);
       return;
     }
-    // uint8: min + (v - lo) * (max - min) / (hi - lo), rounded half up, per level.
+    // uint8: tmin + (v - lo) * (tmax - tmin) / (hi - lo), rounded half up, per level.
     cv::Mat lut(1, 256, CV_8U);
     for (int v = 0; v < 256; ++v)
       lut.at<std::uint8_t>(v) =
-          cv::saturate_cast<std::uint8_t>(std::floor(min + (v - lo) * (max - min) / (hi - lo) + 0.5));
+          cv::saturate_cast<std::uint8_t>(std::floor(tmin + (v - lo) * (tmax - tmin) / (hi - lo) + 0.5));
     cv::LUT(as_mat(img), lut, d);
   });
 }
@@ -235,10 +255,13 @@ Image bgr2rgb(const Image& img) { return rgb2bgr(img); }
 
 Image equalize_hist(const Image& img) {
   require_image(img, "equalize_hist");
-  const Image gray = to_gray(img).as_u8();
-  return Image::generate(img.size(), Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
-    cv::Mat dst(img.height(), img.width(), CV_8UC1, b.data());
-    cv::equalizeHist(as_mat(gray), dst);
+  const Image src = (img.is_binary() ? to_gray(img) : img).as_u8();
+  if (src.is_gray()) return make_like(src, src.size(), [&](cv::Mat& d) { cv::equalizeHist(as_mat(src), d); });
+  return make_like(src, src.size(), [&](cv::Mat& d) {  // per channel
+    std::vector<cv::Mat> planes;
+    cv::split(as_mat(src), planes);
+    for (cv::Mat& p : planes) cv::equalizeHist(p, p);
+    cv::merge(planes, d);
   });
 }
 

@@ -61,6 +61,28 @@ void check_scalar(double v, const char* op, bool factor) {
                           std::to_string(v));
 }
 
+// `img` as RGB with red frames, 3 pixels wide along the inside of the boxes
+// of `mask`'s regions (thinner boxes are filled), merged when `merge`.
+Image draw_boxes(const Image& img, const Image& mask, bool merge) {
+  Mask2BboxOptions o;
+  o.merge = merge;
+  const auto boxes = mask2bbox(mask, o);
+  const Image out = to_rgb(img);
+  const double red = out.pixel_type() == PixelType::F32 ? 1.0 : 255.0;
+  return make_like(out, out.size(), [&](cv::Mat& d) {
+    as_mat(out).copyTo(d);
+    const cv::Scalar colour(red, 0, 0);
+    for (const auto& b : boxes) {
+      const auto r = b.to_int_pixels();
+      const int w = r[2] - r[0], h = r[3] - r[1], t = 3;
+      d(cv::Rect(r[0], r[1], w, std::min(t, h))).setTo(colour);
+      d(cv::Rect(r[0], r[3] - std::min(t, h), w, std::min(t, h))).setTo(colour);
+      d(cv::Rect(r[0], r[1], std::min(t, w), h)).setTo(colour);
+      d(cv::Rect(r[2] - std::min(t, w), r[1], std::min(t, w), h)).setTo(colour);
+    }
+  });
+}
+
 }  // namespace
 
 Image blend_images(const Image& img, const Image& other, double alpha) {
@@ -80,31 +102,13 @@ Image blend_mask(const Image& img, const Image& mask, double alpha, bool with_bb
     as_mat(img).convertTo(d, d.type(), alpha);  // outside: scaled by alpha
     as_mat(img).copyTo(d, as_mat(m));           // inside: kept
   });
-  if (!with_bbox) return out;
-  Mask2BboxOptions o;
-  o.merge = merge_bbox;
-  const auto boxes = mask2bbox(m, o);
-  out = to_rgb(out);
-  const double red = out.pixel_type() == PixelType::F32 ? 1.0 : 255.0;
-  return make_like(out, out.size(), [&](cv::Mat& d) {
-    as_mat(out).copyTo(d);
-    const cv::Scalar colour(red, 0, 0);
-    for (const auto& b : boxes) {
-      // A frame 3 pixels wide along the inside of the box (thinner boxes are filled).
-      const auto r = b.to_int_pixels();
-      const int w = r[2] - r[0], h = r[3] - r[1], t = 3;
-      d(cv::Rect(r[0], r[1], w, std::min(t, h))).setTo(colour);
-      d(cv::Rect(r[0], r[3] - std::min(t, h), w, std::min(t, h))).setTo(colour);
-      d(cv::Rect(r[0], r[1], std::min(t, w), h)).setTo(colour);
-      d(cv::Rect(r[2] - std::min(t, w), r[1], std::min(t, w), h)).setTo(colour);
-    }
-  });
+  return with_bbox ? draw_boxes(out, m, merge_bbox) : out;
 }
 
 Image blend(const Image& img, const Image& other, double alpha, bool with_bbox, bool merge_bbox) {
   if (!other.empty() && other.is_binary()) return blend_mask(img, other, alpha, with_bbox, merge_bbox);
-  if (with_bbox) throw InvalidArgument("blend: with_bbox needs a mask (a binary image) to draw boxes from");
-  return blend_images(img, other, alpha);
+  const Image out = blend_images(img, other, alpha);
+  return with_bbox ? draw_boxes(out, detail::binarise(other, "blend"), merge_bbox) : out;
 }
 
 Image operator+(const Image& a, const Image& b) {

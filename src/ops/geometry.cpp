@@ -1,6 +1,7 @@
 // Flips, rotation, padding, cropping and concatenation (ops.hpp).
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
 
 #include "ops_internal.hpp"
 #include "pixelcache/ops.hpp"
@@ -21,9 +22,17 @@ Image flip_vertical(const Image& img) {
   return make_like(img, img.size(), [&](cv::Mat& d) { cv::flip(as_mat(img), d, 0); });
 }
 
-Image rotate(const Image& img, double degrees, bool expand) {
+Image rotate(const Image& img, double degrees, bool expand, Interpolation interpolation) {
   require_image(img, "rotate");
   if (!std::isfinite(degrees)) throw InvalidArgument("rotate: the angle must be finite");
+  int interp = cv::INTER_LINEAR;
+  switch (interpolation) {
+    case Interpolation::Nearest: interp = cv::INTER_NEAREST; break;
+    case Interpolation::Bilinear: interp = cv::INTER_LINEAR; break;
+    case Interpolation::Bicubic: interp = cv::INTER_CUBIC; break;
+    default: throw InvalidArgument("rotate: mode must be nearest, bilinear or bicubic");
+  }
+  if (img.is_binary()) interp = cv::INTER_NEAREST;
   double a = std::fmod(degrees, 360.0);
   if (a < 0) a += 360.0;
   if (a == 0.0) return img;
@@ -58,7 +67,6 @@ Image rotate(const Image& img, double degrees, bool expand) {
   // Input index = M (output index + 0.5) + t - 0.5.
   const cv::Matx23d m(m00, m01, (m00 + m01) * 0.5 + tx - 0.5,  //
                       m10, m11, (m10 + m11) * 0.5 + ty - 0.5);
-  const int interp = img.is_binary() ? cv::INTER_NEAREST : cv::INTER_LINEAR;
   return make_like(img, out, [&](cv::Mat& d) {
     cv::warpAffine(as_mat(img), d, m, d.size(), interp | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar::all(0));
   });
@@ -74,7 +82,8 @@ Image center_pad(const Image& img, ImageSize size, int fill) {
     throw InvalidArgument("center_pad: fill must be 0.." + std::to_string(max_fill) + " for a " +
                           mode_name(img.mode()) + " image, got " + std::to_string(fill));
   if (size == img.size()) return img;
-  const int top = (size.height - img.height()) / 2, left = (size.width - img.width()) / 2;
+  // The original's placement: rows [H/2 - h/2, H/2 - h/2 + h), integer halves.
+  const int top = size.height / 2 - img.height() / 2, left = size.width / 2 - img.width() / 2;
   const double value = img.pixel_type() == PixelType::F32 ? fill / 255.0 : fill;
   return make_like(img, size, [&](cv::Mat& d) {
     cv::copyMakeBorder(as_mat(img), d, top, size.height - img.height() - top, left, size.width - img.width() - left,
@@ -82,14 +91,44 @@ Image center_pad(const Image& img, ImageSize size, int fill) {
   });
 }
 
-Image crop(const Image& img, int x0, int y0, int x1, int y1) {
-  require_image(img, "crop");
-  if (x0 < 0 || y0 < 0 || x1 > img.width() || y1 > img.height() || x0 >= x1 || y0 >= y1)
-    throw InvalidArgument("crop: box (" + std::to_string(x0) + ", " + std::to_string(y0) + ", " + std::to_string(x1) +
-                          ", " + std::to_string(y1) + ") is empty or outside the " + img.size().to_string() + " image");
-  if (x0 == 0 && y0 == 0 && x1 == img.width() && y1 == img.height()) return img;
-  return make_like(img, {y1 - y0, x1 - x0},
-                   [&](cv::Mat& d) { as_mat(img)(cv::Rect(x0, y0, x1 - x0, y1 - y0)).copyTo(d); });
+namespace detail {
+
+Rect pixel_rect(const Image& img, const BoundingBox& box, const char* op) {
+  require_image(img, op);
+  const BoundingBox px = box.normalized() ? box.with_image_size(img.size()).to_pixels() : box;
+  // Starts down, ends up: the box's every pixel is kept. The bounds are
+  // checked in double, before any conversion to int.
+  const double x0 = std::floor(px.xmin()), y0 = std::floor(px.ymin());
+  const double x1 = std::ceil(px.xmax()), y1 = std::ceil(px.ymax());
+  auto num = [](double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+  };
+  const std::string where = " of the " + img.size().to_string() + " image";
+  const std::string prefix = std::string(op) + ": " + px.to_string() + ": ";
+  if (x0 < 0) throw InvalidArgument(prefix + "xmin " + num(px.xmin()) + " is left of the left edge" + where);
+  if (y0 < 0) throw InvalidArgument(prefix + "ymin " + num(px.ymin()) + " is above the top edge" + where);
+  if (x1 > img.width())
+    throw InvalidArgument(prefix + "xmax " + num(px.xmax()) +
+                          " is beyond the right edge (x = " + std::to_string(img.width()) + ")" + where);
+  if (y1 > img.height())
+    throw InvalidArgument(prefix + "ymax " + num(px.ymax()) +
+                          " is below the bottom edge (y = " + std::to_string(img.height()) + ")" + where);
+  if (x0 >= x1 || y0 >= y1) throw InvalidArgument(prefix + "the box is empty (no whole pixel inside)");
+  return {static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(x1), static_cast<int>(y1)};
+}
+
+Image crop_rect(const Image& img, const Rect& r) {
+  if (r.x0 == 0 && r.y0 == 0 && r.x1 == img.width() && r.y1 == img.height()) return img;
+  return make_like(img, {r.y1 - r.y0, r.x1 - r.x0},
+                   [&](cv::Mat& d) { as_mat(img)(cv::Rect(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0)).copyTo(d); });
+}
+
+}  // namespace detail
+
+Image crop(const Image& img, const BoundingBox& box) {
+  return detail::crop_rect(img, detail::pixel_rect(img, box, "crop"));
 }
 
 Image concat(std::span<const Image> images, bool horizontal) {

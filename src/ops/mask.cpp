@@ -22,28 +22,32 @@ using detail::check_same_size;
 // Integer pixel box [x0, x1) x [y0, y1).
 struct Box {
   int x0, y0, x1, y1;
-  bool overlaps_or_touches(const Box& o) const { return x0 <= o.x1 && o.x0 <= x1 && y0 <= o.y1 && o.y0 <= y1; }
+  /// Sharing area (the original's positive-area IoU); touching is not enough.
+  bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
+  Box united(const Box& o) const {
+    return {std::min(x0, o.x0), std::min(y0, o.y0), std::max(x1, o.x1), std::max(y1, o.y1)};
+  }
 };
 
 Box union_box(const Image& img, std::span<const BoundingBox> bboxes, const char* op) {
   if (bboxes.empty()) throw InvalidArgument(std::string(op) + ": no bounding boxes (an empty mask has none)");
   Box u{img.width(), img.height(), 0, 0};
   for (const BoundingBox& b : bboxes) {
-    const BoundingBox px = b.normalized() ? b.with_image_size(img.size()).to_pixels() : b;
-    const auto r = px.to_int_pixels();
-    if (r[0] < 0 || r[1] < 0 || r[2] > img.width() || r[3] > img.height() || r[0] >= r[2] || r[1] >= r[3])
-      throw InvalidArgument(std::string(op) + ": " + b.to_string() + " is empty or outside the " +
-                            img.size().to_string() + " image");
-    u = {std::min(u.x0, r[0]), std::min(u.y0, r[1]), std::max(u.x1, r[2]), std::max(u.y1, r[3])};
+    const detail::Rect r = detail::pixel_rect(img, b, op);
+    u = {std::min(u.x0, r.x0), std::min(u.y0, r.y0), std::max(u.x1, r.x1), std::max(u.y1, r.y1)};
   }
   return u;
 }
+
+Image crop_box(const Image& img, const Box& b) { return detail::crop_rect(img, {b.x0, b.y0, b.x1, b.y1}); }
 
 void validate(const Mask2BboxOptions& o) {
   if (!(o.margin >= 0) || !std::isfinite(o.margin)) throw InvalidArgument("mask2bbox: margin must be >= 0 and finite");
   if (!(o.area_threshold >= 0 && o.area_threshold <= 1))
     throw InvalidArgument("mask2bbox: area_threshold must be within [0, 1]");
-  if (o.closing < 0 || o.opening < 0) throw InvalidArgument("mask2bbox: closing and opening must be >= 0");
+  for (const ImageSize k : {o.closing, o.opening})
+    if (k.height < 0 || k.width < 0)
+      throw InvalidArgument("mask2bbox: closing and opening kernel sides must be >= 0, got " + k.to_string());
   if (o.number_of_objects < -1) throw InvalidArgument("mask2bbox: number_of_objects must be -1 (all) or >= 0");
 }
 
@@ -52,12 +56,18 @@ void validate(const Mask2BboxOptions& o) {
 std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o) {
   validate(o);
   const Image bin = binarise(mask, "mask2bbox");
-  // A read-only view of the 0 / 1 samples; morphology writes new matrices.
+  // A read-only view of the 0 / 1 samples; the steps below write new
+  // matrices. The original's order: area filter, opening, closing.
   cv::Mat m = as_mat(bin);
-  for (auto [op, k] : {std::pair{cv::MORPH_CLOSE, o.closing}, {cv::MORPH_OPEN, o.opening}}) {
-    if (k <= 0) continue;
+  if (o.area_threshold > 0) {
+    cv::Mat cleaned = m.clone();
+    detail::remove_small_regions(cleaned, o.area_threshold * static_cast<double>(bin.size().area()), 8);
+    m = cleaned;
+  }
+  for (auto [op, k] : {std::pair{cv::MORPH_OPEN, o.opening}, {cv::MORPH_CLOSE, o.closing}}) {
+    if (k.height + k.width <= 0) continue;  // the original's sum(kernel) > 0
     cv::Mat next;
-    cv::morphologyEx(m, next, op, cv::getStructuringElement(cv::MORPH_RECT, {k, k}));
+    cv::morphologyEx(m, next, op, cv::Mat::ones(std::max(k.height, 1), std::max(k.width, 1), CV_8U));
     m = next;
   }
   cv::Mat labels, stats, centroids;
@@ -67,10 +77,8 @@ std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o)
     int area;
   };
   std::vector<Region> regions;
-  const double min_area = o.area_threshold * static_cast<double>(bin.size().area());
   for (int i = 1; i < n; ++i) {  // 0 is the background
     const int area = stats.at<int>(i, cv::CC_STAT_AREA);
-    if (area < min_area) continue;
     const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
     regions.push_back(
         {{x, y, x + stats.at<int>(i, cv::CC_STAT_WIDTH), y + stats.at<int>(i, cv::CC_STAT_HEIGHT)}, area});
@@ -87,19 +95,23 @@ std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o)
     boxes.push_back({std::max(0, b.x0 - mx), std::max(0, b.y0 - my), std::min(bin.width(), b.x1 + mx),
                      std::min(bin.height(), b.y1 + my)});
   }
-  if (o.merge) {  // transitive: repeat until no pair overlaps
-    for (bool changed = true; changed;) {
-      changed = false;
-      for (std::size_t i = 0; i < boxes.size() && !changed; ++i)
-        for (std::size_t j = i + 1; j < boxes.size(); ++j)
-          if (boxes[i].overlaps_or_touches(boxes[j])) {
-            boxes[i] = {std::min(boxes[i].x0, boxes[j].x0), std::min(boxes[i].y0, boxes[j].y0),
-                        std::max(boxes[i].x1, boxes[j].x1), std::max(boxes[i].y1, boxes[j].y1)};
-            boxes.erase(boxes.begin() + static_cast<std::ptrdiff_t>(j));
-            changed = true;
-            break;
-          }
-    }
+  // Overlapping boxes become their union, transitively: repeat until no
+  // pair overlaps (the original does one pass, which is not transitive).
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t i = 0; i < boxes.size() && !changed; ++i)
+      for (std::size_t j = i + 1; j < boxes.size(); ++j)
+        if (boxes[i].overlaps(boxes[j])) {
+          boxes[i] = boxes[i].united(boxes[j]);
+          boxes.erase(boxes.begin() + static_cast<std::ptrdiff_t>(j));
+          changed = true;
+          break;
+        }
+  }
+  if (o.merge && boxes.size() > 1) {  // the original's merge: one box, the union of all
+    Box u = boxes.front();
+    for (const Box& b : boxes) u = u.united(b);
+    boxes = {u};
   }
   std::sort(boxes.begin(), boxes.end(), [](const Box& a, const Box& b) {
     return std::tie(a.y0, a.x0, a.y1, a.x1) < std::tie(b.y0, b.x0, b.y1, b.x1);
@@ -114,23 +126,17 @@ std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o)
 
 Image crop_from_bbox(const Image& img, std::span<const BoundingBox> bboxes) {
   detail::require_image(img, "crop_from_bbox");
-  const Box u = union_box(img, bboxes, "crop_from_bbox");
-  return crop(img, u.x0, u.y0, u.x1, u.y1);
+  return crop_box(img, union_box(img, bboxes, "crop_from_bbox"));
 }
 
 Image crop_from_mask(const Image& img, const Image& mask, const Mask2BboxOptions& options) {
   return ImageCrop::from_mask(img, mask, options).image;
 }
 
-Image crop_from_points(const Image& img, const Points& points, double margin) {
+Image crop_from_points(const Image& img, const Points& points, const Mask2BboxOptions& options) {
   detail::require_image(img, "crop_from_points");
-  if (!(margin >= 0) || !std::isfinite(margin)) throw InvalidArgument("crop_from_points: margin must be >= 0");
-  const BoundingBox b = points.bbox().with_image_size(img.size());
-  const double mx = margin * b.width(), my = margin * b.height();
-  const BoundingBox grown(std::max(0.0, b.xmin() - mx), std::max(0.0, b.ymin() - my),
-                          std::min<double>(img.width(), b.xmax() + mx), std::min<double>(img.height(), b.ymax() + my),
-                          img.size(), false);
-  return crop_from_bbox(img, std::span<const BoundingBox>(&grown, 1));
+  if (points.empty()) throw InvalidArgument("crop_from_points: no points");
+  return crop_from_mask(img, points_to_mask(points, img.size()), options);
 }
 
 Image uncrop_from_bbox(const Image& crop_img, const Image& base, std::span<const BoundingBox> bboxes, bool resize_crop,
@@ -180,7 +186,7 @@ Image uncrop_from_bbox(const Image& crop_img, const Image& base, std::span<const
 ImageCrop ImageCrop::from_bbox(const Image& img, std::span<const BoundingBox> bboxes) {
   detail::require_image(img, "ImageCrop");
   const Box u = union_box(img, bboxes, "ImageCrop");
-  return {crop(img, u.x0, u.y0, u.x1, u.y1), BoundingBox(u.x0, u.y0, u.x1, u.y1, img.size(), false), img.size()};
+  return {crop_box(img, u), BoundingBox(u.x0, u.y0, u.x1, u.y1, img.size(), false), img.size()};
 }
 
 ImageCrop ImageCrop::from_mask(const Image& img, const Image& mask, const Mask2BboxOptions& options) {
@@ -221,12 +227,20 @@ Morphology parse_morphology(std::string_view name) {
 
 Image morphology(const Image& mask, Morphology op, int kernel) {
   if (kernel < 1) throw InvalidArgument("morphology: kernel must be >= 1, got " + std::to_string(kernel));
+  return morphology(mask, op,
+                    Image::generate({kernel, kernel}, Mode::Binary, PixelType::U8,
+                                    [](std::span<std::byte> b) { std::fill(b.begin(), b.end(), std::byte{1}); }));
+}
+
+Image morphology(const Image& mask, Morphology op, const Image& kernel) {
+  if (!kernel.is_binary()) throw InvalidArgument("morphology: the kernel must be a non-empty binary image");
+  const auto cells = kernel.u8_view();
+  if (std::find(cells.begin(), cells.end(), 1) == cells.end())
+    throw InvalidArgument("morphology: the kernel " + kernel.size().to_string() + " has no true cell");
   const Image bin = binarise(mask, "morphology");
   static constexpr int kOps[] = {cv::MORPH_ERODE, cv::MORPH_DILATE, cv::MORPH_OPEN, cv::MORPH_CLOSE};
   return detail::make_like(bin, bin.size(), [&](cv::Mat& d) {
-    cv::morphologyEx(as_mat(bin), d, kOps[static_cast<int>(op)],
-                     cv::getStructuringElement(cv::MORPH_RECT, {kernel, kernel}), {-1, -1}, 1, cv::BORDER_CONSTANT,
-                     cv::Scalar(0));
+    cv::morphologyEx(as_mat(bin), d, kOps[static_cast<int>(op)], as_mat(kernel));
   });
 }
 

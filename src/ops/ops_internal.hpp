@@ -36,6 +36,27 @@ inline void require_mode(const Image& img, Mode mode, const char* op) {
     throw InvalidArgument(std::string(op) + ": needs a " + mode_name(mode) + " image, got " + mode_name(img.mode()));
 }
 
+/// An integer pixel rectangle [x0, x1) x [y0, y1).
+struct Rect {
+  int x0, y0, x1, y1;
+};
+
+/// The pixel rectangle of `box` on `img` (a normalised box is resolved with
+/// the image's size; starts rounded down, ends up), checked against the
+/// image: throws InvalidArgument "<op>: xmax 500 is beyond the right edge
+/// of the 451x300 (WxH) image" (or the side that is out), or "<op>: the
+/// box ... is empty". Defined in geometry.cpp beside crop().
+Rect pixel_rect(const Image& img, const BoundingBox& box, const char* op);
+/// The pixels of a rectangle pixel_rect() checked (`img` itself when it is
+/// the whole image).
+Image crop_rect(const Image& img, const Rect& r);
+
+/// Removes, in place on a 0 / 1 mask, holes (false regions) and then
+/// islands (true regions) smaller than `min_area` pixels, regions found with
+/// `connectivity` 4 or 8; when every island is small the largest stays (the
+/// original's remove_small_regions). Defined in color.cpp.
+void remove_small_regions(cv::Mat& mask, double min_area, int connectivity);
+
 /// A mask as binary: any mode, any channel > 0 (mask.hpp's convention).
 /// Defined in color.cpp beside to_binary().
 Image binarise(const Image& mask, const char* op);

@@ -15,11 +15,17 @@ std::vector<std::string> palette_names() {
 
 Image apply_palette(const Image& img, std::span<const std::uint8_t> table) {
   detail::require_image(img, "apply_palette");
-  if (img.is_rgb()) throw InvalidArgument("apply_palette: needs a gray (L) or binary image, got RGB");
   if (table.size() != 768)
     throw InvalidArgument("apply_palette: a palette has 256 RGB entries (768 bytes), got " +
                           std::to_string(table.size()));
-  const Image src = img.as_u8();
+  Image src = img.as_u8();
+  if (src.is_rgb()) {  // gray content in RGB storage is accepted, as by the original
+    const auto p = src.u8_view();
+    for (std::size_t i = 0; i < p.size(); i += 3)
+      if (p[i] != p[i + 1] || p[i] != p[i + 2])
+        throw InvalidArgument("apply_palette: the image must be grayscale (L, binary, or RGB with equal channels)");
+    src = to_gray(src);
+  }
   const auto v = src.u8_view();
   return Image::generate(img.size(), Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
     auto* o = reinterpret_cast<std::uint8_t*>(b.data());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <opencv2/core.hpp>
 
 #include "pixelcache/error.hpp"
@@ -283,12 +284,13 @@ Image resize(const Image& img, ImageSize size, Interpolation interpolation) {
   });
 }
 
-Image downsample(const Image& img, double factor, Interpolation interpolation) {
-  if (!(factor > 0.0) || !std::isfinite(factor))
-    throw InvalidArgument("downsample: factor must be positive and finite, got " + std::to_string(factor));
+Image downsample(const Image& img, int factor, Interpolation interpolation) {
+  if (factor < 1) throw InvalidArgument("downsample: factor must be an integer >= 1, got " + std::to_string(factor));
   if (img.empty()) throw InvalidArgument("downsample: the image is empty");
-  const ImageSize size{std::max(1, static_cast<int>(std::lround(img.height() / factor))),
-                       std::max(1, static_cast<int>(std::lround(img.width() / factor)))};
+  const ImageSize size{img.height() / factor, img.width() / factor};  // the original's h // factor
+  if (size.height == 0 || size.width == 0)
+    throw InvalidArgument("downsample: factor " + std::to_string(factor) + " leaves no pixel of the " +
+                          img.size().to_string() + " image");
   return resize(img, size, interpolation);
 }
 
@@ -297,12 +299,26 @@ Image resize_min_size(const Image& img, int min_size, int modulo, Interpolation 
     throw InvalidArgument("resize_min_size: min_size and modulo must be positive, got " + std::to_string(min_size) +
                           " and " + std::to_string(modulo));
   if (img.empty()) throw InvalidArgument("resize_min_size: the image is empty");
-  const double scale = static_cast<double>(min_size) / std::min(img.height(), img.width());
-  auto side = [&](int v) {
-    const int s = static_cast<int>(std::lround(v * scale));
-    return std::max(modulo, s / modulo * modulo);
+  // The original: the shorter side (the width when square) becomes min_size,
+  // the other round(side * min_size / shorter) with Python's round (ties to
+  // even: nearbyint in the default rounding mode); both floored to modulo.
+  const int h = img.height(), w = img.width();
+  auto scaled = [&](int side, int shorter) {
+    return static_cast<long long>(std::nearbyint(static_cast<double>(side) * min_size / shorter));
   };
-  return resize(img, {side(img.height()), side(img.width())}, interpolation);
+  long long nh = min_size, nw = min_size;
+  if (h < w)
+    nw = scaled(w, h);
+  else
+    nh = scaled(h, w);
+  nh -= nh % modulo;
+  nw -= nw % modulo;
+  const std::string what = "resize_min_size: min_size " + std::to_string(min_size) + " with modulo " +
+                           std::to_string(modulo) + " on the " + img.size().to_string() + " image ";
+  if (nh <= 0 || nw <= 0) throw InvalidArgument(what + "leaves a side of 0 pixels");
+  if (std::max(nh, nw) > std::numeric_limits<int>::max())
+    throw InvalidArgument(what + "gives a side of " + std::to_string(std::max(nh, nw)) + " pixels");
+  return resize(img, {static_cast<int>(nh), static_cast<int>(nw)}, interpolation);
 }
 
 }  // namespace pixelcache

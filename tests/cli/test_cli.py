@@ -185,6 +185,12 @@ def test_grid_command(exe, data, tmp_path):
     assert p.returncode == 0
     with Image.open(out) as g:
         assert g.size == (451, 300)  # horizontal, no text by default
+    p = run(exe, "grid", "-o", out, "--label", "two", data / "chelsea.png", data / "chelsea.png", "--no-text")
+    assert p.returncode == 0
+    with Image.open(out) as g:
+        assert g.size == (2 * 451, 300)  # one row per label: make_image_grid's catalogue default
+    p = run(exe, "grid", "-o", out, "--label", "x", data / "chelsea.png", "--orientation", "diagonal")
+    assert p.returncode == 1 and "make_image_grid: argument 'orientation' must be one of horizontal, vertical" in p.stderr
     p = run(exe, "grid", "-o", out, "--label", "lonely")
     assert p.returncode != 0 and "lonely" in p.stderr
     p = run(exe, "grid", "-o", out, "--label", "x", data / "truncated.jpg")
@@ -232,19 +238,35 @@ def test_run_shrink_on_load_jpeg(exe, data, tmp_path):
         assert mean_abs_diff(got, src.convert("RGB").resize((100, 67), Image.Resampling.BILINEAR)) < 3
 
 
-@pytest.mark.parametrize("step", ["resize:0x5", "resize:10", "rotate:abc", "to_binary:2", "crop:1,2,3", "center_pad:1x1,x",
-                                  "resize:10x10,cubic"])
-def test_run_bad_step_arguments(exe, data, tmp_path, step):
-    p = run(exe, "run", data / "chelsea.png", "-o", tmp_path / "x.png", step)
+@pytest.mark.parametrize("step, message", [
+    ("resize:0x5", "resize: target size: height and width must be positive, got 0x5 (WxH)"),
+    ("resize:10", "resize: argument 'size' '10' is not WIDTHxHEIGHT"),
+    ("rotate:abc", "rotate: argument 'rotation' 'abc' is not a number"),
+    ("to_binary:2", "to_binary: threshold must be within [0, 1]"),
+    ("crop:1,2,3", "crop: argument 'bbox' '1' is not a box X0:Y0:X1:Y1"),
+    ("crop:0:0:500:10", "crop: BoundingBox(xmin=0, ymin=0, xmax=500, ymax=10, normalized=false): xmax 500 is beyond "
+                        "the right edge (x = 451) of the 451x300 (WxH) image"),
+    ("center_pad:1x1,x", "center_pad: argument 'fill' 'x' is not a number"),
+    ("center_pad:100x100", "center_pad: target 100x100 (WxH) is smaller than the image 451x300 (WxH)"),
+    ("resize:10x10,cubic", "resize: argument 'mode' must be one of bilinear, lanczos, nearest, bicubic, area, "
+                           "got 'cubic'"),
+    ("resize:10x10,mode=nearest,mode=area", "resize: argument 'mode' given twice"),
+    ("blend:{data}/chelsea_gray.jpg,0.5", "blend: argument 'with_bbox' is required"),
+    ("downsample:2.5", "downsample: argument 'factor' expects an int, got 2.5"),
+])
+def test_run_bad_step_arguments(exe, data, tmp_path, step, message):
+    """The library's checks and messages (one per problem, naming the operation), not the CLI's own."""
+    p = run(exe, "run", data / "chelsea.png", "-o", tmp_path / "x.png", step.format(data=data))
     assert p.returncode == 1
-    assert step.split(":")[0] in p.stderr
+    assert message in p.stderr and p.stderr.startswith("pixelcache: ") and p.stderr.count("\n") == 1, p.stderr
     assert not (tmp_path / "x.png").exists()
 
 
 def test_run_unknown_step_lists_steps(exe, data, tmp_path):
     p = run(exe, "run", data / "chelsea.png", "-o", tmp_path / "x.png", "sharpen")
     assert p.returncode == 1
-    assert "resize:WxH" in p.stderr and "equalize_hist" in p.stderr
+    assert "resize:SIZE[,mode=bilinear]" in p.stderr and "equalize_hist" in p.stderr
+    assert "\n  mask2bbox" not in p.stderr  # not an image -> image step
 
 
 def test_run_palette(exe, data, tmp_path):
@@ -264,10 +286,10 @@ def test_mask_workflow_from_the_shell(exe, tmp_path):
     mask, blended, cropped, grid = (tmp_path / n for n in ("mask.png", "blend.png", "crop.png", "grid.png"))
     assert run(exe, "run", coffee, "-o", mask, "to_gray", "to_binary:0.7", "morphology:close,25",
                "morphology:open,9").returncode == 0
-    assert run(exe, "run", coffee, "-o", blended, "blend:" + str(mask) + ",0.3,bbox").returncode == 0
+    assert run(exe, "run", coffee, "-o", blended, "blend:" + str(mask) + ",0.3,with_bbox").returncode == 0
     assert run(exe, "run", coffee, "-o", cropped, "crop_from_mask:" + str(mask) + ",0.05").returncode == 0
     assert run(exe, "grid", "-o", grid, "--label", "image", coffee, "--label", "mask", mask, "--label", "blend",
-               blended, "--label", "crop", cropped, "--vertical", "--text").returncode == 0
+               blended, "--label", "crop", cropped, "--orientation", "vertical", "--text").returncode == 0
     with Image.open(mask) as m, Image.open(blended) as b, Image.open(grid) as g:
         assert m.mode == "1"
         assert b.mode == "RGB" and (255, 0, 0) in set(b.getdata())  # red boxes drawn
@@ -276,3 +298,18 @@ def test_mask_workflow_from_the_shell(exe, tmp_path):
     Image.new("1", (600, 400)).save(empty)
     p = run(exe, "run", coffee, "-o", tmp_path / "x.png", "crop_from_mask:" + str(empty))
     assert p.returncode == 1 and "empty" in p.stderr
+
+
+def test_untrusted_bytes_are_escaped_on_stderr(exe, data, tmp_path):
+    # A PNG with a chunk named b"\x8fBad", in a file whose name is not ASCII.
+    import zlib
+
+    png = (data / "chelsea.png").read_bytes()
+    chunk = struct.pack(">I", 3) + b"\x8fBad" + b"xyz" + struct.pack(">I", zlib.crc32(b"\x8fBadxyz"))
+    path = write(tmp_path, "caf\u00e9\x01.png", png[:33] + chunk + png[33:])
+    for command in ("info", "hash"):
+        p = subprocess.run([exe, command, str(path)], capture_output=True, timeout=30)
+        assert p.returncode == 1 and p.stdout == b""
+        err = p.stderr
+        assert all(32 <= b < 127 for b in err.rstrip(b"\n")), err  # printable ASCII only
+        assert b"\\x8fBad" in err and b"caf\\xc3\\xa9\\x01.png" in err, err

@@ -13,7 +13,7 @@ Diff against(const Image& img, const std::string& ref_name) {
   if (!ref) return {1e9, 255};
   EXPECT_STREQ(mode_name(img.mode()), ref->mode.c_str());
   EXPECT_EQ(img.size(), (ImageSize{ref->height, ref->width}));
-  return diff(img.as_u8().u8_view(), ref->pixels);
+  return diff(img, ref->pixels);
 }
 
 TEST(Blend, ImagesLikePilBlend) {
@@ -49,6 +49,11 @@ TEST(Blend, MaskScalesOutsideKeepsInsideDrawsBoxes) {
   EXPECT_EQ(px(12, 20), (std::array<int, 3>{255, 0, 0}));  // 3 px wide
   EXPECT_EQ(px(13, 20), (std::array<int, 3>{200, 200, 200}));
   EXPECT_EQ(px(5, 5), (std::array<int, 3>{100, 100, 100}));  // outside: scaled
+  // With an image to mix in, the boxes are those of its nonzero pixels (the
+  // original's "any channel > 0" of a 3-channel mask).
+  const Image colour_mask = to_rgb(mask);
+  const Image mixed = blend(to_rgb(gray), colour_mask, 0.5, true);
+  EXPECT_EQ(mixed, blend(blend(to_rgb(gray), colour_mask, 0.5), mask, 1.0, true));
 }
 
 TEST(Blend, BadInput) {
@@ -56,8 +61,7 @@ TEST(Blend, BadInput) {
   EXPECT_THROW(blend(a, b), InvalidArgument);
   EXPECT_THROW(blend(a, a, 1.5), InvalidArgument);
   EXPECT_THROW(blend(a, a, NAN), InvalidArgument);
-  EXPECT_THROW(blend(a, to_gray(a)), InvalidArgument);    // mode mismatch for an image blend
-  EXPECT_THROW(blend(a, a, 0.5, true), InvalidArgument);  // boxes need a mask
+  EXPECT_THROW(blend(a, to_gray(a)), InvalidArgument);  // mode mismatch for an image blend
   EXPECT_THROW(blend(pattern(4, 4, Mode::Binary), pattern(4, 4, Mode::Binary)), InvalidArgument);
 }
 
@@ -76,8 +80,8 @@ TEST(Arithmetic, SaturatesInsteadOfWrapping) {
   EXPECT_EQ(a / zero, zero);  // x / 0 is 0, not a crash
   // Float storage: scalars in levels too, results clamped to [0, 1].
   const Image f = Image::from_f32({1, 2}, Mode::L, {0.5f, 0.9f});
-  EXPECT_NEAR((f + 25.5).as_f32().f32_view()[0], 0.6f, 1e-6);
-  EXPECT_FLOAT_EQ((f * 2.0).as_u8().u8_view()[1], 255);
+  EXPECT_NEAR((f + 25.5).to_f32_vector()[0], 0.6f, 1e-6);
+  EXPECT_EQ((f * 2.0).to_u8_vector()[1], 255);
   EXPECT_THROW(a + pattern(1, 3), InvalidArgument);
   EXPECT_THROW(a * -1.0, InvalidArgument);
   EXPECT_THROW(a / 0.0, InvalidArgument);
@@ -122,7 +126,9 @@ TEST(Palette, DefaultTableIsTheOriginalsExactValues) {
 }
 
 TEST(Palette, BadInput) {
-  EXPECT_THROW(apply_palette(pattern(2, 2)), InvalidArgument);  // RGB
+  EXPECT_THROW(apply_palette(pattern(2, 2)), InvalidArgument);  // RGB of colours
+  // RGB with gray content is accepted, as by the original.
+  EXPECT_EQ(apply_palette(to_rgb(pattern(2, 2, Mode::L)), "viridis"), apply_palette(pattern(2, 2, Mode::L), "viridis"));
   try {
     apply_palette(pattern(2, 2, Mode::L), "virdis");
     ADD_FAILURE();

@@ -7,7 +7,7 @@ namespace {
 TEST(ImageSize, AreaValidationString) {
   const ImageSize s{300, 451};
   EXPECT_EQ(s.area(), 135300u);
-  EXPECT_EQ(s.to_string(), "300x451");
+  EXPECT_EQ(s.to_string(), "451x300 (WxH)");  // width first, and says so
   EXPECT_NO_THROW(s.validate());
   EXPECT_THROW((ImageSize{0, 4}).validate(), InvalidArgument);
   EXPECT_THROW((ImageSize{4, -1}).validate(), InvalidArgument);

@@ -130,7 +130,7 @@ TEST(Grid, KeyOrderHashableDictGrayAndBinaryInputs) {
   EXPECT_EQ(g.u8_view()[10 * 3], 2);    // gray converted to RGB
   EXPECT_EQ(g.u8_view()[20 * 3], 255);  // binary true is white
   const HashableDict d{{"b", HashableList{solid(10, 10, 1)}}, {"a", HashableList{solid(10, 10, 2)}}};
-  EXPECT_EQ(make_image_grid(d, o).u8_view()[0], 1);
+  EXPECT_EQ(make_image_grid(d, o).to_u8_vector()[0], 1);
   EXPECT_EQ(make_image_grid(HashableDict{{"one", solid(4, 4, 9)}}).size(), (ImageSize{4, 4}));
 }
 

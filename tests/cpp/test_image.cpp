@@ -7,6 +7,25 @@
 namespace pixelcache::test {
 namespace {
 
+// Views into the storage exist only for images that outlive them: the
+// rvalue overloads are deleted, so `to_gray(x).u8_view()` does not compile.
+template <class T>
+concept HasU8View = requires(T&& t) {
+  std::forward<T>(t).u8_view();
+};
+template <class T>
+concept HasF32View = requires(T&& t) {
+  std::forward<T>(t).f32_view();
+};
+template <class T>
+concept HasData = requires(T&& t) {
+  std::forward<T>(t).data();
+};
+static_assert(HasU8View<const Image&> && HasF32View<const Image&> && HasData<const Image&>);
+static_assert(HasU8View<Image&> && HasF32View<Image&> && HasData<Image&>);
+static_assert(!HasU8View<Image> && !HasF32View<Image> && !HasData<Image>);
+static_assert(!HasU8View<Image&&> && !HasF32View<Image&&> && !HasData<Image&&>);
+
 TEST(Image, DefaultIsEmptyAndAccessorsThrow) {
   const Image img;
   EXPECT_TRUE(img.empty());
@@ -85,7 +104,7 @@ TEST(Image, InexactFloatsStayFloatAndDiffer) {
   EXPECT_THROW(a.u8_view(), InvalidArgument);
   EXPECT_EQ(a.f32_view()[0], 0.5f);
   EXPECT_NE(a.digest(), a.as_u8().digest());
-  EXPECT_EQ(a.as_u8().u8_view()[0], 128);
+  EXPECT_EQ(a.as_u8().to_u8_vector()[0], 128);
   // -0.0 and +0.0 are one value.
   EXPECT_EQ(Image::from_f32({1, 2}, Mode::L, {-0.0f, 0.3f}).digest(),
             Image::from_f32({1, 2}, Mode::L, {0.0f, 0.3f}).digest());
@@ -193,7 +212,7 @@ TEST(Image, GiantSizesAreRefusedBeforeAnyAllocation) {
   EXPECT_THROW(resize(small, giant), LimitError);
   EXPECT_THROW(resize(to_binary(small, 0.5), giant), LimitError);
   EXPECT_THROW(center_pad(small, giant), LimitError);
-  EXPECT_THROW(downsample(small, 1e-5), LimitError);
+  EXPECT_THROW(resize_min_size(small, 1 << 20, 1), LimitError);
   EXPECT_THROW(points_to_mask(Points({{1, 1}}), giant), LimitError);
   EXPECT_THROW(display_string("x", giant), LimitError);
   EXPECT_THROW(resize(small.as_f32(), {40000, 40000}), LimitError);  // 19 GB of floats
@@ -240,7 +259,20 @@ TEST(Image, GenerateAndToString) {
     for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::byte>(i);
   });
   EXPECT_EQ(img.u8_view()[5], 5);
-  EXPECT_EQ(img.to_string(), "Image(L, 2x3, u8)");
+  EXPECT_EQ(img.to_string(), "Image(L, 3x2 (WxH), u8)");  // 2 rows, 3 columns
+  // The header's promises: F32 samples are checked and exact k/255 become uint8.
+  EXPECT_THROW(Image::generate({1, 1}, Mode::L, PixelType::F32,
+                               [](std::span<std::byte> b) {
+                                 const float v = 2.0f;
+                                 std::memcpy(b.data(), &v, 4);
+                               }),
+               InvalidArgument);
+  const Image exact = Image::generate({1, 1}, Mode::L, PixelType::F32, [](std::span<std::byte> b) {
+    const float v = 51.0f / 255.0f;
+    std::memcpy(b.data(), &v, 4);
+  });
+  EXPECT_EQ(exact.pixel_type(), PixelType::U8);
+  EXPECT_THROW(Image::from_u8({1, 2}, Mode::Binary, {0, 2}), InvalidArgument);
   EXPECT_EQ(parse_mode("1"), Mode::Binary);
   EXPECT_THROW(parse_mode("RGBA"), InvalidArgument);
 }

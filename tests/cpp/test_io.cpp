@@ -1,6 +1,8 @@
 // Codecs and loading (io.hpp): every test file against Pillow's decode,
 // EXIF orientation, round trips through every writer, bad input.
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 #include "test_support.hpp"
@@ -85,6 +87,20 @@ TEST(Decode, FilesWrittenByPillowAtTestTime) {
     const auto ref = pillow_reference(name);
     ASSERT_TRUE(ref) << name;
     EXPECT_STREQ(mode_name(img.mode()), ref->mode.c_str()) << name;
+    EXPECT_EQ(diff(img.u8_view(), ref->pixels).max, 0) << name;
+  }
+}
+
+TEST(Decode, PngGrayAlphaInterlacedAnd16Bit) {
+  // Colour type 4 through libspng (Adam7, 16-bit) and the fast path: alpha
+  // dropped, gray kept; 16-bit references are the exact round(v / 257).
+  for (const char* name :
+       {"gray_alpha_8_flat.png", "gray_alpha_8_adam7.png", "gray_alpha_16_flat.png", "gray_alpha_16_adam7.png"}) {
+    const auto ref = pillow_reference(name);
+    ASSERT_TRUE(ref) << name;
+    const Image img = load((std::filesystem::path(PIXELCACHE_REF_DIR) / "generated" / name).string());
+    EXPECT_STREQ(mode_name(img.mode()), "L") << name;
+    EXPECT_EQ(img.size(), (ImageSize{ref->height, ref->width})) << name;
     EXPECT_EQ(diff(img.u8_view(), ref->pixels).max, 0) << name;
   }
 }
@@ -340,20 +356,188 @@ TEST(BadInput, RandomBytes) {
   }
 }
 
-// A valid PNG signature and IHDR (with a correct CRC) claiming w x h.
-std::vector<std::uint8_t> png_header(std::uint32_t w, std::uint32_t h) {
-  std::vector<std::uint8_t> v = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
-  for (std::uint32_t x : {w, h})
-    for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<std::uint8_t>(x >> s));
-  v.insert(v.end(), {8, 2, 0, 0, 0});
+std::uint32_t crc32(std::span<const std::uint8_t> bytes) {
   std::uint32_t crc = 0xFFFFFFFFu;
-  for (std::size_t i = 12; i < v.size(); ++i) {
-    crc ^= v[i];
+  for (const std::uint8_t b : bytes) {
+    crc ^= b;
     for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
   }
-  crc ^= 0xFFFFFFFFu;
-  for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<std::uint8_t>(crc >> s));
+  return crc ^ 0xFFFFFFFFu;
+}
+
+void put_be32(std::vector<std::uint8_t>& v, std::uint32_t x) {
+  for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<std::uint8_t>(x >> s));
+}
+
+// One PNG chunk with a correct CRC.
+std::vector<std::uint8_t> png_chunk(std::string_view type, std::span<const std::uint8_t> body) {
+  std::vector<std::uint8_t> v;
+  put_be32(v, static_cast<std::uint32_t>(body.size()));
+  v.insert(v.end(), type.begin(), type.end());
+  v.insert(v.end(), body.begin(), body.end());
+  put_be32(v, crc32(std::span<const std::uint8_t>(v).subspan(4)));
   return v;
+}
+
+// A valid PNG signature and IHDR (with a correct CRC) claiming w x h.
+std::vector<std::uint8_t> png_header(std::uint32_t w, std::uint32_t h) {
+  std::vector<std::uint8_t> v = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  std::vector<std::uint8_t> ihdr;
+  put_be32(ihdr, w);
+  put_be32(ihdr, h);
+  ihdr.insert(ihdr.end(), {8, 2, 0, 0, 0});
+  const auto chunk = png_chunk("IHDR", ihdr);
+  v.insert(v.end(), chunk.begin(), chunk.end());
+  return v;
+}
+
+struct PngChunk {
+  std::size_t offset;  // of the length field
+  std::size_t length;
+  std::string type;
+};
+std::vector<PngChunk> png_chunks(const std::vector<std::uint8_t>& png) {
+  std::vector<PngChunk> out;
+  for (std::size_t pos = 8; pos + 12 <= png.size();) {
+    const std::size_t len = (std::size_t{png[pos]} << 24) | (png[pos + 1] << 16) | (png[pos + 2] << 8) | png[pos + 3];
+    out.push_back({pos, len, std::string(png.begin() + pos + 4, png.begin() + pos + 8)});
+    pos += 12 + len;
+  }
+  return out;
+}
+
+TEST(BadInput, PngCrcOfEveryCriticalChunkIsCheckedOnEveryPath) {
+  // Fast path (8-bit RGB, gray, RGBA) and libspng (palette, 16-bit, Adam7).
+  const std::filesystem::path gen = std::filesystem::path(PIXELCACHE_REF_DIR) / "generated";
+  for (const std::string& path :
+       {data("chelsea.png"), data("camera.png"), data("chelsea_rgba.png"), data("chelsea_palette.png"),
+        data("chelsea_16bit.png"), (gen / "gray_alpha_8_adam7.png").string(), (gen / "filters_ct2_f0.png").string()}) {
+    const auto png = read_file(path);
+    ASSERT_NO_THROW(decode(png)) << path;
+    const auto chunks = png_chunks(png);
+    std::vector<PngChunk> targets;
+    for (const auto& c : chunks)
+      if (c.type == "IHDR" || c.type == "PLTE" || c.type == "IEND") targets.push_back(c);
+    std::vector<PngChunk> idats;
+    std::copy_if(chunks.begin(), chunks.end(), std::back_inserter(idats), [](auto& c) { return c.type == "IDAT"; });
+    ASSERT_FALSE(idats.empty()) << path;
+    targets.push_back(idats.front());
+    targets.push_back(idats.back());
+    for (const auto& c : targets) {
+      auto bad = png;
+      bad[c.offset + 8 + c.length + 3] ^= 0x01;
+      expect_error_naming<DecodeError>([&] { decode(bad, {}, path); }, "CRC error in chunk " + c.type);
+    }
+  }
+}
+
+TEST(BadInput, MessagesEscapeUntrustedBytes) {
+  // A chunk whose name holds 0x8f (critical: bit 5 of the first byte clear).
+  const auto png = read_file(data("chelsea.png"));
+  const std::vector<std::uint8_t> body = {'x', 'y', 'z'};
+  const auto odd = png_chunk(
+      "\x8f"
+      "Bad",
+      body);
+  auto bad = png;
+  bad.insert(bad.begin() + 33, odd.begin(), odd.end());
+  auto printable = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  };
+  try {
+    decode(bad, {}, "odd\nname\xff.png");
+    ADD_FAILURE() << "accepted a PNG with an invalid chunk name";
+  } catch (const DecodeError& e) {
+    const std::string m = e.what();
+    EXPECT_TRUE(printable(m)) << m;
+    EXPECT_NE(m.find("\\x8fBad"), std::string::npos) << m;
+    EXPECT_NE(m.find("odd\\x0aname\\xff.png"), std::string::npos) << m;
+  }
+  // Library messages and limits go through the same escaping.
+  LoadOptions tiny;
+  tiny.max_pixels = 10;
+  try {
+    decode(png, tiny, "\x01name");
+    ADD_FAILURE() << "no LimitError";
+  } catch (const LimitError& e) {
+    EXPECT_TRUE(printable(e.what())) << e.what();
+    EXPECT_NE(std::string(e.what()).find("\\x01name"), std::string::npos) << e.what();
+  }
+}
+
+// A little-endian TIFF of 8-bit gray claiming w x h in one uncompressed
+// strip; `strip` bytes of data follow the header, StripOffsets points
+// `shift` bytes further and StripByteCounts says `count`.
+std::vector<std::uint8_t> gray_tiff(std::uint32_t w, std::uint32_t h, std::size_t strip, std::uint32_t count,
+                                    std::uint32_t shift = 0) {
+  std::vector<std::uint8_t> v = {'I', 'I', 42, 0};
+  auto le = [&](std::uint64_t x, int bytes) {
+    for (int i = 0; i < bytes; ++i) v.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
+  };
+  le(8 + strip + strip % 2, 4);  // IFD offset
+  for (std::size_t i = 0; i < strip + strip % 2; ++i) v.push_back(static_cast<std::uint8_t>(i * 7));
+  const std::uint32_t entries[][3] = {{256, 4, w},         {257, 4, h}, {258, 3, 8}, {259, 3, 1},    {262, 3, 1},
+                                      {273, 4, 8 + shift}, {277, 3, 1}, {278, 4, h}, {279, 4, count}};
+  le(std::size(entries), 2);
+  for (const auto& e : entries) {
+    le(e[0], 2), le(e[1], 2), le(1, 4);
+    le(e[2], e[1] == 3 ? 2 : 4);
+    if (e[1] == 3) le(0, 2);
+  }
+  le(0, 4);
+  return v;
+}
+
+TEST(BadInput, TiffStripsMustLieInsideTheData) {
+  ASSERT_EQ(decode(gray_tiff(64, 64, 4096, 4096)).size(), (ImageSize{64, 64}));
+  LoadOptions old_limit;  // the limit the issue was reported with, and no max_expansion
+  old_limit.max_pixels = std::uint64_t{1} << 28;
+  old_limit.max_expansion = 0;
+  // The reported file: 6 KB claiming 64 x 3,932,208 (251 Mpx) gray pixels.
+  const auto issue = gray_tiff(64, 3932208, 6000, 6000);
+  expect_error_naming<DecodeError>([&] { decode(issue, old_limit, "issue.tif"); }, "truncated file");
+  expect_error_naming<LimitError>([&] { decode(issue, {}, "issue.tif"); }, "max_pixels");
+  // A strip whose bytes lie past the end of the file.
+  expect_error_naming<DecodeError>([&] { decode(gray_tiff(64, 64, 4096, 4096, 1000), {}, "past.tif"); },
+                                   "past the end");
+}
+
+TEST(Limits, DefaultPixelLimitIsPillows) {
+  // Pillow's DecompressionBombError: more than 2 * 89,478,485 pixels.
+  EXPECT_EQ(kDefaultMaxPixels, 2u * 89478485u);
+  EXPECT_EQ(LoadOptions{}.max_pixels, kDefaultMaxPixels);
+  expect_error_naming<LimitError>([] { decode(png_header(13378, 13377), {}, "big.png"); }, "max_pixels");
+  // Under the limit, the missing data is the error (not a huge allocation).
+  LoadOptions no_expansion_limit;
+  no_expansion_limit.max_expansion = 0;
+  expect_error_naming<DecodeError>([&] { decode(png_header(13377, 13373), no_expansion_limit, "ok.png"); }, "ok.png");
+}
+
+TEST(Limits, SmallFileClaimingAHugeImageIsRefusedByMaxExpansion) {
+  // 5000 x 5000 RGB decodes to 75,000,000 bytes (above the 64 MiB that are
+  // always allowed): the file needs at least 75,000,000 / 1024 = 73,243
+  // bytes. An ancillary chunk pads the header to a chosen file size.
+  auto padded = [](std::uint32_t w, std::uint32_t h, std::size_t size) {
+    auto v = png_header(w, h);
+    const std::vector<std::uint8_t> pad(size - v.size() - 12, 'x');
+    const auto chunk = png_chunk("zzPd", pad);
+    v.insert(v.end(), chunk.begin(), chunk.end());
+    return v;
+  };
+  EXPECT_EQ(kDefaultMaxExpansion, 1024u);
+  EXPECT_EQ(kExpansionFreeBytes, 64u << 20);
+  EXPECT_EQ(padded(5000, 5000, 73243).size(), 73243u);
+  expect_error_naming<LimitError>([&] { decode(padded(5000, 5000, 73242), {}, "small.png"); }, "max_expansion");
+  // Enough data for the ratio: refused only because the image data is missing.
+  expect_error_naming<DecodeError>([&] { decode(padded(5000, 5000, 73243), {}, "enough.png"); }, "IDAT");
+  // Up to 64 MiB decoded is always allowed: 4000 x 4000 RGB from 1 KB.
+  expect_error_naming<DecodeError>([&] { decode(padded(4000, 4000, 1000), {}, "free.png"); }, "IDAT");
+  // Configurable; 0 turns it off.
+  LoadOptions strict, off;
+  strict.max_expansion = 10;
+  off.max_expansion = 0;
+  expect_error_naming<LimitError>([&] { decode(padded(5000, 5000, 1000000), strict, "strict.png"); }, "max_expansion");
+  expect_error_naming<DecodeError>([&] { decode(padded(5000, 5000, 1000), off, "off.png"); }, "IDAT");
 }
 
 TEST(BadInput, DecompressionBombIsRefusedBeforeAllocation) {

@@ -47,21 +47,27 @@ TEST(Mask2Bbox, EightConnectivityMarginNormalizedNumberArea) {
   o = {};
   o.area_threshold = 0.001;  // 10 px of 10000: drops the 4-px blob
   EXPECT_EQ(mask2bbox(m, o).size(), 1u);
+  o.area_threshold = 0.5;  // every region is small: the largest stays (the original's rule)
+  EXPECT_EQ(xyxy(mask2bbox(m, o)), (std::vector<std::array<double, 4>>{{10, 10, 30, 20}}));
 }
 
-TEST(Mask2Bbox, MergeIsTransitive) {
+TEST(Mask2Bbox, OverlapsMergeTransitivelyAndMergeGivesOneBox) {
   // Three separate regions whose margin-grown boxes chain: a overlaps b, b
-  // overlaps c, a does not overlap c. Merging must give one box, plus the
-  // far-away fourth region on its own.
+  // overlaps c, a does not overlap c. They must become one box (the
+  // original's single pass left two), plus the far-away fourth region.
   const Image sep = rects(40, 100, {{0, 0, 10, 10}, {14, 0, 24, 10}, {28, 0, 38, 10}, {60, 20, 70, 30}});
   Mask2BboxOptions o;
   o.margin = 0.25;  // 2.5 px, rounded to 3: [0,13) [11,27) [25,41) [57,73)
-  o.merge = true;
   const auto boxes = mask2bbox(sep, o);
   ASSERT_EQ(boxes.size(), 2u);
   EXPECT_EQ(boxes[0].xyxy()[0], 0);
   EXPECT_EQ(boxes[0].xyxy()[2], 41);
   EXPECT_EQ(boxes[1].xyxy()[0], 57);
+  // Touching is not overlapping (positive area, as the original's IoU).
+  EXPECT_EQ(mask2bbox(rects(20, 20, {{0, 0, 5, 5}, {5, 6, 9, 9}})).size(), 2u);
+  // merge: one box, the union of everything (the original's merge=True).
+  o.merge = true;
+  EXPECT_EQ(xyxy(mask2bbox(sep, o)), (std::vector<std::array<double, 4>>{{0, 0, 73, 33}}));
 }
 
 TEST(Mask2Bbox, MorphologyEmptyMaskAndBadOptions) {
@@ -69,10 +75,21 @@ TEST(Mask2Bbox, MorphologyEmptyMaskAndBadOptions) {
   EXPECT_EQ(mask2bbox(m).size(), 2u);
   const std::vector<std::uint8_t> before = m.to_u8_vector();
   Mask2BboxOptions o;
-  o.closing = 3;
-  o.opening = 1;
+  o.closing = {3, 3};
+  o.opening = {1, 1};
   EXPECT_EQ(mask2bbox(m, o).size(), 1u);
   EXPECT_EQ(m.to_u8_vector(), before);  // morphology never writes into the input
+  o.closing = {1, 3};                   // (height, width): a 1 x 3 kernel closes the horizontal gap too
+  EXPECT_EQ(mask2bbox(m, o).size(), 1u);
+  o.closing = {3, 1};  // 3 x 1 does not
+  EXPECT_EQ(mask2bbox(m, o).size(), 2u);
+  // The original's order: opening before closing. A 3 x 3 opening first
+  // removes a 2-px-thin line that the closing would otherwise join in.
+  const Image thin = rects(30, 30, {{5, 5, 15, 15}, {15, 9, 25, 11}, {25, 5, 29, 15}});
+  o = {};
+  o.opening = {3, 3};
+  o.closing = {3, 3};
+  EXPECT_EQ(mask2bbox(thin, o).size(), 2u);
   const Image empty = rects(30, 30, {});
   EXPECT_TRUE(mask2bbox(empty).empty());
   EXPECT_THROW(crop_from_mask(m, empty), InvalidArgument);
@@ -92,13 +109,17 @@ TEST(Crop, FromMaskBboxPointsAndOutOfRange) {
   const Image img = load(data("chelsea.png"));
   const Image m = rects(300, 451, {{100, 50, 200, 150}});
   const Image c = crop_from_mask(img, m);
-  EXPECT_EQ(c, crop(img, 100, 50, 200, 150));
+  EXPECT_EQ(c, crop(img, px_box(100, 50, 200, 150)));
   const BoundingBox norm(0.5, 0.5, 1.0, 1.0, std::nullopt, true);
   EXPECT_EQ(crop_from_bbox(img, std::span(&norm, 1)).size(), (ImageSize{150, 226}));
   const BoundingBox outside(400, 0, 500, 10, std::nullopt, false);
-  EXPECT_THROW(crop_from_bbox(img, std::span(&outside, 1)), InvalidArgument);
+  EXPECT_THAT_THROW(crop_from_bbox(img, std::span(&outside, 1)),
+                    "crop_from_bbox: ", "xmax 500 is beyond the right edge (x = 451) of the 451x300 (WxH) image");
   EXPECT_THROW(crop_from_mask(img, rects(10, 10, {{0, 0, 5, 5}})), InvalidArgument);  // size mismatch
+  // crop_from_mask of the points' mask: each point a 1 x 1 region, kept.
   EXPECT_EQ(crop_from_points(img, Points({{10, 20}, {30, 40}})).size(), (ImageSize{21, 21}));
+  EXPECT_EQ(crop_from_points(img, Points({{10, 20}})), crop(img, px_box(10, 20, 11, 21)));
+  EXPECT_THROW(crop_from_points(img, Points({{500, 20}})), InvalidArgument);
 }
 
 TEST(Uncrop, RoundTripAndFeathering) {
@@ -132,6 +153,15 @@ TEST(MaskAlgebra, SquareMorphologyOrFillPoints) {
   EXPECT_EQ(morphology(sq, Morphology::Erode, 3), rects(20, 20, {{6, 6, 9, 9}}));
   EXPECT_EQ(morphology(sq, Morphology::Open, 3), sq);
   EXPECT_THROW(morphology(sq, Morphology::Erode, 0), InvalidArgument);
+  // OpenCV's default border, as the original's cv2.morphologyEx: the image
+  // edge does not erode a mask that touches it.
+  const Image full = rects(6, 6, {{0, 0, 6, 6}});
+  EXPECT_EQ(morphology(full, Morphology::Erode, 3), full);
+  // Any structuring element: a 3 x 3 cross dilates into a plus shape.
+  const Image cross = Image::from_u8({3, 3}, Mode::Binary, {0, 1, 0, 1, 1, 1, 0, 1, 0});
+  EXPECT_EQ(morphology(rects(5, 5, {{2, 2, 3, 3}}), Morphology::Dilate, cross),
+            rects(5, 5, {{2, 1, 3, 4}, {1, 2, 4, 3}}));
+  EXPECT_THROW(morphology(sq, Morphology::Erode, to_gray(cross)), InvalidArgument);
   const Image a[] = {rects(20, 20, {{0, 0, 5, 5}}), rects(20, 20, {{10, 10, 12, 12}})};
   EXPECT_EQ(logical_or_reduce(a), rects(20, 20, {{0, 0, 5, 5}, {10, 10, 12, 12}}));
   const Image bad[] = {sq, rects(10, 10, {})};
@@ -162,11 +192,11 @@ TEST(ImageCrop, RemembersWhereItCameFrom) {
   const ImageCrop c = ImageCrop::from_mask(img, m);
   EXPECT_EQ(c.bbox.xyxy(), (std::array<double, 4>{100, 50, 220, 160}));
   EXPECT_EQ(c.original_size, img.size());
-  EXPECT_EQ(c.image, crop(img, 100, 50, 220, 160));
+  EXPECT_EQ(c.image, crop(img, px_box(100, 50, 220, 160)));
   EXPECT_EQ(c.uncrop(img, Image(), false, 0), img);  // unchanged crop back in place
   const Image edited = c.uncrop(img, invert_rgb(c.image), false, 0);
-  EXPECT_EQ(crop(edited, 100, 50, 220, 160), invert_rgb(c.image));
-  EXPECT_EQ(crop(edited, 0, 0, 100, 50), crop(img, 0, 0, 100, 50));
+  EXPECT_EQ(crop(edited, px_box(100, 50, 220, 160)), invert_rgb(c.image));
+  EXPECT_EQ(crop(edited, px_box(0, 0, 100, 50)), crop(img, px_box(0, 0, 100, 50)));
   EXPECT_THROW(c.uncrop(resize(img, {10, 10})), InvalidArgument);
   EXPECT_THROW(ImageCrop::from_mask(img, rects(300, 451, {})), InvalidArgument);
 }

@@ -18,7 +18,7 @@ Diff against(const Image& img, const std::string& ref_name) {
   EXPECT_STREQ(mode_name(img.mode()), ref->mode.c_str()) << ref_name;
   EXPECT_EQ(img.width(), ref->width) << ref_name;
   EXPECT_EQ(img.height(), ref->height) << ref_name;
-  return diff(img.as_u8().u8_view(), ref->pixels);
+  return diff(img, ref->pixels);
 }
 
 // Same kernels and fixed point as Pillow; only the pass order differs, so
@@ -98,11 +98,19 @@ TEST(Resize, FloatImagesStayFloatAndInRange) {
 }
 
 TEST(Resize, DownsampleAndMinSize) {
-  EXPECT_EQ(downsample(cat(), 2).size(), (ImageSize{150, 226}));
-  EXPECT_EQ(downsample(cat(), 1000).size(), (ImageSize{1, 1}));
+  // The original's (h // factor, w // factor): 451 wide -> 225, not 226.
+  EXPECT_EQ(downsample(cat(), 2).size(), (ImageSize{150, 225}));
+  EXPECT_EQ(downsample(cat(), 2), resize(cat(), {150, 225}));
+  EXPECT_TRUE(downsample(cat(), 1).same_storage(cat()));
+  EXPECT_EQ(downsample(cat(), 300).size(), (ImageSize{1, 1}));
   const Image r = resize_min_size(cat(), 100, 16);
   EXPECT_EQ(r.size(), (ImageSize{96, 144}));  // 100 x 150 rounded down to multiples of 16
   EXPECT_EQ(resize_min_size(cat(), 100, 1).size(), (ImageSize{100, 150}));
+  // Python's round: ties to even (2.5 -> 2), and a square image sets its width.
+  const Image wide = pattern(2, 5, Mode::L);
+  EXPECT_EQ(resize_min_size(wide, 1, 1).size(), (ImageSize{1, 2}));
+  EXPECT_EQ(resize_min_size(pattern(8, 8, Mode::L), 4, 1).size(), (ImageSize{4, 4}));
+  EXPECT_EQ(resize_min_size(pattern(10, 7, Mode::L), 4, 1).size(), (ImageSize{6, 4}));  // round(5.71) = 6
 }
 
 TEST(Resize, BadArguments) {
@@ -110,8 +118,10 @@ TEST(Resize, BadArguments) {
   EXPECT_THROW(resize(cat(), {10, -1}), InvalidArgument);
   EXPECT_THROW(resize(Image(), {10, 10}), InvalidArgument);
   EXPECT_THROW(downsample(cat(), 0), InvalidArgument);
-  EXPECT_THROW(downsample(cat(), NAN), InvalidArgument);
+  EXPECT_THROW(downsample(cat(), -2), InvalidArgument);
+  EXPECT_THROW(downsample(cat(), 301), InvalidArgument);  // 300 // 301 = 0 rows
   EXPECT_THROW(resize_min_size(cat(), 0), InvalidArgument);
+  EXPECT_THROW(resize_min_size(cat(), 10, 16), InvalidArgument);  // 10 rounds down to 0
   EXPECT_THROW(parse_interpolation("cubic"), InvalidArgument);
 }
 
@@ -135,6 +145,10 @@ TEST(Rotate, RightAnglesAreExactAndCounterClockwise) {
   EXPECT_EQ(rotate(cat(), 180), flip_vertical(flip_horizontal(cat())));
   EXPECT_TRUE(rotate(cat(), 360).same_storage(cat()));
   EXPECT_THROW(rotate(cat(), INFINITY), InvalidArgument);
+  EXPECT_THROW(rotate(cat(), 30, true, Interpolation::Lanczos), InvalidArgument);
+  // Nearest and bicubic are OpenCV's kernels on Pillow's geometry: same canvas.
+  EXPECT_EQ(rotate(cat(), 30, true, Interpolation::Nearest).size(), rotate(cat(), 30).size());
+  EXPECT_LT(diff(rotate(cat(), 30, true, Interpolation::Bicubic), rotate(cat(), 30)).mean, 3.0);
 }
 
 TEST(Geometry, FlipsPadCropConcat) {
@@ -144,22 +158,30 @@ TEST(Geometry, FlipsPadCropConcat) {
   const Image small = pattern(3, 4, Mode::L);
   const Image padded = center_pad(small, {6, 7}, 9);
   EXPECT_EQ(padded.size(), (ImageSize{6, 7}));
-  // 3 rows of margin: 1 above, 2 below; 3 columns: 1 left, 2 right.
+  // The original's placement, rows from 6 // 2 - 3 // 2 = 2, columns from
+  // 7 // 2 - 4 // 2 = 1: 2 rows above and 1 below, 1 column left and 2 right.
   EXPECT_EQ(padded.u8_view()[0], 9);
-  EXPECT_EQ(padded.u8_view()[1 * 7 + 1], small.u8_view()[0]);
-  EXPECT_EQ(crop(padded, 1, 1, 5, 4), small);
+  EXPECT_EQ(padded.u8_view()[2 * 7 + 1], small.u8_view()[0]);
+  EXPECT_EQ(crop(padded, px_box(1, 2, 5, 5)), small);
+  EXPECT_EQ(center_pad(small, {5, 6}).u8_view()[1 * 6 + 1], small.u8_view()[0]);  // 5 // 2 - 1, 6 // 2 - 2
+  EXPECT_TRUE(center_pad(small, {3, 4}).same_storage(small));
   EXPECT_THROW(center_pad(small, {2, 7}), InvalidArgument);
   EXPECT_THROW(center_pad(small, {6, 7}, 256), InvalidArgument);
   EXPECT_THROW(center_pad(pattern(3, 3, Mode::Binary), {6, 7}, 2), InvalidArgument);
 
-  EXPECT_THROW(crop(small, 0, 0, 5, 1), InvalidArgument);
-  EXPECT_THROW(crop(small, 2, 0, 2, 1), InvalidArgument);
-  EXPECT_TRUE(crop(small, 0, 0, 4, 3).same_storage(small));
+  // crop takes one box; the message names the side that is out.
+  EXPECT_THAT_THROW(crop(small, px_box(0, 0, 5, 1)),
+                    "crop: ", "xmax 5 is beyond the right edge (x = 4) of the 4x3 (WxH) image");
+  EXPECT_THAT_THROW(crop(small, px_box(0, 1, 2, 4)), "crop: ", "ymax 4 is below the bottom edge");
+  EXPECT_THAT_THROW(crop(small, px_box(2, 0, 2, 1)), "crop: ", "empty");
+  EXPECT_TRUE(crop(small, px_box(0, 0, 4, 3)).same_storage(small));
+  EXPECT_EQ(crop(small, BoundingBox(0, 0, 0.5, 1, std::nullopt, true)), crop(small, px_box(0, 0, 2, 3)));
+  EXPECT_EQ(crop(small, px_box(0.5, 0, 1.5, 1)), crop(small, px_box(0, 0, 2, 1)));  // whole pixels, outwards
 
   const Image row[] = {small, small};
   const Image wide = concat(row, true);
   EXPECT_EQ(wide.size(), (ImageSize{3, 8}));
-  EXPECT_EQ(crop(wide, 4, 0, 8, 3), small);
+  EXPECT_EQ(crop(wide, px_box(4, 0, 8, 3)), small);
   EXPECT_EQ(concat(row, false).size(), (ImageSize{6, 4}));
   const Image mixed[] = {small, pattern(3, 4)};
   EXPECT_THROW(concat(mixed), InvalidArgument);
@@ -228,9 +250,15 @@ TEST(Color, InvertSwapEqualize) {
   EXPECT_EQ(rgb2bgr(rgb), Image::from_u8({1, 1}, Mode::RGB, {250, 2, 1}));
   EXPECT_EQ(bgr2rgb(rgb2bgr(cat())), cat());
   EXPECT_THROW(rgb2bgr(to_gray(cat())), InvalidArgument);
+  // Per channel for RGB (the original's documented meaning), OpenCV's
+  // equalizeHist on each: L stays L, RGB stays RGB.
   const Image eq = equalize_hist(cat());
-  EXPECT_EQ(eq.mode(), Mode::L);
-  EXPECT_EQ(against(eq, "op_equalize").max, 0);
+  EXPECT_EQ(eq.mode(), Mode::RGB);
+  EXPECT_EQ(against(eq, "op_equalize_rgb").max, 0);
+  const Image eq_gray = equalize_hist(to_gray(cat()));
+  EXPECT_EQ(eq_gray.mode(), Mode::L);
+  EXPECT_EQ(against(eq_gray, "op_equalize").max, 0);
+  EXPECT_EQ(equalize_hist(pattern(4, 4, Mode::Binary)).mode(), Mode::L);
 }
 
 }  // namespace
@@ -256,22 +284,31 @@ TEST(Color, ToBinaryAreaMinRemovesIslandsAndHoles) {
   // 4-connectivity: a diagonal pair is two 1-px islands, removed; 8 keeps it as one 2-px region.
   std::vector<std::uint8_t> d(100, 0);
   d[0] = d[11] = 1;
+  const Image alone = Image::from_u8({10, 10}, Mode::Binary, d);
+  d[50] = d[51] = d[52] = 1;  // and a 3-px island
   const Image diag = Image::from_u8({10, 10}, Mode::Binary, d);
-  EXPECT_DOUBLE_EQ(to_binary(diag, 0, 2.0 / 100, 4).stats().sum[0], 0);
-  EXPECT_DOUBLE_EQ(to_binary(diag, 0, 2.0 / 100, 8).stats().sum[0], 2);
+  EXPECT_DOUBLE_EQ(to_binary(diag, 0, 2.0 / 100, 4).stats().sum[0], 3);
+  EXPECT_DOUBLE_EQ(to_binary(diag, 0, 2.0 / 100, 8).stats().sum[0], 5);
+  // When every island is small the largest stays (the original's rule).
+  EXPECT_DOUBLE_EQ(to_binary(alone, 0, 2.0 / 100, 4).stats().sum[0], 1);
   EXPECT_THROW(to_binary(g, 0.5, 1.5), InvalidArgument);
   EXPECT_THROW(to_binary(g, 0.5, 0.1, 6), InvalidArgument);
 }
 
 TEST(Color, SetMinmaxStretchesAndHandlesConstantImages) {
+  // The original's scale: min and max are fractions of the full range.
   const Image g = Image::from_u8({1, 3}, Mode::L, {50, 100, 150});
   EXPECT_EQ(set_minmax(g), Image::from_u8({1, 3}, Mode::L, {0, 128, 255}));
-  EXPECT_EQ(set_minmax(g, 10, 20), Image::from_u8({1, 3}, Mode::L, {10, 15, 20}));
+  EXPECT_EQ(set_minmax(g, 0.0, 1.0), set_minmax(g));
+  EXPECT_EQ(set_minmax(g, 10 / 255.0, 20 / 255.0), Image::from_u8({1, 3}, Mode::L, {10, 15, 20}));
   const Image flat = Image::from_u8({1, 3}, Mode::L, {7, 7, 7});
-  EXPECT_EQ(set_minmax(flat, 3, 200), Image::from_u8({1, 3}, Mode::L, {3, 3, 3}));  // documented, no NaN
+  EXPECT_EQ(set_minmax(flat, 3 / 255.0, 0.5), Image::from_u8({1, 3}, Mode::L, {3, 3, 3}));  // documented, no NaN
   const Image ff = Image::from_f32({1, 2}, Mode::L, {0.3f, 0.3f});
   EXPECT_EQ(set_minmax(ff).stats().max[0], 0);
-  EXPECT_THROW(set_minmax(g, 20, 10), InvalidArgument);
+  const Image fr = Image::from_f32({1, 2}, Mode::L, {0.3f, 0.7f});
+  EXPECT_NEAR(set_minmax(fr, 0.25, 0.5).as_f32().f32_view()[1], 0.5f, 1e-6);
+  EXPECT_THROW(set_minmax(g, 0.5, 0.25), InvalidArgument);
+  EXPECT_THROW(set_minmax(g, 0, 20), InvalidArgument);  // levels are not the scale
   EXPECT_THROW(set_minmax(pattern(2, 2, Mode::Binary)), InvalidArgument);
 }
 

@@ -63,9 +63,15 @@ inline Diff diff(std::span<const std::uint8_t> a, std::span<const std::uint8_t> 
   d.mean = sum / static_cast<double>(a.size());
   return d;
 }
+/// An image's samples (as uint8) against reference bytes.
+inline Diff diff(const Image& img, std::span<const std::uint8_t> ref) {
+  const Image u8 = img.as_u8();
+  return diff(u8.u8_view(), ref);
+}
 inline Diff diff(const Image& a, const Image& b) {
   if (a.shape() != b.shape()) return {1e9, 255};
-  return diff(a.as_u8().u8_view(), b.as_u8().u8_view());
+  const Image a8 = a.as_u8(), b8 = b.as_u8();
+  return diff(a8.u8_view(), b8.u8_view());
 }
 
 /// A small RGB test pattern with every value distinct enough to catch
@@ -83,4 +89,34 @@ inline Image pattern(int h, int w, Mode mode = Mode::RGB) {
   return Image::from_u8({h, w}, mode, std::move(px));
 }
 
+/// A pixel box (normalized = false, no image size).
+inline BoundingBox px_box(double x0, double y0, double x1, double y1) {
+  return BoundingBox(x0, y0, x1, y1, std::nullopt, false);
+}
+
+/// The message of the InvalidArgument `f` throws ("" and a test failure
+/// when it throws nothing or something else).
+template <class F>
+std::string invalid_argument_message(F&& f) {
+  try {
+    f();
+  } catch (const InvalidArgument& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception type: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "no exception";
+  return "";
+}
+
 }  // namespace pixelcache::test
+
+/// Expects `expr` to throw InvalidArgument whose message starts with
+/// `prefix` and contains `needle`.
+#define EXPECT_THAT_THROW(expr, prefix, needle)                                                              \
+  do {                                                                                                       \
+    const std::string pixelcache_msg_ = ::pixelcache::test::invalid_argument_message([&] { (void)(expr); }); \
+    EXPECT_EQ(pixelcache_msg_.rfind(prefix, 0), 0u) << pixelcache_msg_;                                      \
+    EXPECT_NE(pixelcache_msg_.find(needle), std::string::npos) << pixelcache_msg_;                           \
+  } while (0)

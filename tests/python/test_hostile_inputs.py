@@ -65,3 +65,25 @@ def test_non_contiguous_and_strided_views_are_copied_correctly(chelsea_array):
 def test_hostile_bytes_raise_decode_errors(data):
     with pytest.raises((pixelcache.DecodeError, pixelcache.LimitError, ValueError)):
         HashableImage(data)
+
+
+def test_untrusted_bytes_in_messages_are_escaped(data):
+    import struct
+    import zlib
+
+    png = (data / "chelsea.png").read_bytes()
+    chunk = struct.pack(">I", 3) + b"\x8fBad" + b"xyz" + struct.pack(">I", zlib.crc32(b"\x8fBadxyz"))
+    with pytest.raises(pixelcache.DecodeError) as e:
+        HashableImage(png[:33] + chunk + png[33:])
+    message = str(e.value)
+    assert "\\x8fBad" in message and message.isascii() and message.isprintable(), repr(message)
+
+
+def test_error_messages_that_are_not_utf8_still_reach_python():
+    # The source name is caller bytes: the message must survive the
+    # translation to a Python exception (never an empty message).
+    from pixelcache import _pixelcache
+
+    with pytest.raises(pixelcache.InvalidArgument) as e:
+        _pixelcache.Image.from_array(np.full((2, 2), np.nan, np.float32), source=b"bad\x8fname")
+    assert "bad\\x8fname" in str(e.value), repr(str(e.value))

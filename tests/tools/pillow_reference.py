@@ -11,65 +11,45 @@ converted as pixelcache documents it (alpha dropped, palette and CMYK to RGB,
 """
 import pathlib
 import random
-import struct
 import sys
-import zlib
 
 from PIL import Image, ImageOps
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import imgwrite  # noqa: E402
 
 
 def reference(path: pathlib.Path):
     with Image.open(path) as im:
+        im.getexif()  # before load(): a single-page TIFF closes its file when loaded
         im.load()
         im = ImageOps.exif_transpose(im)
         if im.mode == "1":
             data = bytes(1 if v else 0 for v in im.convert("L").tobytes())
             return "1", im.size, data
-        if im.mode in ("L", "LA", "I;16", "I;16B", "I"):
-            if im.mode in ("I;16", "I;16B", "I"):
-                im = im.point(lambda v: v / 257).convert("L")
-            else:
-                im = im.convert("L")
-            return "L", im.size, im.tobytes()
+        if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+            # 16-bit gray: pixelcache's round(v / 257), exactly.
+            import numpy as np
+
+            wide = np.asarray(im).astype(np.int64)
+            return "L", im.size, ((wide * 255 + 32767) // 65535).astype(np.uint8).tobytes()
+        if im.mode in ("L", "LA"):
+            return "L", im.size, im.convert("L").tobytes()
         im = im.convert("RGB")
         return "RGB", im.size, im.tobytes()
 
 
-def _paeth(a, b, c):
-    p = a + b - c
-    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-    return a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-
-
 def filtered_png(width, height, ctype, first_filter, rng):
     """A PNG whose row y uses filter (first_filter + y) % 5, so every filter
-    appears, and on the first row too across files. Returns (png bytes,
-    reference mode, reference pixels without alpha)."""
-    bpp = {0: 1, 4: 2, 2: 3, 6: 4}[ctype]
-    rows = [bytes(rng.randrange(256) for _ in range(width * bpp)) for _ in range(height)]
-    raw = bytearray()
-    prev = bytes(width * bpp)
-    for y, row in enumerate(rows):
-        f = (first_filter + y) % 5
-        out = bytearray()
-        for i, x in enumerate(row):
-            a = row[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            c = prev[i - bpp] if i >= bpp else 0
-            pred = [0, a, b, (a + b) // 2, _paeth(a, b, c)][f]
-            out.append((x - pred) & 0xFF)
-        raw += bytes([f]) + out
-        prev = row
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, ctype, 0, 0, 0))
-    z = zlib.compress(bytes(raw), 9)
-    png += chunk(b"IDAT", z[: len(z) // 2]) + chunk(b"IDAT", z[len(z) // 2 :]) + chunk(b"IEND", b"")
+    appears, and on the first row too across files, split over two IDAT
+    chunks. Returns (png bytes, reference mode, reference pixels without
+    alpha)."""
+    ch = imgwrite.PNG_CHANNELS[ctype]
+    pixels = [[tuple(rng.randrange(256) for _ in range(ch)) for _ in range(width)] for _ in range(height)]
+    png = imgwrite.png_encode(width, height, ctype, 8, pixels, filters=lambda p, y: first_filter + y,
+                              idat_split=[40], level=9)
     keep = 1 if ctype in (0, 4) else 3
-    pixels = b"".join(bytes(r[i] for i in range(len(r)) if i % bpp < keep) for r in rows)
-    return png, ("L" if keep == 1 else "RGB"), pixels
+    return png, ("L" if keep == 1 else "RGB"), bytes(v for row in pixels for px in row for v in px[:keep])
 
 
 def _write_ref(out_dir, name, mode, width, height, data):
@@ -106,6 +86,9 @@ def write_operation_references(data_dir, out_dir):
             _ref(out_dir, f"op_rotate_{angle}_{int(expand)}", cat.rotate(angle, Image.Resampling.BILINEAR, expand=expand))
             n += 1
         _ref(out_dir, "op_equalize", Image.fromarray(cv2.equalizeHist(np.asarray(cat.convert("L")))))
+        rgb = np.asarray(cat)
+        _ref(out_dir, "op_equalize_rgb", Image.fromarray(np.dstack([cv2.equalizeHist(np.ascontiguousarray(rgb[..., c]))
+                                                                     for c in range(3)])))
         _ref(out_dir, "op_flip_h", cat.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
         _ref(out_dir, "op_rotate_90", cat.rotate(90, expand=True))
         n += 4
@@ -171,6 +154,23 @@ def main() -> int:
             png, mode, pixels = filtered_png(37, 11, ctype, first, rng)
             (gen / name).write_bytes(png)
             _write_ref(out_dir, name, mode, 37, 11, pixels)
+            written += 1
+    # Gray + alpha PNGs libspng decodes (Adam7, 16-bit): Pillow's reference,
+    # except that Pillow keeps the high byte of 16-bit samples where
+    # pixelcache rounds v / 257, so those get the exact rounded samples.
+    for depth in (8, 16):
+        for interlace in (False, True):
+            name = f"gray_alpha_{depth}_{'adam7' if interlace else 'flat'}.png"
+            top = (1 << depth) - 1
+            pixels = [[(rng.randint(0, top), rng.randint(0, top)) for _ in range(29)] for _ in range(23)]
+            (gen / name).write_bytes(imgwrite.png_encode(29, 23, 4, depth, pixels, interlace=interlace,
+                                                         filters=lambda p, y: p + y))
+            if depth == 8:
+                mode, (w, h), data = reference(gen / name)
+            else:
+                mode, w, h = "L", 29, 23
+                data = bytes((v * 255 + 32767) // 65535 for row in pixels for v, _ in row)
+            _write_ref(out_dir, name, mode, w, h, data)
             written += 1
     written += write_operation_references(data_dir, out_dir)
     print(f"wrote {written} references to {out_dir}")

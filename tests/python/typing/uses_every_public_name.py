@@ -79,7 +79,7 @@ def main(out: pathlib.Path) -> None:
     seed: int = seed_everything(7, workers=True, verbose=False)
     logger: LoggingRich = get_logger("pixelcache", verbosity=DEFAULT_VERBOSITY)
     logger.info("loaded %s", name)
-    label = display_string("pixelcache")
+    label, label_size = display_string(text="pixelcache", size=ImageSize(32, 256))
     names: list[str] = palette_names()
     limit: int = max_image_bytes()
     set_max_image_bytes(limit)

@@ -1,0 +1,160 @@
+"""Argument conversion and dispatch for the generated operation methods
+(_ops.py): each converter turns what a Python caller passes into what the
+C++ catalogue's invoke() binds (catalogue.hpp), raising TypeError /
+ValueError that name the problem; _run calls the operation with the GIL
+released and wraps the result."""
+from __future__ import annotations
+
+import numbers
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _pixelcache
+
+
+def _core(x) -> _pixelcache.Image:
+    """The C++ image of a HashableImage, or of anything HashableImage accepts."""
+    img = getattr(x, "_img", None)
+    if isinstance(img, _pixelcache.Image):
+        return img
+    if isinstance(x, _pixelcache.Image):
+        return x
+    from ._image import HashableImage
+
+    return HashableImage(x)._img
+
+
+def _cores(xs) -> list:
+    """A list of C++ images from one image or an iterable of them."""
+    if getattr(xs, "_img", None) is not None or isinstance(xs, (np.ndarray, _pixelcache.Image)):
+        return [_core(xs)]
+    return [_core(x) for x in xs]
+
+
+def _bool(x) -> bool:
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    raise TypeError(f"expected a bool, got {type(x).__name__}")
+
+
+def _int(x) -> int:
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError("expected an int, got bool")
+    if isinstance(x, float) and x.is_integer():
+        return int(x)
+    try:
+        return operator.index(x)
+    except TypeError:
+        raise TypeError(f"expected an int, got {type(x).__name__} {x!r}") from None
+
+
+def _float(x) -> float:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"expected a float, got {type(x).__name__}")
+    return float(x)
+
+
+def _choice(x) -> Any:
+    """A string option; enums (torchvision's InterpolationMode) give their value."""
+    value = getattr(x, "value", x)
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"expected a str, got {type(x).__name__}")
+
+
+def _size(x) -> tuple:
+    """(height, width) from an ImageSize (any object with height / width) or a pair."""
+    if hasattr(x, "height") and hasattr(x, "width"):
+        return (_int(x.height), _int(x.width))
+    if isinstance(x, Sequence) and not isinstance(x, str) and len(x) == 2:
+        try:
+            return (_int(x[0]), _int(x[1]))
+        except TypeError:
+            raise ValueError(f"an image size needs whole numbers of pixels, got {tuple(x)!r}") from None
+    raise TypeError(f"expected an ImageSize or a (height, width) pair, got {x!r}")
+
+
+def _kernel_shape(x) -> Any:
+    """A kernel (height, width) from an int k (k x k) or a pair."""
+    return _size(x) if isinstance(x, Sequence) and not isinstance(x, str) else _int(x)
+
+
+def _kernel(x) -> Any:
+    """A structuring element: an int k (k x k), a 2-D array or nested lists (nonzero = in), or a mask image."""
+    if isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_)):
+        return int(x)
+    if getattr(x, "_img", None) is not None:
+        return x._img
+    arr = np.asarray(x)
+    if arr.ndim != 2 or arr.dtype.kind not in "biuf":
+        raise ValueError(f"a kernel is an int or a 2-D numeric array, got {arr.ndim}-D {arr.dtype}")
+    return arr
+
+
+def _palette(x) -> Any:
+    """A palette name, or a 256 x 3 table of levels."""
+    if isinstance(x, str):
+        return x
+    arr = np.asarray(x)
+    if arr.shape != (256, 3):
+        raise ValueError(f"a palette table is 256 x 3 (RGB levels), got shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.uint8) if arr.dtype.kind in "biu" else arr
+
+
+def _bbox(x):
+    value = getattr(x, "__pixelcache_value__", None)
+    box = value() if value is not None else x
+    if not isinstance(box, _pixelcache.BoundingBox):
+        raise TypeError(f"expected a BoundingBox, got {type(x).__name__}")
+    return box
+
+
+def _bboxes(x) -> list:
+    """A list of BoundingBox from one box or an iterable of boxes (e.g. a HashableList)."""
+    if isinstance(x, _pixelcache.BoundingBox) or not hasattr(x, "__iter__"):
+        return [_bbox(x)]
+    return [_bbox(b) for b in x]
+
+
+def _points(x) -> list:
+    """(x, y) pixel pairs from Points (pixel, or normalised with an image_size) or a sequence of pairs."""
+    xy = getattr(x, "xy", None)
+    if xy is None:
+        xy = getattr(x, "points", x)
+    arr = np.asarray(xy, dtype=np.float64).reshape(-1, 2) if len(xy) else np.zeros((0, 2))
+    if getattr(x, "is_normalized", False):
+        size = _size(x.image_size)
+        arr = arr * np.array([size[1], size[0]], dtype=np.float64)
+    return [(float(px), float(py)) for px, py in arr]
+
+
+def _result(image, out):
+    if isinstance(out, list):
+        from ._containers import HashableList
+
+        return HashableList(out)
+    if out.same_storage(image._img):  # the operation changed nothing
+        return image
+    return image._new(out)
+
+
+def _run(image, name: str, args: list):
+    """Runs catalogue operation `name` on `image`: `image` itself when nothing
+    changed (resize to the same size, to_binary of a mask, ...), else a new
+    HashableImage of the same kind, or a HashableList of boxes."""
+    return _result(image, _pixelcache.invoke(name, image._img, args))
+
+
+def _run_static(name: str, args: list):
+    """Runs a catalogue operation that takes no input image."""
+    from ._image import HashableImage
+
+    out = _pixelcache.invoke(name, None, args)
+    if isinstance(out, list):
+        from ._containers import HashableList
+
+        return HashableList(out)
+    return HashableImage._wrap(out, "numpy")

@@ -1,0 +1,38 @@
+// Internal: the PNG decoder's chunk scan (png.cpp) and its libdeflate fast
+// path (png_fast.cpp).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "codec.hpp"
+
+namespace pixelcache::detail {
+
+/// What the chunk scan found: the IHDR fields, the image data and EXIF.
+struct PngLayout {
+  std::uint32_t width = 0, height = 0;
+  std::uint8_t depth = 0, color_type = 0, compression = 0, filter = 0, interlace = 0;
+  std::vector<std::span<const std::uint8_t>> idat;  ///< the IDAT bodies, in order
+  std::size_t idat_bytes = 0;                       ///< their total size
+  std::span<const std::uint8_t> exif;               ///< the eXIf body (empty when absent)
+};
+
+/// Walks every chunk of a PNG before anything is decoded: lengths inside the
+/// data, chunk names of letters only, the CRC of every critical chunk (and
+/// of eXIf, whose orientation is used), IHDR first and once, PLTE where the
+/// colour type allows it and before IDAT, consecutive IDATs, no unknown
+/// critical chunk, and enough image data for the declared size (deflate
+/// expands at most 1032:1). Checks the size against the pixel limit.
+/// Throws DecodeError naming the chunk, or LimitError.
+PngLayout scan_png(const DecodeInput& in);
+
+/// True for the files decode_png_fast() handles: 8-bit, non-interlaced gray,
+/// RGB, gray + alpha and RGBA.
+bool png_fast_path(const PngLayout& png) noexcept;
+/// Decodes a file scan_png() accepted and png_fast_path() selects. Throws
+/// DecodeError for corrupt image data.
+Decoded decode_png_fast(const DecodeInput& in, const PngLayout& png);
+
+}  // namespace pixelcache::detail
