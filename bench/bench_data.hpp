@@ -5,6 +5,9 @@
 // script (bench/compare.py) reads the very same files.
 #pragma once
 
+#include <benchmark/benchmark.h>
+
+#include <cstring>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 #include <random>
@@ -46,6 +49,19 @@ inline std::filesystem::path photo_file(const char* ext) {
     save(photo_12mp(), path, opt);
   }
   return path;
+}
+
+/// The peer of the 12 MP rows: a memcpy of the photo's 36 MB into a
+/// reused buffer.
+inline void memcpy_12mp(benchmark::State& state) {
+  const auto src = photo_12mp().u8_view();
+  std::vector<std::uint8_t> dst(src.size());
+  for (auto _ : state) {
+    std::memcpy(dst.data(), src.data(), src.size());
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * src.size()));
 }
 
 }  // namespace pixelcache::bench

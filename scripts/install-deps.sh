@@ -14,11 +14,14 @@ PACKAGES=(
   libexif-dev libxxhash-dev libcurl4-openssl-dev libdeflate-dev
   libfreetype-dev fonts-dejavu-core fonts-jetbrains-mono
   libfmt-dev libcli11-dev
+  # the cache tiers: LMDB on disk, Redis (client library; the server for tests), zstd
+  liblmdb-dev libhiredis-dev libzstd-dev redis-server
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-numpy python3-pil python3-opencv python3-xxhash
   python3-matplotlib libvips-tools
   python3-cachetools
+  python3-zstandard   # tests/tools/cache_entry_spec.py reads compressed cache entries
   # Python bindings, PyTorch in and out, the pip route (offline, in a venv)
   python3-dev pybind11-dev python3-torch
   python3-pip python3-venv python3-setuptools python3-wheel

@@ -135,6 +135,21 @@ std::shared_ptr<const Image::Storage> finalize(std::shared_ptr<Image::Storage> s
   return s;
 }
 
+void canonical_header(ImageSize size, Mode mode, PixelType type, unsigned char out[16]) noexcept {
+  out[0] = 'P';
+  out[1] = 'X';
+  out[2] = 'C';
+  out[3] = '1';
+  out[4] = mode == Mode::RGB ? 'R' : (mode == Mode::L ? 'L' : '1');
+  out[5] = type == PixelType::U8 ? 1 : 4;
+  out[6] = static_cast<unsigned char>(mode_channels(mode));
+  out[7] = 0;
+  for (int i = 0; i < 4; ++i) {
+    out[8 + i] = static_cast<unsigned char>(static_cast<std::uint32_t>(size.width) >> (8 * i));
+    out[12 + i] = static_cast<unsigned char>(static_cast<std::uint32_t>(size.height) >> (8 * i));
+  }
+}
+
 }  // namespace detail
 
 std::uint64_t max_image_bytes() noexcept { return detail::g_max_image_bytes.load(std::memory_order_relaxed); }
@@ -402,15 +417,8 @@ Digest Image::digest() const {
       s.digest = Image(s.digest_source).digest();
       return;
     }
-    unsigned char header[16] = {'P', 'X', 'C', '1'};
-    header[4] = s.mode == Mode::RGB ? 'R' : (s.mode == Mode::L ? 'L' : '1');
-    header[5] = s.type == PixelType::U8 ? 1 : 4;
-    header[6] = static_cast<unsigned char>(mode_channels(s.mode));
-    header[7] = 0;
-    for (int i = 0; i < 4; ++i) {
-      header[8 + i] = static_cast<unsigned char>(static_cast<std::uint32_t>(s.size.width) >> (8 * i));
-      header[12 + i] = static_cast<unsigned char>(static_cast<std::uint32_t>(s.size.height) >> (8 * i));
-    }
+    unsigned char header[16];
+    detail::canonical_header(s.size, s.mode, s.type, header);
     Hasher h;
     h.update(header, sizeof header);
     h.update(s.bytes.get(), s.nbytes);  // float storage is canonical (+0.0) on entry

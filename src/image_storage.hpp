@@ -53,6 +53,10 @@ std::shared_ptr<Image::Storage> allocate(ImageSize size, Mode mode, PixelType ty
 /// +0.0, exact k/255 stored as uint8).
 std::shared_ptr<const Image::Storage> finalize(std::shared_ptr<Image::Storage> s, std::string_view source);
 
+/// Writes the 16-byte canonical header of digest.hpp ("PXC1", mode, sample
+/// type, channels, 0, width, height) for an image of `size`, `mode`, `type`.
+void canonical_header(ImageSize size, Mode mode, PixelType type, unsigned char out[16]) noexcept;
+
 /// Turns finalised storage into an Image handle.
 struct ImageAccess {
   static Image wrap(std::shared_ptr<const Image::Storage> s) { return Image(std::move(s)); }

@@ -73,4 +73,21 @@ class InvalidArgument : public Error {
   using Error::Error;
 };
 
+/// A cache (cache.hpp) cannot be opened as configured: the cache directory is
+/// a file, cannot be created or is not writable, or the LMDB store in it
+/// cannot be opened.
+class CacheError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Bytes given to decode_entry() (cache.hpp) are not a valid cache entry:
+/// wrong magic or version, a checksum or digest mismatch, truncation,
+/// malformed contents. Inside a Cache such entries are dropped and counted,
+/// never thrown.
+class CorruptEntryError : public CacheError {
+ public:
+  using CacheError::CacheError;
+};
+
 }  // namespace pixelcache

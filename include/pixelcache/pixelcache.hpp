@@ -6,6 +6,7 @@
 // <pixelcache/interop/opencv.hpp>.
 #pragma once
 
+#include "pixelcache/cache.hpp"
 #include "pixelcache/catalogue.hpp"
 #include "pixelcache/compose.hpp"
 #include "pixelcache/digest.hpp"

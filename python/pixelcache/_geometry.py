@@ -242,7 +242,7 @@ class Points(_pixelcache.Points):
         the image or without an image_size."""
         if self._image_size is None:
             raise InvalidArgument("Points.to_mask: needs an image_size")
-        return HashableImage._wrap(_pixelcache.to_gray(_pixelcache.points_to_mask(self, self._image_size)), "numpy")
+        return HashableImage.points_to_mask(self, self._image_size).to_gray()
 
     def clip_to_image_bounds(self, image_size: ImageSize) -> Points:
         """Pixel points of `image_size` with x clipped to [0, width - 1] and
@@ -360,7 +360,7 @@ class ImageCrop:
             raise InvalidArgument(f"ImageCrop: the crop of a {image.size()} image is empty: {self!r}")
         if left + width <= w and top + height <= h:
             box = BoundingBox(left, top, left + width, top + height, image_size=image.size(), normalized=False)
-            return HashableImage._wrap(_pixelcache.crop_from_bbox(image._img, [box]), "pil")
+            return HashableImage._wrap(image.crop_from_bbox([box])._img, "pil")
         pil: PIL.Image.Image = image.pil().crop((left, top, left + width, top + height))  # black outside
         return HashableImage(pil)
 
@@ -377,9 +377,10 @@ class ImageCrop:
                   opening: int = 0, area_threshold: float = 0.0, number_of_objects: int = -1) -> ImageCrop:
         """Crops `image` to the union of `mask`'s region boxes (see mask2bbox)."""
         img = image if isinstance(image, HashableImage) else HashableImage(image)
-        return ImageCrop.from_bbox(img, img.mask2bbox(margin, merge=merge, closing=closing, opening=opening,
-                                                      area_threshold=area_threshold,
-                                                      number_of_objects=number_of_objects))
+        m = mask if isinstance(mask, HashableImage) else HashableImage(mask)
+        return ImageCrop.from_bbox(img, m.mask2bbox(margin, merge=merge, closing=closing, opening=opening,
+                                                    area_threshold=area_threshold,
+                                                    number_of_objects=number_of_objects))
 
     def uncrop(self, base: Any, edited: Any = None, resize: bool = False, blend_width: int = 10) -> HashableImage:
         """Pastes `edited` (this crop, processed; the crop itself when None)

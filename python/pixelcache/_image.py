@@ -162,9 +162,9 @@ class HashableImage(Operations):
         is not an image."""
         img = _pixelcache.Image.from_bytes(builtins.bytes(data))
         if not unchanged:
-            img = _pixelcache.to_rgb(img)
+            img = _pixelcache.invoke("to_rgb", img)
         elif img.mode == "1":
-            img = _pixelcache.to_gray(img)  # a 1-bit file holds gray levels 0 / 255
+            img = _pixelcache.invoke("to_gray", img)  # a 1-bit file holds gray levels 0 / 255
         return img.numpy()
 
     @staticmethod
@@ -340,7 +340,7 @@ class HashableImage(Operations):
             raise InvalidArgument(f'save: transparency must be "white", "black" or None, got {transparency!r}')
         from PIL import Image
 
-        rgb = _pixelcache.to_rgb(self._img).numpy_view()
+        rgb = _pixelcache.invoke("to_rgb", self._img).numpy_view()
         key = 255 if transparency == "white" else 0
         alpha = np.where((rgb == key).all(axis=2), 0, 255).astype(np.uint8)
         rgba = Image.fromarray(np.dstack([rgb, alpha]), "RGBA")

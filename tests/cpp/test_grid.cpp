@@ -34,7 +34,7 @@ std::array<int, 4> dark_box(const Image& img, int x0, int y0, int x1, int y1) {
   return b;
 }
 
-Image crop_rect(const Image& img, int x0, int y0, int x1, int y1) { return crop(img, x0, y0, x1, y1); }
+Image crop_rect(const Image& img, int x0, int y0, int x1, int y1) { return crop(img, px_box(x0, y0, x1, y1)); }
 
 TEST(Grid, DefaultsAreTheOriginals) {
   const GridOptions o;

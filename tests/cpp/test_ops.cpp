@@ -163,7 +163,7 @@ TEST(Geometry, FlipsPadCropConcat) {
   EXPECT_EQ(padded.u8_view()[0], 9);
   EXPECT_EQ(padded.u8_view()[2 * 7 + 1], small.u8_view()[0]);
   EXPECT_EQ(crop(padded, px_box(1, 2, 5, 5)), small);
-  EXPECT_EQ(center_pad(small, {5, 6}).u8_view()[1 * 6 + 1], small.u8_view()[0]);  // 5 // 2 - 1, 6 // 2 - 2
+  EXPECT_EQ(center_pad(small, {5, 6}).to_u8_vector()[1 * 6 + 1], small.u8_view()[0]);  // 5 // 2 - 1, 6 // 2 - 2
   EXPECT_TRUE(center_pad(small, {3, 4}).same_storage(small));
   EXPECT_THROW(center_pad(small, {2, 7}), InvalidArgument);
   EXPECT_THROW(center_pad(small, {6, 7}, 256), InvalidArgument);
@@ -306,7 +306,7 @@ TEST(Color, SetMinmaxStretchesAndHandlesConstantImages) {
   const Image ff = Image::from_f32({1, 2}, Mode::L, {0.3f, 0.3f});
   EXPECT_EQ(set_minmax(ff).stats().max[0], 0);
   const Image fr = Image::from_f32({1, 2}, Mode::L, {0.3f, 0.7f});
-  EXPECT_NEAR(set_minmax(fr, 0.25, 0.5).as_f32().f32_view()[1], 0.5f, 1e-6);
+  EXPECT_NEAR(set_minmax(fr, 0.25, 0.5).to_f32_vector()[1], 0.5f, 1e-6);
   EXPECT_THROW(set_minmax(g, 0.5, 0.25), InvalidArgument);
   EXPECT_THROW(set_minmax(g, 0, 20), InvalidArgument);  // levels are not the scale
   EXPECT_THROW(set_minmax(pattern(2, 2, Mode::Binary)), InvalidArgument);

@@ -15,8 +15,9 @@ Where the seeds come from:
     fuzz_decode_<format> those of its format;
   * fuzz_exif: the EXIF blocks found in those images (JPEG APP1, PNG eXIf,
     WebP EXIF);
-  * tests/fuzz/seeds/<harness>/ (files) and tests/fuzz/seeds/<harness>.txt
-    (one seed a line);
+  * tests/fuzz/seeds/<harness>/ (files), tests/fuzz/seeds/<harness>.txt
+    (one seed a line) and tests/fuzz/corpus/<name>/ for fuzz_<name> (golden
+    files other tests read too, e.g. the cache entries);
   * tests/fuzz/regressions/<harness>/: inputs that once failed.
 Files are named by their SHA-1, so repeated runs add nothing twice.
 """
@@ -208,9 +209,9 @@ def main():
             if "fuzz_exif" in seeds:
                 seeds["fuzz_exif"] += exif_blocks(data)
     for h in args.harnesses:
-        own = FUZZ_DIR / "seeds" / h
-        if own.is_dir():
-            seeds[h] += [p.read_bytes() for p in sorted(own.iterdir()) if p.is_file()]
+        for own in (FUZZ_DIR / "seeds" / h, FUZZ_DIR / "corpus" / h.removeprefix("fuzz_")):
+            if own.is_dir():
+                seeds[h] += [p.read_bytes() for p in sorted(own.iterdir()) if p.is_file()]
         lines = FUZZ_DIR / "seeds" / f"{h}.txt"
         if lines.exists():
             seeds[h] += [l.encode() for l in lines.read_text().splitlines() if l and not l.startswith("#")]

@@ -146,7 +146,7 @@ def test_exceptions_form_one_hierarchy():
     with pytest.raises(pixelcache.DecodeError):
         HashableImage(b"\x89PNG\r\n\x1a\n garbage")
     png = HashableImage(np.zeros((64, 64), np.uint8)).encode()
-    with pytest.raises(pixelcache.LimitError, match="64x64 image exceeds the limit of 100"):
+    with pytest.raises(pixelcache.LimitError, match=r"64x64 \(WxH\) image exceeds the limit of 100"):
         HashableImage(png, max_pixels=100)
     assert HashableImage(png, max_pixels=4096).size() == (64, 64)
 

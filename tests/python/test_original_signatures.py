@@ -171,7 +171,9 @@ OPERATIONS = [
     ("HashableImage.uncrop_from_bbox", "self, base, bboxes, *, resize=False, blend_width=10"),
     ("HashableImage.crop_from_mask", "self, mask, *args, **kwargs"),
     ("HashableImage.crop_from_points", "self, points, *args, **kwargs"),
-    ("HashableImage.mask2squaremask", "self, *args, **kwargs"),
+    # The original forwards *args / **kwargs to tools.mask.mask2squaremask(mask, margin, *, ...).
+    ("HashableImage.mask2squaremask", "self, margin, *, merge=False, verbose=True, closing=(0, 0), opening=(0, 0), "
+                                      "area_threshold=0.0, number_of_objects=-1"),
     ("HashableImage.morphologyEx", "self, operation, kernel"),
     ("HashableImage.logical_or_reduce", "self, other"),
     ("HashableImage.__setitem__", "self, mask, value, /"),

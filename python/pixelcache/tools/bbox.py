@@ -28,7 +28,7 @@ def crop_from_bbox(image_np: np.ndarray, /, bboxes: Sequence[Box], *, is_normali
     image with `is_normalized`), as an array of the image's layout.
     InvalidArgument for an empty list or a box outside the image."""
     img = HashableImage(image_np)
-    return _pixelcache.crop_from_bbox(img._img, _boxes(bboxes, img.size(), is_normalized)).numpy()
+    return img.crop_from_bbox(_boxes(bboxes, img.size(), is_normalized)).numpy()
 
 
 def uncrop_from_bbox(base_image: np.ndarray, image: np.ndarray, bboxes: Sequence[Box], *, is_normalized: bool,

@@ -10,7 +10,7 @@ from typing import Any, Sequence, Union
 import numpy as np
 
 from .. import _pixelcache
-from .._image import HashableImage, _kernel, _mask_options
+from .._image import HashableImage
 from .._pixelcache import BoundingBox, ImageSize, InvalidArgument
 
 __all__ = ["mask2bbox", "mask2squaremask", "bbox2mask", "resize_squaremask", "crop_from_mask", "morphologyEx",
@@ -20,9 +20,9 @@ Box = tuple[float, float, float, float]
 Kernel = Union[int, tuple[int, int]]
 
 
-def _mask(binary_mask: Any) -> _pixelcache.Image:
+def _mask(binary_mask: Any) -> HashableImage:
     img = binary_mask if isinstance(binary_mask, HashableImage) else HashableImage(binary_mask)
-    return img._img if img.is_binary() else _pixelcache.to_binary(img._img)
+    return img.to_binary()  # itself when already binary
 
 
 def mask2bbox(binary_mask: Any, /, margin: float, *, normalized: bool = False, merge: bool = False,
@@ -35,21 +35,17 @@ def mask2bbox(binary_mask: Any, /, margin: float, *, normalized: bool = False, m
     one union box with `merge`; normalised by the mask's size with
     `normalized`. An empty mask gives []. `verbose` is accepted for the
     original's signature."""
-    boxes = _pixelcache.mask2bbox(_mask(binary_mask), *_mask_options(
-        margin, normalized, False, closing, opening, area_threshold, number_of_objects))
-    if merge and boxes:  # the original reduces everything to one union box
-        union = boxes[0]
-        for b in boxes[1:]:
-            union = union.union(b)
-        boxes = [union]
+    boxes = _mask(binary_mask).mask2bbox(margin, normalized=normalized, merge=merge, closing=closing,
+                                         opening=opening, area_threshold=area_threshold,
+                                         number_of_objects=number_of_objects)
     return [(b.xmin, b.ymin, b.xmax, b.ymax) for b in boxes]
 
 
 def mask2squaremask(mask: Any, margin: float, *, merge: bool = False, verbose: bool = True, closing: Kernel = (0, 0),
                     opening: Kernel = (0, 0), area_threshold: float = 0.0, number_of_objects: int = -1) -> np.ndarray:
     """A bool mask, True inside every region's box (see mask2bbox)."""
-    return _pixelcache.mask2squaremask(_mask(mask), *_mask_options(
-        margin, False, merge, closing, opening, area_threshold, number_of_objects)).numpy()
+    return _mask(mask).mask2squaremask(margin, merge=merge, closing=closing, opening=opening,
+                                       area_threshold=area_threshold, number_of_objects=number_of_objects).numpy()
 
 
 def bbox2mask(bbox: Sequence[Box], image_size: ImageSize) -> np.ndarray:
@@ -79,8 +75,8 @@ def crop_from_mask(image: Any, mask: Any, margin: float = 0.0, *, normalized: bo
     an empty mask. `normalized` changes nothing (boxes are resolved in
     pixels either way)."""
     img = image if isinstance(image, HashableImage) else HashableImage(image)
-    return _pixelcache.crop_from_mask(img._img, _mask(mask), *_mask_options(
-        margin, False, merge, closing, opening, area_threshold, number_of_objects)).numpy()
+    return img.crop_from_mask(_mask(mask), margin, merge=merge, closing=closing, opening=opening,
+                              area_threshold=area_threshold, number_of_objects=number_of_objects).numpy()
 
 
 # cv2.MORPH_* values, as the original passes them.
@@ -100,9 +96,11 @@ def morphologyEx(mask: Any, mode: int, kernel: Any, /, *, struct: str | None = N
         if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or not np.all(kernel == 1):
             raise InvalidArgument(f"morphologyEx: only square kernels of ones are supported, got shape {kernel.shape}")
         side = int(kernel.shape[0])
+    elif isinstance(kernel, int) and not isinstance(kernel, bool):
+        side = kernel
     else:
-        side = _kernel(kernel, "morphologyEx")
-    return _pixelcache.morphology(_mask(mask), _MORPH[mode], side).numpy()
+        raise InvalidArgument(f"morphologyEx: kernel must be a square array of ones or a side length, got {kernel!r}")
+    return _mask(mask).morphology(_MORPH[mode], side).numpy()
 
 
 def remove_disconnected_regions(masks: Any, area_thresh: float = 0.0, /) -> Any:
@@ -114,7 +112,7 @@ def remove_disconnected_regions(masks: Any, area_thresh: float = 0.0, /) -> Any:
     single = not isinstance(masks, (list, tuple))
     items = [masks] if single else list(masks)
     out = [np.asarray(m, dtype=bool) if area_thresh == 0.0
-           else _pixelcache.to_binary(_mask(m), 0.0, area_thresh).numpy() for m in items]
+           else _mask(m).to_binary(0.0, area_thresh).numpy() for m in items]
     return out[0] if single else out
 
 

@@ -1,0 +1,385 @@
+// Cache: the tiers stacked (read-through, write to all), back-off of failing
+// tiers, statistics, and single-flight get_or_compute (cache.hpp).
+#include <atomic>
+#include <future>
+#include <thread>
+#include <unordered_map>
+
+#include "cache/disk_tier.hpp"
+#include "cache/memory_tier.hpp"
+#include "cache/redis_tier.hpp"
+
+namespace pixelcache {
+
+using namespace cache_detail;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
+// Counters and back-off of one tier.
+struct TierState {
+  std::atomic<std::uint64_t> hits{0}, misses{0}, writes{0}, corrupt{0}, errors{0};
+  // Time (steady clock, ns) before which reads / writes skip the tier; 0 = go.
+  std::atomic<std::int64_t> read_retry_at{0}, write_retry_at{0};
+  std::atomic<int> failures{0};
+
+  bool usable(bool write) const {
+    const std::int64_t at = (write ? write_retry_at : read_retry_at).load(std::memory_order_relaxed);
+    return at == 0 || now_ns() >= at;
+  }
+  void failed(bool writes_only, std::chrono::milliseconds backoff) {
+    errors.fetch_add(1, std::memory_order_relaxed);
+    const int n = std::min(failures.fetch_add(1, std::memory_order_relaxed), 5);
+    const std::int64_t at = now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(backoff).count() * (1 << n);
+    write_retry_at.store(at, std::memory_order_relaxed);
+    if (!writes_only) read_retry_at.store(at, std::memory_order_relaxed);
+  }
+  void succeeded(bool write) {
+    if (failures.load(std::memory_order_relaxed) == 0) return;
+    failures.store(0, std::memory_order_relaxed);
+    (write ? write_retry_at : read_retry_at).store(0, std::memory_order_relaxed);
+  }
+};
+
+struct Store {
+  std::unique_ptr<StoreTier> tier;
+  TierState state;
+};
+
+// One computation in flight, shared by the callers of get_or_compute that
+// wait for it.
+struct Flight {
+  std::promise<Entry> promise;
+  std::shared_future<Entry> result = promise.get_future().share();
+  std::thread::id owner = std::this_thread::get_id();
+};
+
+Origin origin_of(TierKind t) {
+  switch (t) {
+    case TierKind::Memory: return Origin::Memory;
+    case TierKind::Disk: return Origin::Disk;
+    case TierKind::Redis: return Origin::Redis;
+  }
+  return Origin::Computed;
+}
+
+void validate_namespace(const std::string& ns) {
+  if (ns.empty() || ns.size() > 256)
+    throw InvalidArgument("cache namespace must be 1..256 bytes, got " + std::to_string(ns.size()));
+  for (unsigned char c : ns)
+    if (c < 0x20 || c == 0x7f)
+      throw InvalidArgument("cache namespace '" + escape(ns) + "' contains a control character");
+}
+
+}  // namespace
+
+struct Cache::Impl {
+  CacheOptions opt;
+  std::unique_ptr<MemoryTier> memory;
+  TierState memory_state;
+  std::vector<std::unique_ptr<Store>> stores;  // disk, then Redis
+  DiskTier* disk = nullptr;
+  std::mutex flights_mu;
+  std::unordered_map<Digest, std::shared_ptr<Flight>, DigestHash> flights;
+  std::atomic<std::uint64_t> computed{0}, joined{0};
+
+  // Runs `f` on `s` unless it is backing off; counts failures. Returns false
+  // when the tier was skipped or failed.
+  template <class F>
+  bool attempt(Store& s, bool write, F&& f) {
+    if (!s.state.usable(write)) return false;
+    try {
+      f(*s.tier);
+    } catch (const TierFailure& e) {
+      s.state.failed(e.writes_only(), opt.retry_backoff);
+      return false;
+    } catch (const LimitError&) {
+      return false;  // an entry too large for this process's image limit: a miss, not a failure
+    } catch (const std::exception&) {
+      s.state.failed(false, opt.retry_backoff);
+      return false;
+    }
+    s.state.succeeded(write);
+    return true;
+  }
+
+  // Looks in the stored tiers (after the memory tier), promoting a hit.
+  std::optional<Entry> lookup_stores(const Digest& key, TierKind* found_in) {
+    for (std::size_t i = 0; i < stores.size(); ++i) {
+      Store& s = *stores[i];
+      Lookup r;
+      if (!attempt(s, false, [&](StoreTier& t) { r = t.get(key); })) continue;
+      if (r.corrupt) s.state.corrupt.fetch_add(1, std::memory_order_relaxed);
+      if (!r.entry) {
+        s.state.misses.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      s.state.hits.fetch_add(1, std::memory_order_relaxed);
+      if (found_in) *found_in = s.tier->kind();
+      promote(key, *r.entry, r.raw, i);
+      return std::move(r.entry);
+    }
+    return std::nullopt;
+  }
+
+  // Copies a hit of stores[below] into the tiers above it.
+  void promote(const Digest& key, const Entry& e, std::span<const std::uint8_t> raw, std::size_t below) {
+    if (memory && memory->put(key, e)) memory_state.writes.fetch_add(1, std::memory_order_relaxed);
+    std::optional<EncodedEntry> enc;
+    for (std::size_t j = 0; j < below; ++j) {
+      Store& s = *stores[j];
+      if (!s.state.usable(true)) continue;
+      if (!enc) enc = raw.empty() ? EncodedEntry::prepare(e, opt.compression) : EncodedEntry::raw(raw);
+      if (attempt(s, true, [&](StoreTier& t) { t.put(key, *enc); }))
+        s.state.writes.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  std::optional<Entry> memory_get(const Digest& key) {
+    if (!memory) return std::nullopt;
+    auto e = memory->get(key);
+    (e ? memory_state.hits : memory_state.misses).fetch_add(1, std::memory_order_relaxed);
+    return e;
+  }
+
+  Store* find(TierKind kind) {
+    for (auto& s : stores)
+      if (s->tier->kind() == kind) return s.get();
+    return nullptr;
+  }
+};
+
+Cache::Cache() : Cache(CacheOptions::from_environment()) {}
+
+Cache::Cache(CacheOptions options) : impl_(std::make_unique<Impl>()) {
+  auto& m = *impl_;
+  m.opt = std::move(options);
+  validate_namespace(m.opt.key_namespace);
+  if (m.opt.retry_backoff.count() < 0 || m.opt.connect_timeout.count() <= 0 || m.opt.command_timeout.count() <= 0 ||
+      m.opt.redis_ttl.count() < 0)
+    throw InvalidArgument("cache options: time-outs must be positive and the back-off and TTL not negative");
+  // Parse the URL first: a malformed one should not leave a store opened.
+  std::optional<RedisUrl> url;
+  if (!m.opt.redis_url.empty()) url = RedisUrl::parse(m.opt.redis_url);
+  if (m.opt.memory_bytes > 0) m.memory = std::make_unique<MemoryTier>(m.opt.memory_bytes);
+  if (!m.opt.disk_path.empty() && m.opt.disk_bytes > 0) {
+    auto s = std::make_unique<Store>();
+    auto disk = std::make_unique<DiskTier>(m.opt.disk_path, m.opt.disk_bytes);
+    m.disk = disk.get();
+    s->tier = std::move(disk);
+    m.stores.push_back(std::move(s));
+  }
+  if (url) {
+    auto s = std::make_unique<Store>();
+    s->tier = std::make_unique<RedisTier>(*url, "pixelcache:" + m.opt.key_namespace + ":", m.opt.redis_ttl,
+                                          m.opt.connect_timeout, m.opt.command_timeout);
+    m.stores.push_back(std::move(s));
+  }
+}
+
+Cache::~Cache() = default;
+
+const CacheOptions& Cache::options() const noexcept { return impl_->opt; }
+
+bool Cache::has_tier(TierKind tier) const noexcept {
+  if (tier == TierKind::Memory) return impl_->memory != nullptr;
+  return impl_->find(tier) != nullptr;
+}
+
+std::optional<Entry> Cache::get(const Digest& key, TierKind* found_in) {
+  if (auto e = impl_->memory_get(key)) {
+    if (found_in) *found_in = TierKind::Memory;
+    return e;
+  }
+  return impl_->lookup_stores(key, found_in);
+}
+
+std::optional<Image> Cache::get_image(const Digest& key) {
+  if (auto e = get(key)) return e->image();
+  return std::nullopt;
+}
+
+std::optional<Value> Cache::get_value(const Digest& key) {
+  if (auto e = get(key)) return e->value();
+  return std::nullopt;
+}
+
+std::optional<Bytes> Cache::get_bytes(const Digest& key) {
+  if (auto e = get(key)) return e->bytes();
+  return std::nullopt;
+}
+
+void Cache::put(const Digest& key, const Entry& entry) {
+  auto& m = *impl_;
+  if (m.memory && m.memory->put(key, entry)) m.memory_state.writes.fetch_add(1, std::memory_order_relaxed);
+  std::optional<EncodedEntry> enc;
+  for (auto& s : m.stores) {
+    if (!s->state.usable(true)) continue;
+    if (!enc) enc = EncodedEntry::prepare(entry, m.opt.compression);
+    if (m.attempt(*s, true, [&](StoreTier& t) { t.put(key, *enc); }))
+      s->state.writes.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+bool Cache::contains(const Digest& key) {
+  auto& m = *impl_;
+  if (m.memory && m.memory->contains(key)) return true;
+  for (auto& s : m.stores) {
+    bool found = false;
+    if (m.attempt(*s, false, [&](StoreTier& t) { found = t.contains(key); }) && found) return true;
+  }
+  return false;
+}
+
+bool Cache::erase(const Digest& key) {
+  auto& m = *impl_;
+  bool any = m.memory && m.memory->erase(key);
+  for (auto& s : m.stores) {
+    bool found = false;
+    if (m.attempt(*s, true, [&](StoreTier& t) { found = t.erase(key); })) any = any || found;
+  }
+  return any;
+}
+
+bool Cache::clear() {
+  auto& m = *impl_;
+  if (m.memory) m.memory->clear();
+  bool all = true;
+  for (auto& s : m.stores) {
+    // An explicit clear is tried even while the tier backs off.
+    s->state.write_retry_at.store(0, std::memory_order_relaxed);
+    all = m.attempt(*s, true, [](StoreTier& t) { t.clear(); }) && all;
+  }
+  return all;
+}
+
+Cache::Fetched Cache::get_or_compute(const Digest& key, const std::function<Entry()>& compute) {
+  auto& m = *impl_;
+  if (auto e = m.memory_get(key)) return {std::move(*e), Origin::Memory};
+  std::shared_ptr<Flight> flight;
+  bool leader = false;
+  {
+    std::lock_guard lock(m.flights_mu);
+    auto& slot = m.flights[key];
+    if (!slot) {
+      slot = std::make_shared<Flight>();
+      leader = true;
+    }
+    flight = slot;
+  }
+  if (!leader) {
+    if (flight->owner == std::this_thread::get_id())
+      throw InvalidArgument("get_or_compute: the computation of key " + key.hex() +
+                            " asked for its own result (recursive memoize)");
+    m.joined.fetch_add(1, std::memory_order_relaxed);
+    return {flight->result.get(), Origin::Joined};
+  }
+
+  // This call leads: look in the stored tiers, else compute.
+  auto finish = [&](const std::function<void()>& publish) {
+    {
+      std::lock_guard lock(m.flights_mu);
+      m.flights.erase(key);
+    }
+    publish();
+  };
+  try {
+    TierKind found = TierKind::Memory;
+    if (auto e = m.lookup_stores(key, &found)) {
+      finish([&] { flight->promise.set_value(*e); });
+      return {std::move(*e), origin_of(found)};
+    }
+    Entry e = compute();
+    m.computed.fetch_add(1, std::memory_order_relaxed);
+    put(key, e);
+    finish([&] { flight->promise.set_value(e); });
+    return {std::move(e), Origin::Computed};
+  } catch (...) {
+    finish([&] { flight->promise.set_exception(std::current_exception()); });
+    throw;
+  }
+}
+
+CacheStats Cache::stats() const {
+  auto& m = *impl_;
+  CacheStats out;
+  auto fill = [](TierStats& t, const TierState& s) {
+    t.available = s.usable(false) && s.usable(true);
+    t.hits = s.hits.load(std::memory_order_relaxed);
+    t.misses = s.misses.load(std::memory_order_relaxed);
+    t.writes = s.writes.load(std::memory_order_relaxed);
+    t.corrupt = s.corrupt.load(std::memory_order_relaxed);
+    t.errors = s.errors.load(std::memory_order_relaxed);
+  };
+  if (m.memory) {
+    TierStats t;
+    t.tier = TierKind::Memory;
+    fill(t, m.memory_state);
+    t.evictions = m.memory->evictions();
+    t.entries = m.memory->entries();
+    t.bytes = m.memory->bytes();
+    t.max_bytes = m.memory->max_bytes();
+    out.tiers.push_back(t);
+  }
+  for (auto& s : m.stores) {
+    TierStats t;
+    t.tier = s->tier->kind();
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> size;
+    m.attempt(*s, false, [&](StoreTier& tier) { size = tier.size(); });
+    fill(t, s->state);
+    if (size) {
+      t.entries = size->first;
+      t.bytes = size->second;
+    }
+    t.evictions = s->tier->evictions();
+    t.max_bytes = s->tier->max_bytes();
+    out.tiers.push_back(t);
+  }
+  out.computed = m.computed.load(std::memory_order_relaxed);
+  out.joined = m.joined.load(std::memory_order_relaxed);
+  return out;
+}
+
+TrimReport Cache::trim(std::uint64_t max_bytes) {
+  auto& m = *impl_;
+  TrimReport report;
+  report.ok = false;
+  if (Store* s = m.find(TierKind::Disk))
+    report.ok = m.attempt(*s, true, [&](StoreTier&) { report = m.disk->trim(max_bytes); });
+  return report;
+}
+
+VerifyReport Cache::verify() {
+  auto& m = *impl_;
+  VerifyReport report;
+  for (auto& s : m.stores) {
+    VerifyReport::Tier t;
+    t.tier = s->tier->kind();
+    VerifyCounts c;
+    t.complete = m.attempt(*s, false, [&](StoreTier& tier) { c = tier.verify(); });
+    t.checked = c.checked;
+    t.ok = c.ok;
+    t.corrupt = c.corrupt;
+    s->state.corrupt.fetch_add(c.corrupt, std::memory_order_relaxed);
+    report.tiers.push_back(t);
+  }
+  return report;
+}
+
+void Cache::for_each_entry(TierKind tier, const std::function<bool(const EntryInfo&)>& visit) {
+  auto& m = *impl_;
+  if (tier == TierKind::Memory) {
+    if (!m.memory) return;
+    for (const auto& info : m.memory->snapshot())
+      if (!visit(info)) return;
+    return;
+  }
+  if (Store* s = m.find(tier)) m.attempt(*s, false, [&](StoreTier& t) { t.for_each(visit); });
+}
+
+}  // namespace pixelcache

@@ -1,0 +1,69 @@
+// Internal: one LMDB environment per store file and process, shared by every
+// DiskTier on that file (LMDB forbids opening one file twice in a process),
+// with transaction helpers.
+#pragma once
+
+#include <lmdb.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "pixelcache/digest.hpp"
+
+namespace pixelcache::cache_detail {
+
+struct LmdbEnv {
+  MDB_env* env = nullptr;
+  MDB_dbi entries = 0;  ///< key -> encoded entry
+  MDB_dbi info = 0;     ///< key -> u64 tick, u64 cost
+  MDB_dbi lru = 0;      ///< u64 tick (big-endian) + key -> empty
+  MDB_dbi meta = 0;     ///< "bytes" / "entries" / "tick" -> u64
+  std::uint64_t generation = 0;
+  std::filesystem::path file;
+  std::uint64_t map_bytes = 0;
+  /// Shared by every transaction, exclusive to change the map size (LMDB
+  /// requires that no transaction of the process is live then).
+  std::shared_mutex remap;
+  /// Keys read since the last write transaction, whose recency is written
+  /// by the next one (reads stay read-only transactions).
+  std::mutex touch_mu;
+  std::vector<Digest> touched;
+  std::chrono::steady_clock::time_point first_touch;
+
+  LmdbEnv() = default;
+  LmdbEnv(const LmdbEnv&) = delete;
+  LmdbEnv& operator=(const LmdbEnv&) = delete;
+  /// Closes the environment — unless it was inherited across fork(): then
+  /// it belongs to the parent and is left alone.
+  ~LmdbEnv();
+
+  /// The process's environment for `file` (opened with a map of at least
+  /// `map_bytes`). A store LMDB reports as invalid or corrupt is moved aside
+  /// and replaced by a new one. Throws CacheError.
+  static std::shared_ptr<LmdbEnv> open(const std::filesystem::path& file, std::uint64_t map_bytes);
+
+  /// Runs `f` inside a read-only transaction. Throws TierFailure for LMDB
+  /// errors.
+  void read(const std::function<void(MDB_txn*)>& f);
+  /// Runs `f` inside a write transaction and commits when it returns 0;
+  /// returns `f`'s LMDB code, or the commit's (the transaction is aborted
+  /// on any non-zero code or exception).
+  int write(const std::function<int(MDB_txn*)>& f);
+
+ private:
+  MDB_txn* begin(unsigned flags, std::shared_lock<std::shared_mutex>& lock);
+};
+
+/// Throws TierFailure("disk cache <file>: <what>: <LMDB message>").
+[[noreturn]] void lmdb_fail(const LmdbEnv& env, int rc, const std::string& what, bool writes_only = false);
+
+inline MDB_val mdb_val(const void* p, std::size_t n) { return MDB_val{n, const_cast<void*>(p)}; }
+
+}  // namespace pixelcache::cache_detail
