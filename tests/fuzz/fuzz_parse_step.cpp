@@ -1,8 +1,10 @@
-// Fuzz target: the CLI step parser (cli::parse_step, cli/steps.cpp) on any
-// text, then the parsed step applied to a small image. Parsing must give a
-// step or throw InvalidArgument; applying it must give an image or throw a
-// pixelcache::Error (LimitError for giant sizes: the harness lowers
-// max_image_bytes so they are refused quickly).
+// Fuzz target: the CLI step parser (cli::parse_step, cli/steps.cpp, which
+// parses with the operation catalogue) on any text, then the parsed step
+// applied to three small probes (RGB, L, binary). Parsing must give a step
+// or throw a pixelcache::Error; applying it must give an image or throw one
+// (LimitError for giant sizes: the harness lowers max_image_bytes so they
+// are refused quickly). The step's canonical key must parse back to the
+// same key and give the same results.
 //
 // Steps such as crop_from_mask:FILE read files while they are parsed. So
 // that fuzz data never reaches arbitrary paths or URLs, inputs containing
@@ -22,12 +24,13 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace pc = pixelcache;
+namespace pf = pixelcache::fuzz;
 
 // The fixture directory, created on first use and removed at exit.
 const fs::path& fixture_dir() {
   static const fs::path dir = [] {
     std::string tmpl = (fs::temp_directory_path() / "pixelcache-fuzz-steps-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) pixelcache::fuzz::fail("cannot create the fixture directory");
+    if (!::mkdtemp(tmpl.data())) pf::fail("cannot create the fixture directory");
     const fs::path d = tmpl;
     const pc::Image rgb = pc::Image::generate({5, 7}, pc::Mode::RGB, pc::PixelType::U8, [](std::span<std::byte> b) {
       for (std::size_t i = 0; i < b.size(); ++i) b[i] = std::byte(i * 37 % 256);
@@ -60,12 +63,29 @@ class WorkingDirectory {
   fs::path previous_;
 };
 
+// The digests of `step` applied to each probe (an empty digest where the
+// step refuses that probe with a pixelcache::Error).
+std::vector<pc::Digest> apply_to_probes(const pc::cli::Step& step, const std::vector<pc::Image>& probes) {
+  std::vector<pc::Digest> out;
+  for (const auto& probe : probes) {
+    try {
+      const pc::Image img = step.apply(probe);
+      pf::require(!img.empty(), "a step returned an empty image");
+      out.push_back(img.digest());
+    } catch (const pc::Error&) {
+      out.emplace_back();
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const pc::Image probe = [] {
+  static const std::vector<pc::Image> probes = [] {
     pc::set_max_image_bytes(std::uint64_t{1} << 24);  // a giant resize is a quick LimitError
-    return pc::load((fixture_dir() / "image.png").string());
+    const pc::Image rgb = pc::load((fixture_dir() / "image.png").string());
+    return std::vector<pc::Image>{rgb, pc::to_gray(rgb), pc::load((fixture_dir() / "mask.png").string())};
   }();
   const std::string text(reinterpret_cast<const char*>(data), size);
   if (text.find_first_of("/\\") != std::string::npos) return 0;
@@ -73,19 +93,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   pc::cli::Step step;
   try {
     step = pc::cli::parse_step(text);
-  } catch (const pc::InvalidArgument&) {
-    return 0;
-  } catch (const pc::IoError&) {  // a mask file that is not there
-    return 0;
-  } catch (const pc::DecodeError&) {  // a fixture name that is not an image ('.')
+  } catch (const pc::Error&) {  // InvalidArgument; IoError / DecodeError for a file argument
     return 0;
   }
-  pixelcache::fuzz::require(static_cast<bool>(step.apply), "parse_step returned a step without a function");
+  pf::require(static_cast<bool>(step.apply), "parse_step returned a step without a function");
+  pf::require(!step.key.empty(), "parse_step returned an empty key");
+  const std::vector<pc::Digest> results = apply_to_probes(step, probes);
+
+  // The key is canonical: it parses back to itself and to the same results
+  // (catalogue.hpp), unless it holds an image argument's digest.
+  pc::cli::Step again;
   try {
-    const pc::Image out = step.apply(probe);
-    pixelcache::fuzz::require(!out.empty(), "a step returned an empty image");
-    (void)out.digest();
+    again = pc::cli::parse_step(step.key);
   } catch (const pc::Error&) {
+    pf::require(text.find(".png") != std::string::npos, "the key of a step without files does not parse back");
+    return 0;
   }
+  pf::require(again.key == step.key, "the key of a parsed key differs from the key");
+  pf::require(apply_to_probes(again, probes) == results, "equal keys gave different results");
   return 0;
 }

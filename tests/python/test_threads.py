@@ -69,7 +69,7 @@ def _every_operation(img, mask):
         img.center_pad((320, 480), fill=7), img.to_gray(), img.to_gray().equalize_hist(),
         img.to_gray().apply_palette("viridis"), img.invert_rgb(), img.rgb2bgr(), img.downsample(3),
         img.blend(mask, 0.3, with_bbox=True), img.crop_from_mask(mask), img.masked_fill(mask, 9),
-        mask.dilate(5), mask.mask2squaremask(),
+        mask.dilate(5), mask.mask2squaremask(0.1),
     ]
     return [o.digest() for o in out] + [img.encode("PNG"), img.encode("JPEG"), img.mean(), img.unique().tolist()]
 
