@@ -54,7 +54,8 @@ inline std::filesystem::path photo_file(const char* ext) {
 /// The peer of the 12 MP rows: a memcpy of the photo's 36 MB into a
 /// reused buffer.
 inline void memcpy_12mp(benchmark::State& state) {
-  const auto src = photo_12mp().u8_view();
+  const Image photo = photo_12mp();
+  const auto src = photo.u8_view();
   std::vector<std::uint8_t> dst(src.size());
   for (auto _ : state) {
     std::memcpy(dst.data(), src.data(), src.size());
