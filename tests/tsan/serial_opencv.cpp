@@ -1,5 +1,6 @@
-// Preloaded (LD_PRELOAD) into every test process of the tsan preset; see
-// CMakePresets.json and tests/CMakeLists.txt.
+// Linked into every test program of the tsan preset, and preloaded
+// (LD_PRELOAD) into Debian's Python for the Python thread tests; see
+// tests/CMakeLists.txt.
 //
 // OpenCV's parallel_for_ hands rows to TBB worker threads. TBB is not
 // instrumented, so ThreadSanitizer cannot see how those workers synchronise
