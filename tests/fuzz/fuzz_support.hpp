@@ -136,7 +136,8 @@ class Reader {
   }
   /// Up to `max` bytes, length from one byte.
   std::string bytes(std::size_t max) {
-    const std::size_t n = std::min<std::size_t>(u8() % (max + 1), remaining());
+    const std::size_t wanted = u8() % (max + 1);  // read before remaining() is taken
+    const std::size_t n = std::min(wanted, remaining());
     std::string s(reinterpret_cast<const char*>(data_ + pos_), n);
     pos_ += n;
     return s;
