@@ -1,10 +1,8 @@
 // `pixelcache run INPUT -o OUTPUT [STEP...]`: load, apply steps, save in the
 // format of OUTPUT's extension.
-#include <iostream>
-
 #include "commands.hpp"
+#include "pipeline.hpp"
 #include "pixelcache/pixelcache.hpp"
-#include "steps.hpp"
 
 namespace pixelcache::cli {
 
@@ -14,27 +12,16 @@ Runner add_run(CLI::App& app) {
   struct Args {
     std::string input, output;
     std::vector<std::string> steps;
-    int quality = 90;
-    bool lossless = false;
+    EncodeOptions encode;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("input", a->input, "Image file or http(s) URL")->required();
   cmd->add_option("-o,--output", a->output, "Output file (.png .jpg .webp .tif .bmp)")->required();
   cmd->add_option("steps", a->steps, "Operations to apply, in order");
-  cmd->add_option("-q,--quality", a->quality, "JPEG / WebP quality 1..100")->check(CLI::Range(1, 100));
-  cmd->add_flag("--lossless", a->lossless, "Lossless WebP");
+  add_encode_options(*cmd, a->encode);
   return [a] {
-    std::vector<Step> steps;
-    for (const auto& s : a->steps) steps.push_back(parse_step(s));  // all parsed before any work
-    LoadOptions load_opt;
-    // A pipeline that starts by shrinking lets the JPEG decoder shrink on load.
-    if (!steps.empty() && steps.front().resize_to.height > 0) load_opt.shrink_hint = steps.front().resize_to;
-    Image img = load(a->input, load_opt);
-    for (const auto& s : steps) img = s.apply(img);
-    EncodeOptions opt;
-    opt.quality = a->quality;
-    opt.lossless = a->lossless;
-    save(img, a->output, opt);
+    const Pipeline pipeline = Pipeline::parse(a->steps, a->encode);  // all parsed before any work
+    process(pipeline, a->input, a->output, format_from_extension(a->output));
     return 0;
   };
 }

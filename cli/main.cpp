@@ -10,9 +10,23 @@
 
 namespace pixelcache::cli {
 
-// Messages may quote file names and bytes from files: printed escaped
-// (printable ASCII only, never raw control or non-ASCII bytes).
-void report(const std::string& message) { std::cerr << "pixelcache: " << escape_bytes(message) << '\n'; }
+void report(const std::string& message) { std::cerr << "pixelcache: " << printable(message) << '\n'; }
+
+std::string printable(std::string_view s) {
+  std::string out;
+  for (std::size_t start = 0;;) {
+    const std::size_t nl = s.find('\n', start);
+    out += escape_bytes(s.substr(start, nl == std::string_view::npos ? nl : nl - start));
+    if (nl == std::string_view::npos) return out;
+    out += '\n';
+    start = nl + 1;
+  }
+}
+
+void add_encode_options(CLI::App& cmd, EncodeOptions& options) {
+  cmd.add_option("-q,--quality", options.quality, "JPEG / WebP quality 1..100")->check(CLI::Range(1, 100));
+  cmd.add_flag("--lossless", options.lossless, "Lossless WebP");
+}
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";
@@ -44,7 +58,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("pixelcache ") + pixelcache::version());
   app.require_subcommand(1);
   std::vector<std::pair<CLI::App*, Runner>> commands;
-  for (auto add : {add_info, add_hash, add_run, add_grid, add_demo}) {
+  for (auto add : {add_info, add_hash, add_run, add_batch, add_grid, add_demo}) {
     const std::size_t before = app.get_subcommands({}).size();
     Runner r = add(app);
     commands.emplace_back(app.get_subcommands({})[before], std::move(r));
@@ -52,7 +66,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 2;  // --help / --version, or a usage error
   }
   try {
     for (auto& [sub, run] : commands)

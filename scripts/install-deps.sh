@@ -22,6 +22,8 @@ PACKAGES=(
   python3-matplotlib libvips-tools
   python3-cachetools
   python3-zstandard   # tests/tools/cache_entry_spec.py reads compressed cache entries
+  # batch work: tqdm progress bars, Dask distributed (LocalCluster tests, examples/dask_batch.py)
+  python3-tqdm python3-distributed
   # Python bindings, PyTorch in and out, the pip route (offline, in a venv)
   python3-dev pybind11-dev python3-torch
   python3-pip python3-venv python3-setuptools python3-wheel

@@ -171,6 +171,19 @@ BoundingBox box_of(const Value& v) {
 
 // ---------------------------------------------------------------- coercion
 
+// The table's bounds of an Int / Float value, checked when arguments are
+// bound, so a bad step argument is refused before any image is loaded.
+Value in_range(const ArgSpec& a, const Value& v) {
+  const double x = v.kind() == Value::Kind::Int ? static_cast<double>(v.as<std::int64_t>()) : v.as<double>();
+  if (x < a.min || (a.min_exclusive && x == a.min) || x > a.max) {
+    std::string range;
+    if (std::isfinite(a.min)) range = (a.min_exclusive ? "> " : ">= ") + shortest(a.min);
+    if (std::isfinite(a.max)) range += (range.empty() ? "<= " : " and <= ") + shortest(a.max);
+    throw InvalidArgument("must be " + range + ", got " + shortest(x));
+  }
+  return v;
+}
+
 Value coerce_value(const ArgSpec& a, const Value& v) {
   using K = Value::Kind;
   const K k = v.kind();
@@ -180,14 +193,15 @@ Value coerce_value(const ArgSpec& a, const Value& v) {
       if (k != K::Bool) throw InvalidArgument("expects a bool, got " + what_is(v));
       return v;
     case ArgType::Int: {
-      if (k == K::Int) return v;
-      if (k == K::Float && integral(v.as<double>())) return Value(static_cast<std::int64_t>(v.as<double>()));
+      if (k == K::Int) return in_range(a, v);
+      if (k == K::Float && integral(v.as<double>()))
+        return in_range(a, Value(static_cast<std::int64_t>(v.as<double>())));
       throw InvalidArgument("expects an int, got " + (k == K::Float ? shortest(v.as<double>()) : what_is(v)));
     }
     case ArgType::Float:
-      if (k == K::Int) return Value(static_cast<double>(v.as<std::int64_t>()));
+      if (k == K::Int) return in_range(a, Value(static_cast<double>(v.as<std::int64_t>())));
       if (k != K::Float) throw InvalidArgument("expects a float, got " + what_is(v));
-      return v;
+      return in_range(a, v);
     case ArgType::String: {
       if (k != K::String) throw InvalidArgument("expects a str, got " + what_is(v));
       const auto& s = v.as<std::string>();
@@ -201,6 +215,13 @@ Value coerce_value(const ArgSpec& a, const Value& v) {
     case ArgType::Size: {
       if (k != K::List) throw InvalidArgument("expects an ImageSize or a (height, width) pair, got " + what_is(v));
       const auto [h, w] = pair_of(v);
+      if (h <= 0 || w <= 0) {
+        constexpr std::int64_t kInt = std::numeric_limits<int>::max();
+        const bool fits = std::abs(h) <= kInt && std::abs(w) <= kInt;
+        throw InvalidArgument("must be positive, got " +
+                              (fits ? ImageSize{static_cast<int>(h), static_cast<int>(w)}.to_string()
+                                    : "height " + std::to_string(h) + ", width " + std::to_string(w)));
+      }
       return size_value(h, w);
     }
     case ArgType::KernelShape: {

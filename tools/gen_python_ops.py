@@ -151,7 +151,9 @@ def render_ops(catalogue: list) -> str:
         if not op["python"]:
             continue
         names = [a["name"] for a in op["args"]]
-        converted = [f"{HINTS[a['type']][1]}({a['name']})" for a in op["args"]]
+        # Each converter names the operation and argument in its errors.
+        converted = [f"{HINTS[a['type']][1]}({a['name']}, {op['name'] + ': argument ' + repr(a['name'])!r})"
+                     for a in op["args"]]
         args_list = f"[{', '.join(converted)}]"
         result = "HashableList" if op["result"] == "bboxes" else "HashableImage"
         out.append("")

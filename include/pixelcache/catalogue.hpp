@@ -82,8 +82,9 @@ struct ArgSpec {
   ArgType type = ArgType::Float;
   ArgKind kind = ArgKind::Positional;
   std::optional<Value> default_value;  ///< nullopt: required
-  /// Inclusive bounds of Int / Float values (documentation of what the C++
-  /// function accepts; the function throws InvalidArgument outside them).
+  /// Inclusive bounds of Int / Float values: bind_args() refuses values
+  /// outside them (so a CLI step fails before any image is loaded), and the
+  /// C++ function, called directly, throws InvalidArgument outside them too.
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
   bool min_exclusive = false;        ///< the bound `min` itself is refused (> min)

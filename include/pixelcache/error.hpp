@@ -4,7 +4,7 @@
 // catch one type. Messages name the input (a path, a URL, "<bytes>" or an
 // argument) and say what was wrong with it. Bytes that come from outside
 // (file names, URLs, chunk names, tags, codec library messages) are quoted
-// through escape_bytes(), so every message is printable ASCII.
+// through escape_bytes(), so every message is printable UTF-8.
 //
 // Thread safety: exception objects are plain values; escape_bytes() is pure.
 #pragma once
@@ -15,10 +15,13 @@
 
 namespace pixelcache {
 
-/// Printable ASCII for untrusted bytes in messages: bytes 0x20..0x7e are kept
-/// as they are, every other byte (control characters, DEL, anything >= 0x80,
-/// so also the bytes of UTF-8 sequences) becomes "\xNN" (two lowercase hex
-/// digits). Idempotent: escaping an escaped string changes nothing, so a
+/// Printable, valid UTF-8 for untrusted bytes in messages: printable ASCII
+/// (0x20..0x7e) and well-formed UTF-8 sequences of printable characters
+/// (a file named "café.jpg" stays readable) are kept; every other byte —
+/// control characters (newline and tab included), DEL, C1 controls, bytes
+/// of invalid or truncated UTF-8 such as a lone 0x8f — becomes "\xNN" (two
+/// lowercase hex digits). The result is always valid UTF-8 without control
+/// characters. Idempotent: escaping an escaped string changes nothing, so a
 /// message may be escaped again where it is printed.
 std::string escape_bytes(std::string_view bytes);
 

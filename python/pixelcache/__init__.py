@@ -21,6 +21,7 @@ from ._geometry import ImageCrop, Points
 from ._grid import display_string
 from ._logging import DEFAULT_VERBOSITY, LoggingRich, get_logger
 from ._utils import pseudo_hash, seed_everything
+from ._batch import batch
 
 __all__ = [
     # The original's exports.
@@ -28,5 +29,5 @@ __all__ = [
     "LoggingRich", "Points", "display_string", "get_logger", "pseudo_hash", "seed_everything", "__version__",
     # Ours: errors and process-wide settings.
     "Error", "InvalidArgument", "InvalidType", "IoError", "NetworkError", "DecodeError", "EncodeError", "LimitError",
-    "palette_names", "max_image_bytes", "set_max_image_bytes",
+    "palette_names", "max_image_bytes", "set_max_image_bytes", "batch",
 ]

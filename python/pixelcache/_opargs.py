@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from . import _pixelcache
+from ._pixelcache import InvalidArgument, InvalidType
 
 
-def _core(x) -> _pixelcache.Image:
+def _core(x, where: str = "") -> _pixelcache.Image:
     """The C++ image of a HashableImage, or of anything HashableImage accepts."""
     img = getattr(x, "_img", None)
     if isinstance(img, _pixelcache.Image):
@@ -27,62 +28,66 @@ def _core(x) -> _pixelcache.Image:
     return HashableImage(x)._img
 
 
-def _cores(xs) -> list:
+def _cores(xs, where: str = "") -> list:
     """A list of C++ images from one image or an iterable of them."""
     if getattr(xs, "_img", None) is not None or isinstance(xs, (np.ndarray, _pixelcache.Image)):
         return [_core(xs)]
     return [_core(x) for x in xs]
 
 
-def _bool(x) -> bool:
+def _where(where: str) -> str:
+    return f"{where} " if where else ""
+
+
+def _bool(x, where: str = "") -> bool:
     if isinstance(x, (bool, np.bool_)):
         return bool(x)
-    raise TypeError(f"expected a bool, got {type(x).__name__}")
+    raise InvalidType(f"{_where(where)}expects a bool, got {type(x).__name__}")
 
 
-def _int(x) -> int:
+def _int(x, where: str = "") -> int:
     if isinstance(x, (bool, np.bool_)):
-        raise TypeError("expected an int, got bool")
+        raise InvalidType(f"{_where(where)}expects an int, got bool")
     if isinstance(x, float) and x.is_integer():
         return int(x)
     try:
         return operator.index(x)
     except TypeError:
-        raise TypeError(f"expected an int, got {type(x).__name__} {x!r}") from None
+        raise InvalidType(f"{_where(where)}expects an int, got {type(x).__name__} {x!r}") from None
 
 
-def _float(x) -> float:
+def _float(x, where: str = "") -> float:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
-        raise TypeError(f"expected a float, got {type(x).__name__}")
+        raise InvalidType(f"{_where(where)}expects a float, got {type(x).__name__}")
     return float(x)
 
 
-def _choice(x) -> Any:
+def _choice(x, where: str = "") -> Any:
     """A string option; enums (torchvision's InterpolationMode) give their value."""
     value = getattr(x, "value", x)
     if value is None or isinstance(value, str):
         return value
-    raise TypeError(f"expected a str, got {type(x).__name__}")
+    raise InvalidType(f"{_where(where)}expects a str, got {type(x).__name__}")
 
 
-def _size(x) -> tuple:
+def _size(x, where: str = "") -> tuple:
     """(height, width) from an ImageSize (any object with height / width) or a pair."""
     if hasattr(x, "height") and hasattr(x, "width"):
-        return (_int(x.height), _int(x.width))
+        return (_int(x.height, where), _int(x.width, where))
     if isinstance(x, Sequence) and not isinstance(x, str) and len(x) == 2:
         try:
             return (_int(x[0]), _int(x[1]))
         except TypeError:
-            raise ValueError(f"an image size needs whole numbers of pixels, got {tuple(x)!r}") from None
-    raise TypeError(f"expected an ImageSize or a (height, width) pair, got {x!r}")
+            raise InvalidArgument(f"{_where(where)}needs whole numbers of pixels, got {tuple(x)!r}") from None
+    raise InvalidType(f"{_where(where)}expects an ImageSize or a (height, width) pair, got {x!r}")
 
 
-def _kernel_shape(x) -> Any:
+def _kernel_shape(x, where: str = "") -> Any:
     """A kernel (height, width) from an int k (k x k) or a pair."""
-    return _size(x) if isinstance(x, Sequence) and not isinstance(x, str) else _int(x)
+    return _size(x, where) if isinstance(x, Sequence) and not isinstance(x, str) else _int(x, where)
 
 
-def _kernel(x) -> Any:
+def _kernel(x, where: str = "") -> Any:
     """A structuring element: an int k (k x k), a 2-D array or nested lists (nonzero = in), or a mask image."""
     if isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_)):
         return int(x)
@@ -90,36 +95,36 @@ def _kernel(x) -> Any:
         return x._img
     arr = np.asarray(x)
     if arr.ndim != 2 or arr.dtype.kind not in "biuf":
-        raise ValueError(f"a kernel is an int or a 2-D numeric array, got {arr.ndim}-D {arr.dtype}")
+        raise InvalidArgument(f"{_where(where)}expects an int or a 2-D numeric array, got {arr.ndim}-D {arr.dtype}")
     return arr
 
 
-def _palette(x) -> Any:
+def _palette(x, where: str = "") -> Any:
     """A palette name, or a 256 x 3 table of levels."""
     if isinstance(x, str):
         return x
     arr = np.asarray(x)
     if arr.shape != (256, 3):
-        raise ValueError(f"a palette table is 256 x 3 (RGB levels), got shape {arr.shape}")
+        raise InvalidArgument(f"{_where(where)}expects a palette table of 256 x 3 (RGB levels), got shape {arr.shape}")
     return np.ascontiguousarray(arr, dtype=np.uint8) if arr.dtype.kind in "biu" else arr
 
 
-def _bbox(x):
+def _bbox(x, where: str = ""):
     value = getattr(x, "__pixelcache_value__", None)
     box = value() if value is not None else x
     if not isinstance(box, _pixelcache.BoundingBox):
-        raise TypeError(f"expected a BoundingBox, got {type(x).__name__}")
+        raise InvalidType(f"{_where(where)}expects a BoundingBox, got {type(x).__name__}")
     return box
 
 
-def _bboxes(x) -> list:
+def _bboxes(x, where: str = "") -> list:
     """A list of BoundingBox from one box or an iterable of boxes (e.g. a HashableList)."""
     if isinstance(x, _pixelcache.BoundingBox) or not hasattr(x, "__iter__"):
-        return [_bbox(x)]
-    return [_bbox(b) for b in x]
+        return [_bbox(x, where)]
+    return [_bbox(b, where) for b in x]
 
 
-def _points(x) -> list:
+def _points(x, where: str = "") -> list:
     """(x, y) pixel pairs from Points (pixel, or normalised with an image_size) or a sequence of pairs."""
     xy = getattr(x, "xy", None)
     if xy is None:

@@ -39,7 +39,7 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::resize(img, size, interpolation); CLI step:
         resize:SIZE[,mode=bilinear].
         """
-        return _run(self, 'resize', [_size(size), _choice(mode)])
+        return _run(self, 'resize', [_size(size, "resize: argument 'size'"), _choice(mode, "resize: argument 'mode'")])
 
     def downsample(self, factor: int) -> HashableImage:
         """Shrunk to (height // factor, width // factor), bilinear; factor 1 returns the image itself.
@@ -49,7 +49,7 @@ class Operations:
 
         Returns a new HashableImage. C++: pixelcache::downsample(img, factor); CLI step: downsample:FACTOR.
         """
-        return _run(self, 'downsample', [_int(factor)])
+        return _run(self, 'downsample', [_int(factor, "downsample: argument 'factor'")])
 
     def resize_min_size(self, min_size: int, modulo: int = 16) -> HashableImage:
         """The shorter side (the width when square) resized to `min_size`, the other in proportion (Python round),
@@ -62,7 +62,10 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::resize_min_size(img, min_size, modulo); CLI step:
         resize_min_size:MIN_SIZE[,modulo=16].
         """
-        return _run(self, 'resize_min_size', [_int(min_size), _int(modulo)])
+        return _run(self, 'resize_min_size', [
+            _int(min_size, "resize_min_size: argument 'min_size'"),
+            _int(modulo, "resize_min_size: argument 'modulo'"),
+        ])
 
     def rotate(
         self,
@@ -82,7 +85,11 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::rotate(img, degrees, expand, interpolation); CLI step:
         rotate:ROTATION[,mode=bilinear][,expand=true].
         """
-        return _run(self, 'rotate', [_float(rotation), _choice(mode), _bool(expand)])
+        return _run(self, 'rotate', [
+            _float(rotation, "rotate: argument 'rotation'"),
+            _choice(mode, "rotate: argument 'mode'"),
+            _bool(expand, "rotate: argument 'expand'"),
+        ])
 
     def flip_horizontal(self) -> HashableImage:
         """Mirrored left-right.
@@ -109,7 +116,10 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::center_pad(img, size, fill); CLI step:
         center_pad:IMAGE_SIZE[,fill=0].
         """
-        return _run(self, 'center_pad', [_size(image_size), _int(fill)])
+        return _run(self, 'center_pad', [
+            _size(image_size, "center_pad: argument 'image_size'"),
+            _int(fill, "center_pad: argument 'fill'"),
+        ])
 
     def crop(self, bbox: BoundingBox) -> HashableImage:
         """The pixels inside one box (pixel boxes: exclusive ends; normalised boxes: fractions of the image).
@@ -119,7 +129,7 @@ class Operations:
 
         Returns a new HashableImage. C++: pixelcache::crop(img, box); CLI step: crop:BBOX.
         """
-        return _run(self, 'crop', [_bbox(bbox)])
+        return _run(self, 'crop', [_bbox(bbox, "crop: argument 'bbox'")])
 
     def concat(self, other: Sequence[HashableImage], mode: Literal['horizontal', 'vertical']) -> HashableImage:
         """The image followed by `other`, side by side (horizontal) or stacked (vertical); modes and the shared
@@ -132,7 +142,10 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::concat({img, other...}, horizontal); CLI step:
         concat:OTHER,MODE.
         """
-        return _run(self, 'concat', [_cores(other), _choice(mode)])
+        return _run(self, 'concat', [
+            _cores(other, "concat: argument 'other'"),
+            _choice(mode, "concat: argument 'mode'"),
+        ])
 
     def to_rgb(self) -> HashableImage:
         """RGB: gray replicated to three channels, binary as 0 / 255; RGB returns itself.
@@ -161,7 +174,11 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::to_binary(img, threshold, area_min, connectivity); CLI
         step: to_binary[:threshold=0][,area_min=0][,connectivity=8].
         """
-        return _run(self, 'to_binary', [_float(threshold), _float(area_min), _int(connectivity)])
+        return _run(self, 'to_binary', [
+            _float(threshold, "to_binary: argument 'threshold'"),
+            _float(area_min, "to_binary: argument 'area_min'"),
+            _int(connectivity, "to_binary: argument 'connectivity'"),
+        ])
 
     def invert_binary(self) -> HashableImage:
         """A binary image with true and false swapped.
@@ -201,7 +218,10 @@ class Operations:
 
         Returns a new HashableImage. C++: pixelcache::set_minmax(img, min, max); CLI step: set_minmax:MIN,MAX.
         """
-        return _run(self, 'set_minmax', [_float(min), _float(max)])
+        return _run(self, 'set_minmax', [
+            _float(min, "set_minmax: argument 'min'"),
+            _float(max, "set_minmax: argument 'max'"),
+        ])
 
     def equalize_hist(self) -> HashableImage:
         """Histogram equalisation (OpenCV's equalizeHist), per channel for RGB; L stays L, binary becomes L.
@@ -220,7 +240,7 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::apply_palette(img, palette); CLI step:
         apply_palette[:palette=default].
         """
-        return _run(self, 'apply_palette', [_palette(palette)])
+        return _run(self, 'apply_palette', [_palette(palette, "apply_palette: argument 'palette'")])
 
     def mask2bbox(
         self,
@@ -253,14 +273,14 @@ class Operations:
         Returns a HashableList of BoundingBox. C++: pixelcache::mask2bbox(img, Mask2BboxOptions).
         """
         return _run(self, 'mask2bbox', [
-            _float(margin),
-            _bool(normalized),
-            _bool(merge),
-            _bool(verbose),
-            _kernel_shape(closing),
-            _kernel_shape(opening),
-            _float(area_threshold),
-            _int(number_of_objects),
+            _float(margin, "mask2bbox: argument 'margin'"),
+            _bool(normalized, "mask2bbox: argument 'normalized'"),
+            _bool(merge, "mask2bbox: argument 'merge'"),
+            _bool(verbose, "mask2bbox: argument 'verbose'"),
+            _kernel_shape(closing, "mask2bbox: argument 'closing'"),
+            _kernel_shape(opening, "mask2bbox: argument 'opening'"),
+            _float(area_threshold, "mask2bbox: argument 'area_threshold'"),
+            _int(number_of_objects, "mask2bbox: argument 'number_of_objects'"),
         ])
 
     def mask2squaremask(
@@ -292,13 +312,13 @@ class Operations:
         mask2squaremask:MARGIN[,merge=false][,closing=0x0][,opening=0x0][,area_threshold=0][,number_of_objects=-1].
         """
         return _run(self, 'mask2squaremask', [
-            _float(margin),
-            _bool(merge),
-            _bool(verbose),
-            _kernel_shape(closing),
-            _kernel_shape(opening),
-            _float(area_threshold),
-            _int(number_of_objects),
+            _float(margin, "mask2squaremask: argument 'margin'"),
+            _bool(merge, "mask2squaremask: argument 'merge'"),
+            _bool(verbose, "mask2squaremask: argument 'verbose'"),
+            _kernel_shape(closing, "mask2squaremask: argument 'closing'"),
+            _kernel_shape(opening, "mask2squaremask: argument 'opening'"),
+            _float(area_threshold, "mask2squaremask: argument 'area_threshold'"),
+            _int(number_of_objects, "mask2squaremask: argument 'number_of_objects'"),
         ])
 
     def crop_from_mask(
@@ -334,15 +354,15 @@ class Operations:
         crop_from_mask:MASK[,margin=0][,merge=false][,closing=0x0][,opening=0x0][,area_threshold=0][,number_of_objects=-1].
         """
         return _run(self, 'crop_from_mask', [
-            _core(mask),
-            _float(margin),
-            _bool(normalized),
-            _bool(merge),
-            _bool(verbose),
-            _kernel_shape(closing),
-            _kernel_shape(opening),
-            _float(area_threshold),
-            _int(number_of_objects),
+            _core(mask, "crop_from_mask: argument 'mask'"),
+            _float(margin, "crop_from_mask: argument 'margin'"),
+            _bool(normalized, "crop_from_mask: argument 'normalized'"),
+            _bool(merge, "crop_from_mask: argument 'merge'"),
+            _bool(verbose, "crop_from_mask: argument 'verbose'"),
+            _kernel_shape(closing, "crop_from_mask: argument 'closing'"),
+            _kernel_shape(opening, "crop_from_mask: argument 'opening'"),
+            _float(area_threshold, "crop_from_mask: argument 'area_threshold'"),
+            _int(number_of_objects, "crop_from_mask: argument 'number_of_objects'"),
         ])
 
     def crop_from_bbox(self, bboxes: BoundingBox | Sequence[BoundingBox]) -> HashableImage:
@@ -354,7 +374,7 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::crop_from_bbox(img, bboxes); CLI step:
         crop_from_bbox:BBOXES.
         """
-        return _run(self, 'crop_from_bbox', [_bboxes(bboxes)])
+        return _run(self, 'crop_from_bbox', [_bboxes(bboxes, "crop_from_bbox: argument 'bboxes'")])
 
     def crop_from_points(
         self,
@@ -389,15 +409,15 @@ class Operations:
         crop_from_points:POINTS[,margin=0][,merge=false][,closing=0x0][,opening=0x0][,area_threshold=0][,number_of_objects=-1].
         """
         return _run(self, 'crop_from_points', [
-            _points(points),
-            _float(margin),
-            _bool(normalized),
-            _bool(merge),
-            _bool(verbose),
-            _kernel_shape(closing),
-            _kernel_shape(opening),
-            _float(area_threshold),
-            _int(number_of_objects),
+            _points(points, "crop_from_points: argument 'points'"),
+            _float(margin, "crop_from_points: argument 'margin'"),
+            _bool(normalized, "crop_from_points: argument 'normalized'"),
+            _bool(merge, "crop_from_points: argument 'merge'"),
+            _bool(verbose, "crop_from_points: argument 'verbose'"),
+            _kernel_shape(closing, "crop_from_points: argument 'closing'"),
+            _kernel_shape(opening, "crop_from_points: argument 'opening'"),
+            _float(area_threshold, "crop_from_points: argument 'area_threshold'"),
+            _int(number_of_objects, "crop_from_points: argument 'number_of_objects'"),
         ])
 
     def uncrop_from_bbox(
@@ -419,7 +439,12 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::uncrop_from_bbox(img, base, bboxes, resize, blend_width);
         CLI step: uncrop_from_bbox:BASE,BBOXES[,resize=false][,blend_width=10].
         """
-        return _run(self, 'uncrop_from_bbox', [_core(base), _bboxes(bboxes), _bool(resize), _int(blend_width)])
+        return _run(self, 'uncrop_from_bbox', [
+            _core(base, "uncrop_from_bbox: argument 'base'"),
+            _bboxes(bboxes, "uncrop_from_bbox: argument 'bboxes'"),
+            _bool(resize, "uncrop_from_bbox: argument 'resize'"),
+            _int(blend_width, "uncrop_from_bbox: argument 'blend_width'"),
+        ])
 
     def morphologyEx(
         self,
@@ -436,7 +461,10 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::morphology(img, op, kernel); CLI step:
         morphologyEx:OPERATION,KERNEL.
         """
-        return _run(self, 'morphologyEx', [_choice(operation), _kernel(kernel)])
+        return _run(self, 'morphologyEx', [
+            _choice(operation, "morphologyEx: argument 'operation'"),
+            _kernel(kernel, "morphologyEx: argument 'kernel'"),
+        ])
 
     def morphology(self, op: Literal['erode', 'dilate', 'open', 'close'], kernel: int = 3) -> HashableImage:
         """morphologyEx with a square kernel of `kernel` pixels.
@@ -448,7 +476,10 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::morphology(img, op, kernel); CLI step:
         morphology:OP[,kernel=3].
         """
-        return _run(self, 'morphology', [_choice(op), _int(kernel)])
+        return _run(self, 'morphology', [
+            _choice(op, "morphology: argument 'op'"),
+            _int(kernel, "morphology: argument 'kernel'"),
+        ])
 
     def dilate(self, kernel: int = 3) -> HashableImage:
         """The mask dilated by a square kernel.
@@ -459,7 +490,7 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::morphology(img, Morphology::Dilate, kernel); CLI step:
         dilate[:kernel=3].
         """
-        return _run(self, 'dilate', [_int(kernel)])
+        return _run(self, 'dilate', [_int(kernel, "dilate: argument 'kernel'")])
 
     def erode(self, kernel: int = 3) -> HashableImage:
         """The mask eroded by a square kernel.
@@ -470,7 +501,7 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::morphology(img, Morphology::Erode, kernel); CLI step:
         erode[:kernel=3].
         """
-        return _run(self, 'erode', [_int(kernel)])
+        return _run(self, 'erode', [_int(kernel, "erode: argument 'kernel'")])
 
     def logical_or_reduce(self, other: Sequence[HashableImage]) -> HashableImage:
         """The union of this mask and `other` (every image binarised: any channel > 0); an empty list gives
@@ -482,7 +513,7 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::logical_or_reduce({img, other...}); CLI step:
         logical_or_reduce:OTHER.
         """
-        return _run(self, 'logical_or_reduce', [_cores(other)])
+        return _run(self, 'logical_or_reduce', [_cores(other, "logical_or_reduce: argument 'other'")])
 
     def masked_fill(self, mask: HashableImage, value: int) -> HashableImage:
         """A new image with the pixels under `mask` set to `value` (what the original's img[mask] = v meant).
@@ -494,7 +525,10 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::masked_fill(img, mask, value); CLI step:
         masked_fill:MASK,VALUE.
         """
-        return _run(self, 'masked_fill', [_core(mask), _int(value)])
+        return _run(self, 'masked_fill', [
+            _core(mask, "masked_fill: argument 'mask'"),
+            _int(value, "masked_fill: argument 'value'"),
+        ])
 
     @staticmethod
     def points_to_mask(
@@ -509,7 +543,10 @@ class Operations:
 
         Returns a new HashableImage. C++: pixelcache::points_to_mask(points, size).
         """
-        return _run_static('points_to_mask', [_points(points), _size(size)])
+        return _run_static('points_to_mask', [
+            _points(points, "points_to_mask: argument 'points'"),
+            _size(size, "points_to_mask: argument 'size'"),
+        ])
 
     def blend(self, mask: HashableImage, alpha: float, *, with_bbox: bool, merge_bbox: bool = True) -> HashableImage:
         """With a binary mask: pixels outside it scaled by `alpha`; with an image: alpha * mask + (1 - alpha) *
@@ -524,7 +561,12 @@ class Operations:
         Returns a new HashableImage. C++: pixelcache::blend(img, other, alpha, with_bbox, merge_bbox); CLI step:
         blend:MASK,ALPHA,WITH_BBOX[,merge_bbox=true].
         """
-        return _run(self, 'blend', [_core(mask), _float(alpha), _bool(with_bbox), _bool(merge_bbox)])
+        return _run(self, 'blend', [
+            _core(mask, "blend: argument 'mask'"),
+            _float(alpha, "blend: argument 'alpha'"),
+            _bool(with_bbox, "blend: argument 'with_bbox'"),
+            _bool(merge_bbox, "blend: argument 'merge_bbox'"),
+        ])
 
     def zeros_like(self) -> HashableImage:
         """A black image of the same size and mode.

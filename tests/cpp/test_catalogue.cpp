@@ -106,9 +106,14 @@ TEST(Catalogue, BindingErrorsNameTheOperationAndArgument) {
   EXPECT_THAT_THROW(cg::parse_call("downsample:1.5"), "downsample: argument 'factor'", "expects an int");
   EXPECT_THAT_THROW(cg::parse_call("to_binary:abc"), "to_binary: argument 'threshold'", "not a number");
   EXPECT_THAT_THROW(cg::parse_call("to_binary:threshold=0.5,0.1"), "to_binary: ", "after a keyword");
-  // The library's own checks and messages, not the catalogue's.
-  EXPECT_THAT_THROW(cg::invoke("to_binary", load(data("chelsea.png")), std::vector<Value>{Value(2.0)}),
-                    "to_binary: ", "threshold must be within [0, 1]");
+  // The table's ranges are checked when binding, before any image is
+  // touched (a CLI step fails before its input is loaded)...
+  EXPECT_THAT_THROW(cg::parse_call("to_binary:2"), "to_binary: argument 'threshold'", "must be >= 0 and <= 1, got 2");
+  EXPECT_THAT_THROW(cg::parse_call("downsample:0"), "downsample: argument 'factor'", "must be >= 1, got 0");
+  EXPECT_THAT_THROW(cg::parse_call("resize:0x5"), "resize: argument 'size'", "must be positive, got 0x5 (WxH)");
+  EXPECT_THAT_THROW(cg::invoke("to_binary", Image(), std::vector<Value>{Value(-0.5)}), "to_binary: ", ">= 0");
+  // ... and the function checks them too for direct C++ callers.
+  EXPECT_THAT_THROW(to_binary(load(data("chelsea.png")), 2.0), "to_binary: ", "threshold must be within [0, 1]");
 }
 
 TEST(Catalogue, TextFormAndCanonicalKeys) {

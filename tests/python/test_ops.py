@@ -273,3 +273,18 @@ def test_image_size_limit_is_adjustable(camera):
     finally:
         pixelcache.set_max_image_bytes(2**32)
     assert camera.resize((200, 200)).size() == (200, 200)
+
+
+def test_argument_errors_name_the_operation_and_argument(chelsea):
+    # Python-side conversion and the catalogue's binding: pixelcache errors that are
+    # also the built-in a caller catches, each naming the operation and argument.
+    with pytest.raises(pixelcache.InvalidType, match=r"to_binary: argument 'threshold' expects a float, got str"):
+        chelsea.to_binary("x")
+    with pytest.raises(TypeError, match=r"resize: argument 'size' expects an ImageSize"):
+        chelsea.resize("ab")
+    with pytest.raises(pixelcache.InvalidType, match=r"mask2bbox: argument 'merge' expects a bool, got int"):
+        chelsea.mask2bbox(0.0, merge=1)
+    with pytest.raises(pixelcache.InvalidArgument, match=r"rotate: argument 'mode' must be one of"):
+        chelsea.rotate(10.0, mode="cubic")
+    with pytest.raises(ValueError, match=r"to_binary: argument 'threshold' must be >= 0 and <= 1, got 1.5"):
+        chelsea.to_binary(1.5)

@@ -1,0 +1,130 @@
+"""pixelcache.batch: map a function over many inputs on threads, results in order."""
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import os
+import sys
+import threading
+import time
+from collections import deque
+from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class _Counter:
+    """The progress display when tqdm is missing: "batch: 37/100" on a
+    terminal (stderr), redrawn at most ten times a second; a final line only
+    when stderr is not a terminal."""
+
+    def __init__(self, total: Optional[int]):
+        self.total, self.n, self.last = total, 0, 0.0
+        self.tty = sys.stderr.isatty()
+        self.lock = threading.Lock()  # updated from the worker threads
+
+    def update(self, k: int = 1) -> None:
+        with self.lock:
+            self.n += k
+            now = time.monotonic()
+            if self.tty and now - self.last >= 0.1:
+                self.last = now
+                sys.stderr.write(f"\rbatch: {self.n}/{self.total if self.total is not None else '?'}")
+                sys.stderr.flush()
+
+    def close(self) -> None:
+        total = f"/{self.total}" if self.total is not None else ""
+        sys.stderr.write(("\r" if self.tty else "") + f"batch: {self.n}{total} done\n")
+        sys.stderr.flush()
+
+
+class _NoProgress:
+    def update(self, k: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(progress, total: Optional[int]):
+    if not progress:
+        return _NoProgress()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _Counter(total)
+    return tqdm(total=total, unit="input", desc="batch")
+
+
+def batch(inputs: Iterable[T], fn: Callable[[T], R], workers: Optional[int] = None, progress: bool = True,
+          cache: Any = None, *, return_exceptions: bool = False) -> Iterator[R]:
+    """Apply ``fn`` to every input on a pool of threads; yield the results in
+    input order.
+
+        for thumb in pixelcache.batch(paths, lambda p: HashableImage(p).resize((256, 256))):
+            ...
+
+    Threads scale because pixelcache releases the GIL in all pixel work
+    (decoding, operations, encoding, digests); ``fn`` may be any callable.
+
+    - ``workers``: threads (default: the CPUs this process may run on).
+      At most ``2 * workers`` inputs are in flight, so ``inputs`` may be a
+      lazy or endless iterable and memory stays bounded; a slow result holds
+      back the yielding of later ones (input order), not their computing.
+    - ``progress``: a tqdm bar on stderr when tqdm is installed (Debian
+      ``python3-tqdm``), else a plain ``batch: N/TOTAL`` counter; ``False``
+      shows nothing. TOTAL is ``len(inputs)`` when ``inputs`` has a length.
+    - errors: as ``concurrent.futures.Executor.map``, an exception raised by
+      ``fn`` is re-raised by the iterator at that input's position (earlier
+      results are yielded first); the inputs not yet started are cancelled.
+      With ``return_exceptions=True`` the exception object is yielded in its
+      place instead and the batch goes on (as ``asyncio.gather``).
+    - ``cache``: reserved for the content-addressed cache (``pixelcache.Cache``):
+      a non-None value raises NotImplementedError in this version.
+
+    Closing the iterator early (``break``, garbage collection) cancels the
+    inputs not started and waits for the running ones.
+    """
+    if cache is not None:
+        raise NotImplementedError("pixelcache.batch(cache=...): the cache is not part of this version yet; "
+                                  "pass cache=None")
+    if not callable(fn):
+        raise TypeError(f"batch: fn must be callable, got {type(fn).__name__}")
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"batch: workers must be a positive int, got {workers!r}")
+    try:
+        total: Optional[int] = len(inputs)  # type: ignore[arg-type]
+    except TypeError:
+        total = None
+    return _run(iter(inputs), fn, workers, progress, total, return_exceptions)
+
+
+def _run(inputs: Iterator[T], fn: Callable[[T], R], workers: int, progress, total: Optional[int],
+         return_exceptions: bool) -> Iterator[R]:
+    # A generator: nothing starts (no threads, no progress bar) before the first next().
+    bar = _progress(progress, total)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pixelcache-batch")
+
+    def call(x):
+        try:
+            return fn(x)
+        finally:
+            bar.update(1)
+
+    try:
+        pending: deque = deque(pool.submit(call, x) for x in itertools.islice(inputs, 2 * workers))
+        while pending:
+            future = pending.popleft()
+            for x in itertools.islice(inputs, 1):  # keep the window full
+                pending.append(pool.submit(call, x))
+            if return_exceptions:
+                error = future.exception()
+                yield error if error is not None else future.result()
+            else:
+                yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()
