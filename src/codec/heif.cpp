@@ -101,6 +101,91 @@ void check_derivations(const DecodeInput& in, const char* name) {
   }
 }
 
+// Big-endian unsigned integer of `n` bytes (0, 2, 4 or 8) at `at`;
+// nullopt past the end of `b`.
+std::optional<std::uint64_t> read_be(std::span<const std::uint8_t> b, std::size_t at, std::size_t n) {
+  if (at > b.size() || n > b.size() - at) return std::nullopt;
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < n; ++i) v = (v << 8) | b[at + i];
+  return v;
+}
+
+// The first extent of item `id` per meta/iloc (construction method 0: file
+// offsets, 1: the idat box), or nullopt.
+std::optional<std::span<const std::uint8_t>> item_data(std::span<const std::uint8_t> file,
+                                                       std::span<const std::uint8_t> meta, std::uint32_t id) {
+  const auto iloc = find_box(meta, "iloc");
+  if (!iloc || iloc->size() < 8) return std::nullopt;
+  const auto& b = *iloc;
+  const int version = b[0];
+  const std::size_t offset_size = b[4] >> 4, length_size = b[4] & 15, base_size = b[5] >> 4;
+  const std::size_t index_size = version >= 1 ? (b[5] & 15) : 0;
+  const std::size_t id_size = version < 2 ? 2 : 4;
+  std::size_t at = 6;
+  const auto count = read_be(b, at, id_size);
+  at += id_size;
+  for (std::uint64_t i = 0; count && i < *count; ++i) {
+    const auto item = read_be(b, at, id_size);
+    at += id_size;
+    const auto method = version >= 1 ? read_be(b, at, 2) : std::optional<std::uint64_t>(0);
+    if (version >= 1) at += 2;
+    at += 2;  // data_reference_index
+    const auto base = read_be(b, at, base_size);
+    at += base_size;
+    const auto extents = read_be(b, at, 2);
+    at += 2;
+    if (!item || !method || !base || !extents) return std::nullopt;
+    const std::size_t first = at + index_size;
+    at += *extents * (index_size + offset_size + length_size);
+    if (*item != id) continue;
+    const auto offset = read_be(b, first, offset_size), length = read_be(b, first + offset_size, length_size);
+    std::span<const std::uint8_t> source = file;
+    if ((*method & 15) == 1) {
+      const auto idat = find_box(meta, "idat");
+      if (!idat) return std::nullopt;
+      source = *idat;
+    } else if ((*method & 15) != 0) {
+      return std::nullopt;
+    }
+    if (*extents == 0 || !offset || !length || *base > source.size() || *offset > source.size() - *base)
+      return std::nullopt;
+    const std::size_t start = *base + *offset;
+    return source.subspan(start, *length == 0 ? source.size() - start : std::min(*length, source.size() - start));
+  }
+  return std::nullopt;
+}
+
+// The output size that every 'grid' and 'iovl' item declares must pass
+// check_dimensions(): libheif 1.15 allocates the canvas from it without
+// comparing it with the item's ispe (a 912-byte file whose 23x23 grid
+// declares 26989x26994: 2.1 GB and a crash).
+void check_derived_sizes(const DecodeInput& in, const char* name) {
+  const auto meta = find_box(in.data, "meta");
+  if (!meta || meta->size() < 4) return;
+  const auto children = meta->subspan(4);
+  const auto iinf = find_box(children, "iinf");
+  if (!iinf || iinf->size() < 4) return;
+  auto rest = iinf->subspan((*iinf)[0] == 0 ? 6 : 8);  // full box header and entry count
+  while (const auto infe = find_box(rest, "infe")) {
+    rest = rest.subspan(static_cast<std::size_t>(infe->data() + infe->size() - rest.data()));
+    const auto& e = *infe;
+    if (e.size() < 4 || e[0] < 2) continue;  // item types exist from infe version 2
+    const std::size_t id_size = e[0] == 2 ? 2 : 4;
+    const auto id = read_be(e, 4, id_size);
+    if (!id || e.size() < 4 + id_size + 2 + 4) continue;
+    const auto* type = e.data() + 4 + id_size + 2;
+    const bool grid = std::memcmp(type, "grid", 4) == 0, overlay = std::memcmp(type, "iovl", 4) == 0;
+    if (!grid && !overlay) continue;
+    const auto data = item_data(in.data, children, static_cast<std::uint32_t>(*id));
+    if (!data || data->size() < 2) decode_fail(in, name, "a derived image without its description");
+    const std::size_t field = ((*data)[1] & 1) ? 4 : 2;
+    const std::size_t at = grid ? 4 : 10;  // after rows / columns, or after the canvas fill colour
+    const auto w = read_be(*data, at, field), h = read_be(*data, at + field, field);
+    if (!w || !h) decode_fail(in, name, "a truncated derived-image description");
+    check_dimensions(in, name, *w, *h);
+  }
+}
+
 }  // namespace
 
 Decoded decode_heif(const DecodeInput& in, Format format) {
@@ -109,6 +194,7 @@ Decoded decode_heif(const DecodeInput& in, Format format) {
   if (!ctx) decode_fail(in, name, "cannot create a decoder");
   check(in, name, heif_context_read_from_memory_without_copy(ctx.get(), in.data.data(), in.data.size(), nullptr));
   check_derivations(in, name);
+  check_derived_sizes(in, name);
   heif_image_handle* raw_handle = nullptr;
   check(in, name, heif_context_get_primary_image_handle(ctx.get(), &raw_handle));
   std::unique_ptr<heif_image_handle, decltype(&heif_image_handle_release)> handle(raw_handle,
