@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git clang-format
+  # fuzzing (scripts/fuzz.sh, the fuzz preset): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # pixel kernels, codecs, hashing, network, text, CLI
   libopencv-core-dev libopencv-imgproc-dev
   libturbojpeg0-dev libspng-dev libwebp-dev libheif-dev libtiff-dev libgif-dev

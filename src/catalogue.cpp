@@ -312,7 +312,8 @@ Arguments bind_args(const Operation& op, std::span<const Value> positional,
   std::vector<std::optional<Value>> given(specs.size());
   for (std::size_t i = 0; i < positional.size(); ++i) given[i] = positional[i];
   for (const auto& [name, v] : keywords) {
-    const auto it = std::find_if(specs.begin(), specs.end(), [&](const ArgSpec& a) { return a.name == name; });
+    // (Compared through `n`: clang 14 cannot capture a structured binding.)
+    const auto it = std::find_if(specs.begin(), specs.end(), [&n = name](const ArgSpec& a) { return a.name == n; });
     if (it == specs.end()) {
       std::string names;
       for (const auto& a : specs) names += (names.empty() ? "" : ", ") + a.name;

@@ -1,9 +1,12 @@
 // A deterministic driver for fuzz targets under g++ (no libFuzzer): feeds
 // each seed file, then N mutations of the seeds (bit flips, byte
 // overwrites, truncations, duplicated spans, header field extremes) chosen
-// by a fixed-seed PRNG, so a failure reproduces.
+// by a fixed-seed PRNG, so a failure reproduces. With --iterations 0 it
+// only replays the files (the regression tests). Without any file it
+// mutates an empty input.
 //
-//   fuzz_decode [--iterations N] [--seed S] SEED_FILE_OR_DIR...
+//   fuzz_<target> [--iterations N] [--seed S] [SEED_FILE_OR_DIR...]
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +18,8 @@
 #include "pixelcache/io.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+// Optional, as in libFuzzer.
+extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int* argc, char*** argv);
 
 int main(int argc, char** argv) {
   long iterations = 1000;
@@ -27,20 +32,22 @@ int main(int argc, char** argv) {
     } else if (a == "--seed" && i + 1 < argc) {
       seed = static_cast<unsigned>(std::stoul(argv[++i]));
     } else if (std::filesystem::is_directory(a)) {
+      std::vector<std::filesystem::path> files;  // sorted: the same order on every file system
       for (const auto& e : std::filesystem::directory_iterator(a))
-        if (e.is_regular_file() && e.path().extension() != ".md") seeds.push_back(pixelcache::read_file(e.path()));
+        if (e.is_regular_file() && e.path().extension() != ".md") files.push_back(e.path());
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) seeds.push_back(pixelcache::read_file(f));
     } else {
       seeds.push_back(pixelcache::read_file(a));
     }
   }
-  if (seeds.empty()) {
-    std::fprintf(stderr, "usage: %s [--iterations N] [--seed S] SEED_FILE_OR_DIR...\n", argv[0]);
-    return 2;
-  }
+  if (seeds.empty()) seeds.emplace_back();
+  if (LLVMFuzzerInitialize) LLVMFuzzerInitialize(&argc, &argv);
   for (const auto& s : seeds) LLVMFuzzerTestOneInput(s.data(), s.size());
   std::mt19937_64 rng(seed);
   for (long it = 0; it < iterations; ++it) {
     std::vector<std::uint8_t> v = seeds[rng() % seeds.size()];
+    if (v.empty()) v.push_back(static_cast<std::uint8_t>(rng()));
     const int edits = 1 + static_cast<int>(rng() % 4);
     for (int e = 0; e < edits && !v.empty(); ++e) {
       // Mutations near the start hit headers, where the dangerous fields are.
@@ -64,6 +71,7 @@ int main(int argc, char** argv) {
     }
     LLVMFuzzerTestOneInput(v.data(), v.size());
   }
-  std::printf("fuzz_decode: %zu seeds, %ld mutations, no crash\n", seeds.size(), iterations);
+  std::printf("%s: %zu inputs, %ld mutations, no crash\n", std::filesystem::path(argv[0]).filename().c_str(),
+              seeds.size(), iterations);
   return 0;
 }

@@ -1,0 +1,213 @@
+// Images, containers and loaders shared between threads (the thread-safety
+// statements of image.hpp, value.hpp, io.hpp, ops.hpp). Each test starts
+// its threads together on a latch so that first uses (lazily computed
+// digests, one-time initialisations) really race, and compares every
+// thread's result with a result computed alone. Built as its own program,
+// pixelcache_thread_tests, with the ctest label `threaded`: the tsan preset
+// runs it under ThreadSanitizer.
+#include <latch>
+#include <thread>
+
+#include "http_server.hpp"
+#include "test_support.hpp"
+
+namespace pixelcache::test {
+namespace {
+
+constexpr int kThreads = 8;
+
+// Runs fn(i) on kThreads threads released together.
+template <class Fn>
+void together(Fn&& fn) {
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      fn(i);
+    });
+  for (auto& t : threads) t.join();
+}
+
+// Every operation of ops.hpp / mask.hpp / compose.hpp / grid.hpp on one
+// input, as digests (the same list alone and on many threads).
+std::vector<Digest> every_operation(const Image& img) {
+  const Image gray = to_gray(img);
+  const Image mask = to_binary(gray, 0.5);
+  std::vector<Image> out = {
+      resize(img, {37, 53}, Interpolation::Nearest),
+      resize(img, {37, 53}, Interpolation::Bilinear),
+      resize(img, {37, 53}, Interpolation::Bicubic),
+      resize(img, {37, 53}, Interpolation::Lanczos),
+      resize(img, {37, 53}, Interpolation::Area),
+      downsample(img, 3),
+      resize_min_size(img, 40),
+      rotate(img, 33),
+      rotate(img, -90, false),
+      flip_horizontal(img),
+      flip_vertical(img),
+      center_pad(img, {img.height() + 10, img.width() + 6}, 7),
+      crop(img, BoundingBox(3, 4, 50, 60, std::nullopt, false)),
+      to_rgb(gray),
+      gray,
+      mask,
+      invert_binary(mask),
+      invert_rgb(img),
+      rgb2bgr(img),
+      set_minmax(gray, 0.1, 0.8),
+      apply_palette(gray, "viridis"),
+      equalize_hist(img),
+      crop_from_mask(img, mask),
+      mask2squaremask(mask),
+      morphology(mask, Morphology::Close, 5),
+      masked_fill(img, mask, 9),
+      blend(img, mask, 0.3, true),
+      blend_images(img, flip_vertical(img), 0.25),
+      img + 10.0,
+      img * img,
+      img.as_f32(),
+      display_string("pixelcache", {24, 120}).image,
+      make_image_grid({{"a", {img, gray}}, {"b", {mask, img}}}, {GridOrientation::Vertical, true}),
+  };
+  std::vector<Digest> d;
+  for (const auto& o : out) d.push_back(o.digest());
+  for (const auto& b : mask2bbox(mask)) d.push_back(Value(b).digest());
+  const Stats s = img.stats();
+  d.push_back(digest_bytes(s.mean.data(), s.mean.size() * sizeof(double)));
+  const auto u = gray.unique();
+  d.push_back(digest_bytes(u.data(), u.size() * sizeof(double)));
+  for (Format f : {Format::PNG, Format::JPEG, Format::WebP, Format::TIFF, Format::BMP}) {
+    const auto bytes = encode(img, f);
+    d.push_back(digest_bytes(bytes.data(), bytes.size()));
+  }
+  return d;
+}
+
+TEST(Threads, FirstDigestOfOneImageFromManyThreads) {
+  const Digest expected = load(data("coffee.png")).digest();
+  for (int round = 0; round < 5; ++round) {
+    const Image img = load(data("coffee.png"));  // digest not computed yet
+    std::vector<Digest> seen(kThreads);
+    together([&](int i) { seen[i] = img.digest(); });
+    for (const auto& d : seen) EXPECT_EQ(d, expected);
+  }
+}
+
+TEST(Threads, CopiesAndEqualityOfOneImage) {
+  const Image img = load(data("chelsea.png"));
+  const Image twin = load(data("chelsea.png"));  // same pixels, other storage
+  std::vector<int> ok(kThreads, 0);
+  together([&](int i) {
+    const Image copy = img;  // shared_ptr copies from many threads
+    ok[i] = copy == twin && std::hash<Image>{}(copy) == std::hash<Image>{}(twin) && copy.same_storage(img);
+  });
+  for (int v : ok) EXPECT_EQ(v, 1);
+}
+
+TEST(Threads, ContainerDigestsAreComputedOnceFromManyThreads) {
+  const Image img = load(data("camera.png"));
+  const Digest img_digest = load(data("camera.png")).digest();
+  auto build = [&] {
+    const HashableList inner{1, 2.5, "three", img};
+    return HashableDict({{"list", inner},
+                         {"nested", HashableDict({{"x", inner}, {"y", HashableList{inner, inner}}})},
+                         {Value(7), BoundingBox(1, 2, 3, 4, ImageSize{10, 10}, false)}});
+  };
+  const Digest expected = build().digest();
+  for (int round = 0; round < 5; ++round) {
+    const HashableDict shared = build();  // no digest computed yet, image included
+    const Value as_value(shared);
+    std::vector<Digest> seen(kThreads), seen_value(kThreads);
+    std::vector<int> found(kThreads, 0);
+    together([&](int i) {
+      seen[i] = shared.digest();
+      seen_value[i] = as_value.digest();
+      found[i] =
+          shared.contains("nested") && shared.at("list").as<HashableList>().at(3).as<Image>().digest() == img_digest;
+    });
+    for (int i = 0; i < kThreads; ++i) {
+      EXPECT_EQ(seen[i], expected);
+      EXPECT_EQ(seen_value[i], seen_value[0]);
+      EXPECT_EQ(found[i], 1);
+    }
+  }
+}
+
+TEST(Threads, ConcurrentDecodesOfSharedBytes) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(data_dir()))
+    if (e.path().extension() != ".md" && e.path().filename() != "truncated.jpg") names.push_back(e.path().string());
+  std::sort(names.begin(), names.end());
+  std::vector<std::vector<std::uint8_t>> bytes;
+  std::vector<Digest> expected;
+  for (const auto& n : names) {
+    bytes.push_back(read_file(n));
+    expected.push_back(decode(bytes.back()).digest());
+  }
+  std::vector<std::vector<Digest>> seen(kThreads);
+  together([&](int i) {
+    // Each thread starts at another file, so different codecs overlap.
+    for (std::size_t k = 0; k < bytes.size(); ++k) {
+      const std::size_t j = (k + static_cast<std::size_t>(i)) % bytes.size();
+      seen[i].resize(bytes.size());
+      seen[i][j] = decode(bytes[j]).digest();
+    }
+  });
+  for (const auto& s : seen) EXPECT_EQ(s, expected);
+}
+
+TEST(Threads, OperationsOnOneSharedImage) {
+  const std::vector<Digest> expected = every_operation(load(data("chelsea.png")));
+  const Image shared = load(data("chelsea.png"));
+  std::vector<std::vector<Digest>> seen(kThreads);
+  together([&](int i) { seen[i] = every_operation(shared); });
+  for (const auto& s : seen) EXPECT_EQ(s, expected);
+}
+
+TEST(Threads, FloatImageSharedBetweenThreads) {
+  const Image f = resize(load(data("chelsea.png")).as_f32(), {64, 80}, Interpolation::Bicubic);
+  const std::vector<Digest> expected = every_operation(f);
+  std::vector<std::vector<Digest>> seen(kThreads);
+  together([&](int i) { seen[i] = every_operation(f); });
+  for (const auto& s : seen) EXPECT_EQ(s, expected);
+}
+
+TEST(Threads, LoadsFromFilesAndUrlsConcurrently) {
+  const auto png = read_file(data("chelsea.png"));
+  HttpServer server([&](const std::string&) { return reply(200, std::string(png.begin(), png.end())); });
+  const Digest expected = decode(png).digest();
+  std::vector<int> ok(kThreads, 0);
+  together([&](int i) {
+    const Image a = load(i % 2 ? server.url("/chelsea.png") : data("chelsea.png"));
+    ok[i] = a.digest() == expected;
+  });
+  for (int v : ok) EXPECT_EQ(v, 1);
+}
+
+TEST(Threads, ImageByteLimitChangesWhileOtherThreadsAllocate) {
+  const Image gray = load(data("camera.png"));
+  std::vector<int> small_ok(kThreads, 0), large_ok(kThreads, 0), large_refused(kThreads, 0);
+  together([&](int i) {
+    if (i == 0) {
+      for (int k = 0; k < 50; ++k) set_max_image_bytes(k % 2 ? 1000 : kDefaultMaxImageBytes);
+      set_max_image_bytes(kDefaultMaxImageBytes);
+      return;
+    }
+    for (int k = 0; k < 20; ++k) {
+      small_ok[i] += resize(gray, {30, 30}).byte_size() == 900;  // fits both limits
+      try {
+        large_ok[i] += resize(gray, {100, 100}).byte_size() == 10000;  // fits only the default
+      } catch (const LimitError&) {
+        ++large_refused[i];
+      }
+    }
+  });
+  EXPECT_EQ(max_image_bytes(), kDefaultMaxImageBytes);
+  for (int i = 1; i < kThreads; ++i) {
+    EXPECT_EQ(small_ok[i], 20);
+    EXPECT_EQ(large_ok[i] + large_refused[i], 20);
+  }
+}
+
+}  // namespace
+}  // namespace pixelcache::test
