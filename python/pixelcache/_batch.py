@@ -10,6 +10,8 @@ import time
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar
 
+from ._pixelcache import InvalidArgument, InvalidType
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -93,13 +95,13 @@ def batch(inputs: Iterable[T], fn: Callable[[T], R], workers: Optional[int] = No
     inputs not started and waits for the running ones.
     """
     if not callable(fn):
-        raise TypeError(f"batch: fn must be callable, got {type(fn).__name__}")
+        raise InvalidType(f"batch: fn must be callable, got {type(fn).__name__}")
     if cache is not None and cache is not False:
         fn = _cached(fn, cache)
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"batch: workers must be a positive int, got {workers!r}")
+        raise InvalidArgument(f"batch: workers must be a positive int, got {workers!r}")
     try:
         total: Optional[int] = len(inputs)  # type: ignore[arg-type]
     except TypeError:
@@ -116,7 +118,7 @@ def _cached(fn: Callable[[T], R], cache: Any) -> Callable[[T], R]:
     if cache is True:
         cache = Cache.default()
     if not isinstance(cache, Cache):
-        raise TypeError(f"batch: cache must be a pixelcache.Cache, True or None, got {type(cache).__name__}")
+        raise InvalidType(f"batch: cache must be a pixelcache.Cache, True or None, got {type(cache).__name__}")
     name, extra, names = function_identity(fn)
     function = "pixelcache.batch:" + name
     names = [*names, "the batch input"]

@@ -31,7 +31,7 @@ import numpy as np
 from . import _convert
 from ._containers import HashableDict, HashableList, _PilLeaf
 from ._image import HashableImage
-from ._pixelcache import BoundingBox, ImageSize, InvalidType
+from ._pixelcache import BoundingBox, CacheError, ImageSize, InvalidType
 
 _MAX_TAG = 64
 _INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -166,7 +166,7 @@ def _build(data: Any, codes: Any) -> Any:
             key = _build(k, codes)
             out[key] = _build(v, codes)
         return out if c == "d" else HashableDict(out)
-    raise ValueError(f"unknown type code {c!r} in a cache entry's tag")
+    raise CacheError(f"unknown type code {c!r} in a cache entry's tag")
 
 
 def decode(kind: str, tag: str, payload: Any) -> Any:
@@ -190,7 +190,7 @@ def decode(kind: str, tag: str, payload: Any) -> Any:
     else:
         return payload
     if next(codes, None) is not None:
-        raise ValueError(f"the cache entry's tag {tag!r} describes more values than it holds")
+        raise CacheError(f"the cache entry's tag {tag!r} describes more values than it holds")
     return out
 
 

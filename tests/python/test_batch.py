@@ -126,13 +126,13 @@ def test_plain_counter_without_tqdm(monkeypatch, capsys):
 
 
 def test_argument_errors():
-    with pytest.raises(TypeError, match="cache must be a pixelcache.Cache"):
+    with pytest.raises(pixelcache.InvalidType, match="cache must be a pixelcache.Cache"):
         pixelcache.batch([1], lambda i: i, cache=object())
-    with pytest.raises(ValueError, match="workers"):
+    with pytest.raises(pixelcache.InvalidArgument, match="workers"):
         pixelcache.batch([1], lambda i: i, workers=0)
-    with pytest.raises(ValueError, match="workers"):
+    with pytest.raises(pixelcache.InvalidArgument, match="workers"):
         pixelcache.batch([1], lambda i: i, workers=True)
-    with pytest.raises(TypeError, match="callable"):
+    with pytest.raises(pixelcache.InvalidType, match="callable"):
         pixelcache.batch([1], "resize")
     assert list(pixelcache.batch([], lambda i: i, progress=False)) == []
 
