@@ -22,7 +22,7 @@
 // DecodeError, "truncated file"). PNG chunk CRCs and TIFF strip / tile
 // tables are checked before any pixel is decoded.
 // Error messages quote file names and bytes from the file escaped
-// (escape_bytes in error.hpp): printable ASCII only.
+// (escape_bytes in error.hpp): printable UTF-8 only.
 //
 // Thread safety: every function is reentrant and may run concurrently.
 #pragma once

@@ -1,5 +1,6 @@
 """HashableImage over the C++ core: inputs, copies versus views, digest,
 hash and equality, bad input."""
+import os
 import pathlib
 import subprocess
 
@@ -34,9 +35,11 @@ def test_same_pixels_same_digest_from_every_source():
 
 
 def test_digest_matches_the_command_line(tmp_path):
-    cli = pathlib.Path(__file__).parents[2] / "build" / "release" / "cli" / "pixelcache"
+    # The CLI of the build under test (ctest sets PIXELCACHE_CLI), else the release one.
+    cli = pathlib.Path(os.environ.get("PIXELCACHE_CLI") or
+                       pathlib.Path(__file__).parents[2] / "build" / "release" / "cli" / "pixelcache")
     if not cli.exists():
-        pytest.skip("CLI not built in build/release")
+        pytest.skip(f"CLI not built: {cli}")
     out = subprocess.run([cli, "hash", DATA / "coffee.png"], capture_output=True, text=True, check=True).stdout
     assert out.split()[0] == HashableImage(DATA / "coffee.png").digest()
 
