@@ -71,7 +71,7 @@ def main() -> int:
 
     cold = {k: [] for k in ("lru", "joblib", "diskcache", "memory", "disk", "redis")}
     warm = {k: [] for k in cold}
-    repeats = {"lru": 400, "memory": 40, "joblib": 3, "diskcache": 10, "disk": 40, "redis": 10}
+    repeats = {"lru": 400, "memory": 400, "joblib": 3, "diskcache": 10, "disk": 40, "redis": 10}
     with RedisServer() as redis, tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             root = pathlib.Path(tmp) / f"round{r}"

@@ -464,8 +464,27 @@ class Cache {
   struct Fetched {
     Entry entry;
     Origin origin;
+    /// memory_generation() as read while the memory tier held `entry` under
+    /// `key` (after the hit, promotion or store); nullopt when it did not
+    /// hold it (no memory tier, an entry larger than its bound, a Joined
+    /// call).
+    std::optional<std::uint64_t> memory_generation;
   };
   Fetched get_or_compute(const Digest& key, const std::function<Entry()>& compute);
+
+  /// A counter that moves on whenever an entry leaves the memory tier or is
+  /// replaced in it — erase(), clear(), trim() (conservatively), put() over
+  /// a stored key, eviction for the byte bound — and stays when entries are
+  /// only added or read. So while it still has the value that
+  /// Fetched::memory_generation reported, the memory tier still holds that
+  /// entry unchanged and get() of its key returns it: an in-process front of
+  /// decoded results (the Python memoize) keeps them tagged with it and
+  /// drops them all when it moves. 0 without a memory tier. Lock-free.
+  std::uint64_t memory_generation() const noexcept;
+  /// Adds `n` to the memory tier's hits in stats(): hits such a front served
+  /// from what the memory tier holds. Nothing without a memory tier.
+  /// Lock-free.
+  void count_memory_hits(std::uint64_t n) noexcept;
 
   /// Counters and sizes per tier.
   CacheStats stats() const;

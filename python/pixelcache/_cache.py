@@ -15,6 +15,7 @@ R = TypeVar("R")
 Key = Any
 
 _KEY_FUNCTION = "pixelcache.Cache.key"
+_fronts_lock = threading.Lock()  # guards every Cache's _fronts
 
 
 def _size(value: Any, name: str) -> int:
@@ -80,7 +81,7 @@ class Cache:
     unreachable Redis server is not an error: that tier starts backing off.
     """
 
-    __slots__ = ("_c", "_args", "_path", "_redis_url", "__weakref__")
+    __slots__ = ("_c", "_args", "_path", "_redis_url", "_fronts", "__weakref__")
 
     _instances: "weakref.WeakValueDictionary[tuple, Cache]" = weakref.WeakValueDictionary()
     _default: Optional["Cache"] = None
@@ -113,6 +114,11 @@ class Cache:
         self._path: Optional[str] = disk or None
         self._redis_url: Optional[str] = url or None
         self._c = _pixelcache._Cache(namespace, memory_bytes, disk, max_bytes, url, *timing, compression)
+        # The memoized functions whose in-process fronts hold results of this
+        # cache's memory tier: emptied at once by clear / erase / trim (they
+        # would drop them on their next call anyway, as the tier's generation
+        # moved on), so that their memory is freed with the tier's.
+        self._fronts: "weakref.WeakSet[Any]" = weakref.WeakSet()
         Cache._instances.setdefault(self._args, self)
 
     # -- construction helpers ---------------------------------------------------
@@ -213,12 +219,27 @@ class Cache:
 
     def erase(self, key: Key) -> bool:
         """Removes `key` from every tier; True when some tier had it."""
-        return self._c.erase(self._key(key))
+        erased = self._c.erase(self._key(key))
+        self._drop_fronts()
+        return erased
 
     def clear(self) -> bool:
         """Removes every entry: the memory tier, the whole disk store and the
         Redis keys of this namespace. True when every tier was cleared."""
-        return self._c.clear()
+        cleared = self._c.clear()
+        self._drop_fronts()
+        return cleared
+
+    def _add_front(self, front: Any) -> None:
+        with _fronts_lock:
+            self._fronts.add(front)
+
+    def _drop_fronts(self) -> None:
+        with _fronts_lock:
+            fronts = list(self._fronts)
+            self._fronts.clear()
+        for front in fronts:
+            front._front_drop()
 
     def get_or_compute(self, key: Key, compute: Callable[[], R]) -> R:
         """The value under `key`, or ``compute()``'s result, stored under
@@ -240,13 +261,16 @@ class Cache:
         Cache object), entries and bytes (the store's; None for Redis),
         max_bytes and available (False while backing off after an error).
         ``computed`` counts memoized calls that ran the function, ``joined``
-        those that waited for another thread's run of the same key."""
+        those that waited for another thread's run of the same key. Memory
+        hits include the calls memoize's in-process front answered."""
         return self._c.stats()
 
     def trim(self, max_bytes: int) -> dict:
         """Evicts least recently used disk entries until the store holds at
         most `max_bytes` (once; the bound stays). A report dict."""
-        return self._c.trim(_size(max_bytes, "max_bytes"))
+        report = self._c.trim(_size(max_bytes, "max_bytes"))
+        self._drop_fronts()
+        return report
 
     def verify(self) -> dict:
         """Re-reads every disk and Redis entry and checks it completely;
@@ -267,7 +291,9 @@ def _restore(*args: Any) -> Cache:
 
 
 def _after_fork_in_child() -> None:
+    global _fronts_lock
     Cache._default_lock = threading.Lock()  # in case another thread held it during fork
+    _fronts_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):

@@ -6,10 +6,11 @@ import functools
 import inspect
 import sys
 import types
-from typing import Any, Callable, Generic, Optional, ParamSpec, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, ParamSpec, TypeVar, Union, overload
 
 from . import _codec, _pixelcache
 from ._cache import Cache
+from ._image import HashableImage
 from ._pixelcache import InvalidType
 
 P = ParamSpec("P")
@@ -17,6 +18,7 @@ R = TypeVar("R")
 
 _IMMUTABLE = (type(None), bool, int, float, str, bytes, _pixelcache.BoundingBox, _pixelcache.ImageSize)
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+_pixelcache._front_image_type(HashableImage)  # the front keys these by their digest
 
 
 def _code_parts(code: types.CodeType) -> list:
@@ -78,12 +80,19 @@ def function_identity(fn: Callable[..., Any]) -> tuple[str, list, list]:
     return name, extra, names
 
 
-class Memoized(Generic[P, R]):
+class Memoized(_pixelcache._MemoFront, Generic[P, R]):
     """A function wrapped by pixelcache.memoize (see there). Calling it
     returns the cached result or computes and stores it. Attributes:
     ``__wrapped__`` (the function), ``cache`` (the Cache in use),
     ``name`` and ``version`` (parts of every key), ``key(*args, **kwargs)``
-    (the 32-hex key of a call)."""
+    (the 32-hex key of a call).
+
+    The call itself is the C base class _MemoFront (python/src/memo_front.cpp):
+    a front of the memory tier that answers repeated calls with plain
+    arguments (str, bytes, int, float, bool, None, HashableImage, tuples of
+    them, by position) from a dict of the shared results it has handed out,
+    and calls ``_call`` (the path through the tiers) for everything else.
+    """
 
     __wrapped__: Callable[P, R]
 
@@ -161,7 +170,11 @@ class Memoized(Generic[P, R]):
         return self._cache if self._cache is not None else Cache.default()
 
     # -- calls ----------------------------------------------------------------------
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+    if TYPE_CHECKING:  # at run time the C base's call, which runs _call on a miss
+        def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
+        """A call through the tiers (the front's miss path)."""
         cache = self._cache if self._cache is not None else Cache.default()
         fn = self._fn
         if self._simple and not kwargs and len(args) == self._n and not self._extra:
@@ -175,15 +188,21 @@ class Memoized(Generic[P, R]):
             result = fn(*args, **kwargs)
             return (*_codec.encode(result), result)
 
-        entry, _origin, computed = cache._c.memo_call(self.name, self.version, values, names, compute)
+        entry, _origin, computed, front = cache._c.memo_call(self.name, self.version, values, names, compute)
         if entry is None:
-            return computed
-        try:
-            return _codec.decode(*entry)
-        except Exception:  # an entry of another type under the key (a changed function without a new version)
-            result = fn(*args, **kwargs)
-            cache._c.put(self._key(cache, args, kwargs), *_codec.encode(result))
-            return result
+            result = computed
+        else:
+            try:
+                result = _codec.decode(*entry)
+            except Exception:  # an entry of another type under the key (a changed function without a new version)
+                result = fn(*args, **kwargs)
+                cache._c.put(self._key(cache, args, kwargs), *_codec.encode(result))
+                return result
+        # Shared results of entries the memory tier holds go into the front (mutable ones stay fresh copies).
+        if front is not None and not kwargs and _codec.is_shared(result):
+            if self._front_store(cache._c, args, result, *front):
+                cache._add_front(self)
+        return result
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         """As a method: bound to the instance, which is then the first
@@ -257,6 +276,19 @@ def memoize(fn: Union[Callable[P, R], Cache, None] = None, /, *, cache: Optional
     ImageSize and trees of plain values are stored without pickle (see
     ``Cache.put``); other results through pickle. The call that computes
     gets the function's own result object.
+
+    Repeated calls are answered in C from an in-process front of the
+    memory tier (about as fast as a ``functools.lru_cache`` hit) when every
+    argument is given by position and is exactly a str, bytes, int, float,
+    bool, None, HashableImage (by its digest) or a tuple of these, and the
+    result is one handed out shared (images, hashable containers, plain
+    values): such a hit returns the same object each time and counts as a
+    memory-tier hit in ``Cache.stats()``. The front holds only results the
+    memory tier holds: it is emptied whenever an entry leaves the memory
+    tier or is replaced there (``erase``, ``put``, ``clear``, ``trim``,
+    eviction), holds at most 65536 results and the memory tier's bound in
+    bytes, and a Cache with ``memory_bytes=0`` has none. Its hits do not
+    refresh the memory tier's least-recently-used order.
 
     Concurrent calls with one key in a process compute once (the others
     wait and share the result, or the exception, which is not cached). The

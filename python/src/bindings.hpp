@@ -31,11 +31,16 @@ void bind_grid(py::module_& m);
 void bind_value(py::module_& m);
 void bind_catalogue(py::module_& m);
 void bind_cache(py::module_& m);
+void bind_memo_front(py::module_& m);
 
 /// A Python object tree as a pixelcache::Value (value.cpp: None, bool, int,
 /// float, str, images, BoundingBox, ImageSize, arrays, tensors, lists,
 /// tuples, dicts, and objects with __pixelcache_value__()).
 Value to_value(const py::handle& o);
+
+/// A digest as 16 bytes in Digest::hex() order (high 64 bits big-endian,
+/// then low) — the form of cache keys in Python (cache.cpp).
+py::bytes digest_to_bytes(const Digest& d);
 
 /// Marks a NumPy array read-only (writeable=False).
 void set_read_only(py::array& a);

@@ -19,11 +19,7 @@
 #include "bindings.hpp"
 
 namespace pixelcache::python {
-namespace {
 
-// --------------------------------------------------------------- keys
-
-// 16 bytes in Digest::hex() order (high 64 bits big-endian, then low).
 py::bytes digest_to_bytes(const Digest& d) {
   char out[16];
   for (int i = 0; i < 8; ++i) {
@@ -32,6 +28,10 @@ py::bytes digest_to_bytes(const Digest& d) {
   }
   return py::bytes(out, 16);
 }
+
+namespace {
+
+// --------------------------------------------------------------- keys
 
 Digest digest_from_bytes(std::string_view b) {
   Digest d;
@@ -287,8 +287,10 @@ py::object tier_or_none(const std::optional<Entry>& e, TierKind t) {
 }
 
 // get_or_compute with the GIL released, re-acquired only to run `compute`
-// (see the binding of get_or_compute for what it returns).
-py::tuple fetch_digest(Cache& c, const Digest& k, const py::function& compute) {
+// (see the binding of get_or_compute for what it returns). With `front`,
+// a fourth item: (memory generation, entry bytes) when the memory tier
+// held the entry (for memoize's front, memo_front.cpp), else None.
+py::tuple fetch_digest(Cache& c, const Digest& k, const py::function& compute, bool front = false) {
   py::object computed;  // the leader's own result object
   std::optional<PythonFailure> failure;
   std::optional<Cache::Fetched> fetched;
@@ -316,8 +318,16 @@ py::tuple fetch_digest(Cache& c, const Digest& k, const py::function& compute) {
     throw py::error_already_set();
   }
   const char* origin = origin_name(fetched->origin);
-  if (fetched->origin == Origin::Computed) return py::make_tuple(py::none(), origin, computed);
-  return py::make_tuple(entry_out(fetched->entry), origin, py::none());
+  py::object entry = py::none();
+  if (fetched->origin != Origin::Computed) {
+    entry = entry_out(fetched->entry);
+    computed = py::none();
+  }
+  if (!front) return py::make_tuple(entry, origin, computed);
+  py::object token = py::none();
+  if (fetched->memory_generation)
+    token = py::make_tuple(*fetched->memory_generation, static_cast<std::uint64_t>(fetched->entry.byte_size()));
+  return py::make_tuple(entry, origin, computed, token);
 }
 
 py::tuple fetch(Cache& c, py::handle key, const py::function& compute) {
@@ -430,10 +440,12 @@ void bind_cache(py::module_& m) {
           [](Cache& c, const std::string& function, const std::string& version, py::handle arguments, py::handle names,
              const py::function& compute) {
             const Digest k = memo_key(c.options().key_namespace, function, version, arguments, names);
-            return fetch_digest(c, k, compute);
+            return fetch_digest(c, k, compute, true);
           },
           py::arg("function"), py::arg("version"), py::arg("arguments"), py::arg("names"), py::arg("compute"),
-          "get_or_compute() under the key of (namespace, function, version, the arguments' digests), in one call.")
+          "get_or_compute() under the key of (namespace, function, version, the arguments' digests), in one call; "
+          "a fourth item: (memory generation, entry bytes) when the memory tier holds the entry (for "
+          "_MemoFront._front_store), else None.")
       .def("stats", &stats_dict, "Counters per tier ({tier: {...}}) and computed / joined.")
       .def(
           "trim",

@@ -14,4 +14,5 @@ PYBIND11_MODULE(_pixelcache, m) {
   bind_value(m);
   bind_catalogue(m);
   bind_cache(m);
+  bind_memo_front(m);
 }

@@ -108,8 +108,10 @@ struct Cache::Impl {
     return true;
   }
 
-  // Looks in the stored tiers (after the memory tier), promoting a hit.
-  std::optional<Entry> lookup_stores(const Digest& key, TierKind* found_in) {
+  // Looks in the stored tiers (after the memory tier), promoting a hit;
+  // `generation`, when given, receives promote()'s memory generation.
+  std::optional<Entry> lookup_stores(const Digest& key, TierKind* found_in,
+                                     std::optional<std::uint64_t>* generation = nullptr) {
     for (std::size_t i = 0; i < stores.size(); ++i) {
       Store& s = *stores[i];
       Lookup r;
@@ -121,15 +123,27 @@ struct Cache::Impl {
       }
       s.state.hits.fetch_add(1, std::memory_order_relaxed);
       if (found_in) *found_in = s.tier->kind();
-      promote(key, *r.entry, r.raw, i);
+      const auto promoted = promote(key, *r.entry, r.raw, i);
+      if (generation) *generation = promoted;
       return std::move(r.entry);
     }
     return std::nullopt;
   }
 
-  // Copies a hit of stores[below] into the tiers above it.
-  void promote(const Digest& key, const Entry& e, std::span<const std::uint8_t> raw, std::size_t below) {
-    if (memory && memory->put(key, e)) memory_state.writes.fetch_add(1, std::memory_order_relaxed);
+  // Stores `e` in the memory tier; the generation after the store, or
+  // nullopt when it was not stored.
+  std::optional<std::uint64_t> memory_put(const Digest& key, const Entry& e) {
+    std::uint64_t generation = 0;
+    if (!memory || !memory->put(key, e, &generation)) return std::nullopt;
+    memory_state.writes.fetch_add(1, std::memory_order_relaxed);
+    return generation;
+  }
+
+  // Copies a hit of stores[below] into the tiers above it; the memory
+  // generation as memory_put() gives it.
+  std::optional<std::uint64_t> promote(const Digest& key, const Entry& e, std::span<const std::uint8_t> raw,
+                                       std::size_t below) {
+    const auto generation = memory_put(key, e);
     std::optional<EncodedEntry> enc;
     for (std::size_t j = 0; j < below; ++j) {
       Store& s = *stores[j];
@@ -138,11 +152,25 @@ struct Cache::Impl {
       if (attempt(s, true, [&](StoreTier& t) { t.put(key, *enc); }))
         s.state.writes.fetch_add(1, std::memory_order_relaxed);
     }
+    return generation;
   }
 
-  std::optional<Entry> memory_get(const Digest& key) {
+  // Stores `entry` in every tier; the memory generation as memory_put() gives it.
+  std::optional<std::uint64_t> put_all(const Digest& key, const Entry& entry) {
+    const auto generation = memory_put(key, entry);
+    std::optional<EncodedEntry> enc;
+    for (auto& s : stores) {
+      if (!s->state.usable(true)) continue;
+      if (!enc) enc = EncodedEntry::prepare(entry, opt.compression);
+      if (attempt(*s, true, [&](StoreTier& t) { t.put(key, *enc); }))
+        s->state.writes.fetch_add(1, std::memory_order_relaxed);
+    }
+    return generation;
+  }
+
+  std::optional<Entry> memory_get(const Digest& key, std::uint64_t* generation = nullptr) {
     if (!memory) return std::nullopt;
-    auto e = memory->get(key);
+    auto e = memory->get(key, generation);
     (e ? memory_state.hits : memory_state.misses).fetch_add(1, std::memory_order_relaxed);
     return e;
   }
@@ -214,17 +242,7 @@ std::optional<Bytes> Cache::get_bytes(const Digest& key) {
   return std::nullopt;
 }
 
-void Cache::put(const Digest& key, const Entry& entry) {
-  auto& m = *impl_;
-  if (m.memory && m.memory->put(key, entry)) m.memory_state.writes.fetch_add(1, std::memory_order_relaxed);
-  std::optional<EncodedEntry> enc;
-  for (auto& s : m.stores) {
-    if (!s->state.usable(true)) continue;
-    if (!enc) enc = EncodedEntry::prepare(entry, m.opt.compression);
-    if (m.attempt(*s, true, [&](StoreTier& t) { t.put(key, *enc); }))
-      s->state.writes.fetch_add(1, std::memory_order_relaxed);
-  }
-}
+void Cache::put(const Digest& key, const Entry& entry) { impl_->put_all(key, entry); }
 
 bool Cache::contains(const Digest& key) {
   auto& m = *impl_;
@@ -260,7 +278,8 @@ bool Cache::clear() {
 
 Cache::Fetched Cache::get_or_compute(const Digest& key, const std::function<Entry()>& compute) {
   auto& m = *impl_;
-  if (auto e = m.memory_get(key)) return {std::move(*e), Origin::Memory};
+  std::uint64_t generation = 0;
+  if (auto e = m.memory_get(key, &generation)) return {std::move(*e), Origin::Memory, generation};
   std::shared_ptr<Flight> flight;
   bool leader = false;
   {
@@ -277,7 +296,7 @@ Cache::Fetched Cache::get_or_compute(const Digest& key, const std::function<Entr
       throw InvalidArgument("get_or_compute: the computation of key " + key.hex() +
                             " asked for its own result (recursive memoize)");
     m.joined.fetch_add(1, std::memory_order_relaxed);
-    return {flight->result.get(), Origin::Joined};
+    return {flight->result.get(), Origin::Joined, std::nullopt};
   }
 
   // This call leads: look in the stored tiers, else compute.
@@ -290,15 +309,16 @@ Cache::Fetched Cache::get_or_compute(const Digest& key, const std::function<Entr
   };
   try {
     TierKind found = TierKind::Memory;
-    if (auto e = m.lookup_stores(key, &found)) {
+    std::optional<std::uint64_t> promoted;
+    if (auto e = m.lookup_stores(key, &found, &promoted)) {
       finish([&] { flight->promise.set_value(*e); });
-      return {std::move(*e), origin_of(found)};
+      return {std::move(*e), origin_of(found), promoted};
     }
     Entry e = compute();
     m.computed.fetch_add(1, std::memory_order_relaxed);
-    put(key, e);
+    const auto stored = m.put_all(key, e);
     finish([&] { flight->promise.set_value(e); });
-    return {std::move(e), Origin::Computed};
+    return {std::move(e), Origin::Computed, stored};
   } catch (...) {
     finish([&] { flight->promise.set_exception(std::current_exception()); });
     throw;
@@ -348,8 +368,17 @@ CacheStats Cache::stats() const {
   return out;
 }
 
+std::uint64_t Cache::memory_generation() const noexcept { return impl_->memory ? impl_->memory->generation() : 0; }
+
+void Cache::count_memory_hits(std::uint64_t n) noexcept {
+  if (impl_->memory) impl_->memory_state.hits.fetch_add(n, std::memory_order_relaxed);
+}
+
 TrimReport Cache::trim(std::uint64_t max_bytes) {
   auto& m = *impl_;
+  // The memory tier keeps its entries, but fronts of it start afresh, as
+  // after the other maintenance calls.
+  if (m.memory) m.memory->invalidate();
   TrimReport report;
   report.ok = false;
   if (Store* s = m.find(TierKind::Disk))

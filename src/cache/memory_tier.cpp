@@ -7,11 +7,12 @@ namespace {
 constexpr std::uint64_t kNodeOverhead = 128;  // list node, hash slot, key
 }
 
-std::optional<Entry> MemoryTier::get(const Digest& key) {
+std::optional<Entry> MemoryTier::get(const Digest& key, std::uint64_t* generation) {
   std::lock_guard lock(mu_);
   auto it = index_.find(key);
   if (it == index_.end()) return std::nullopt;
   lru_.splice(lru_.begin(), lru_, it->second);
+  if (generation) *generation = generation_.load(std::memory_order_relaxed);
   return it->second->entry;
 }
 
@@ -20,7 +21,7 @@ bool MemoryTier::contains(const Digest& key) const {
   return index_.count(key) != 0;
 }
 
-bool MemoryTier::put(const Digest& key, const Entry& entry) {
+bool MemoryTier::put(const Digest& key, const Entry& entry, std::uint64_t* generation) {
   const std::uint64_t cost = entry.byte_size() + kNodeOverhead;
   std::list<Node> dropped;  // freed after the lock is released
   {
@@ -29,6 +30,7 @@ bool MemoryTier::put(const Digest& key, const Entry& entry) {
       bytes_ -= it->second->cost;
       dropped.splice(dropped.end(), lru_, it->second);
       index_.erase(it);
+      generation_.fetch_add(1, std::memory_order_release);
     }
     if (cost > max_bytes_) return false;
     while (bytes_ + cost > max_bytes_ && !lru_.empty()) {
@@ -37,10 +39,12 @@ bool MemoryTier::put(const Digest& key, const Entry& entry) {
       index_.erase(last->key);
       dropped.splice(dropped.end(), lru_, last);
       ++evictions_;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     lru_.push_front(Node{key, entry, cost});
     index_[key] = lru_.begin();
     bytes_ += cost;
+    if (generation) *generation = generation_.load(std::memory_order_relaxed);
   }
   return true;
 }
@@ -53,6 +57,7 @@ bool MemoryTier::erase(const Digest& key) {
   bytes_ -= it->second->cost;
   dropped.splice(dropped.end(), lru_, it->second);
   index_.erase(it);
+  generation_.fetch_add(1, std::memory_order_release);
   return true;
 }
 
@@ -62,6 +67,7 @@ void MemoryTier::clear() {
   dropped.swap(lru_);
   index_.clear();
   bytes_ = 0;
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 std::uint64_t MemoryTier::entries() const {

@@ -1,6 +1,7 @@
 // Internal: the memory tier, an LRU of decoded entries bounded in bytes.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <mutex>
@@ -18,18 +19,29 @@ struct DigestHash {
 
 /// Thread-safe. Entries cost Entry::byte_size() plus a fixed overhead; an
 /// entry costing more than the bound is not stored.
+///
+/// The generation (Cache::memory_generation()) grows whenever an entry
+/// leaves the tier or is replaced (erase, clear, eviction, put over a stored
+/// key, invalidate()), never when one is only added; get() and put() report
+/// it as read under the lock, while the entry was held.
 class MemoryTier {
  public:
   explicit MemoryTier(std::uint64_t max_bytes) : max_bytes_(max_bytes) {}
 
-  /// The entry (and marks it most recently used), or nullopt.
-  std::optional<Entry> get(const Digest& key);
+  /// The entry (and marks it most recently used), or nullopt; `generation`,
+  /// when given, receives the generation on a hit.
+  std::optional<Entry> get(const Digest& key, std::uint64_t* generation = nullptr);
   bool contains(const Digest& key) const;
   /// Stores (or replaces) `key`, evicting least recently used entries;
-  /// returns false when the entry is larger than the bound.
-  bool put(const Digest& key, const Entry& entry);
+  /// returns false when the entry is larger than the bound. `generation`,
+  /// when given, receives the generation after the store.
+  bool put(const Digest& key, const Entry& entry, std::uint64_t* generation = nullptr);
   bool erase(const Digest& key);
   void clear();
+  /// Moves the generation on without touching an entry.
+  void invalidate() { generation_.fetch_add(1, std::memory_order_release); }
+  /// The generation (lock-free).
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
 
   std::uint64_t entries() const;
   std::uint64_t bytes() const;
@@ -49,6 +61,7 @@ class MemoryTier {
   std::unordered_map<Digest, std::list<Node>::iterator, DigestHash> index_;
   std::uint64_t bytes_ = 0;
   std::uint64_t evictions_ = 0;
+  std::atomic<std::uint64_t> generation_{0};  // changed under mu_ (or by invalidate())
   const std::uint64_t max_bytes_;
 };
 

@@ -80,6 +80,53 @@ TEST(CacheMemory, EvictsLeastRecentlyUsed) {
   EXPECT_TRUE(cache.contains(key_for(3)));
 }
 
+TEST(CacheMemory, GenerationMovesWhenAnEntryLeavesOrIsReplaced) {
+  TempDir dir;
+  const Entry e(Bytes(std::vector<std::uint8_t>(100000)));
+  Cache cache(tiers(e.byte_size() * 3 + 1000, dir.path()));
+  const auto compute = [&] { return e; };
+  auto fetched = cache.get_or_compute(key_for(0), compute);  // computed, stored in memory
+  ASSERT_EQ(fetched.origin, Origin::Computed);
+  std::uint64_t g = cache.memory_generation();
+  EXPECT_EQ(fetched.memory_generation, g);
+  fetched = cache.get_or_compute(key_for(0), compute);  // a memory hit
+  EXPECT_EQ(fetched.origin, Origin::Memory);
+  EXPECT_EQ(fetched.memory_generation, g);
+  cache.put(key_for(1), e);  // added, read: the generation stays
+  ASSERT_TRUE(cache.get(key_for(1)));
+  EXPECT_TRUE(cache.contains(key_for(0)));
+  EXPECT_EQ(cache.memory_generation(), g);
+  const auto moves = [&](const char* what, const std::function<void()>& change) {
+    change();
+    EXPECT_GT(cache.memory_generation(), g) << what;
+    g = cache.memory_generation();
+  };
+  moves("put over a stored key", [&] { cache.put(key_for(0), Entry(Value(2))); });
+  moves("erase", [&] { cache.erase(key_for(1)); });
+  moves("eviction", [&] {
+    for (int i = 2; i < 6; ++i) cache.put(key_for(i), e);
+  });
+  moves("trim", [&] { cache.trim(1 << 30); });
+  moves("clear", [&] { cache.clear(); });
+  cache.erase(key_for(99));  // nothing left the tier
+  EXPECT_EQ(cache.memory_generation(), g);
+  // A disk hit is promoted: the entry is in memory at the reported generation.
+  Cache disk_only(tiers(0, dir.path()));
+  disk_only.put(key_for(7), e);
+  fetched = cache.get_or_compute(key_for(7), compute);
+  EXPECT_EQ(fetched.origin, Origin::Disk);
+  EXPECT_EQ(fetched.memory_generation, cache.memory_generation());
+  // No memory tier, or an entry larger than its bound: no generation to report.
+  EXPECT_FALSE(disk_only.get_or_compute(key_for(8), compute).memory_generation);
+  EXPECT_EQ(disk_only.memory_generation(), 0u);
+  const Entry big(Bytes(std::vector<std::uint8_t>(e.byte_size() * 4)));
+  EXPECT_FALSE(cache.get_or_compute(key_for(9), [&] { return big; }).memory_generation);
+  // Hits a front served count as memory hits.
+  const auto hits = cache.stats().tier(TierKind::Memory)->hits;
+  cache.count_memory_hits(3);
+  EXPECT_EQ(cache.stats().tier(TierKind::Memory)->hits, hits + 3);
+}
+
 TEST(CacheDisk, RoundTripsEveryKindAndSurvivesReopening) {
   TempDir dir;
   {
