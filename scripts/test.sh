@@ -5,13 +5,22 @@
 # packaging) through ctest; then fuzzes every harness for a bounded time
 # (libFuzzer + ASan + UBSan, PIXELCACHE_FUZZ_SECONDS each, default 20) and
 # runs the threaded tests under ThreadSanitizer (the tsan preset).
+# Each step prints the seconds elapsed since the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+step() { echo "== test.sh: $* (at ${SECONDS} s)"; }
+step "Debian packages"
 bash scripts/install-deps.sh
+step "release build"
 cmake --preset release
 cmake --build --preset release
+step "release tests"
 ctest --preset release
+step "fuzzing"
 bash scripts/fuzz.sh "${PIXELCACHE_FUZZ_SECONDS:-20}"
+step "ThreadSanitizer build"
 cmake --preset tsan
 cmake --build --preset tsan
+step "ThreadSanitizer tests"
 ctest --preset tsan
+step "all passed"
