@@ -10,6 +10,7 @@ grid geometry (canvas size without labels, cell positions, padding) exact.
 """
 import inspect
 import logging
+import os
 import pathlib
 import random
 import subprocess
@@ -298,7 +299,7 @@ def test_output_and_verbose(tmp_path, caplog):
 def test_examples_run_unchanged(script, tmp_path):
     env_path = str(pathlib.Path(pixelcache.__file__).parents[1])
     run = subprocess.run([sys.executable, ROOT / "examples" / script, tmp_path], capture_output=True, text=True,
-                         env={"PYTHONPATH": env_path}, timeout=120)
+                         env=dict(os.environ, PYTHONPATH=env_path), timeout=120)  # keeps sanitizer preloads
     assert run.returncode == 0, run.stderr
     written = list(tmp_path.glob("*.png"))
     assert len(written) == 1
