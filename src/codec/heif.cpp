@@ -70,18 +70,37 @@ void check_derivations(const DecodeInput& in, const char* name) {
     return v;
   };
   std::map<std::uint32_t, std::vector<std::uint32_t>> inputs;  // derived item -> its inputs
-  std::size_t references = 0;
-  for (auto rest = iref->subspan(4); const auto dimg = find_box(rest, "dimg");) {
-    const auto body = *dimg;
-    rest = rest.subspan(static_cast<std::size_t>(body.data() + body.size() - rest.data()));
-    if (body.size() < id_bytes + 2) continue;
+  // Adds one reference body (from_item_ID, reference_count, to_item_IDs) to
+  // `inputs`; `references` counts one reading of iref (there are two below).
+  auto add = [&](std::span<const std::uint8_t> body, std::size_t& references) {
+    if (body.size() < id_bytes + 2) return;
     const std::size_t count = (body[id_bytes] << 8) | body[id_bytes + 1];
     auto& list = inputs[read_id(body, 0)];
     for (std::size_t i = 0; i < count && id_bytes + 2 + (i + 1) * id_bytes <= body.size(); ++i)
       list.push_back(read_id(body, id_bytes + 2 + i * id_bytes));
-    references += list.size();
+    references += std::min(count, (body.size() - id_bytes - 2) / id_bytes);
     if (references > kMaxDerivedInputs)
       decode_fail(in, name, "more than " + std::to_string(kMaxDerivedInputs) + " derived-image inputs ('dimg')");
+  };
+  // The references as their box sizes delimit them ...
+  std::size_t by_size = 0, in_sequence = 0;
+  for (auto rest = iref->subspan(4); const auto dimg = find_box(rest, "dimg");) {
+    add(*dimg, by_size);
+    rest = rest.subspan(static_cast<std::size_t>(dimg->data() + dimg->size() - rest.data()));
+  }
+  // ... and as libheif 1.15 reads them: one after the other, each box's
+  // size ignored (a 'dimg' whose size runs past iref is still followed
+  // there: tests/fuzz/regressions/fuzz_decode_heif/heic-dimg-size-past-iref-*).
+  for (auto rest = iref->subspan(4); rest.size() >= 8 + id_bytes + 2;) {
+    const bool large = rest[0] == 0 && rest[1] == 0 && rest[2] == 0 && rest[3] == 1;
+    const std::size_t header = large ? 16 : 8;
+    if (rest.size() < header + id_bytes + 2) break;
+    const bool is_dimg = std::memcmp(rest.data() + 4, "dimg", 4) == 0;
+    const auto body = rest.subspan(header);
+    const std::size_t count = (body[id_bytes] << 8) | body[id_bytes + 1];
+    const std::size_t length = std::min(body.size(), id_bytes + 2 + count * id_bytes);
+    if (is_dimg) add(body.first(length), in_sequence);
+    rest = body.subspan(length);
   }
   // Depth of every derived item, by repeated relaxation: a chain deeper than
   // the limit, or a cycle (whose depth grows without end), is refused.
