@@ -340,7 +340,10 @@ def _mask_stack(masks: Any, where: str) -> np.ndarray:
     """A bool (n, h, w) stack from a mask (h, w), a stack (n, h, w), a batch
     (n, 1, h, w) or a list of masks; tensors and HashableImages accepted."""
     if isinstance(masks, (list, tuple)):
-        return np.stack([_bool_mask(m, where) for m in masks]) if masks else np.zeros((0, 0, 0), bool)
+        items = [_bool_mask(m, where) for m in masks]
+        if any(m.shape != items[0].shape for m in items):
+            raise InvalidArgument(f"{where}: the masks differ in size: {sorted({m.shape for m in items})} (h, w)")
+        return np.stack(items) if items else np.zeros((0, 0, 0), bool)
     if isinstance(masks, HashableImage):
         return _bool_mask(masks, where)[None]
     arr = np.asarray(masks.detach().cpu().numpy() if _convert.is_tensor(masks) else masks)
@@ -353,39 +356,43 @@ def _mask_stack(masks: Any, where: str) -> np.ndarray:
     return arr != 0
 
 
-def mask_iou(mask1: Any, mask2: Any, /, *, just_intersection: bool = False) -> Any:
+def mask_iou(m1: Any, m2: Any, /, *, just_intersection: bool = False) -> Any:
     """The (m, n) intersection-over-union of every pair of masks (m, h, w)
     x (n, h, w) (a single (h, w) mask counts as m = 1; (m, 1, h, w) batches
     and lists of masks are accepted; nonzero = True), in pixels; with
     `just_intersection`, the intersection pixel counts. 0 where the union is
-    empty. A float tensor when mask1 is a tensor, else a float64 ndarray
+    empty. A float tensor when m1 is a tensor, else a float64 ndarray
     (the original's ndarray path fails calling .float()). InvalidArgument
     when the masks' (h, w) differ."""
-    a = _mask_stack(mask1, "mask_iou: argument 'mask1'")
-    b = _mask_stack(mask2, "mask_iou: argument 'mask2'")
+    a = _mask_stack(m1, "mask_iou: argument 'm1'")
+    b = _mask_stack(m2, "mask_iou: argument 'm2'")
     if len(a) and len(b) and a.shape[1:] != b.shape[1:]:
         raise InvalidArgument(f"mask_iou: the masks differ in size: {a.shape[1:]} and {b.shape[1:]} (h, w)")
-    fa = a.reshape(len(a), -1).astype(np.float64)
-    fb = b.reshape(len(b), -1).astype(np.float64)
-    inter = fa @ fb.T
-    if just_intersection:
+    if len(a) == 0 or len(b) == 0:
+        inter = np.zeros((len(a), len(b)))
+        fa = fb = np.zeros((0, 0))
+    else:
+        fa = a.reshape(len(a), -1).astype(np.float64)
+        fb = b.reshape(len(b), -1).astype(np.float64)
+        inter = fa @ fb.T
+    if just_intersection or inter.size == 0:
         out = inter
     else:
         union = fa.sum(axis=1)[:, None] + fb.sum(axis=1)[None, :] - inter
         out = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-    if _convert.is_tensor(mask1):
+    if _convert.is_tensor(m1):
         import torch
 
         return torch.from_numpy(out).float()
     return out
 
 
-def mask_intersection(mask1: Any, mask2: Any, target: Any = None) -> float:
+def mask_intersection(m1: Any, m2: Any, target: Any = None) -> float:
     """The pixels True in both masks divided by the smaller mask's pixel
     count, or by target's pixel count when `target` (a mask) is given; 0.0
     when that count is 0. InvalidArgument when the sizes differ."""
-    a = _bool_mask(mask1, "mask_intersection: argument 'mask1'")
-    b = _bool_mask(mask2, "mask_intersection: argument 'mask2'")
+    a = _bool_mask(m1, "mask_intersection: argument 'm1'")
+    b = _bool_mask(m2, "mask_intersection: argument 'm2'")
     if a.shape != b.shape:
         raise InvalidArgument(f"mask_intersection: the masks differ in size: {a.shape} and {b.shape} (h, w)")
     inter = int(np.count_nonzero(a & b))
