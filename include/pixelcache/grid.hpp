@@ -70,6 +70,32 @@ Image make_image_grid(const Dict& dict, const GridOptions& options = {}) {
   return make_image_grid_from_dict(dict, options);
 }
 
+/// Options of create_text(); the defaults are the Python original's.
+struct CreateTextOptions {
+  /// Vertical: one label per column, strip above; horizontal: one label per
+  /// row, strip on the left, text reading bottom to top (make_image_grid's).
+  GridOrientation orientation = GridOrientation::Horizontal;
+  std::array<std::uint8_t, 3> background{255, 255, 255};  ///< RGB of the strip; the text is black
+  /// A TrueType / OpenType file; empty: the default font (see file comment).
+  std::string font_path;
+};
+
+/// `image` with a label strip added, as the original's tools/text.py
+/// create_text and exactly the strip make_image_grid(with_text) draws: the
+/// side the labels share (width for vertical, height for horizontal) is cut
+/// into texts.size() cells of side // texts.size() pixels, labels in order
+/// left to right or top to bottom (the remainder of the side is left plain:
+/// on the right for vertical, at the top for horizontal, where the original
+/// turns the image), each label centred in its cell at one font size, the smallest of their
+/// fitting sizes; the strip is trimmed to the ink with 2 px above and 1 px
+/// below. The result is RGB uint8: vertical (h + strip) x w, horizontal
+/// h x (strip + w) as height x width; the image is converted to RGB uint8.
+/// Labels without ink give no strip (the image as RGB). Throws
+/// InvalidArgument for an empty image, no texts or more texts than pixels
+/// along the side, IoError when the font cannot be loaded, LimitError above
+/// the pixel limit.
+Image create_text(const Image& image, const std::vector<std::string>& texts, const CreateTextOptions& options = {});
+
 /// Horizontal placement of each line in display_string().
 enum class Justification {
   Center,  ///< x = (width - line width) // 2

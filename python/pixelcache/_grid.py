@@ -74,20 +74,21 @@ def _cells(label: str, items) -> list:
     return list(items)
 
 
-def _colour(value: Colour, name: str) -> Tuple[int, int, int]:
-    """An (r, g, b) triple from a triple, a gray int or a PIL colour name."""
+def _colour(value: Colour, name: str, function: str = "display_string") -> Tuple[int, int, int]:
+    """An (r, g, b) triple from a triple, a gray int or a PIL colour name;
+    pixelcache.InvalidArgument naming `function` and `name` otherwise."""
     if isinstance(value, str):
         from PIL import ImageColor
 
         try:
             return tuple(ImageColor.getrgb(value)[:3])  # type: ignore[return-value]
         except ValueError as e:
-            raise _pixelcache.InvalidArgument(f"display_string: {name} {value!r} is not a colour") from e
+            raise _pixelcache.InvalidArgument(f"{function}: {name} {value!r} is not a colour") from e
     if isinstance(value, int):
         return (value, value, value)
     rgb = tuple(value)
     if len(rgb) not in (3, 4) or not all(isinstance(v, int) for v in rgb):
-        raise _pixelcache.InvalidArgument(f"display_string: {name} must be an (r, g, b) triple of ints, got {value!r}")
+        raise _pixelcache.InvalidArgument(f"{function}: {name} must be an (r, g, b) triple of ints, got {value!r}")
     return rgb[:3]  # type: ignore[return-value]
 
 

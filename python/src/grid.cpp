@@ -1,4 +1,4 @@
-// Bindings of grid.hpp: make_image_grid and display_string, as module
+// Bindings of grid.hpp: make_image_grid, create_text and display_string, as module
 // functions of _pixelcache; pixelcache/_grid.py wraps them with the original's
 // signatures. Both release the GIL for their whole run; argument conversion
 // happens before.
@@ -14,11 +14,12 @@ namespace pixelcache::python {
 namespace {
 
 // An RGB colour from three ints in 0..255; InvalidArgument names `what`.
-std::array<std::uint8_t, 3> colour(const std::array<int, 3>& c, const char* what) {
+std::array<std::uint8_t, 3> colour(const std::array<int, 3>& c, const char* what,
+                                   const char* function = "display_string") {
   std::array<std::uint8_t, 3> out{};
   for (std::size_t i = 0; i < 3; ++i) {
     if (c[i] < 0 || c[i] > 255)
-      throw InvalidArgument(std::string("display_string: ") + what + " must be three values 0..255, got (" +
+      throw InvalidArgument(std::string(function) + ": " + what + " must be three values 0..255, got (" +
                             std::to_string(c[0]) + ", " + std::to_string(c[1]) + ", " + std::to_string(c[2]) + ")");
     out[i] = static_cast<std::uint8_t>(c[i]);
   }
@@ -40,6 +41,19 @@ void bind_grid(py::module_& m) {
       },
       py::arg("columns"), py::kw_only(), py::arg("orientation") = "horizontal", py::arg("with_text") = false, nogil(),
       "A grid of [(label, [images])] (grid.hpp); returns the RGB Image.");
+  m.def(
+      "create_text",
+      [](const Image& image, const std::vector<std::string>& texts, const std::string& orientation,
+         const std::array<int, 3>& background, const std::string& font_path) {
+        CreateTextOptions o;
+        o.orientation = parse_grid_orientation(orientation);
+        o.background = colour(background, "background", "create_text");
+        o.font_path = font_path;
+        return create_text(image, texts, o);
+      },
+      py::arg("image"), py::arg("texts"), py::kw_only(), py::arg("orientation") = "horizontal",
+      py::arg("background") = std::array<int, 3>{255, 255, 255}, py::arg("font_path") = "", nogil(),
+      "`image` with the label strip of make_image_grid (grid.hpp); returns the RGB Image.");
   m.def(
       "display_string",
       [](const std::string& text, ImageSize size, const std::string& font_path, const std::string& justification,

@@ -1,5 +1,6 @@
-// make_image_grid (grid.hpp): the original's layout (ORIGINAL-API §10) and its
-// label strip (tools/text.py create_text), built on display_string's layout.
+// make_image_grid and create_text (grid.hpp): the original's layout
+// (ORIGINAL-API §10) and its label strip (tools/text.py create_text), built on
+// display_string's layout.
 #include "pixelcache/grid.hpp"
 
 #include <algorithm>
@@ -21,9 +22,10 @@ namespace {
 // trimmed to the ink rows with 2 rows above and 1 below (remove_white_text,
 // without its negative start index). Coverage: 0 = white background. Height 0
 // when no label has ink.
-detail::Plane label_strip(const std::vector<std::string>& labels, int cell_w, int canvas_h) {
+detail::Plane label_strip(const std::vector<std::string>& labels, int cell_w, int canvas_h,
+                          const std::string& font_path = {}) {
   const int n = static_cast<int>(labels.size());
-  detail::Font font;
+  detail::Font font(font_path);
   const ImageSize canvas{canvas_h, cell_w};
   std::vector<std::vector<std::u32string>> lines;
   for (const auto& label : labels) lines.push_back(detail::split_lines(label, std::nullopt));
@@ -64,6 +66,28 @@ detail::Plane label_strip(const std::vector<std::string>& labels, int cell_w, in
   detail::Plane strip(band.width, keep_bottom - keep_top, band.y0 + keep_top);
   std::memcpy(strip.data.data(), band.row(keep_top), strip.data.size());
   return strip;
+}
+
+// Paints `strip` (coverage, 0 = background) as black text on `background`
+// into `out`: above at column 0 (vertical), or turned 90 degrees counter-
+// clockwise on the left ending at the bottom row (horizontal). The whole
+// strip band (strip.height rows or columns of `out`) is filled first.
+void paint_strip(cv::Mat& out, detail::Plane& strip, bool vertical, const std::array<std::uint8_t, 3>& background) {
+  if (strip.height <= 0) return;
+  const cv::Scalar bg(background[0], background[1], background[2]);
+  out(vertical ? cv::Rect(0, 0, out.cols, strip.height) : cv::Rect(0, 0, strip.height, out.rows)).setTo(bg);
+  cv::Mat ink(strip.height, strip.width, CV_8UC1, strip.data.data()), text;
+  cv::subtract(cv::Scalar::all(255), ink, text);  // 255 = background, 0 = black text
+  if (!vertical) {
+    cv::Mat turned;
+    cv::rotate(text, turned, cv::ROTATE_90_COUNTERCLOCKWISE);
+    text = turned;
+  }
+  std::vector<cv::Mat> channels(3);
+  for (std::size_t c = 0; c < 3; ++c) text.convertTo(channels[c], CV_8U, background[c] / 255.0);
+  cv::Mat rgb;
+  cv::merge(channels, rgb);
+  rgb.copyTo(out(cv::Rect(0, vertical ? 0 : out.rows - rgb.rows, rgb.cols, rgb.rows)));
 }
 
 }  // namespace
@@ -128,17 +152,7 @@ Image make_image_grid(const std::vector<std::pair<std::string, std::vector<Image
   return Image::generate({out_h, out_w}, Mode::RGB, PixelType::U8, [&](std::span<std::byte> canvas) {
     std::memset(canvas.data(), 0, canvas.size());
     cv::Mat out(out_h, out_w, CV_8UC3, canvas.data());
-    if (strip.height > 0) {
-      cv::Mat ink(strip.height, strip.width, CV_8UC1, strip.data.data()), text, rgb;
-      cv::subtract(cv::Scalar::all(255), ink, text);  // black text on white
-      if (!vertical) {
-        cv::Mat turned;
-        cv::rotate(text, turned, cv::ROTATE_90_COUNTERCLOCKWISE);
-        text = turned;
-      }
-      cv::merge(std::vector<cv::Mat>{text, text, text}, rgb);
-      rgb.copyTo(out(cv::Rect(0, 0, rgb.cols, rgb.rows)));
-    }
+    paint_strip(out, strip, vertical, {255, 255, 255});
     for (std::size_t k = 0; k < columns.size(); ++k) {
       const auto& images = columns[k].second;
       for (std::size_t i = 0; i < images.size(); ++i) {  // missing cells stay black (zeros_like)
@@ -147,6 +161,35 @@ Image make_image_grid(const std::vector<std::pair<std::string, std::vector<Image
         detail::as_mat(cell).copyTo(out(cv::Rect(left + c * cell_w, top + r * cell_h, cell_w, cell_h)));
       }
     }
+  });
+}
+
+Image create_text(const Image& image, const std::vector<std::string>& texts, const CreateTextOptions& options) {
+  if (image.empty()) throw InvalidArgument("create_text: the image is empty");
+  if (texts.empty()) throw InvalidArgument("create_text: texts is empty; give one label per row or column");
+  const bool vertical = options.orientation == GridOrientation::Vertical;
+  const Image rgb = to_rgb(image).as_u8();
+  const int h = rgb.height(), w = rgb.width();
+  const std::int64_t n = static_cast<std::int64_t>(texts.size());
+  const int along = vertical ? w : h;  // the side the labels share
+  if (n > along)
+    throw InvalidArgument("create_text: " + std::to_string(n) + " texts do not fit along the " +
+                          (vertical ? "width" : "height") + " of an image of " + rgb.size().to_string());
+  // Horizontal: labelled as if turned 90 degrees clockwise (labels reversed,
+  // strip on top) and turned back, as make_image_grid.
+  std::vector<std::string> labels = texts;
+  if (!vertical) std::reverse(labels.begin(), labels.end());
+  detail::Plane strip = label_strip(labels, along / static_cast<int>(n), vertical ? h : w, options.font_path);
+  const std::int64_t total_h = vertical ? std::int64_t{h} + strip.height : h;
+  const std::int64_t total_w = vertical ? w : std::int64_t{w} + strip.height;
+  if (total_h > INT_MAX || total_w > INT_MAX)
+    throw LimitError("create_text: an image of " + std::to_string(total_w) + "x" + std::to_string(total_h) +
+                     " (WxH) pixels is too large");
+  const int out_h = static_cast<int>(total_h), out_w = static_cast<int>(total_w);
+  return Image::generate({out_h, out_w}, Mode::RGB, PixelType::U8, [&](std::span<std::byte> canvas) {
+    cv::Mat out(out_h, out_w, CV_8UC3, canvas.data());
+    paint_strip(out, strip, vertical, options.background);
+    detail::as_mat(rgb).copyTo(out(cv::Rect(vertical ? 0 : strip.height, vertical ? strip.height : 0, w, h)));
   });
 }
 

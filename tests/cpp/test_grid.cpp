@@ -250,5 +250,30 @@ TEST(Text, DisplayStringEdgeCases) {
   }
 }
 
+TEST(Grid, CreateTextIsTheGridStrip) {
+  const Columns columns{{"cat", {solid(24, 40, 90)}}, {"dog and cow", {solid(24, 40, 160)}}};
+  for (const GridOrientation o : {GridOrientation::Vertical, GridOrientation::Horizontal}) {
+    const Image plain = make_image_grid(columns, {o, false});
+    const Image drawn = make_image_grid(columns, {o, true});
+    CreateTextOptions options;
+    options.orientation = o;
+    const Image out = create_text(plain, {"cat", "dog and cow"}, options);
+    EXPECT_EQ(out, drawn) << grid_orientation_name(o);
+  }
+  // The remainder of the side (62 = 2 * 31) is background; another background.
+  CreateTextOptions blue;
+  blue.orientation = GridOrientation::Vertical;
+  blue.background = {0, 0, 255};
+  const Image out = create_text(solid(30, 63, 7), {"a", "b"}, blue);
+  ASSERT_GT(out.height(), 30);
+  EXPECT_EQ(out.width(), 63);
+  const auto v = out.u8_view();
+  EXPECT_EQ(v[62 * 3 + 2], 255);  // row 0, column 62: blue
+  EXPECT_EQ(v[62 * 3 + 0], 0);
+  EXPECT_THROW(create_text(solid(30, 63, 7), {}, blue), InvalidArgument);
+  EXPECT_THROW(create_text(solid(30, 3, 7), {"a", "b", "c", "d"}, blue), InvalidArgument);
+  EXPECT_THROW(create_text(Image(), {"a"}), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace pixelcache::test

@@ -126,6 +126,19 @@ SURFACE = [
     ("tools.mask.morphologyEx", "mask, mode, kernel, /, *, struct=None"),
     ("tools.mask.remove_disconnected_regions", "masks, area_thresh=0.0, /"),
     ("tools.mask.mask_blend", "image, mask, alpha, *, with_bbox=True, merge_bbox=True"),
+    # closing / opening / area_threshold have no defaults in the original's reduce_masks (mask2bbox passes them);
+    # ours default to mask2bbox's, so every call of the original still works.
+    ("tools.mask.reduce_masks", "mask, *, number_of_objects=-1, closing=(0, 0), opening=(0, 0), area_threshold=0.0, "
+                                "merge=False, verbose=True"),
+    ("tools.mask.keep_n_largest_components", "mask, n"),
+    ("tools.mask.remove_small_regions", "mask, area_thresh, mode, connectivity=8"),
+    ("tools.mask.mask_to_polygon", "mask, *, min_area=100.0"),
+    ("tools.mask.polygon_to_mask", "polygons, image_shape"),
+    ("tools.mask.refine_masks", "masks, min_area=100.0"),
+    ("tools.mask.contour_from_mask", "mask"),
+    ("tools.mask.mask_iou", "m1, m2, /, *, just_intersection=False"),
+    ("tools.mask.mask_intersection", "m1, m2, target=None"),
+    ("tools.mask.align_masks", "base, anchors"),
     ("tools.bbox.crop_from_bbox", "image_np, /, bboxes, *, is_normalized"),
     ("tools.bbox.uncrop_from_bbox", "base_image, image, bboxes, *, is_normalized, resize=False, blend_width=0"),
     ("tools.bbox.increase_bbox", "bboxes, image_size, /, *, is_normalized, margin"),
@@ -144,6 +157,7 @@ SURFACE = [
     ("tools.text.textsize", "text, font"),
     ("tools.text.remove_white_text", "img"),
     ("tools.text.draw_text", "image, text, position, font_path=None, font_size=20.0, color=(255, 255, 255)"),
+    ("tools.text.create_text", "img_path, texts, background='white', orientation='horizontal', font_path=None"),
     ("tools.utils.seed_everything", "seed=None, *, workers=False, verbose=True, cuda_deterministic=True"),
 ]
 

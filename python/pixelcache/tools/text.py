@@ -6,17 +6,20 @@ from __future__ import annotations
 import functools
 import os
 import pathlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Sequence, Union
 
 import numpy as np
 
-from .._pixelcache import InvalidArgument, IoError
+from .. import _convert, _pixelcache
+from .._grid import Colour, _colour
+from .._image import HashableImage
+from .._pixelcache import InvalidArgument, InvalidType, IoError
 from .. import display_string  # wherever the package defines it
 
 if TYPE_CHECKING:
     from PIL import ImageFont
 
-__all__ = ["get_font_path", "get_font", "textsize", "remove_white_text", "draw_text", "display_string"]
+__all__ = ["get_font_path", "get_font", "textsize", "remove_white_text", "draw_text", "display_string", "create_text"]
 
 #: Where get_font_path() looks (PIXELCACHE_FONT_DIR first, when set).
 FONT_DIRS = [d for d in (os.environ.get("PIXELCACHE_FONT_DIR"), "/usr/share/fonts/truetype/jetbrains-mono") if d]
@@ -77,3 +80,50 @@ def draw_text(image: Any, text: str, position: tuple[int, int], font_path: str |
         raise InvalidArgument(f"draw_text: expected an ndarray or PIL image, got {type(image).__name__}")
     ImageDraw.Draw(pil).text(position, text, fill=color, font=get_font(font_path, font_size))
     return np.asarray(pil) if is_array else pil
+
+
+def create_text(img_path: Union[str, os.PathLike, np.ndarray], texts: Sequence[str], background: Colour = "white",
+                orientation: Literal["horizontal", "vertical"] = "horizontal",
+                font_path: Union[str, os.PathLike, None] = None) -> np.ndarray:
+    """The image (a path of an image file, or an (h, w, c) array) with a
+    strip of labels added, as make_image_grid(with_text=True) draws it (the
+    same C++ code): "vertical" puts one label per column in a strip above
+    the image, "horizontal" one label per row in a strip on the left, text
+    reading bottom to top. Each label is centred in a cell of (image width
+    or height) // len(texts) pixels, all at one font size (the smallest of
+    the labels' display_string fitting sizes, so none is cut); the strip is
+    trimmed to the ink, 2 rows above and 1 below. When the side is not a
+    multiple of len(texts), the remainder of the strip is left plain (on the
+    right for vertical, at the top for horizontal); the original fails
+    there. Black text on `background` (a colour name, gray int or (r, g, b));
+    the font is JetBrains Mono Regular unless `font_path` names another.
+
+    Returns a new (h + strip, w, 3) or (h, strip + w, 3) uint8 RGB array;
+    `texts` and the image are not modified (the original reverses `texts` in
+    place for horizontal layouts). Labels without ink add no strip.
+    Raises pixelcache.InvalidType (a TypeError) for a tensor, a non-str
+    label or `texts` given as one str, pixelcache.InvalidArgument
+    (ValueError) for an array with ndim != 3, no texts, more texts than
+    pixels along the side, or a bad orientation or colour, pixelcache.IoError
+    (OSError) for an unreadable file or font.
+    """
+    if _convert.is_tensor(img_path):
+        raise InvalidType("create_text: img_path must be a path or an (h, w, c) ndarray, got a torch tensor")
+    if isinstance(img_path, (str, os.PathLike)):
+        image = HashableImage(os.fspath(img_path))
+    elif isinstance(img_path, np.ndarray):
+        if img_path.ndim != 3:
+            raise InvalidArgument(f"create_text: img_path must be an (h, w, c) array, got shape {img_path.shape}")
+        image = HashableImage(img_path)
+    else:
+        raise InvalidType(f"create_text: img_path must be a path or an (h, w, c) ndarray, got {type(img_path).__name__}")
+    if isinstance(texts, (str, bytes)) or not isinstance(texts, Sequence):
+        raise InvalidType(f"create_text: texts must be a list of str, got {type(texts).__name__}")
+    labels = list(texts)
+    for t in labels:
+        if not isinstance(t, str):
+            raise InvalidType(f"create_text: texts must be a list of str, got a {type(t).__name__} {t!r}")
+    out = _pixelcache.create_text(image._img, labels, orientation=str(orientation),
+                                  background=_colour(background, "background", "create_text"),
+                                  font_path="" if font_path is None else os.fspath(font_path))
+    return out.numpy()

@@ -19,6 +19,7 @@ from pixelcache.tools import bbox as tbbox
 from pixelcache.tools import cache as tcache
 from pixelcache.tools import image as timage
 from pixelcache.tools import mask as tmask
+from pixelcache.tools import text as ttext
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / "data"
 
@@ -111,6 +112,20 @@ def main(out: pathlib.Path) -> None:
     default = Cache.default  # (not called here: it would open ~/.cache/pixelcache)
     mapped: list[str] = list(pixelcache.batch([DATA / "chelsea.png"], lambda p: str(p), progress=False, cache=cache))
     boxes: list[tuple[float, float, float, float]] = tmask.mask2bbox(np.zeros((4, 4), bool), 0.0)
+    blob = np.zeros((16, 16), bool)
+    blob[2:12, 3:13] = True
+    parts: list[np.ndarray] = tmask.reduce_masks(blob, number_of_objects=1, merge=False)
+    largest: np.ndarray = tmask.keep_n_largest_components(blob, 1)
+    filled, changed = tmask.remove_small_regions(blob, 0.01, "holes")
+    polygon: list[list[int]] = tmask.mask_to_polygon(blob, min_area=10.0)
+    redrawn: np.ndarray = tmask.polygon_to_mask(polygon, (16, 16))
+    refined = tmask.refine_masks(blob[None, None], 10.0)
+    contours: list[np.ndarray] = tmask.contour_from_mask(blob)
+    overlap = tmask.mask_iou(blob, blob, just_intersection=True)
+    shared: float = tmask.mask_intersection(blob, blob, target=None)
+    aligned = tmask.align_masks([blob], [blob])
+    labelled: np.ndarray = ttext.create_text(arr, ["one", "two"], background="white", orientation="vertical",
+                                             font_path=None)
     grid = timage.make_image_grid([img.pil(), img.pil()], rows=1, cols=2)
     padded: np.ndarray = timage.center_pad(arr, ImageSize(400, 500))
     ious = tbbox.bbox_iou(np.array([[0, 0, 2, 2]]), np.array([[1, 1, 3, 3]]))
@@ -121,7 +136,8 @@ def main(out: pathlib.Path) -> None:
                                                 pairs, cropped, pasted, first, twice, plain, both, short, seed,
                                                 label, errors, boxes, grid, padded, ious, cache_dir, hit, known,
                                                 gone, counters, where, trimmed, checked, computed, small, key,
-                                                doubled, default, mapped))
+                                                doubled, default, mapped, parts, largest, filled, changed,
+                                                redrawn, refined, contours, overlap, shared, aligned, labelled))
 
 
 if __name__ == "__main__":
