@@ -15,7 +15,9 @@
 # before it is fixed (tests/fuzz/README.md).
 #
 # Environment: FUZZ_TIMEOUT (s per input, default 10), FUZZ_RSS_MB (default
-# 2048), FUZZ_JOBS (parallel harnesses, default 1).
+# 2048), FUZZ_JOBS (parallel harnesses, default 1), FUZZ_SEED (libFuzzer's
+# -seed; unset: a new random seed each run; scripts/test.sh sets 1 so that CI
+# runs repeat the same search instead of failing on whatever a new seed finds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 main() {
@@ -25,6 +27,7 @@ main() {
   timeout=${FUZZ_TIMEOUT:-10}
   rss_mb=${FUZZ_RSS_MB:-2048}
   jobs=${FUZZ_JOBS:-1}
+  seed=${FUZZ_SEED:+-seed=$FUZZ_SEED}
 
   cmake --preset fuzz >/dev/null
   cmake --build --preset fuzz
@@ -61,7 +64,7 @@ main() {
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
       LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/fuzz/lsan.supp} \
       "$build/tests/fuzz/$h" -max_total_time="$seconds" -max_len="$(max_len "$h")" -timeout="$timeout" \
-      -rss_limit_mb="$rss_mb" -artifact_prefix="$out/" -print_final_stats=1 $dict \
+      -rss_limit_mb="$rss_mb" -artifact_prefix="$out/" -print_final_stats=1 $dict $seed \
       "$build/corpus/$h" "$seeds/$h" >"$out/log" 2>&1 || status=$?
     local execs
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/log" | tail -1)
@@ -75,7 +78,7 @@ main() {
 
   echo "fuzz: ${#harnesses[@]} harnesses, ${seconds} s each; run directory $run"
   export -f fuzz_one max_len
-  export run seeds build root seconds timeout rss_mb
+  export run seeds build root seconds timeout rss_mb seed
   printf '%s\n' "${harnesses[@]}" | xargs -P "$jobs" -I{} bash -c 'fuzz_one {}'
 
   mapfile -t found < <(find "$run" -mindepth 2 -maxdepth 2 -type f \( -name 'crash-*' -o -name 'leak-*' \

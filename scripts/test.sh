@@ -17,7 +17,7 @@ cmake --build --preset release
 step "release tests"
 ctest --preset release
 step "fuzzing"
-bash scripts/fuzz.sh "${PIXELCACHE_FUZZ_SECONDS:-20}"
+FUZZ_SEED=${FUZZ_SEED:-1} bash scripts/fuzz.sh "${PIXELCACHE_FUZZ_SECONDS:-20}"
 step "ThreadSanitizer build"
 cmake --preset tsan
 cmake --build --preset tsan

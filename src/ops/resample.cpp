@@ -121,11 +121,18 @@ struct Plane {
   std::size_t stride() const { return static_cast<std::size_t>(cols) * ch; }
 };
 
+// Hot loops: cloned for AVX2 where the CPU has it, and vectorised at -O3
+// (g++; clang, the fuzz preset's compiler, has no `optimize` attribute).
+#if defined(__clang__)
+#define PIXELCACHE_HOT_LOOP __attribute__((target_clones("avx2", "default")))
+#else
+#define PIXELCACHE_HOT_LOOP __attribute__((target_clones("avx2", "default"), optimize("O3")))
+#endif
+
 // Vertical pass kernel: acc[j] = sum_i row_i[j] * k_i over a whole row, so
-// the inner loop vectorises; cloned for AVX2 where the CPU has it.
-__attribute__((target_clones("avx2", "default"), optimize("O3"))) void vertical_row_u8(
-    std::uint8_t* out, const std::uint8_t* in, std::size_t stride, std::size_t n, const std::int32_t* k, int taps,
-    std::int32_t* acc) {
+// the inner loop vectorises.
+PIXELCACHE_HOT_LOOP void vertical_row_u8(std::uint8_t* out, const std::uint8_t* in, std::size_t stride, std::size_t n,
+                                         const std::int32_t* k, int taps, std::int32_t* acc) {
   for (std::size_t j = 0; j < n; ++j) acc[j] = 1 << (kPrecisionBits - 1);
   for (int i = 0; i < taps; ++i) {
     const std::uint8_t* row = in + static_cast<std::size_t>(i) * stride;
@@ -135,10 +142,8 @@ __attribute__((target_clones("avx2", "default"), optimize("O3"))) void vertical_
   for (std::size_t j = 0; j < n; ++j) out[j] = clip8(acc[j]);
 }
 
-__attribute__((target_clones("avx2", "default"), optimize("O3"))) void vertical_row_f32(float* out, const float* in,
-                                                                                        std::size_t stride,
-                                                                                        std::size_t n, const double* k,
-                                                                                        int taps, float* acc) {
+PIXELCACHE_HOT_LOOP void vertical_row_f32(float* out, const float* in, std::size_t stride, std::size_t n,
+                                          const double* k, int taps, float* acc) {
   for (std::size_t j = 0; j < n; ++j) acc[j] = 0.0f;
   for (int i = 0; i < taps; ++i) {
     const float* row = in + static_cast<std::size_t>(i) * stride;
