@@ -96,8 +96,11 @@ BoundingBox BoundingBox::with_image_size(ImageSize size) const { return Bounding
 
 std::array<int, 4> BoundingBox::to_int_pixels() const {
   const auto b = xyxy();
-  std::array<int, 4> r{static_cast<int>(std::floor(b[0])), static_cast<int>(std::floor(b[1])),
-                       static_cast<int>(std::ceil(b[2])), static_cast<int>(std::ceil(b[3]))};
+  // Clamped into int's range before the conversion (a box of 1e308 pixels
+  // must not be undefined behaviour; sizes never come near it).
+  const auto to_int = [](double v) { return static_cast<int>(std::clamp(v, -2147483647.0, 2147483647.0)); };
+  std::array<int, 4> r{to_int(std::floor(b[0])), to_int(std::floor(b[1])), to_int(std::ceil(b[2])),
+                       to_int(std::ceil(b[3]))};
   if (size_) {
     r[2] = std::min(r[2], size_->width);
     r[3] = std::min(r[3], size_->height);

@@ -275,11 +275,13 @@ Image points_to_mask(const Points& points, ImageSize size) {
   return Image::generate(size, Mode::Binary, PixelType::U8, [&](std::span<std::byte> out) {
     std::memset(out.data(), 0, out.size());
     for (const auto& [x, y] : points.xy()) {
-      const int xi = static_cast<int>(std::floor(x)), yi = static_cast<int>(std::floor(y));
-      if (xi < 0 || yi < 0 || xi >= size.width || yi >= size.height)
+      // Compared as doubles before the conversion: 1e308 or NaN must not
+      // reach an int (tests/fuzz/regressions/fuzz_parse_step/crop-from-points-*).
+      const double fx = std::floor(x), fy = std::floor(y);
+      if (!(fx >= 0 && fy >= 0 && fx < size.width && fy < size.height))
         throw InvalidArgument("points_to_mask: point (" + std::to_string(x) + ", " + std::to_string(y) +
                               ") is outside the " + size.to_string() + " mask");
-      out[static_cast<std::size_t>(yi) * size.width + xi] = std::byte{1};
+      out[static_cast<std::size_t>(fy) * size.width + static_cast<std::size_t>(fx)] = std::byte{1};
     }
   });
 }
