@@ -88,10 +88,17 @@ std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o)
     regions.resize(static_cast<std::size_t>(o.number_of_objects));
   }
   std::vector<Box> boxes;
+  // A margin in pixels, clamped to the image's extent before it becomes an
+  // int (margin 1e308: tests/fuzz/regressions/fuzz_parse_step/crop-from-mask-*).
+  const double extent = std::max(bin.width(), bin.height());
+  const auto margin_px = [&](int side) {
+    const double v = std::round(o.margin * side);
+    return static_cast<int>(std::isnan(v) ? 0.0 : std::clamp(v, -extent, extent));
+  };
   for (const Region& r : regions) {
     Box b = r.box;
-    const int mx = static_cast<int>(std::round(o.margin * (b.x1 - b.x0)));
-    const int my = static_cast<int>(std::round(o.margin * (b.y1 - b.y0)));
+    const int mx = margin_px(b.x1 - b.x0);
+    const int my = margin_px(b.y1 - b.y0);
     boxes.push_back({std::max(0, b.x0 - mx), std::max(0, b.y0 - my), std::min(bin.width(), b.x1 + mx),
                      std::min(bin.height(), b.y1 + my)});
   }
