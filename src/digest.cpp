@@ -58,13 +58,38 @@ struct Hasher::State {
   XXH3_state_t xxh;
 };
 
-Hasher::Hasher() : state_(std::make_unique<State>()) { XXH3_128bits_reset(&state_->xxh); }
+Hasher::Hasher() = default;
 Hasher::~Hasher() = default;
-Hasher::Hasher(Hasher&&) noexcept = default;
-Hasher& Hasher::operator=(Hasher&&) noexcept = default;
+
+Hasher::Hasher(Hasher&& o) noexcept : state_(std::move(o.state_)), inline_size_(o.inline_size_) {
+  std::memcpy(inline_, o.inline_, inline_size_);
+  o.inline_size_ = 0;
+}
+
+Hasher& Hasher::operator=(Hasher&& o) noexcept {
+  if (this != &o) {
+    state_ = std::move(o.state_);
+    inline_size_ = o.inline_size_;
+    std::memcpy(inline_, o.inline_, inline_size_);
+    o.inline_size_ = 0;
+  }
+  return *this;
+}
 
 Hasher& Hasher::update(const void* data, std::size_t size) {
-  if (size) XXH3_128bits_update(&state_->xxh, data, size);
+  if (size == 0) return *this;
+  if (!state_) {
+    if (size <= kInline - inline_size_) {
+      std::memcpy(inline_ + inline_size_, data, size);
+      inline_size_ += size;
+      return *this;
+    }
+    state_ = std::make_unique<State>();
+    XXH3_128bits_reset(&state_->xxh);
+    XXH3_128bits_update(&state_->xxh, inline_, inline_size_);
+    inline_size_ = 0;
+  }
+  XXH3_128bits_update(&state_->xxh, data, size);
   return *this;
 }
 
@@ -85,7 +110,9 @@ Hasher& Hasher::update_digest(const Digest& d) {
   return update(c.digest, sizeof c.digest);
 }
 
-Digest Hasher::finish() const { return from_xxh(XXH3_128bits_digest(&state_->xxh)); }
+Digest Hasher::finish() const {
+  return from_xxh(state_ ? XXH3_128bits_digest(&state_->xxh) : XXH3_128bits(inline_, inline_size_));
+}
 
 Digest digest_bytes(const void* data, std::size_t size) { return from_xxh(XXH3_128bits(data, size)); }
 

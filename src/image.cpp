@@ -2,8 +2,6 @@
 // conversions, digest and statistics (image.hpp).
 #include "pixelcache/image.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -55,32 +53,6 @@ std::size_t checked_sample_count(ImageSize size, int channels, std::size_t elem_
 namespace {
 std::atomic<std::uint64_t> g_max_image_bytes{kDefaultMaxImageBytes};
 }  // namespace
-
-void FreeDeleter::operator()(std::byte* p) const noexcept {
-  if (!adopted) std::free(p);
-}
-
-// Below this size glibc malloc keeps freed buffers in its heap and hands them
-// out again without page faults (its mmap threshold rises to 32 MiB), which
-// beats huge pages for repeated images of one size; above it malloc mmaps
-// every buffer afresh and huge pages cut the faults 512-fold. Measured with
-// bench/python_compare.py: HashableImage(ndarray) at 1 MP 2.6x -> ~1x
-// ndarray.copy(), at 12 MP 0.75x.
-constexpr std::size_t kHugeFrom = std::size_t{32} << 20;
-
-std::unique_ptr<std::byte, FreeDeleter> allocate_pixels(std::size_t bytes) {
-  constexpr std::size_t kHuge = std::size_t{2} << 20;
-  void* p = nullptr;
-  if (bytes >= kHugeFrom) {
-    const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
-    p = std::aligned_alloc(kHuge, rounded);
-    if (p) ::madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
-  } else {
-    p = std::malloc(bytes ? bytes : 1);
-  }
-  if (!p) throw LimitError("cannot allocate " + std::to_string(bytes) + " bytes for an image");
-  return std::unique_ptr<std::byte, FreeDeleter>(static_cast<std::byte*>(p));
-}
 
 std::shared_ptr<Image::Storage> allocate(ImageSize size, Mode mode, PixelType type, std::size_t extra) {
   auto s = std::make_shared<Image::Storage>();
@@ -412,19 +384,15 @@ Image Image::as_f32() const {
 
 Digest Image::digest() const {
   const auto& s = checked();
-  std::call_once(s.digest_once, [&s] {
-    if (s.digest_source) {
-      s.digest = Image(s.digest_source).digest();
-      return;
-    }
+  return s.digest.get([&s] {
+    if (s.digest_source) return Image(s.digest_source).digest();
     unsigned char header[16];
     detail::canonical_header(s.size, s.mode, s.type, header);
     Hasher h;
     h.update(header, sizeof header);
     h.update(s.bytes.get(), s.nbytes);  // float storage is canonical (+0.0) on entry
-    s.digest = h.finish();
+    return h.finish();
   });
-  return s.digest;
 }
 
 bool Image::operator==(const Image& other) const {

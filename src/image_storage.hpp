@@ -4,9 +4,9 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string_view>
 
+#include "lazy_digest.hpp"
 #include "pixelcache/image.hpp"
 
 namespace pixelcache {
@@ -14,18 +14,24 @@ namespace pixelcache {
 namespace detail {
 /// Frees pixel buffers from allocate_pixels(). For memory adopted by
 /// Image::adopt() (`adopted`) it frees nothing; `owner` is released when the
-/// deleter, and so the storage, is destroyed.
+/// deleter, and so the storage, is destroyed. A large buffer (`pooled`: its
+/// capacity in bytes) goes back to the pool of pixel_memory.cpp.
 struct FreeDeleter {
   std::shared_ptr<const void> owner;
   bool adopted = false;
+  std::size_t pooled = 0;
   void operator()(std::byte* p) const noexcept;
 };
-/// Uninitialised pixel memory; buffers of 32 MiB and more are 2 MiB aligned
-/// and asked to be backed by transparent huge pages (512x fewer page faults
-/// when a fresh 36 MB image is first written; smaller ones come from malloc,
-/// which reuses freed heap memory without faults). Throws LimitError when out
-/// of memory.
+/// Uninitialised pixel memory. Buffers of 32 MiB and more are 2 MiB aligned,
+/// asked to be backed by transparent huge pages (512x fewer page faults when
+/// a fresh 36 MB image is first written), and up to 128 MiB of freed ones are
+/// kept for reuse by the next allocation of the same rounded size (no page
+/// faults or kernel zeroing at all); smaller ones come from malloc, which
+/// reuses freed heap memory itself. Throws LimitError when out of memory.
 std::unique_ptr<std::byte, FreeDeleter> allocate_pixels(std::size_t bytes);
+/// Bytes of freed large buffers the pool holds now (0 in sanitizer builds,
+/// which do not pool).
+std::size_t pooled_pixel_bytes();
 }  // namespace detail
 
 struct Image::Storage {
@@ -37,8 +43,7 @@ struct Image::Storage {
   // For as_f32() of a uint8 image: the uint8 storage whose digest and
   // content this float copy shares.
   std::shared_ptr<const Storage> digest_source;
-  mutable std::once_flag digest_once;
-  mutable Digest digest;
+  detail::LazyDigest digest;  ///< set by builders that know it, else on first use
 };
 
 namespace detail {

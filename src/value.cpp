@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <mutex>
 
+#include "lazy_digest.hpp"
 #include "pixelcache/error.hpp"
 
 namespace pixelcache {
@@ -29,10 +29,7 @@ std::uint64_t canonical_double(double v) {
 }
 
 // A lazily computed digest shared by copies of a container handle.
-struct CachedDigest {
-  mutable std::once_flag once;
-  mutable Digest value;
-};
+using CachedDigest = detail::LazyDigest;
 
 }  // namespace
 
@@ -123,13 +120,12 @@ const Value& HashableList::at(std::size_t i) const {
 }
 
 Digest HashableList::digest() const {
-  std::call_once(impl_->digest.once, [this] {
+  return impl_->digest.get([this] {
     Hasher h;
     h.update("PXV1", 4).update_u8('L').update_u64(impl_->items.size());
     for (const auto& v : impl_->items) h.update_digest(v.digest());
-    impl_->digest.value = h.finish();
+    return h.finish();
   });
-  return impl_->digest.value;
 }
 
 bool HashableList::operator==(const HashableList& o) const {
@@ -183,13 +179,12 @@ const Value& HashableDict::at(const Value& key) const {
 }
 
 Digest HashableDict::digest() const {
-  std::call_once(impl_->digest.once, [this] {
+  return impl_->digest.get([this] {
     Hasher h;
     h.update("PXV1", 4).update_u8('D').update_u64(impl_->items.size());
     for (const auto& [kd, i] : impl_->index) h.update_digest(kd).update_digest(impl_->items[i].second.digest());
-    impl_->digest.value = h.finish();
+    return h.finish();
   });
-  return impl_->digest.value;
 }
 
 bool HashableDict::operator==(const HashableDict& o) const {

@@ -56,7 +56,10 @@ struct Digest {
   auto operator<=>(const Digest&) const = default;
 };
 
-/// Streaming XXH3-128 over bytes, for building canonical forms.
+/// Streaming XXH3-128 over bytes, for building canonical forms. Up to
+/// kInline bytes are gathered in the object itself and hashed in one shot by
+/// finish() (no allocation: keys and small values digest in tens of ns);
+/// beyond that the bytes stream through an XXH3 state. Same digest either way.
 class Hasher {
  public:
   Hasher();
@@ -81,8 +84,11 @@ class Hasher {
   Digest finish() const;
 
  private:
+  static constexpr std::size_t kInline = 240;  // XXH3's short-input bound
   struct State;
-  std::unique_ptr<State> state_;
+  std::unique_ptr<State> state_;  // once more than kInline bytes came
+  std::size_t inline_size_ = 0;
+  unsigned char inline_[kInline];
 };
 
 /// One-shot XXH3-128 of a byte string.

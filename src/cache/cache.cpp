@@ -1,7 +1,10 @@
 // Cache: the tiers stacked (read-through, write to all), back-off of failing
 // tiers, statistics, and single-flight get_or_compute (cache.hpp).
 #include <atomic>
-#include <future>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -52,11 +55,32 @@ struct Store {
 };
 
 // One computation in flight, shared by the callers of get_or_compute that
-// wait for it.
+// wait for it. (A mutex and a condition variable rather than std::promise,
+// whose set_value runs std::call_once: a futex syscall on every leader's
+// path, hits included.)
 struct Flight {
-  std::promise<Entry> promise;
-  std::shared_future<Entry> result = promise.get_future().share();
-  std::thread::id owner = std::this_thread::get_id();
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::optional<Entry> entry;
+  std::exception_ptr error;
+  const std::thread::id owner = std::this_thread::get_id();
+
+  void publish(std::optional<Entry> e, std::exception_ptr err) {
+    {
+      std::lock_guard lock(mu);
+      entry = std::move(e);
+      error = std::move(err);
+      done = true;
+    }
+    done_cv.notify_all();  // no syscall when nobody waits
+  }
+  Entry wait() {
+    std::unique_lock lock(mu);
+    done_cv.wait(lock, [this] { return done; });
+    if (error) std::rethrow_exception(error);
+    return *entry;
+  }
 };
 
 Origin origin_of(TierKind t) {
@@ -296,31 +320,31 @@ Cache::Fetched Cache::get_or_compute(const Digest& key, const std::function<Entr
       throw InvalidArgument("get_or_compute: the computation of key " + key.hex() +
                             " asked for its own result (recursive memoize)");
     m.joined.fetch_add(1, std::memory_order_relaxed);
-    return {flight->result.get(), Origin::Joined, std::nullopt};
+    return {flight->wait(), Origin::Joined, std::nullopt};
   }
 
   // This call leads: look in the stored tiers, else compute.
-  auto finish = [&](const std::function<void()>& publish) {
+  auto finish = [&](std::optional<Entry> e, std::exception_ptr error) {
     {
       std::lock_guard lock(m.flights_mu);
       m.flights.erase(key);
     }
-    publish();
+    flight->publish(std::move(e), std::move(error));
   };
   try {
     TierKind found = TierKind::Memory;
     std::optional<std::uint64_t> promoted;
     if (auto e = m.lookup_stores(key, &found, &promoted)) {
-      finish([&] { flight->promise.set_value(*e); });
+      finish(e, nullptr);
       return {std::move(*e), origin_of(found), promoted};
     }
     Entry e = compute();
     m.computed.fetch_add(1, std::memory_order_relaxed);
     const auto stored = m.put_all(key, e);
-    finish([&] { flight->promise.set_value(e); });
+    finish(e, nullptr);
     return {std::move(e), Origin::Computed, stored};
   } catch (...) {
-    finish([&] { flight->promise.set_exception(std::current_exception()); });
+    finish(std::nullopt, std::current_exception());
     throw;
   }
 }

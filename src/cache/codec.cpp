@@ -10,6 +10,7 @@
 #include <limits>
 #include <mutex>
 
+#include "digest_copy.hpp"
 #include "image_storage.hpp"
 
 namespace pixelcache {
@@ -26,12 +27,10 @@ constexpr std::size_t kTrialBytes = 16 * 1024;
 constexpr int kTrialLevel = 1;
 constexpr std::size_t kZstdMinBody = 64;
 constexpr int kZstdLevel = 3;
-// Pixels are hashed and copied in chunks of this size, so each chunk is
-// hashed while it is still in cache.
-constexpr std::size_t kChunk = 128 * 1024;
-// (Hashing on a second thread while copying was tried for large images: on
-// this project's busy 2-core machines the second thread waits for a core
-// and a 12 MP hit got 2-4x slower, so the hash stays fused with the copy.)
+// (Image bodies are hashed while they are copied out, in one pass:
+// digest_copy.hpp. Hashing on a second thread while copying was tried for
+// large images: on this project's busy 2-core machines the second thread
+// waits for a core and a 12 MP hit got 2-4x slower.)
 
 void put_u64(std::uint8_t* p, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
@@ -113,7 +112,7 @@ Image seal(std::shared_ptr<Image::Storage> s, const Digest* expected, const Dige
   if (fin.get() != s.get()) corrupt("float image body holds exact 8-bit values (not canonical)");
   if (expected && hashed) {
     if (*hashed != *expected) corrupt("body digest mismatch (the pixels changed)");
-    std::call_once(s->digest_once, [&] { s->digest = *expected; });
+    s->digest.set(*expected);  // not shared yet
     return detail::ImageAccess::wrap(std::move(fin));
   }
   Image img = detail::ImageAccess::wrap(std::move(fin));
@@ -297,20 +296,13 @@ void append_image_body(const Image& img, std::vector<std::uint8_t>& out) {
 Image image_from_body(std::span<const std::uint8_t> body, const Digest* expected) {
   const Canonical c = parse_canonical(body.data(), body.size());
   auto s = allocate_for(c);
-  const std::uint8_t* src = body.data() + 16;
   auto* dst = reinterpret_cast<std::uint8_t*>(s->bytes.get());
   if (expected && c.type == PixelType::U8) {
-    Hasher h;
-    h.update(body.data(), 16);
-    for (std::size_t off = 0; off < s->nbytes; off += kChunk) {
-      const std::size_t n = std::min(kChunk, s->nbytes - off);
-      h.update(src + off, n);
-      std::memcpy(dst + off, src + off, n);
-    }
-    const Digest d = h.finish();
+    // One pass: each stripe is hashed and copied while in registers.
+    const Digest d = detail::copy_and_digest(body.data(), 16 + s->nbytes, dst, 16);
     return seal(std::move(s), expected, &d);
   }
-  std::memcpy(dst, src, s->nbytes);
+  std::memcpy(dst, body.data() + 16, s->nbytes);
   return seal(std::move(s), expected, nullptr);
 }
 

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -170,8 +171,18 @@ struct Writer {
       meta.totals.misses += std::exchange(env.pending_misses, 0);
       meta.totals.corrupt += std::exchange(env.pending_corrupt, 0);
     }
-    for (const auto& d : keys)
-      if (int rc = touch(key_bytes(d))) return rc;
+    // A key read many times since the last flush is touched once, in the
+    // order of its last read (a hot key read 256 times costs one update).
+    std::vector<std::pair<Digest, std::size_t>> last;  // key, position of its last read
+    last.reserve(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) last.emplace_back(keys[i], i);
+    std::sort(last.begin(), last.end());
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < last.size(); ++i)
+      if (i + 1 == last.size() || last[i + 1].first != last[i].first) order.push_back(last[i].second);
+    std::sort(order.begin(), order.end());
+    for (std::size_t i : order)
+      if (int rc = touch(key_bytes(keys[i]))) return rc;
     return 0;
   }
 };

@@ -1,5 +1,8 @@
 // The content digest (digest.hpp): format, stability, equal for the same
 // pixels from every source, different for any change.
+#include <algorithm>
+#include <vector>
+
 #include "test_support.hpp"
 
 namespace pixelcache::test {
@@ -59,6 +62,35 @@ TEST(Digest, HasherStreamsLikeOneShot) {
   Hasher h;
   h.update(s.data(), 5).update(s.data() + 5, s.size() - 5);
   EXPECT_EQ(h.finish(), digest_bytes(s.data(), s.size()));
+}
+
+// Hasher gathers up to 240 bytes inline and streams beyond: every length
+// around that switch, fed in pieces of several sizes, digests like one shot;
+// finish() leaves it usable; a moved-from Hasher starts again from nothing.
+TEST(Digest, HasherInlineAndStreamingAgreeAtEveryLength) {
+  std::vector<std::uint8_t> data(700);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 131 + 7);
+  for (std::size_t len = 0; len <= data.size(); ++len)
+    for (std::size_t piece : {1u, 7u, 64u, 239u, 240u, 241u, 700u}) {
+      Hasher h;
+      for (std::size_t at = 0; at < len; at += piece) h.update(data.data() + at, std::min(piece, len - at));
+      ASSERT_EQ(h.finish(), digest_bytes(data.data(), len)) << "len " << len << " piece " << piece;
+    }
+  Hasher h;
+  h.update(data.data(), 200);
+  const Digest at200 = h.finish();
+  EXPECT_EQ(at200, digest_bytes(data.data(), 200));
+  h.update(data.data() + 200, 300);  // past the inline buffer after a finish()
+  EXPECT_EQ(h.finish(), digest_bytes(data.data(), 500));
+  Hasher moved = std::move(h);
+  EXPECT_EQ(moved.finish(), digest_bytes(data.data(), 500));
+  h = Hasher();
+  h.update(data.data(), 10);
+  EXPECT_EQ(h.finish(), digest_bytes(data.data(), 10));
+  Hasher small;
+  small.update(data.data(), 100);
+  Hasher taken(std::move(small));
+  EXPECT_EQ(taken.finish(), digest_bytes(data.data(), 100));
 }
 
 }  // namespace
