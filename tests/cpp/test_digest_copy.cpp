@@ -76,7 +76,7 @@ bool all_equal(const Image& img, std::uint8_t value) {
 TEST(PixelPool, LargeBuffersAreReusedAndBounded) {
   const ImageSize size{2000, 6000};  // 36 MB: pooled when freed
   Image a = filled(size, 7);
-  const std::size_t before = detail::pooled_pixel_bytes();
+  [[maybe_unused]] const std::size_t before = detail::pooled_pixel_bytes();
   a = Image();
   const std::size_t held = detail::pooled_pixel_bytes();
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
