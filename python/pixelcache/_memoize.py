@@ -127,6 +127,16 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
         self._simple = self._sig is not None and all(p.kind in _POSITIONAL for p in params)
         self._n = len(params)
         self._defaults = [p.default for p in params]
+        # Without a memory tier there is nothing for the front to hold: calls with every parameter given by
+        # position then run the tier path in C (memo_front.cpp), which calls _compute on a miss.
+        if cache is not None and self._simple and not cache._c.has_tier("memory"):
+            self._front_direct(cache._c, self.name, self.version, self._extra, list(self._all_names), self._n,
+                               _codec.decode, self._compute)
+
+    def _compute(self, *args: Any) -> tuple:
+        """(kind, tag, payload, result) of a call computed on a miss of the C tier path."""
+        result = self._fn(*args)
+        return (*_codec.encode(result), result)
 
     # -- keys -----------------------------------------------------------------------
     def _arguments(self, args: tuple, kwargs: dict) -> list:

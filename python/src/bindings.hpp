@@ -42,6 +42,19 @@ Value to_value(const py::handle& o);
 /// then low) — the form of cache keys in Python (cache.cpp).
 py::bytes digest_to_bytes(const Digest& d);
 
+/// The memoize key of (namespace, function, version, the Value digests of
+/// the items of the list or tuple `arguments`); names[i] (looked up only on
+/// an error) names arguments[i] in the InvalidType / InvalidArgument raised
+/// for a value that cannot be keyed (cache.cpp).
+Digest memo_key(std::string_view ns, std::string_view function, std::string_view version, py::handle arguments,
+                py::handle names);
+/// Cache::get_or_compute with the GIL released, re-acquired only to run
+/// `compute`, which returns (kind, tag, payload, result). Returns (entry as
+/// (kind, tag, payload) or None, origin, result when computed else None)
+/// and with `front` a fourth item: (memory generation, entry bytes) when the
+/// memory tier held the entry (memo_front.cpp), else None. A Python error
+/// of `compute` propagates as py::error_already_set (cache.cpp).
+py::tuple fetch_with(Cache& c, const Digest& k, const std::function<py::object()>& compute, bool front);
 /// Marks a NumPy array read-only (writeable=False).
 void set_read_only(py::array& a);
 

@@ -67,34 +67,6 @@ Digest parse_key(py::handle key) {
   throw InvalidType("a cache key must be a str of 32 hex digits or 16 bytes, got " + type_name(key));
 }
 
-// The key of (namespace, function, version, the digests of the items of
-// the list or tuple `arguments`); names[i] (looked up only on an error)
-// names arguments[i] in the message.
-Digest memo_key(const std::string& ns, const std::string& function, const std::string& version, py::handle arguments,
-                py::handle names) {
-  if (!PyList_Check(arguments.ptr()) && !PyTuple_Check(arguments.ptr()))
-    throw InvalidType("cache key arguments must be a list or tuple, got " + type_name(arguments));
-  const py::sequence args = py::reinterpret_borrow<py::sequence>(arguments);
-  const std::size_t n = args.size();
-  std::vector<Digest> digests;
-  digests.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const py::handle value =
-        PyList_Check(arguments.ptr()) ? PyList_GET_ITEM(arguments.ptr(), i) : PyTuple_GET_ITEM(arguments.ptr(), i);
-    try {
-      digests.push_back(to_value(value).digest());
-    } catch (const Error& e) {
-      std::string what = "argument " + std::to_string(i);
-      if (PySequence_Check(names.ptr()) && static_cast<std::size_t>(PySequence_Size(names.ptr())) > i)
-        what = py::str(py::reinterpret_borrow<py::sequence>(names)[i]).cast<std::string>();
-      const std::string message = what + " cannot be part of a cache key: " + e.what();
-      if (dynamic_cast<const InvalidType*>(&e)) throw InvalidType(message);
-      throw InvalidArgument(message);
-    }
-  }
-  return cache_key(ns, function, version, digests);
-}
-
 // --------------------------------------------------------------- values out
 
 // Dict keys back in Python: lists become tuples so that they hash.
@@ -286,11 +258,44 @@ py::object tier_or_none(const std::optional<Entry>& e, TierKind t) {
   return e ? py::object(py::str(tier_name(t))) : py::none();
 }
 
-// get_or_compute with the GIL released, re-acquired only to run `compute`
-// (see the binding of get_or_compute for what it returns). With `front`,
-// a fourth item: (memory generation, entry bytes) when the memory tier
-// held the entry (for memoize's front, memo_front.cpp), else None.
+// fetch_with() of a Python `compute`.
 py::tuple fetch_digest(Cache& c, const Digest& k, const py::function& compute, bool front = false) {
+  return fetch_with(
+      c, k, [&compute] { return compute(); }, front);
+}
+
+py::tuple fetch(Cache& c, py::handle key, const py::function& compute) {
+  return fetch_digest(c, parse_key(key), compute);
+}
+
+}  // namespace
+
+Digest memo_key(std::string_view ns, std::string_view function, std::string_view version, py::handle arguments,
+                py::handle names) {
+  if (!PyList_Check(arguments.ptr()) && !PyTuple_Check(arguments.ptr()))
+    throw InvalidType("cache key arguments must be a list or tuple, got " + type_name(arguments));
+  const py::sequence args = py::reinterpret_borrow<py::sequence>(arguments);
+  const std::size_t n = args.size();
+  std::vector<Digest> digests;
+  digests.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const py::handle value =
+        PyList_Check(arguments.ptr()) ? PyList_GET_ITEM(arguments.ptr(), i) : PyTuple_GET_ITEM(arguments.ptr(), i);
+    try {
+      digests.push_back(to_value(value).digest());
+    } catch (const Error& e) {
+      std::string what = "argument " + std::to_string(i);
+      if (PySequence_Check(names.ptr()) && static_cast<std::size_t>(PySequence_Size(names.ptr())) > i)
+        what = py::str(py::reinterpret_borrow<py::sequence>(names)[i]).cast<std::string>();
+      const std::string message = what + " cannot be part of a cache key: " + e.what();
+      if (dynamic_cast<const InvalidType*>(&e)) throw InvalidType(message);
+      throw InvalidArgument(message);
+    }
+  }
+  return cache_key(ns, function, version, digests);
+}
+
+py::tuple fetch_with(Cache& c, const Digest& k, const std::function<py::object()>& compute, bool front) {
   py::object computed;  // the leader's own result object
   std::optional<PythonFailure> failure;
   std::optional<Cache::Fetched> fetched;
@@ -300,7 +305,7 @@ py::tuple fetch_digest(Cache& c, const Digest& k, const py::function& compute, b
       fetched = c.get_or_compute(k, [&]() -> Entry {
         py::gil_scoped_acquire gil;
         try {
-          const py::tuple r = compute();
+          const py::tuple r = compute();  // a non-tuple raises here
           if (r.size() != 4) throw InvalidArgument("get_or_compute: compute() must return 4 items");
           Entry e = entry_in(r[0].cast<std::string>(), r[1].cast<std::string>(), r[2]);
           computed = r[3];
@@ -329,12 +334,6 @@ py::tuple fetch_digest(Cache& c, const Digest& k, const py::function& compute, b
     token = py::make_tuple(*fetched->memory_generation, static_cast<std::uint64_t>(fetched->entry.byte_size()));
   return py::make_tuple(entry, origin, computed, token);
 }
-
-py::tuple fetch(Cache& c, py::handle key, const py::function& compute) {
-  return fetch_digest(c, parse_key(key), compute);
-}
-
-}  // namespace
 
 void bind_cache(py::module_& m) {
   using nogil = py::call_guard<py::gil_scoped_release>;

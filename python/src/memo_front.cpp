@@ -18,6 +18,15 @@
 // mutable results keep coming back as fresh copies) and the memory tier held
 // its entry at generation g (Cache::Fetched::memory_generation).
 //
+// For a Cache without a memory tier (disk and / or Redis only) the front
+// holds nothing; there the tier path itself runs in C (_front_direct binds
+// it): a call with exactly the function's positional arguments and no
+// keywords is keyed (memo_key), fetched (fetch_with, whose compute calls
+// Memoized._compute on a miss) and decoded (_codec.decode) without the
+// Python frames of _call — about 1.5 us of a 9 us disk hit. A key or decode
+// that fails, or a C++ error of the fetch, hands the call to _call, which
+// raises (or, for an entry of another type, recomputes) as before.
+//
 // Soundness: a front entry stands for an entry the memory tier holds, so it
 // is what the tiers would return. Entries are tagged with the memory tier's
 // generation (Cache::memory_generation()), which moves on whenever an entry
@@ -50,6 +59,16 @@ struct Front {
   std::uint64_t generation;  // the memory generation the entries belong to
   std::uint64_t bytes;       // entry bytes of the entries
   std::uint64_t max_bytes;   // the memory tier's bound
+  // The C tier path (_front_direct), for a Cache without a memory tier:
+  PyObject* direct_cache_obj;  // the _pixelcache._Cache, or nullptr when unbound
+  Cache* direct_cache;         // its C++ Cache (kept alive by direct_cache_obj)
+  PyObject* direct_name;       // str: the function's name in keys
+  PyObject* direct_version;    // str
+  PyObject* direct_extra;      // tuple: key values before the arguments (closure variables)
+  PyObject* direct_names;      // list: names of extra + arguments, for errors
+  PyObject* direct_decode;     // _codec.decode
+  PyObject* direct_compute;    // Memoized._compute, bound: (*args) -> (kind, tag, payload, result)
+  Py_ssize_t direct_arity;     // the positional arguments a call must have
 };
 
 PyObject* g_call_name = nullptr;   // interned "_call"
@@ -160,8 +179,59 @@ PyObject* slow_call(PyObject* self, PyObject* args, PyObject* kwargs) {
   return out;
 }
 
+// A UTF-8 view of a str held by the front.
+std::string_view utf8(PyObject* s) {
+  Py_ssize_t n = 0;
+  const char* p = PyUnicode_AsUTF8AndSize(s, &n);
+  if (!p) throw py::error_already_set();
+  return {p, static_cast<std::size_t>(n)};
+}
+
+// The C tier path (see the file comment). Falls back to slow_call().
+PyObject* direct_call(Front* self, PyObject* args) {
+  PyObject* values = PySequence_Concat(self->direct_extra, args);
+  if (!values) return nullptr;
+  PyObject* entry_result = nullptr;
+  try {
+    const Digest key = memo_key(self->direct_cache->options().key_namespace, utf8(self->direct_name),
+                                utf8(self->direct_version), values, self->direct_names);
+    PyObject* compute = self->direct_compute;
+    py::tuple fetched = fetch_with(
+        *self->direct_cache, key,
+        [compute, args] {
+          PyObject* r = PyObject_Call(compute, args, nullptr);
+          if (!r) throw py::error_already_set();
+          return py::reinterpret_steal<py::object>(r);
+        },
+        false);
+    PyObject* entry = PyTuple_GET_ITEM(fetched.ptr(), 0);
+    if (entry == Py_None) {
+      entry_result = Py_NewRef(PyTuple_GET_ITEM(fetched.ptr(), 2));  // computed by this call
+    } else {
+      entry_result = PyObject_Call(self->direct_decode, entry, nullptr);
+      if (!entry_result) {  // an entry of another type under the key: _call recomputes and replaces it
+        PyErr_Clear();
+        Py_DECREF(values);
+        return slow_call(reinterpret_cast<PyObject*>(self), args, nullptr);
+      }
+    }
+  } catch (py::error_already_set& e) {  // compute() raised: its exception, as _call would raise it
+    Py_DECREF(values);
+    e.restore();
+    return nullptr;
+  } catch (const std::exception&) {  // an argument that cannot be keyed, a C++ error: _call raises it
+    Py_DECREF(values);
+    return slow_call(reinterpret_cast<PyObject*>(self), args, nullptr);
+  }
+  Py_DECREF(values);
+  return entry_result;
+}
+
 PyObject* front_call(PyObject* obj, PyObject* args, PyObject* kwargs) {
   auto* self = reinterpret_cast<Front*>(obj);
+  if (self->direct_cache != nullptr && (kwargs == nullptr || PyDict_GET_SIZE(kwargs) == 0) &&
+      PyTuple_GET_SIZE(args) == self->direct_arity)
+    return direct_call(self, args);
   if (self->cache == nullptr || self->entries == nullptr || (kwargs != nullptr && PyDict_GET_SIZE(kwargs) != 0))
     return slow_call(obj, args, kwargs);
   PyObject* key = front_key(args);
@@ -241,6 +311,46 @@ fail:
   return nullptr;
 }
 
+// _front_direct(cache, name, version, extra, names, arity, decode, compute):
+// binds the C tier path (see the file comment) to `cache`, a
+// _pixelcache._Cache without a memory tier; None for cache unbinds it.
+PyObject* front_direct(PyObject* obj, PyObject* const* argv, Py_ssize_t argc) {
+  auto* self = reinterpret_cast<Front*>(obj);
+  if (argc != 8 || !PyUnicode_Check(argv[1]) || !PyUnicode_Check(argv[2]) || !PyTuple_Check(argv[3]) ||
+      !PyList_Check(argv[4]) || !PyLong_Check(argv[5]) || !PyCallable_Check(argv[6]) || !PyCallable_Check(argv[7])) {
+    PyErr_SetString(PyExc_TypeError,
+                    "_front_direct(cache, name: str, version: str, extra: tuple, names: list, arity: int, decode, "
+                    "compute)");
+    return nullptr;
+  }
+  Cache* cache = nullptr;
+  if (argv[0] != Py_None) {
+    try {
+      cache = &py::handle(argv[0]).cast<Cache&>();
+    } catch (const py::cast_error&) {
+      PyErr_SetString(PyExc_TypeError, "_front_direct: cache must be a _pixelcache._Cache or None");
+      return nullptr;
+    }
+    if (cache->has_tier(TierKind::Memory)) {
+      PyErr_SetString(PyExc_ValueError, "_front_direct: the cache has a memory tier (the front serves it)");
+      return nullptr;
+    }
+  }
+  const Py_ssize_t arity = PyLong_AsSsize_t(argv[5]);
+  if (arity == -1 && PyErr_Occurred()) return nullptr;
+  self->direct_cache = nullptr;
+  Py_XSETREF(self->direct_cache_obj, cache ? Py_NewRef(argv[0]) : nullptr);
+  Py_XSETREF(self->direct_name, Py_NewRef(argv[1]));
+  Py_XSETREF(self->direct_version, Py_NewRef(argv[2]));
+  Py_XSETREF(self->direct_extra, Py_NewRef(argv[3]));
+  Py_XSETREF(self->direct_names, Py_NewRef(argv[4]));
+  Py_XSETREF(self->direct_decode, Py_NewRef(argv[6]));
+  Py_XSETREF(self->direct_compute, Py_NewRef(argv[7]));
+  self->direct_arity = arity;
+  self->direct_cache = cache;
+  Py_RETURN_NONE;
+}
+
 PyObject* front_drop(PyObject* obj, PyObject*) {
   auto* self = reinterpret_cast<Front*>(obj);
   if (drop(self, self->generation) != 0) return nullptr;
@@ -268,14 +378,29 @@ int front_traverse(PyObject* obj, visitproc visit, void* arg) {
   auto* self = reinterpret_cast<Front*>(obj);
   Py_VISIT(self->entries);
   Py_VISIT(self->cache_obj);
+  Py_VISIT(self->direct_cache_obj);
+  Py_VISIT(self->direct_name);
+  Py_VISIT(self->direct_version);
+  Py_VISIT(self->direct_extra);
+  Py_VISIT(self->direct_names);
+  Py_VISIT(self->direct_decode);
+  Py_VISIT(self->direct_compute);
   return 0;
 }
 
 int front_clear(PyObject* obj) {
   auto* self = reinterpret_cast<Front*>(obj);
   self->cache = nullptr;
+  self->direct_cache = nullptr;
   Py_CLEAR(self->entries);
   Py_CLEAR(self->cache_obj);
+  Py_CLEAR(self->direct_cache_obj);
+  Py_CLEAR(self->direct_name);
+  Py_CLEAR(self->direct_version);
+  Py_CLEAR(self->direct_extra);
+  Py_CLEAR(self->direct_names);
+  Py_CLEAR(self->direct_decode);
+  Py_CLEAR(self->direct_compute);
   return 0;
 }
 
@@ -288,6 +413,9 @@ void front_dealloc(PyObject* obj) {
 PyMethodDef front_methods[] = {
     {"_front_store", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(front_store)), METH_FASTCALL,
      "_front_store(cache, args, result, generation, nbytes) -> bool: stores result for args (see memo_front.cpp)."},
+    {"_front_direct", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(front_direct)), METH_FASTCALL,
+     "_front_direct(cache, name, version, extra, names, arity, decode, compute): binds the C tier path for a "
+     "Cache without a memory tier (see memo_front.cpp); cache None unbinds it."},
     {"_front_drop", front_drop, METH_NOARGS, "Empties the front."},
     {"_front_info", front_info, METH_NOARGS, "(entries, entry bytes, bound to a cache) of the front."},
     {nullptr, nullptr, 0, nullptr}};

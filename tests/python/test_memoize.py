@@ -18,8 +18,12 @@ from pixelcache import Cache, HashableImage, InvalidArgument, InvalidType, memoi
 PYTHONPATH = os.pathsep.join(p for p in sys.path if p)
 
 
-@pytest.fixture
-def cache(tmp_path):
+@pytest.fixture(params=["memory+disk", "disk"])
+def cache(tmp_path, request):
+    """Every test runs with a memory tier (the front of memo_front.cpp) and
+    without one (the C tier path of memo_front.cpp)."""
+    if request.param == "disk":
+        return Cache(tmp_path / "store", memory_bytes=0, redis_url="")
     return Cache(tmp_path / "store", redis_url="")
 
 
@@ -269,7 +273,10 @@ def test_threads_hammering_one_key_compute_once(cache, chelsea, kind):
     assert not errors and len(calls) == 1
     assert all(r == [chelsea.resize((32, 32))] * 20 for r in results)
     s = cache.stats()
-    assert s["computed"] == 1 and s["joined"] == n - 1
+    assert s["computed"] == 1
+    # With a memory tier the later calls are memory hits; without one they are disk reads, and a read that
+    # finds another thread's read of the key in flight joins it.
+    assert s["joined"] == n - 1 if cache._c.has_tier("memory") else s["joined"] >= n - 1
 
 
 @pytest.mark.threaded

@@ -2,15 +2,18 @@
 calls with plain arguments are answered from a dict of shared results, and
 never with a result the tiers would not give: after clear, erase, put, trim
 and memory eviction the call computes again or returns the new value."""
+import gc
 import multiprocessing
 import os
 import subprocess
 import sys
 import threading
+import weakref
 
 import numpy as np
 import pytest
 
+import pixelcache
 from pixelcache import Cache, HashableImage, HashableList, memoize
 
 
@@ -272,3 +275,87 @@ def test_a_forked_child_reads_the_inherited_front_and_can_clear_it():
         inherited, recomputed, pid = pool.apply(_in_child, ("a",))
     assert inherited == parent and recomputed == "A" + str(pid) and pid != os.getpid()
     assert _upper("a") == parent  # the parent's front and tiers are its own
+
+
+# ---- the C tier path: a Cache without a memory tier ----------------------------------------------------------
+
+
+@pytest.fixture
+def disk(tmp_path):
+    return Cache(tmp_path / "disk", memory_bytes=0, redis_url="")
+
+
+def no_slow_path(f):
+    """Makes the Python path of f fail: only calls that stay in C succeed."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"_call{args}{kwargs}: the C tier path should have served this call")
+    f._call = refuse
+
+
+def test_without_a_memory_tier_positional_calls_stay_in_c(disk, chelsea):
+    calls = []
+
+    @memoize(cache=disk, name="shrink")
+    def shrink(img, n):
+        calls.append(n)
+        return img.resize((n, n))
+
+    no_slow_path(shrink)
+    first = shrink(chelsea, 16)  # computed in C (Memoized._compute), stored on disk
+    again = shrink(chelsea, 16)  # read back from the disk tier
+    assert calls == [16] and again == first and again is not first
+    assert again.size().height == 16 and again.digest() == chelsea.resize((16, 16)).digest()
+    s = disk.stats()
+    assert s["computed"] == 1 and s["disk"]["hits"] == 1 and entries(shrink) == 0
+    assert disk.contains(shrink.key(chelsea, 16))  # the key the Python path computes
+
+
+def test_the_c_tier_path_and_the_python_path_share_keys(disk):
+    @memoize(cache=disk, name="power")
+    def power(base, exp=2):
+        calls.append((base, exp))
+        return base ** exp
+
+    calls = []
+    assert power(3, 2) == 9  # C
+    assert power(3) == 9 and power(base=3, exp=2) == 9  # a default, keywords: the Python path, same key
+    assert calls == [(3, 2)]
+    assert power(exp=3, base=2) == 8 and power(2, 3) == 8  # computed by Python, read by C
+    assert calls == [(3, 2), (2, 3)]
+
+
+def test_the_c_tier_path_raises_what_the_function_raises_and_stores_nothing(disk):
+    calls = []
+
+    @memoize(cache=disk, name="fail")
+    def fail(x):
+        calls.append(x)
+        raise KeyError(x)
+
+    no_slow_path(fail)
+    for _ in range(2):
+        with pytest.raises(KeyError):
+            fail("k")
+    assert calls == ["k", "k"] and disk.stats()["computed"] == 0
+
+
+def test_the_c_tier_path_hands_unkeyable_arguments_to_python(disk):
+    @memoize(cache=disk, name="ident")
+    def ident(x):
+        return x
+
+    with pytest.raises(pixelcache.InvalidType, match="argument 'x' of ident cannot be part of a cache key"):
+        ident(object())
+    assert disk.stats()["computed"] == 0
+
+
+def test_memoized_functions_with_the_c_tier_path_are_collected(disk):
+    @memoize(cache=disk, name="ident")
+    def f(x):
+        return x
+
+    f("x")
+    ref = weakref.ref(f)
+    del f
+    gc.collect()
+    assert ref() is None
