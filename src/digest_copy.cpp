@@ -54,33 +54,27 @@ bool cpu_has_avx2() noexcept { return __builtin_cpu_supports("avx2"); }
 
 namespace {
 
-// XXH3_accumulate_512 (AVX2) that also stores the stripe to `out`.
-__attribute__((target("avx2"), always_inline)) inline void accumulate_store(__m256i acc[2], const std::uint8_t* in,
-                                                                            const std::uint8_t* secret,
-                                                                            std::uint8_t* out) {
-  for (int i = 0; i < 2; ++i) {
-    const __m256i data = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in) + i);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out) + i, data);
-    const __m256i key = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(secret) + i);
-    const __m256i data_key = _mm256_xor_si256(data, key);
-    const __m256i data_key_lo = _mm256_shuffle_epi32(data_key, _MM_SHUFFLE(0, 3, 0, 1));
-    const __m256i product = _mm256_mul_epu32(data_key, data_key_lo);
-    const __m256i swapped = _mm256_shuffle_epi32(data, _MM_SHUFFLE(1, 0, 3, 2));
-    acc[i] = _mm256_add_epi64(product, _mm256_add_epi64(acc[i], swapped));
-  }
+// One lane of XXH3_accumulate_512 (AVX2): 32 bytes of input into an
+// accumulator, with the secret at `secret`.
+__attribute__((target("avx2"), always_inline)) inline __m256i accumulate_lane(__m256i acc, __m256i data,
+                                                                              const std::uint8_t* secret) {
+  const __m256i key = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(secret));
+  const __m256i data_key = _mm256_xor_si256(data, key);
+  const __m256i data_key_lo = _mm256_shuffle_epi32(data_key, _MM_SHUFFLE(0, 3, 0, 1));
+  const __m256i product = _mm256_mul_epu32(data_key, data_key_lo);
+  const __m256i swapped = _mm256_shuffle_epi32(data, _MM_SHUFFLE(1, 0, 3, 2));
+  return _mm256_add_epi64(product, _mm256_add_epi64(acc, swapped));
 }
 
-// XXH3_accumulate_512 (AVX2) without a store: the overlapping last stripe.
+// XXH3_accumulate_512 (AVX2) of the stripe at `in`, which it also stores to
+// `out` when Store.
+template <bool Store>
 __attribute__((target("avx2"), always_inline)) inline void accumulate(__m256i acc[2], const std::uint8_t* in,
-                                                                      const std::uint8_t* secret) {
+                                                                      const std::uint8_t* secret, std::uint8_t* out) {
   for (int i = 0; i < 2; ++i) {
     const __m256i data = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in) + i);
-    const __m256i key = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(secret) + i);
-    const __m256i data_key = _mm256_xor_si256(data, key);
-    const __m256i data_key_lo = _mm256_shuffle_epi32(data_key, _MM_SHUFFLE(0, 3, 0, 1));
-    const __m256i product = _mm256_mul_epu32(data_key, data_key_lo);
-    const __m256i swapped = _mm256_shuffle_epi32(data, _MM_SHUFFLE(1, 0, 3, 2));
-    acc[i] = _mm256_add_epi64(product, _mm256_add_epi64(acc[i], swapped));
+    if constexpr (Store) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out) + i, data);
+    acc[i] = accumulate_lane(acc[i], data, secret + 32 * i);
   }
 }
 
@@ -124,11 +118,11 @@ __attribute__((target("avx2"))) Digest copy_and_digest_avx2(const void* src, std
     const std::size_t n = b < blocks ? kStripesPerBlock : last_stripes;
     for (std::size_t i = 0; i < n; ++i, off += kStripe) {
       std::uint8_t* out = off >= direct ? d + (off - skip) : scratch;
-      accumulate_store(acc, s + off, secret + i * XXH_SECRET_CONSUME_RATE, out);
+      accumulate<true>(acc, s + off, secret + i * XXH_SECRET_CONSUME_RATE, out);
     }
     if (b < blocks) scramble(acc, secret + kSecretSize - kStripe);
   }
-  accumulate(acc, s + len - kStripe, secret + kSecretSize - kStripe - XXH_SECRET_LASTACC_START);
+  accumulate<false>(acc, s + len - kStripe, secret + kSecretSize - kStripe - XXH_SECRET_LASTACC_START, nullptr);
 
   // Bytes the stripes did not store: [skip, direct) and the tail past them.
   if (skip < std::min(direct, off)) std::memcpy(d, s + skip, std::min(direct, off) - skip);
