@@ -55,6 +55,10 @@ Digest memo_key(std::string_view ns, std::string_view function, std::string_view
 /// memory tier held the entry (memo_front.cpp), else None. A Python error
 /// of `compute` propagates as py::error_already_set (cache.cpp).
 py::tuple fetch_with(Cache& c, const Digest& k, const std::function<py::object()>& compute, bool front);
+/// A Value as plain Python: None, bool, int, float, str, _pixelcache.Image,
+/// BoundingBox, NumPy arrays (bytes for dtype "bytes"), lists (tuples with
+/// `lists_as_tuples`) and dicts (list keys as tuples) (cache.cpp).
+py::object value_to_python(const Value& v, bool lists_as_tuples = false);
 /// Marks a NumPy array read-only (writeable=False).
 void set_read_only(py::array& a);
 

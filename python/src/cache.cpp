@@ -92,40 +92,13 @@ py::object array_out(const Array& a) {
   return out;
 }
 
-// A Value as plain Python: None, bool, int, float, str, _pixelcache.Image,
-// BoundingBox, ndarray (bytes for dtype "bytes"), list, dict.
-py::object from_value(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::Null: return py::none();
-    case Value::Kind::Bool: return py::bool_(v.as<bool>());
-    case Value::Kind::Int: return py::int_(v.as<std::int64_t>());
-    case Value::Kind::Float: return py::float_(v.as<double>());
-    case Value::Kind::String: return py::str(v.as<std::string>());
-    case Value::Kind::Image: return py::cast(v.as<Image>());
-    case Value::Kind::BoundingBox: return py::cast(v.as<BoundingBox>());
-    case Value::Kind::Array: return array_out(v.as<Array>());
-    case Value::Kind::List: {
-      const auto& l = v.as<HashableList>();
-      py::list out(l.size());
-      for (std::size_t i = 0; i < l.size(); ++i) out[i] = from_value(l[i]);
-      return out;
-    }
-    case Value::Kind::Dict: {
-      py::dict out;
-      for (const auto& [k, x] : v.as<HashableDict>()) out[hashable(from_value(k))] = from_value(x);
-      return out;
-    }
-  }
-  return py::none();
-}
-
 // (kind, tag, payload): payload is a _pixelcache.Image, a plain Python value
-// tree (from_value) or bytes.
+// tree (value_to_python) or bytes.
 py::tuple entry_out(const Entry& e) {
   py::object payload;
   switch (e.kind()) {
     case EntryKind::Image: payload = py::cast(e.image()); break;
-    case EntryKind::Value: payload = from_value(e.value()); break;
+    case EntryKind::Value: payload = value_to_python(e.value()); break;
     case EntryKind::Bytes: payload = py::bytes(e.bytes().view().data(), e.bytes().size()); break;
   }
   return py::make_tuple(entry_kind_name(e.kind()), e.tag(), payload);
@@ -269,6 +242,32 @@ py::tuple fetch(Cache& c, py::handle key, const py::function& compute) {
 }
 
 }  // namespace
+
+py::object value_to_python(const Value& v, bool lists_as_tuples) {
+  switch (v.kind()) {
+    case Value::Kind::Null: return py::none();
+    case Value::Kind::Bool: return py::bool_(v.as<bool>());
+    case Value::Kind::Int: return py::int_(v.as<std::int64_t>());
+    case Value::Kind::Float: return py::float_(v.as<double>());
+    case Value::Kind::String: return py::str(v.as<std::string>());
+    case Value::Kind::Image: return py::cast(v.as<Image>());
+    case Value::Kind::BoundingBox: return py::cast(v.as<BoundingBox>());
+    case Value::Kind::Array: return array_out(v.as<Array>());
+    case Value::Kind::List: {
+      const auto& l = v.as<HashableList>();
+      py::list out(l.size());
+      for (std::size_t i = 0; i < l.size(); ++i) out[i] = value_to_python(l[i], lists_as_tuples);
+      return lists_as_tuples ? py::object(py::tuple(out)) : py::object(out);
+    }
+    case Value::Kind::Dict: {
+      py::dict out;
+      for (const auto& [k, x] : v.as<HashableDict>())
+        out[hashable(value_to_python(k, lists_as_tuples))] = value_to_python(x, lists_as_tuples);
+      return out;
+    }
+  }
+  return py::none();
+}
 
 Digest memo_key(std::string_view ns, std::string_view function, std::string_view version, py::handle arguments,
                 py::handle names) {

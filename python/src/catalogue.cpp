@@ -8,23 +8,6 @@
 namespace pixelcache::python {
 namespace {
 
-// A default value as Python: None, bool, int, float, str, or a tuple.
-py::object to_python(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::Null: return py::none();
-    case Value::Kind::Bool: return py::bool_(v.as<bool>());
-    case Value::Kind::Int: return py::int_(v.as<std::int64_t>());
-    case Value::Kind::Float: return py::float_(v.as<double>());
-    case Value::Kind::String: return py::str(v.as<std::string>());
-    case Value::Kind::List: {
-      py::list out;
-      for (const Value& x : v.as<HashableList>()) out.append(to_python(x));
-      return py::tuple(out);
-    }
-    default: throw InvalidArgument(std::string("catalogue: no Python form for a default ") + kind_name(v.kind()));
-  }
-}
-
 const char* arg_kind_name(catalogue::ArgKind k) {
   switch (k) {
     case catalogue::ArgKind::PositionalOnly: return "positional_only";
@@ -45,7 +28,7 @@ py::list operations_table() {
       d["type"] = catalogue::type_name(a.type);
       d["kind"] = arg_kind_name(a.kind);
       d["required"] = !a.default_value.has_value();
-      d["default"] = a.default_value ? to_python(*a.default_value) : py::none();
+      d["default"] = a.default_value ? value_to_python(*a.default_value, true) : py::none();
       d["min"] = a.min;
       d["max"] = a.max;
       d["min_exclusive"] = a.min_exclusive;
