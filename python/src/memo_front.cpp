@@ -187,44 +187,43 @@ std::string_view utf8(PyObject* s) {
   return {p, static_cast<std::size_t>(n)};
 }
 
-// The C tier path (see the file comment). Falls back to slow_call().
+// The C tier path (see the file comment). Falls back to slow_call(). The
+// binding's objects are held for the call: the GIL is released during the
+// lookup, and the Cache must outlive it even if the front were rebound.
 PyObject* direct_call(Front* self, PyObject* args) {
-  PyObject* values = PySequence_Concat(self->direct_extra, args);
-  if (!values) return nullptr;
-  PyObject* entry_result = nullptr;
+  PyObject* const obj = reinterpret_cast<PyObject*>(self);
+  const auto held = [](PyObject* o) { return py::reinterpret_borrow<py::object>(o); };
+  const py::object cache_obj = held(self->direct_cache_obj), compute = held(self->direct_compute),
+                   decode = held(self->direct_decode), name = held(self->direct_name),
+                   version = held(self->direct_version), names = held(self->direct_names);
+  Cache& cache = *self->direct_cache;
+  py::object result;
   try {
-    const Digest key = memo_key(self->direct_cache->options().key_namespace, utf8(self->direct_name),
-                                utf8(self->direct_version), values, self->direct_names);
-    PyObject* compute = self->direct_compute;
-    py::tuple fetched = fetch_with(
-        *self->direct_cache, key,
-        [compute, args] {
-          PyObject* r = PyObject_Call(compute, args, nullptr);
+    const py::object values = py::reinterpret_steal<py::object>(PySequence_Concat(self->direct_extra, args));
+    if (!values) throw py::error_already_set();
+    const Digest key = memo_key(cache.options().key_namespace, utf8(name.ptr()), utf8(version.ptr()), values, names);
+    const py::tuple fetched = fetch_with(
+        cache, key,
+        [&compute, args] {
+          PyObject* r = PyObject_Call(compute.ptr(), args, nullptr);
           if (!r) throw py::error_already_set();
           return py::reinterpret_steal<py::object>(r);
         },
         false);
     PyObject* entry = PyTuple_GET_ITEM(fetched.ptr(), 0);
-    if (entry == Py_None) {
-      entry_result = Py_NewRef(PyTuple_GET_ITEM(fetched.ptr(), 2));  // computed by this call
-    } else {
-      entry_result = PyObject_Call(self->direct_decode, entry, nullptr);
-      if (!entry_result) {  // an entry of another type under the key: _call recomputes and replaces it
-        PyErr_Clear();
-        Py_DECREF(values);
-        return slow_call(reinterpret_cast<PyObject*>(self), args, nullptr);
-      }
+    if (entry == Py_None) return Py_NewRef(PyTuple_GET_ITEM(fetched.ptr(), 2));  // computed by this call
+    result = py::reinterpret_steal<py::object>(PyObject_Call(decode.ptr(), entry, nullptr));
+    if (!result) {  // an entry of another type under the key: _call recomputes and replaces it
+      PyErr_Clear();
+      return slow_call(obj, args, nullptr);
     }
   } catch (py::error_already_set& e) {  // compute() raised: its exception, as _call would raise it
-    Py_DECREF(values);
     e.restore();
     return nullptr;
   } catch (const std::exception&) {  // an argument that cannot be keyed, a C++ error: _call raises it
-    Py_DECREF(values);
-    return slow_call(reinterpret_cast<PyObject*>(self), args, nullptr);
+    return slow_call(obj, args, nullptr);
   }
-  Py_DECREF(values);
-  return entry_result;
+  return result.release().ptr();
 }
 
 PyObject* front_call(PyObject* obj, PyObject* args, PyObject* kwargs) {
