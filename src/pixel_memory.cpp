@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 
+#include <array>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -53,6 +54,7 @@ struct Pool {
 Pool& pool() {
   static Pool* p = [] {
     auto* q = new Pool;
+    q->buffers.reserve(kPoolBuffers + 1);  // give_back() never allocates: it runs in a noexcept deleter
     // A fork while another thread holds the lock would leave it held in the
     // child forever.
     ::pthread_atfork([] { pool().mu.lock(); }, [] { pool().mu.unlock(); }, [] { pool().mu.unlock(); });
@@ -86,19 +88,20 @@ void give_back(void* buffer, std::size_t capacity) {
     std::free(buffer);
     return;
   }
-  std::vector<void*> release;
+  std::array<void*, kPoolBuffers> release{};
+  std::size_t released = 0;
   {
     Pool& p = pool();
     std::lock_guard lock(p.mu);
     while (!p.buffers.empty() && (p.bytes + capacity > kPoolBytes || p.buffers.size() >= kPoolBuffers)) {
-      release.push_back(p.buffers.front().first);
+      release[released++] = p.buffers.front().first;
       p.bytes -= p.buffers.front().second;
       p.buffers.erase(p.buffers.begin());
     }
-    p.buffers.emplace_back(buffer, capacity);
+    p.buffers.emplace_back(buffer, capacity);  // within the reserved capacity
     p.bytes += capacity;
   }
-  for (void* b : release) std::free(b);
+  for (std::size_t i = 0; i < released; ++i) std::free(release[i]);
 }
 
 }  // namespace
