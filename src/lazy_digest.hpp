@@ -1,16 +1,20 @@
-// Internal: a digest computed once, on first use, by whichever thread asks
-// first; later calls return it without locking.
+// Internal: a digest computed on first use and kept; later calls return it
+// with one atomic load.
 //
-// (A flag and a mutex rather than std::once_flag: glibc's pthread_once makes
-// a futex syscall each time an initialisation runs, 0.3 us per image coming
-// out of the cache.)
+// No lock is held while computing: a thread that finds no digest computes it
+// (a pure function of immutable data) and the first to finish publishes it;
+// threads racing on a first digest each compute it. So nothing ever waits:
+// neither on a futex (std::once_flag: glibc's pthread_once makes a syscall
+// each time an initialisation runs, 0.3 us per image out of the cache) nor,
+// in a child forked while another thread was computing, on a lock that
+// thread can no longer release.
 //
 // Thread safety: get() and set() may be called from any threads; set() only
 // before the owner is shared.
 #pragma once
 
 #include <atomic>
-#include <mutex>
+#include <cstdint>
 
 #include "pixelcache/digest.hpp"
 
@@ -18,28 +22,29 @@ namespace pixelcache::detail {
 
 class LazyDigest {
  public:
-  /// The digest, computing it with `compute()` (returning a Digest) the
-  /// first time.
+  /// The digest, computing it with `compute()` (returning a Digest) unless a
+  /// call has published it.
   template <class F>
   Digest get(F&& compute) const {
-    if (ready_.load(std::memory_order_acquire)) return value_;
-    std::lock_guard lock(mu_);
-    if (!ready_.load(std::memory_order_relaxed)) {
-      value_ = compute();
-      ready_.store(true, std::memory_order_release);
+    if (state_.load(std::memory_order_acquire) == kReady) return value_;
+    const Digest d = compute();
+    std::uint8_t expected = kEmpty;
+    if (state_.compare_exchange_strong(expected, kWriting, std::memory_order_acquire)) {
+      value_ = d;
+      state_.store(kReady, std::memory_order_release);
     }
-    return value_;
+    return d;
   }
 
   /// Records a digest known in advance (the owner is not shared yet).
   void set(const Digest& d) noexcept {
     value_ = d;
-    ready_.store(true, std::memory_order_release);
+    state_.store(kReady, std::memory_order_release);
   }
 
  private:
-  mutable std::atomic<bool> ready_{false};
-  mutable std::mutex mu_;
+  static constexpr std::uint8_t kEmpty = 0, kWriting = 1, kReady = 2;
+  mutable std::atomic<std::uint8_t> state_{kEmpty};
   mutable Digest value_;
 };
 

@@ -108,12 +108,12 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
         self._fn = fn
         self._cache = cache
-        self.version = version
+        self._version = version
         self._given_name = name
         if name is None:
-            self.name, extra, extra_names = function_identity(fn)
+            self._name, extra, extra_names = function_identity(fn)
         else:
-            self.name, extra, extra_names = name, [], []
+            self._name, extra, extra_names = name, [], []
         self._extra = tuple(extra)
         try:
             self._sig: Optional[inspect.Signature] = inspect.signature(fn)
@@ -127,16 +127,59 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
         self._simple = self._sig is not None and all(p.kind in _POSITIONAL for p in params)
         self._n = len(params)
         self._defaults = [p.default for p in params]
-        # Without a memory tier there is nothing for the front to hold: calls with every parameter given by
-        # position then run the tier path in C (memo_front.cpp), which calls _compute on a miss.
+        self._bind_direct()
+
+    # name and version are parts of every key: changing one rebinds the C paths (their results were keyed
+    # under the old one).
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise InvalidType(f"memoize: name must be a str, got {type(value).__name__}")
+        self._name = self._given_name = value
+        self._rebind()
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @version.setter
+    def version(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise InvalidType(f"memoize: version must be a str, got {type(value).__name__}")
+        self._version = value
+        self._rebind()
+
+    def _rebind(self) -> None:
+        self._front_drop()
+        self._bind_direct()
+
+    def _bind_direct(self) -> None:
+        """Without a memory tier there is nothing for the front to hold: calls with every parameter given by
+        position then run the tier path in C (memo_front.cpp), which calls _compute on a miss."""
+        cache = self._cache
         if cache is not None and self._simple and not cache._c.has_tier("memory"):
-            self._front_direct(cache._c, self.name, self.version, self._extra, list(self._all_names), self._n,
+            self._front_direct(cache._c, self._name, self._version, self._extra, list(self._all_names), self._n,
                                _codec.decode, self._compute)
 
     def _compute(self, *args: Any) -> tuple:
         """(kind, tag, payload, result) of a call computed on a miss of the C tier path."""
         result = self._fn(*args)
         return (*_codec.encode(result), result)
+
+    def _replace(self, cache: Cache, args: tuple, kwargs: dict) -> Any:
+        """Computes a call whose stored entry does not decode (another type under the key: a changed
+        function without a new version) and replaces the entry."""
+        result = self._fn(*args, **kwargs)
+        cache._c.put(self._key(cache, args, kwargs), *_codec.encode(result))
+        return result
+
+    def _replace_positional(self, *args: Any) -> Any:
+        """_replace of a call of the C tier path."""
+        return self._replace(self.cache, args, {})
 
     # -- keys -----------------------------------------------------------------------
     def _arguments(self, args: tuple, kwargs: dict) -> list:
@@ -205,9 +248,7 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
             try:
                 result = _codec.decode(*entry)
             except Exception:  # an entry of another type under the key (a changed function without a new version)
-                result = fn(*args, **kwargs)
-                cache._c.put(self._key(cache, args, kwargs), *_codec.encode(result))
-                return result
+                return self._replace(cache, args, kwargs)
         # Shared results of entries the memory tier holds go into the front (mutable ones stay fresh copies).
         if front is not None and not kwargs and _codec.is_shared(result):
             if self._front_store(cache._c, args, result, *front):

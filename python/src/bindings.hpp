@@ -24,6 +24,11 @@ class InvalidType : public Error {
 };
 
 void bind_errors(py::module_& m);
+/// Inside a catch block: sets the Python error for the exception being
+/// handled as pybind11 would for a binding (pixelcache errors become their
+/// Python classes, std::bad_alloc MemoryError, ...). For C code outside
+/// pybind11's dispatcher (memo_front.cpp).
+void raise_current_exception();
 void bind_image(py::module_& m);
 void bind_geometry(py::module_& m);
 void bind_ops(py::module_& m);

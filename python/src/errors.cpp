@@ -99,4 +99,12 @@ void bind_errors(py::module_& m) {
   });
 }
 
+void raise_current_exception() {
+  // What pybind11's dispatcher does with an exception escaping a binding.
+  if (py::detail::apply_exception_translators(py::detail::get_local_internals().registered_exception_translators))
+    return;
+  if (py::detail::apply_exception_translators(py::detail::get_internals().registered_exception_translators)) return;
+  PyErr_SetString(PyExc_SystemError, "pixelcache: an exception escaped every exception translator");
+}
+
 }  // namespace pixelcache::python

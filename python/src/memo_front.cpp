@@ -23,9 +23,12 @@
 // it): a call with exactly the function's positional arguments and no
 // keywords is keyed (memo_key), fetched (fetch_with, whose compute calls
 // Memoized._compute on a miss) and decoded (_codec.decode) without the
-// Python frames of _call — about 1.5 us of a 9 us disk hit. A key or decode
-// that fails, or a C++ error of the fetch, hands the call to _call, which
-// raises (or, for an entry of another type, recomputes) as before.
+// Python frames of _call — about 1.5 us of a 9 us disk hit. An argument
+// that cannot be keyed hands the call to _call (which raises its error);
+// errors of the lookup or the computation are raised as the binding would
+// raise them, never retried; an entry that does not decode (another type
+// under the key) is recomputed and replaced (_replace_positional), as _call
+// does.
 //
 // Soundness: a front entry stands for an entry the memory tier holds, so it
 // is what the tiers would return. Entries are tagged with the memory tier's
@@ -71,9 +74,10 @@ struct Front {
   Py_ssize_t direct_arity;     // the positional arguments a call must have
 };
 
-PyObject* g_call_name = nullptr;   // interned "_call"
-PyObject* g_img_name = nullptr;    // interned "_img"
-PyObject* g_image_type = nullptr;  // pixelcache.HashableImage, once _memoize registered it
+PyObject* g_call_name = nullptr;     // interned "_call"
+PyObject* g_img_name = nullptr;      // interned "_img"
+PyObject* g_replace_name = nullptr;  // interned "_replace_positional"
+PyObject* g_image_type = nullptr;    // pixelcache.HashableImage, once _memoize registered it
 
 // The key item of a HashableImage: its image's digest (computed once per
 // image, then cached on it; the tiers key the image by a function of it),
@@ -187,9 +191,9 @@ std::string_view utf8(PyObject* s) {
   return {p, static_cast<std::size_t>(n)};
 }
 
-// The C tier path (see the file comment). Falls back to slow_call(). The
-// binding's objects are held for the call: the GIL is released during the
-// lookup, and the Cache must outlive it even if the front were rebound.
+// The C tier path (see the file comment). The binding's objects are held
+// for the call: the GIL is released during the lookup, and the Cache must
+// outlive it even if the front were rebound.
 PyObject* direct_call(Front* self, PyObject* args) {
   PyObject* const obj = reinterpret_cast<PyObject*>(self);
   const auto held = [](PyObject* o) { return py::reinterpret_borrow<py::object>(o); };
@@ -197,12 +201,24 @@ PyObject* direct_call(Front* self, PyObject* args) {
                    decode = held(self->direct_decode), name = held(self->direct_name),
                    version = held(self->direct_version), names = held(self->direct_names);
   Cache& cache = *self->direct_cache;
-  py::object result;
+  // The key. Nothing has run yet: an argument that cannot be keyed goes to
+  // _call, which raises the Python path's error for it.
+  Digest key;
   try {
     const py::object values = py::reinterpret_steal<py::object>(PySequence_Concat(self->direct_extra, args));
     if (!values) throw py::error_already_set();
-    const Digest key = memo_key(cache.options().key_namespace, utf8(name.ptr()), utf8(version.ptr()), values, names);
-    const py::tuple fetched = fetch_with(
+    key = memo_key(cache.options().key_namespace, utf8(name.ptr()), utf8(version.ptr()), values, names);
+  } catch (py::error_already_set& e) {
+    e.restore();
+    return nullptr;
+  } catch (const std::exception&) {
+    return slow_call(obj, args, nullptr);
+  }
+  // The lookup, or the computation: errors from here on are raised, never
+  // retried (the function may have run).
+  py::tuple fetched;
+  try {
+    fetched = fetch_with(
         cache, key,
         [&compute, args] {
           PyObject* r = PyObject_Call(compute.ptr(), args, nullptr);
@@ -210,20 +226,25 @@ PyObject* direct_call(Front* self, PyObject* args) {
           return py::reinterpret_steal<py::object>(r);
         },
         false);
-    PyObject* entry = PyTuple_GET_ITEM(fetched.ptr(), 0);
-    if (entry == Py_None) return Py_NewRef(PyTuple_GET_ITEM(fetched.ptr(), 2));  // computed by this call
-    result = py::reinterpret_steal<py::object>(PyObject_Call(decode.ptr(), entry, nullptr));
-    if (!result) {  // an entry of another type under the key: _call recomputes and replaces it
-      PyErr_Clear();
-      return slow_call(obj, args, nullptr);
-    }
   } catch (py::error_already_set& e) {  // compute() raised: its exception, as _call would raise it
     e.restore();
     return nullptr;
-  } catch (const std::exception&) {  // an argument that cannot be keyed, a C++ error: _call raises it
-    return slow_call(obj, args, nullptr);
+  } catch (...) {
+    raise_current_exception();
+    return nullptr;
   }
-  return result.release().ptr();
+  PyObject* entry = PyTuple_GET_ITEM(fetched.ptr(), 0);
+  if (entry == Py_None) return Py_NewRef(PyTuple_GET_ITEM(fetched.ptr(), 2));  // computed by this call
+  PyObject* result = PyObject_Call(decode.ptr(), entry, nullptr);
+  if (result || !PyErr_ExceptionMatches(PyExc_Exception)) return result;  // KeyboardInterrupt & co. propagate
+  // An entry of another type under the key (a changed function without a
+  // new version): computed again and replaced, as _call does.
+  PyErr_Clear();
+  PyObject* replace = PyObject_GetAttr(obj, g_replace_name);
+  if (!replace) return nullptr;
+  result = PyObject_Call(replace, args, nullptr);
+  Py_DECREF(replace);
+  return result;
 }
 
 PyObject* front_call(PyObject* obj, PyObject* args, PyObject* kwargs) {
@@ -426,7 +447,8 @@ PyTypeObject front_type{};  // filled in by bind_memo_front()
 void bind_memo_front(py::module_& m) {
   g_call_name = PyUnicode_InternFromString("_call");
   g_img_name = PyUnicode_InternFromString("_img");
-  if (!g_call_name || !g_img_name) throw py::error_already_set();
+  g_replace_name = PyUnicode_InternFromString("_replace_positional");
+  if (!g_call_name || !g_img_name || !g_replace_name) throw py::error_already_set();
   Py_SET_REFCNT(reinterpret_cast<PyObject*>(&front_type), 1);  // what PyVarObject_HEAD_INIT would set
   front_type.tp_name = "pixelcache._pixelcache._MemoFront";
   front_type.tp_doc =

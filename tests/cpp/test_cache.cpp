@@ -217,6 +217,22 @@ TEST(CacheDisk, ReadsKeepEntriesFromEviction) {
   EXPECT_TRUE(cache.contains(key_for(19)));
 }
 
+// Reads between two writes are recorded and applied by the next write, each
+// key once, in the order of its last read: read 1, 0, 1 leaves 0 older than
+// 1 (the first reads' order would keep 0 and evict 1).
+TEST(CacheDisk, RepeatedReadsCountInTheOrderOfTheLastRead) {
+  TempDir dir;
+  const Entry e(Bytes(noise_bytes(200000, 1)));
+  Cache cache(tiers(0, dir.path(), 1 << 20));  // room for 5
+  for (int i = 0; i < 5; ++i) cache.put(key_for(i), e);
+  for (int i : {1, 0, 1}) ASSERT_TRUE(cache.get(key_for(i))) << i;
+  for (int i = 5; i < 8; ++i) cache.put(key_for(i), e);  // evicts 2, 3, 4
+  for (int i : {0, 1}) EXPECT_TRUE(cache.contains(key_for(i))) << i;
+  cache.put(key_for(8), e);  // evicts the older of 0 and 1
+  EXPECT_FALSE(cache.contains(key_for(0)));
+  EXPECT_TRUE(cache.contains(key_for(1)));
+}
+
 TEST(CacheDisk, EntryLargerThanTheBoundIsNotStored) {
   TempDir dir;
   Cache cache(tiers(0, dir.path(), 1 << 20));

@@ -359,3 +359,40 @@ def test_memoized_functions_with_the_c_tier_path_are_collected(disk):
     del f
     gc.collect()
     assert ref() is None
+
+
+def test_the_c_tier_path_raises_an_error_after_the_computation_without_running_it_again(disk):
+    calls = []
+
+    @memoize(cache=disk, name="deep")
+    def deep(x):
+        calls.append(x)
+        v = 0
+        for _ in range(250):  # deeper than a cached value may nest
+            v = [v]
+        return v
+
+    with pytest.raises(pixelcache.InvalidArgument, match="nest at most 200 levels"):
+        deep(1)
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("tiers", ["memory+disk", "disk"])
+def test_a_new_version_or_name_keys_new_calls(tmp_path, tiers):
+    cache = Cache(tmp_path / "c", memory_bytes=0 if tiers == "disk" else 1 << 20, redis_url="")
+    calls = []
+
+    @memoize(cache=cache, name="versioned")
+    def versioned(x):
+        calls.append(x)
+        return f"{x} computed {len(calls)}"
+
+    assert versioned(1) == "1 computed 1" and versioned(1) == "1 computed 1"
+    versioned.version = "2"
+    assert versioned(1) == "1 computed 2" and versioned(x=1) == "1 computed 2"
+    assert cache.contains(versioned.key(1))
+    versioned.name = "renamed"
+    assert versioned(1) == "1 computed 3" and len(calls) == 3
+    assert repr(versioned) == "<memoized renamed version='2'>"
+    with pytest.raises(pixelcache.InvalidType):
+        versioned.version = 3

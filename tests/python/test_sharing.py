@@ -4,7 +4,11 @@ import concurrent.futures
 import copy
 import functools
 import multiprocessing
+import os
 import pickle
+import signal
+import threading
+import time
 
 import cachetools
 import numpy as np
@@ -141,3 +145,38 @@ def test_writable_out_of_band_buffers_are_copied():
     assert back == img and back.numpy().max() == 7
     frozen = pickle.loads(data, buffers=[bytes(buffers[0].raw())])  # bytes cannot change: adopted
     assert frozen == img
+
+
+def test_a_child_forked_while_a_digest_is_being_computed_computes_it_itself():
+    """Digests are computed without holding a lock (src/lazy_digest.hpp): a
+    child forked while another of the parent's threads is hashing an image
+    computes that digest itself instead of waiting forever on the parent's
+    lock (it did, in 25 of 40 forks, with a mutex)."""
+    rng = np.random.default_rng(0)
+    for attempt in range(12):
+        images = [HashableImage(rng.integers(0, 255, (1500, 2000, 3), dtype=np.uint8)) for _ in range(3)]
+        expected = [pixelcache_digest_of(im) for im in images]  # what a digest must be, from copies
+        started = threading.Event()
+
+        def hash_all():
+            started.set()
+            for im in images:
+                im.digest()
+
+        worker = threading.Thread(target=hash_all)
+        worker.start()
+        started.wait()
+        time.sleep(0.0005 * (attempt % 4))
+        pid = os.fork()
+        if pid == 0:  # the child: every digest within 10 s, and right
+            signal.alarm(10)
+            ok = [im.digest() for im in images] == expected
+            os._exit(0 if ok else 1)
+        worker.join()
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"fork {attempt}: child status {status}"
+
+
+def pixelcache_digest_of(image):
+    """The digest of a fresh copy of `image`'s pixels (not its cached one)."""
+    return HashableImage(np.array(image.numpy(), copy=True)).digest()
