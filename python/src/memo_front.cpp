@@ -63,15 +63,21 @@ struct Front {
   std::uint64_t bytes;       // entry bytes of the entries
   std::uint64_t max_bytes;   // the memory tier's bound
   // The C tier path (_front_direct), for a Cache without a memory tier:
-  PyObject* direct_cache_obj;  // the _pixelcache._Cache, or nullptr when unbound
-  Cache* direct_cache;         // its C++ Cache (kept alive by direct_cache_obj)
-  PyObject* direct_name;       // str: the function's name in keys
-  PyObject* direct_version;    // str
-  PyObject* direct_extra;      // tuple: key values before the arguments (closure variables)
-  PyObject* direct_names;      // list: names of extra + arguments, for errors
-  PyObject* direct_decode;     // _codec.decode
-  PyObject* direct_compute;    // Memoized._compute, bound: (*args) -> (kind, tag, payload, result)
-  Py_ssize_t direct_arity;     // the positional arguments a call must have
+  PyObject* direct;         // the arguments of _front_direct as a tuple (items: the kDirect* indices), or nullptr
+  Cache* direct_cache;      // the C++ Cache of its _Cache (which the tuple keeps alive), or nullptr when unbound
+  Py_ssize_t direct_arity;  // the positional arguments a call must have
+};
+
+// Items of Front::direct (the arguments of _front_direct, in order).
+enum : Py_ssize_t {
+  kDirectCache,
+  kDirectName,
+  kDirectVersion,
+  kDirectExtra,
+  kDirectNames,
+  kDirectArity,
+  kDirectDecode,
+  kDirectCompute
 };
 
 PyObject* g_call_name = nullptr;     // interned "_call"
@@ -196,18 +202,18 @@ std::string_view utf8(PyObject* s) {
 // outlive it even if the front were rebound.
 PyObject* direct_call(Front* self, PyObject* args) {
   PyObject* const obj = reinterpret_cast<PyObject*>(self);
-  const auto held = [](PyObject* o) { return py::reinterpret_borrow<py::object>(o); };
-  const py::object cache_obj = held(self->direct_cache_obj), compute = held(self->direct_compute),
-                   decode = held(self->direct_decode), name = held(self->direct_name),
-                   version = held(self->direct_version), names = held(self->direct_names);
+  const py::object binding = py::reinterpret_borrow<py::object>(self->direct);
+  const auto item = [&binding](Py_ssize_t i) { return PyTuple_GET_ITEM(binding.ptr(), i); };
+  PyObject* const compute = item(kDirectCompute);
   Cache& cache = *self->direct_cache;
   // The key. Nothing has run yet: an argument that cannot be keyed goes to
   // _call, which raises the Python path's error for it.
   Digest key;
   try {
-    const py::object values = py::reinterpret_steal<py::object>(PySequence_Concat(self->direct_extra, args));
+    const py::object values = py::reinterpret_steal<py::object>(PySequence_Concat(item(kDirectExtra), args));
     if (!values) throw py::error_already_set();
-    key = memo_key(cache.options().key_namespace, utf8(name.ptr()), utf8(version.ptr()), values, names);
+    key = memo_key(cache.options().key_namespace, utf8(item(kDirectName)), utf8(item(kDirectVersion)), values,
+                   item(kDirectNames));
   } catch (py::error_already_set& e) {
     e.restore();
     return nullptr;
@@ -220,8 +226,8 @@ PyObject* direct_call(Front* self, PyObject* args) {
   try {
     fetched = fetch_with(
         cache, key,
-        [&compute, args] {
-          PyObject* r = PyObject_Call(compute.ptr(), args, nullptr);
+        [compute, args] {
+          PyObject* r = PyObject_Call(compute, args, nullptr);
           if (!r) throw py::error_already_set();
           return py::reinterpret_steal<py::object>(r);
         },
@@ -235,7 +241,7 @@ PyObject* direct_call(Front* self, PyObject* args) {
   }
   PyObject* entry = PyTuple_GET_ITEM(fetched.ptr(), 0);
   if (entry == Py_None) return Py_NewRef(PyTuple_GET_ITEM(fetched.ptr(), 2));  // computed by this call
-  PyObject* result = PyObject_Call(decode.ptr(), entry, nullptr);
+  PyObject* result = PyObject_Call(item(kDirectDecode), entry, nullptr);
   if (result || !PyErr_ExceptionMatches(PyExc_Exception)) return result;  // KeyboardInterrupt & co. propagate
   // An entry of another type under the key (a changed function without a
   // new version): computed again and replaced, as _call does.
@@ -358,14 +364,14 @@ PyObject* front_direct(PyObject* obj, PyObject* const* argv, Py_ssize_t argc) {
   }
   const Py_ssize_t arity = PyLong_AsSsize_t(argv[5]);
   if (arity == -1 && PyErr_Occurred()) return nullptr;
+  PyObject* binding = nullptr;
+  if (cache) {
+    binding = PyTuple_New(argc);
+    if (!binding) return nullptr;
+    for (Py_ssize_t i = 0; i < argc; ++i) PyTuple_SET_ITEM(binding, i, Py_NewRef(argv[i]));
+  }
   self->direct_cache = nullptr;
-  Py_XSETREF(self->direct_cache_obj, cache ? Py_NewRef(argv[0]) : nullptr);
-  Py_XSETREF(self->direct_name, Py_NewRef(argv[1]));
-  Py_XSETREF(self->direct_version, Py_NewRef(argv[2]));
-  Py_XSETREF(self->direct_extra, Py_NewRef(argv[3]));
-  Py_XSETREF(self->direct_names, Py_NewRef(argv[4]));
-  Py_XSETREF(self->direct_decode, Py_NewRef(argv[6]));
-  Py_XSETREF(self->direct_compute, Py_NewRef(argv[7]));
+  Py_XSETREF(self->direct, binding);
   self->direct_arity = arity;
   self->direct_cache = cache;
   Py_RETURN_NONE;
@@ -398,13 +404,7 @@ int front_traverse(PyObject* obj, visitproc visit, void* arg) {
   auto* self = reinterpret_cast<Front*>(obj);
   Py_VISIT(self->entries);
   Py_VISIT(self->cache_obj);
-  Py_VISIT(self->direct_cache_obj);
-  Py_VISIT(self->direct_name);
-  Py_VISIT(self->direct_version);
-  Py_VISIT(self->direct_extra);
-  Py_VISIT(self->direct_names);
-  Py_VISIT(self->direct_decode);
-  Py_VISIT(self->direct_compute);
+  Py_VISIT(self->direct);
   return 0;
 }
 
@@ -414,13 +414,7 @@ int front_clear(PyObject* obj) {
   self->direct_cache = nullptr;
   Py_CLEAR(self->entries);
   Py_CLEAR(self->cache_obj);
-  Py_CLEAR(self->direct_cache_obj);
-  Py_CLEAR(self->direct_name);
-  Py_CLEAR(self->direct_version);
-  Py_CLEAR(self->direct_extra);
-  Py_CLEAR(self->direct_names);
-  Py_CLEAR(self->direct_decode);
-  Py_CLEAR(self->direct_compute);
+  Py_CLEAR(self->direct);
   return 0;
 }
 
