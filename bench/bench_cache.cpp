@@ -123,14 +123,15 @@ BENCHMARK(BM_RedisPut256)->Unit(benchmark::kMicrosecond)->UseRealTime();
 void BM_EncodedSizes(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(state.iterations());
   state.counters["photo_raw_MB"] =
-      static_cast<double>(encode_entry(Entry(photo_12mp()), Compression::None).size()) / 1e6;
+      static_cast<double>(encode_entry(Entry(photo_12mp()), EntryAddress{}, Compression::None).size()) / 1e6;
   state.counters["photo_zstd_MB"] =
-      static_cast<double>(encode_entry(Entry(photo_12mp()), Compression::Zstd).size()) / 1e6;
+      static_cast<double>(encode_entry(Entry(photo_12mp()), EntryAddress{}, Compression::Zstd).size()) / 1e6;
   state.counters["photo_auto_MB"] =
-      static_cast<double>(encode_entry(Entry(photo_12mp()), Compression::Auto).size()) / 1e6;
-  state.counters["mask_raw_MB"] = static_cast<double>(encode_entry(Entry(mask_12mp()), Compression::None).size()) / 1e6;
+      static_cast<double>(encode_entry(Entry(photo_12mp()), EntryAddress{}, Compression::Auto).size()) / 1e6;
+  state.counters["mask_raw_MB"] =
+      static_cast<double>(encode_entry(Entry(mask_12mp()), EntryAddress{}, Compression::None).size()) / 1e6;
   state.counters["mask_auto_MB"] =
-      static_cast<double>(encode_entry(Entry(mask_12mp()), Compression::Auto).size()) / 1e6;
+      static_cast<double>(encode_entry(Entry(mask_12mp()), EntryAddress{}, Compression::Auto).size()) / 1e6;
 }
 BENCHMARK(BM_EncodedSizes)->Iterations(1);
 

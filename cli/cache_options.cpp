@@ -20,7 +20,15 @@ CacheOptions CacheArgs::options() const {
   return o;
 }
 
-std::unique_ptr<Cache> CacheArgs::open() const { return std::make_unique<Cache>(options()); }
+std::unique_ptr<Cache> CacheArgs::open() const {
+  auto cache = std::make_unique<Cache>(options());
+  print_notices(*cache);
+  return cache;
+}
+
+void print_notices(Cache& cache) {
+  for (const auto& n : cache.take_notices()) std::fprintf(stderr, "pixelcache: note: %s\n", n.c_str());
+}
 
 std::unique_ptr<Cache> CacheSwitch::open() const {
   if (flag.empty()) return nullptr;
@@ -38,9 +46,10 @@ void add_cache_options(CLI::App& cmd, CacheSwitch& cache) {
                "~/.cache/pixelcache; a folder named 'true': --cache=./true); a Redis tier is added when "
                "$PIXELCACHE_REDIS_URL is set")
       ->option_text("[=DIR]");
-  cmd.add_option("--cache-max-bytes", cache.args.max_bytes,
-                 "Bound of the cache's disk store, e.g. 500M or 10G (default 4G); least recently used entries are "
-                 "evicted beyond it")
+  cmd.add_option_function<std::uint64_t>(
+         "--cache-max-bytes", [&cache](const std::uint64_t& n) { cache.args.max_bytes = n; },
+         "Bound of a new cache store, e.g. 500M or 10G (default 4G); least recently used entries are evicted beyond "
+         "it. An existing store keeps the bound recorded in it (`pixelcache cache trim --max-bytes` changes it)")
       ->transform(CLI::AsSizeValue(false));
 }
 

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "pixelcache/cache.hpp"
@@ -23,17 +24,23 @@ namespace pixelcache::cli {
 struct CacheArgs {
   /// The disk tier's directory; empty = the default directory.
   std::string dir;
-  /// Bound of the disk tier in bytes (CacheOptions::disk_bytes).
-  std::uint64_t max_bytes = CacheOptions{}.disk_bytes;
+  /// Bound of the disk tier in bytes (CacheOptions::disk_bytes); nullopt:
+  /// the store's own.
+  std::optional<std::uint64_t> max_bytes;
 
   /// The options: from_environment() with `dir` and `max_bytes` applied and
   /// the memory tier off. Throws CacheError when no directory is given and
   /// none can be determined.
   CacheOptions options() const;
-  /// Opens the cache. Throws CacheError naming the directory when it cannot
-  /// be used, InvalidArgument for a malformed $PIXELCACHE_REDIS_URL.
+  /// Opens the cache and prints its notices. Throws CacheError naming the
+  /// directory when it cannot be used, InvalidArgument for a malformed
+  /// $PIXELCACHE_REDIS_URL.
   std::unique_ptr<Cache> open() const;
 };
+
+/// Prints the cache's notices (Cache::take_notices()) to stderr, each as
+/// "pixelcache: note: ...".
+void print_notices(Cache& cache);
 
 /// The cache options of run / batch as parsed.
 struct CacheSwitch {

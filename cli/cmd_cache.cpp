@@ -35,7 +35,7 @@ std::unique_ptr<Cache> open_cache(const Args& a, fs::path& disk_dir, bool& has_s
   CacheOptions o = args.options();
   disk_dir = o.disk_path;
   std::error_code ec;
-  has_store = fs::exists(disk_dir / "pixelcache-v1.mdb", ec);
+  has_store = fs::exists(disk_store_file(disk_dir), ec);
   if (!has_store) o.disk_path.clear();
   return std::make_unique<Cache>(o);
 }
@@ -58,7 +58,7 @@ int stats(Cache& cache, const fs::path& dir, bool has_store, bool json) {
   if (cache.has_tier(TierKind::Redis)) redis = count_redis(cache);
   const CacheStats st = cache.stats();
   std::error_code ec;
-  const auto file_bytes = has_store ? fs::file_size(dir / "pixelcache-v1.mdb", ec) : 0;
+  const auto file_bytes = has_store ? fs::file_size(disk_store_file(dir), ec) : 0;
   std::string out = json ? "{\"directory\": " + json_string(printable(dir.string())) + ", \"tiers\": [" : "";
   // The disk tier, present or not.
   const auto disk = st.tier(TierKind::Disk);
@@ -67,6 +67,7 @@ int stats(Cache& cache, const fs::path& dir, bool has_store, bool json) {
            ", \"available\": " + (disk && !disk->available ? "false" : "true") +
            ", \"entries\": " + std::to_string(disk ? disk->entries.value_or(0) : 0) +
            ", \"bytes\": " + std::to_string(disk ? disk->bytes.value_or(0) : 0) +
+           ", \"max_bytes\": " + std::to_string(disk ? disk->max_bytes : 0) +
            ", \"file_bytes\": " + std::to_string(ec ? 0 : file_bytes);
     const StoreTotals t = disk ? disk->totals.value_or(StoreTotals{}) : StoreTotals{};
     out += ", \"hits\": " + std::to_string(t.hits) + ", \"misses\": " + std::to_string(t.misses) +
@@ -80,8 +81,9 @@ int stats(Cache& cache, const fs::path& dir, bool has_store, bool json) {
     if (disk && disk->entries) {
       const StoreTotals t = disk->totals.value_or(StoreTotals{});
       out += "       " + std::to_string(*disk->entries) + " entries, " + human_bytes(disk->bytes.value_or(0)) +
-             " stored\n       since created: " + std::to_string(t.hits) + " hits, " + std::to_string(t.misses) +
-             " misses, " + std::to_string(t.writes) + " writes, " + std::to_string(t.evictions) + " evictions, " +
+             " stored of at most " + human_bytes(disk->max_bytes) +
+             "\n       since created: " + std::to_string(t.hits) + " hits, " + std::to_string(t.misses) + " misses, " +
+             std::to_string(t.writes) + " writes, " + std::to_string(t.evictions) + " evictions, " +
              std::to_string(t.corrupt) + " corrupt entries dropped\n";
     } else {
       out += "       unreadable (" + std::to_string(disk ? disk->errors : 0) + " errors)\n";
@@ -165,11 +167,16 @@ int verify(Cache& cache, bool has_store, bool json) {
   std::string human, js = "{\"tiers\": [";
   for (std::size_t i = 0; i < r.tiers.size(); ++i) {
     const auto& t = r.tiers[i];
-    if (t.corrupt > 0) status |= 1;
+    if (t.corrupt > 0 || t.set_aside) status |= 1;
     if (!t.complete) status |= 4;
     js += std::string(i ? ", " : "") + "{\"tier\": \"" + tier_name(t.tier) +
           "\", \"checked\": " + std::to_string(t.checked) + ", \"ok\": " + std::to_string(t.ok) +
-          ", \"corrupt\": " + std::to_string(t.corrupt) + ", \"complete\": " + (t.complete ? "true" : "false") + "}";
+          ", \"corrupt\": " + std::to_string(t.corrupt) + ", \"complete\": " + (t.complete ? "true" : "false") +
+          ", \"set_aside\": " + (t.set_aside ? "true" : "false") +
+          ", \"problem\": " + (t.set_aside ? json_string(printable(t.problem)) : "null") + "}";
+    if (t.set_aside)
+      human += std::string(tier_name(t.tier)) + ": the store was damaged (" + printable(t.problem) +
+               "); it was set aside and a new, empty one made\n";
     human += std::string(tier_name(t.tier)) + ": " + std::to_string(t.checked) + " entries checked, " +
              std::to_string(t.ok) + " intact, " + std::to_string(t.corrupt) + " corrupt" +
              (t.corrupt ? " (dropped: they will be recomputed)" : "") +
@@ -197,19 +204,29 @@ Runner add_cache(CLI::App& app) {
   auto* st = cmd->add_subcommand(
       "stats", "Entries and bytes per tier, and the disk store's lifetime hits, misses, writes, evictions, corrupt");
   auto* cl = cmd->add_subcommand("clear", "Remove every entry (disk store, and this namespace's Redis keys)");
-  auto* tr = cmd->add_subcommand("trim", "Evict least recently used disk entries down to --max-bytes");
+  auto* tr = cmd->add_subcommand(
+      "trim",
+      "Make --max-bytes the disk store's bound (for every user of it) and evict least recently used entries "
+      "down to it");
   tr->add_option("--max-bytes", a->max_bytes, "Bytes to keep at most, e.g. 500M, 2G, 0")
       ->required()
       ->transform(CLI::AsSizeValue(false));
-  auto* ve = cmd->add_subcommand("verify", "Re-check every stored entry's checksum; corrupt entries are dropped");
+  auto* ve = cmd->add_subcommand("verify",
+                                 "Check the disk store's structure and every stored entry (its place, checksum, "
+                                 "signature, contents); corrupt entries are dropped, a damaged store set aside");
   return [a, st, cl, tr, ve]() -> int {
     fs::path dir;
     bool has_store = false;
     const auto cache = open_cache(*a, dir, has_store);
+    print_notices(*cache);
     if (st->parsed()) return stats(*cache, dir, has_store, a->json);
     if (cl->parsed()) return clear(*cache, has_store, a->json);
     if (tr->parsed()) return trim(*cache, has_store, a->max_bytes, a->json);
-    if (ve->parsed()) return verify(*cache, has_store, a->json);
+    if (ve->parsed()) {
+      const int status = verify(*cache, has_store, a->json);
+      print_notices(*cache);
+      return status;
+    }
     return 2;
   };
 }

@@ -14,4 +14,6 @@ pkg_check_modules(FREETYPE REQUIRED IMPORTED_TARGET freetype2)
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+# HMAC-SHA256 signatures of cache entries that run code when loaded.
+pkg_check_modules(CRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 include(PixelcacheOpenCV)

@@ -16,6 +16,8 @@ PACKAGES=(
   libfmt-dev libcli11-dev
   # the cache tiers: LMDB on disk, Redis (client library; the server for tests), zstd
   liblmdb-dev libhiredis-dev libzstd-dev redis-server
+  # signatures of cache entries that run code when loaded (HMAC-SHA256, libcrypto)
+  libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-numpy python3-pil python3-opencv python3-xxhash

@@ -23,45 +23,73 @@
 // tried again. The result of a call never depends on a tier being up: a
 // failing tier makes a hit a miss, never an error.
 //
-// Integrity: every stored entry carries a format version, a header checksum
-// and the digest of its contents, all checked on every read from disk or
-// Redis. A corrupt or truncated entry is dropped, counted (stats().corrupt),
-// and treated as a miss, so memoize() recomputes it; it is never returned.
+// Integrity: every stored entry carries a format version, the namespace and
+// key it is stored under, a checksum over both and its header, and the
+// digest of its contents, all checked on every read from disk or Redis. An
+// entry that fails any check — damaged, truncated, or stored under another
+// key or namespace (a swapped or copied value, a damaged index) — is
+// dropped, counted (stats().corrupt) and treated as a miss, so memoize()
+// recomputes it; it is never returned.
+//
+// Trust: entries whose content runs code when a front loads it (kind Code:
+// the Python front's pickles) are signed with HMAC-SHA256 under a key the
+// user holds, and refused from any tier without a valid signature. The disk
+// tier's key is CacheOptions::secret, else a random key the store keeps in
+// a 0600 file beside it (so local use needs no set-up); the Redis tier's is
+// CacheOptions::secret only (PIXELCACHE_CACHE_KEY): without one, the Redis
+// tier neither stores nor returns Code entries. Images, Values and Bytes load
+// without running code and need no key. Every decompression is bounded by
+// the size the header declares, by the image limits, and by 1024 bytes out
+// per stored byte beyond 64 MiB.
 //
 // ---------------------------------------------------------------------------
-// Stored entry format, version 1 (disk values and Redis values are exactly
+// Stored entry format, version 2 (disk values and Redis values are exactly
 // these bytes; all integers little-endian unless said otherwise):
 //
 //   offset size  field
 //   0      4     magic, ASCII "PXCE"
-//   4      1     format version, 1
-//   5      1     kind: 1 = image, 2 = value, 3 = bytes
+//   4      1     format version, 2
+//   5      1     kind: 1 = image, 2 = value, 3 = bytes, 4 = code (bytes that
+//                run code when loaded, e.g. a Python pickle)
 //   6      1     flags: bit 0 set = the body is one zstd frame (RFC 8878);
-//                other bits are 0
+//                bit 1 set = a 32-byte signature follows the body (set
+//                exactly for kind 4); other bits are 0
 //   7      1     T = tag length, 0..64
-//   8      8     S = stored body length (after compression), uint64
-//   16     8     U = body length uncompressed, uint64 (U == S when not
+//   8      2     N = namespace length, 1..256, uint16
+//   10     6     zero
+//   16     8     S = stored body length (after compression), uint64
+//   24     8     U = body length uncompressed, uint64 (U == S when not
 //                compressed)
-//   24     16    body digest: XXH3-128 (seed 0) of the U uncompressed body
+//   32     16    body digest: XXH3-128 (seed 0) of the U uncompressed body
 //                bytes, in Digest::hex() order (high 64 bits big-endian,
 //                then low 64 bits big-endian)
-//   40     8     checksum: XXH3-64 (seed 0) of bytes 0..39, then the T tag
-//                bytes, then — only when the body is compressed — the S
-//                stored body bytes; uint64
-//   48     T     tag: printable ASCII (0x20..0x7e), e.g. "numpy"
-//   48+T   S     body
-// The entry is exactly 48 + T + S bytes. A reader checks the magic, the
-// version, the checksum, the lengths, then decompresses (when flagged) to
-// exactly U bytes and checks the body digest, then parses the body. So every
-// stored byte is covered: an uncompressed body by its digest, a compressed
-// one by the checksum as stored and by the digest once decompressed.
+//   48     16    key: the key the entry is stored under, in Digest::hex()
+//                order
+//   64     8     checksum: XXH3-64 (seed 0) of bytes 0..63, then the N
+//                namespace bytes, then the T tag bytes, then — only when
+//                the body is compressed — the S stored body bytes; uint64
+//   72     N     namespace (the Cache's key_namespace)
+//   72+N   T     tag: printable ASCII (0x20..0x7e), e.g. "numpy"
+//   72+N+T S     body
+//   (kind 4 only) 32 bytes: HMAC-SHA256 (RFC 2104) under the tier's key of
+//                every preceding byte of the entry
+// The entry is exactly 72 + N + T + S bytes (+ 32 for kind 4). A reader
+// checks the magic, the version, the checksum, the lengths, that the
+// namespace and key are the ones it looked up, the signature (kind 4),
+// then decompresses (when flagged) to exactly U bytes — refusing U above
+// max(64 MiB, 1024 x S) before it starts — and checks the body digest, then
+// parses the body. So every stored byte is covered: the header and the
+// entry's place by the checksum, an uncompressed body by its digest, a
+// compressed one by the checksum as stored and by the digest once
+// decompressed. (XXH3 finds damage, not forgery: the signature is what
+// keeps a forged Code entry out.)
 //
 // Bodies (uncompressed):
 //   image  the image's canonical form of digest.hpp: 16 header bytes ("PXC1",
 //          mode, sample type, channels, 0, width, height) then the packed
 //          pixels. So the body digest *is* the image digest, and a decoded
 //          image gets its digest without hashing again.
-//   bytes  the bytes themselves (body digest = digest_bytes()).
+//   bytes, code  the bytes themselves (body digest = digest_bytes()).
 //   value  one encoded Value, recursively (each starts with a tag byte):
 //            'N'                                       null
 //            'B' u8 (0 or 1)                           bool
@@ -82,15 +110,21 @@
 // to half or less, and stored compressed when the whole body then shrinks
 // to half or less too: masks, flat images, repetitive values. Photographs stay
 // raw: zstd saves them ~8 % but makes a disk hit of a 12 MP photo ~6x
-// slower (bench/bench_cache.cpp), while a 12 MP mask shrinks 29x.
+// slower (bench/bench_cache.cpp), while a 12 MP mask shrinks 29x. A body
+// that would shrink beyond what a reader accepts (1024:1 above 64 MiB) is
+// stored raw.
 //
 // Disk store layout (for tools; readers need only the entries database):
-// <dir>/pixelcache-v1.mdb (+ "-lock"), an LMDB environment opened with
-// MDB_NOSUBDIR, with named databases "entries" (16-byte key in Digest::hex()
-// byte order -> entry), "info" (key -> uint64 tick, uint64 cost), "lru"
-// (uint64 tick big-endian + key -> empty) and "meta" ("bytes", "entries",
-// "tick", and the lifetime counters "hits", "misses", "writes", "evictions",
-// "corrupt" -> uint64; see StoreTotals).
+// <dir>/pixelcache-v2.mdb (+ "-lock"), an LMDB environment opened with
+// MDB_NOSUBDIR, with named databases "entries" (store key -> entry, where
+// the store key is the 16-byte key in Digest::hex() byte order followed by
+// the namespace bytes), "info" (store key -> uint64 tick, uint64 cost),
+// "lru" (uint64 tick big-endian + store key -> empty) and "meta" ("bytes",
+// "entries", "tick", "max_bytes" (the store's bound), and the lifetime
+// counters "hits", "misses", "writes", "evictions", "corrupt" -> uint64; see
+// StoreTotals). <dir>/pixelcache-v2.key holds the store's signing key (32
+// bytes, mode 0600). The store's structure is checked before it is used; a
+// damaged store is renamed <file>.broken-<time> and a new one made.
 //
 // Keys: CacheKey computes XXH3-128 of "PXK1", then the namespace, function
 // name and version each as a u64 length + bytes, then u64 argument count,
@@ -134,7 +168,7 @@ namespace pixelcache {
 // ---------------------------------------------------------------- values
 
 /// An immutable byte string with O(1) copies (shared storage), for results
-/// that are neither images nor Values (e.g. pickled objects).
+/// that are neither images nor Values (e.g. encoded files, pickled objects).
 class Bytes {
  public:
   /// The empty byte string.
@@ -162,20 +196,28 @@ class Bytes {
   std::shared_ptr<const std::vector<std::uint8_t>> data_;
 };
 
-/// What an entry holds (the kind byte of the stored format).
-enum class EntryKind : std::uint8_t { Image = 1, Value = 2, Bytes = 3 };
-/// "image", "value" or "bytes".
+/// What an entry holds (the kind byte of the stored format). Code is bytes
+/// whose loading runs code (a Python pickle): stored signed, and returned by
+/// a tier only when its signature verifies (see the file comment).
+enum class EntryKind : std::uint8_t { Image = 1, Value = 2, Bytes = 3, Code = 4 };
+/// "image", "value", "bytes" or "code".
 const char* entry_kind_name(EntryKind kind) noexcept;
 
 /// Longest tag, in bytes.
 inline constexpr std::size_t kMaxTagLength = 64;
 
-/// One cached result: an Image, a Value tree or Bytes, plus a short tag
-/// chosen by the writer so a front end can restore the original type (the
-/// Python front writes "py:" + type codes, e.g. "py:T" for a HashableImage,
-/// or "pickle"; python/pixelcache/_codec.py). O(1) copies.
+/// One cached result: an Image, a Value tree, Bytes or Code (bytes that run
+/// code when loaded), plus a short tag chosen by the writer so a front end
+/// can restore the original type (the Python front writes "py:" + type
+/// codes, e.g. "py:T" for a HashableImage; its pickles are Code entries
+/// tagged "pickle"; python/pixelcache/_codec.py). O(1) copies.
 class Entry {
  public:
+  /// A Code entry: `code` is loaded by running it (a pickle). Tiers store it
+  /// signed and return it only when the signature verifies. Throws
+  /// InvalidArgument for a tag as below.
+  static Entry code(Bytes code, std::string tag = {});
+
   /// Throws InvalidArgument for an empty image, or a tag longer than
   /// kMaxTagLength bytes or with bytes outside printable ASCII (0x20..0x7e).
   Entry(Image image, std::string tag = {});
@@ -185,13 +227,14 @@ class Entry {
   /// Throws InvalidArgument for a tag as above.
   Entry(Bytes bytes, std::string tag = {});
 
-  EntryKind kind() const noexcept { return static_cast<EntryKind>(v_.index() + 1); }
+  EntryKind kind() const noexcept { return code_ ? EntryKind::Code : static_cast<EntryKind>(v_.index() + 1); }
   const std::string& tag() const noexcept { return tag_; }
   /// The held image; throws InvalidArgument naming the kind when it is not one.
   const Image& image() const;
   /// The held Value; throws InvalidArgument when it is not one.
   const Value& value() const;
-  /// The held bytes; throws InvalidArgument when they are not.
+  /// The held bytes (of a Bytes or Code entry); throws InvalidArgument for
+  /// another kind.
   const Bytes& bytes() const;
   const std::variant<Image, Value, Bytes>& variant() const noexcept { return v_; }
 
@@ -206,6 +249,7 @@ class Entry {
  private:
   std::variant<Image, Value, Bytes> v_;
   std::string tag_;
+  bool code_ = false;
 };
 
 // ---------------------------------------------------------------- entry codec
@@ -217,31 +261,53 @@ enum class Compression : std::uint8_t {
   Zstd,  ///< always zstd (level 3) for bodies of 64 bytes and more
 };
 
-/// Encodes `entry` in the stored format (file comment). Throws LimitError
-/// when the body would be larger than 2^40 bytes.
-std::vector<std::uint8_t> encode_entry(const Entry& entry, Compression compression = Compression::Auto);
+/// Where an entry is stored: the namespace and key it is written under and
+/// looked up by. Both are part of the stored entry and of its checksum, so
+/// an entry found under another address is corrupt.
+struct EntryAddress {
+  std::string key_namespace = "default";
+  Digest key;
+};
 
-/// Decodes and verifies stored bytes (every check of the file comment).
-/// Throws CorruptEntryError saying what is wrong; LimitError when an image
-/// in it is larger than max_image_bytes().
-Entry decode_entry(std::span<const std::uint8_t> bytes);
+/// Encodes `entry`, stored at `address`, in the stored format (file
+/// comment). A Code entry is signed with `signing_key` (HMAC-SHA256), which
+/// it then requires (InvalidArgument when empty). Throws InvalidArgument for
+/// a namespace that is empty, over 256 bytes or has a control character;
+/// LimitError when the body would be larger than 2^40 bytes.
+std::vector<std::uint8_t> encode_entry(const Entry& entry, const EntryAddress& address,
+                                       Compression compression = Compression::Auto,
+                                       std::span<const std::uint8_t> signing_key = {});
+
+/// Decodes and verifies stored bytes looked up at `address` (every check of
+/// the file comment). Throws CorruptEntryError saying what is wrong (an
+/// entry of another address included; a Code entry whose signature does not
+/// verify under `signing_key`); UnverifiedEntryError for a Code entry when
+/// `signing_key` is empty (it may be valid for a holder of the key);
+/// LimitError when an image in it is larger than max_image_bytes().
+Entry decode_entry(std::span<const std::uint8_t> bytes, const EntryAddress& address,
+                   std::span<const std::uint8_t> signing_key = {});
 
 /// What the header of a stored entry says (no body checks).
 struct EntryHeader {
   EntryKind kind = EntryKind::Bytes;
   std::string tag;
+  std::string key_namespace;  ///< the namespace the entry was stored under
+  Digest key;                 ///< the key the entry was stored under
   bool compressed = false;
+  bool signed_entry = false;            ///< a signature follows the body (kind Code)
   std::uint64_t stored_body_bytes = 0;  ///< S
   std::uint64_t body_bytes = 0;         ///< U
   Digest body_digest;
-  /// Whole entry length, 48 + T + S.
-  std::uint64_t entry_bytes() const noexcept { return 48 + tag.size() + stored_body_bytes; }
+  /// Whole entry length, 72 + N + T + S (+ 32 when signed).
+  std::uint64_t entry_bytes() const noexcept {
+    return 72 + key_namespace.size() + tag.size() + stored_body_bytes + (signed_entry ? 32 : 0);
+  }
 };
-/// Parses and checks the 48-byte header and the tag (magic, version, kind,
-/// flags, checksum; not the body digest). `bytes` may be just the start of
-/// an entry (at least 48 + T bytes); the checksum of a compressed entry is
-/// then checked only when the whole stored body is present. Throws
-/// CorruptEntryError.
+/// Parses and checks the 72-byte header, the namespace and the tag (magic,
+/// version, kind, flags, lengths, checksum; not the address, the signature
+/// or the body digest). `bytes` may be just the start of an entry (at least
+/// 72 + N + T bytes); the checksum of a compressed entry is then checked
+/// only when the whole stored body is present. Throws CorruptEntryError.
 EntryHeader read_entry_header(std::span<const std::uint8_t> bytes);
 
 // ---------------------------------------------------------------- keys
@@ -271,6 +337,14 @@ class CacheKey {
   std::vector<Digest> args_;
 };
 
+/// The digest CacheKey::add() takes for an argument: v.digest(), except that
+/// a Value holding negative zeros (a float or a box coordinate, anywhere in
+/// it) is told apart from the same Value with positive ones — Value digests
+/// treat -0.0 as 0.0, as == does, but a function may not (1 / x, atan2,
+/// copysign): then XXH3-128 of "PXZ1", v.digest(), u64 n, and the sign bits
+/// of its n zero floats in order (one byte each, pre-order).
+Digest argument_digest(const Value& v);
+
 /// The key of (namespace, function, version, argument digests) in one call.
 Digest cache_key(std::string_view key_namespace, std::string_view function, std::string_view version,
                  std::span<const Digest> argument_digests);
@@ -287,10 +361,15 @@ struct CacheOptions {
   std::uint64_t memory_bytes = std::uint64_t{256} << 20;
   /// Disk tier directory (created if missing); empty = no disk tier.
   std::filesystem::path disk_path;
-  /// Disk tier bound on the stored entries' bytes; 0 = no disk tier. The
-  /// store file itself never grows beyond 1.5 x this + 4 MiB (LMDB reuses
-  /// freed pages rather than shrinking the file).
-  std::uint64_t disk_bytes = std::uint64_t{4} << 30;
+  /// Disk tier bound on the stored entries' bytes, at most kMaxDiskBytes.
+  /// The bound belongs to the store and is recorded in it: nullopt (the
+  /// default) takes the store's bound, or kDefaultDiskBytes for a new store;
+  /// a value is the bound of a new store, and for an existing store with
+  /// another bound the store's stays and take_notices() says so (trim()
+  /// changes it). 0 = no disk tier. The store file never grows beyond 1.5 x
+  /// the bound + 4 MiB (LMDB reuses freed pages rather than shrinking the
+  /// file).
+  std::optional<std::uint64_t> disk_bytes;
   /// "redis://[[user]:password@]host[:port][/db]" or "unix:///path[?db=N]";
   /// empty = no Redis tier. TLS (rediss://) is not supported.
   std::string redis_url;
@@ -305,9 +384,15 @@ struct CacheOptions {
   std::chrono::milliseconds retry_backoff{1000};
   /// Compression of stored entries (disk and Redis).
   Compression compression = Compression::Auto;
+  /// Key that signs Code entries (HMAC-SHA256; any length, 16+ random bytes
+  /// advised). Empty: the disk tier uses its own key file
+  /// (<dir>/pixelcache-v2.key, made on first use, mode 0600) and the Redis
+  /// tier neither stores nor returns Code entries.
+  std::string secret;
 
-  /// The defaults, with the disk tier in default_directory() and the Redis
-  /// tier at $PIXELCACHE_REDIS_URL when that is set and not empty. Throws
+  /// The defaults, with the disk tier in default_directory(), the Redis
+  /// tier at $PIXELCACHE_REDIS_URL when that is set and not empty, and the
+  /// secret from $PIXELCACHE_CACHE_KEY. Throws
   /// CacheError when no directory can be determined (no variable set and no
   /// home directory).
   static CacheOptions from_environment();
@@ -316,6 +401,15 @@ struct CacheOptions {
   /// variables count as unset. Throws CacheError when none applies.
   static std::filesystem::path default_directory();
 };
+
+/// The disk store's file in cache directory `dir` (pixelcache-v2.mdb; its
+/// lock file is this + "-lock", its signing key pixelcache-v2.key).
+std::filesystem::path disk_store_file(const std::filesystem::path& dir);
+
+/// Bound of a new disk store when CacheOptions::disk_bytes is not given.
+inline constexpr std::uint64_t kDefaultDiskBytes = std::uint64_t{4} << 30;
+/// Largest disk bound accepted, 16 TiB.
+inline constexpr std::uint64_t kMaxDiskBytes = std::uint64_t{1} << 44;
 
 // ---------------------------------------------------------------- statistics
 
@@ -372,6 +466,7 @@ struct CacheStats {
 /// One stored entry, as listed by Cache::for_each_entry().
 struct EntryInfo {
   Digest key;
+  std::string key_namespace;  ///< the namespace it is stored under
   EntryKind kind = EntryKind::Bytes;
   std::string tag;
   std::uint64_t bytes = 0;  ///< stored size (memory tier: Entry::byte_size())
@@ -386,9 +481,13 @@ struct VerifyReport {
     std::uint64_t ok = 0;       ///< entries that passed every check
     std::uint64_t corrupt = 0;  ///< entries that failed and were dropped
     bool complete = true;       ///< false when the tier failed during the pass
+    /// Disk: the store's structure was damaged; the store was set aside
+    /// (renamed *.broken-*) and replaced by an empty one.
+    bool set_aside = false;
+    std::string problem;  ///< what was wrong with a store set aside
   };
   std::vector<Tier> tiers;
-  /// Sum of corrupt over the tiers.
+  /// Sum of corrupt over the tiers, plus one per store set aside.
   std::uint64_t corrupt() const noexcept;
 };
 
@@ -418,10 +517,12 @@ const char* origin_name(Origin origin) noexcept;
 /// reference or shared_ptr. Thread-safe.
 class Cache {
  public:
-  /// Opens the tiers. Throws InvalidArgument for a bad namespace or a
-  /// malformed Redis URL (also rediss://), CacheError for an unusable disk
-  /// directory (a file, not creatable, not writable) or store. An
-  /// unreachable Redis server is not an error: the tier starts in back-off.
+  /// Opens the tiers. Throws InvalidArgument for a bad namespace, a disk
+  /// bound above kMaxDiskBytes or a malformed Redis URL (also rediss://),
+  /// CacheError for an unusable disk directory (a file, not creatable, not
+  /// writable). A damaged store is set aside and replaced (take_notices()
+  /// says so). An unreachable Redis server is not an error: the tier starts
+  /// in back-off.
   explicit Cache(CacheOptions options);
   /// Opens CacheOptions::from_environment().
   Cache();
@@ -488,17 +589,27 @@ class Cache {
 
   /// Counters and sizes per tier.
   CacheStats stats() const;
-  /// Evicts least-recently-used disk entries until the store holds at most
-  /// `max_bytes` (a one-off: the configured bound is unchanged).
+  /// Makes `max_bytes` the disk store's bound (recorded in the store, for
+  /// every process that uses it) and evicts least-recently-used entries
+  /// until the store holds at most that. Throws InvalidArgument above
+  /// kMaxDiskBytes.
   TrimReport trim(std::uint64_t max_bytes);
-  /// Reads every disk and Redis entry and checks it completely (header,
-  /// checksum, body digest, contents); corrupt entries are dropped.
+  /// Checks the disk store's structure, then reads every disk and Redis
+  /// entry of every namespace and checks it completely (header, address,
+  /// checksum, signature, body digest, contents); corrupt entries are
+  /// dropped. A store whose structure is damaged is set aside and replaced
+  /// (VerifyReport::Tier::set_aside).
   VerifyReport verify();
-  /// Calls `visit` for each entry of `tier` (Redis: the keys of this
-  /// namespace) until it returns false. Entries whose header is unreadable
+  /// Calls `visit` for each entry of `tier` stored under this Cache's
+  /// namespace until it returns false. Entries whose header is unreadable
   /// are skipped (verify() finds them). `visit` must not call this Cache.
   /// Nothing happens for a disabled or failing tier (the failure is counted).
   void for_each_entry(TierKind tier, const std::function<bool(const EntryInfo&)>& visit);
+  /// Messages for the user gathered since the last call (each said once):
+  /// a damaged store set aside, a disk bound other than the one asked for,
+  /// a tier that became unavailable and why. The CLI prints them; the
+  /// Python front turns them into warnings.
+  std::vector<std::string> take_notices();
 
   struct Impl;
 

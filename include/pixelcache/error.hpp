@@ -93,4 +93,13 @@ class CorruptEntryError : public CacheError {
   using CacheError::CacheError;
 };
 
+/// A cache entry whose content runs code when loaded (EntryKind::Code, e.g.
+/// a pickle) was read without the key that verifies its signature
+/// (cache.hpp, "Trust"). It may be valid for a holder of the key, so inside
+/// a Cache it is a miss, neither dropped nor counted as corrupt.
+class UnverifiedEntryError : public CacheError {
+ public:
+  using CacheError::CacheError;
+};
+
 }  // namespace pixelcache

@@ -22,7 +22,7 @@ from ._grid import display_string
 from ._logging import DEFAULT_VERBOSITY, LoggingRich, get_logger
 from ._utils import pseudo_hash, seed_everything
 from ._batch import batch
-from ._cache import Cache
+from ._cache import Cache, CacheWarning
 from ._memoize import memoize
 
 __all__ = [
@@ -33,5 +33,5 @@ __all__ = [
     "Error", "InvalidArgument", "InvalidType", "IoError", "NetworkError", "DecodeError", "EncodeError", "LimitError",
     "palette_names", "max_image_bytes", "set_max_image_bytes", "batch",
     # The content-addressed cache.
-    "Cache", "memoize", "CacheError",
+    "Cache", "CacheWarning", "memoize", "CacheError",
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 import weakref
 from typing import Any, Callable, Optional, TypeVar, Union
 
@@ -16,14 +17,32 @@ Key = Any
 
 _KEY_FUNCTION = "pixelcache.Cache.key"
 _fronts_lock = threading.Lock()  # guards every Cache's _fronts
+#: Largest disk bound (16 TiB, include/pixelcache/cache.hpp kMaxDiskBytes) and memory bound.
+_MAX_DISK_BYTES = 1 << 44
+_MAX_MEMORY_BYTES = (1 << 63) - 1
 
 
-def _size(value: Any, name: str) -> int:
+class CacheWarning(UserWarning):
+    """What a Cache has to tell its user without failing: a damaged disk
+    store set aside and replaced, a disk bound other than the one asked for
+    (the store's own bound applies), a signing key that cannot be used."""
+
+
+def _size(value: Any, name: str, limit: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(f"Cache: {name} must be an int number of bytes, got {type(value).__name__}")
     if value < 0:
         raise InvalidArgument(f"Cache: {name} must be >= 0 bytes (0 turns the tier off), got {value}")
+    if value > limit:
+        raise InvalidArgument(f"Cache: {name} must be at most {limit} bytes, got {value}")
     return value
+
+
+def _path_text(path: Any) -> str:
+    text = os.fsdecode(os.fspath(path))
+    if "\0" in text:
+        raise InvalidArgument(f"Cache: path {text!r} contains a NUL byte")
+    return text
 
 
 def _seconds(value: Any, name: str) -> float:
@@ -45,7 +64,11 @@ class Cache:
     - ``path``: the disk tier's directory (created if missing); None: the
       default, ``$PIXELCACHE_CACHE_DIR``, else ``$XDG_CACHE_HOME/pixelcache``,
       else ``~/.cache/pixelcache``.
-    - ``max_bytes``: the disk tier's bound (4 GiB); 0 turns the disk tier off.
+    - ``max_bytes``: the disk tier's bound. It belongs to the store and is
+      recorded in it: None (the default) takes the store's bound, or 4 GiB
+      for a new store; a number is the bound of a new store, while an
+      existing store keeps its own (a CacheWarning says so; ``trim``
+      changes it). 0 turns the disk tier off.
     - ``memory_bytes``: the memory tier's bound (256 MiB); 0 turns it off.
     - ``redis_url``: ``"redis://[[user]:password@]host[:port][/db]"`` or
       ``"unix:///path[?db=N]"``; None: ``$PIXELCACHE_REDIS_URL`` when set,
@@ -56,7 +79,14 @@ class Cache:
       ``connect_timeout`` / ``command_timeout`` (seconds, for Redis),
       ``retry_backoff`` (seconds before a failed tier is tried again,
       doubling per failure up to 32x), ``compression`` (``"auto"``: zstd
-      for bodies that halve, such as masks; ``"none"``; ``"zstd"``).
+      for bodies that halve, such as masks; ``"none"``; ``"zstd"``),
+      ``secret`` (str or bytes; None: ``$PIXELCACHE_CACHE_KEY``): the key
+      that signs pickled results. Loading a pickle runs code, so pickled
+      results are stored signed (HMAC-SHA256) and refused unless their
+      signature verifies. Without a secret the disk tier signs with a key
+      of its own (``pixelcache-v2.key`` beside the store, mode 0600) and
+      the Redis tier does not share pickled results; images, arrays,
+      containers and plain values need no key.
 
     Keys: a str of 32 hex digits or 16 bytes is a 128-bit digest, used as
     it is; any other value (a tuple, a HashableImage, an int, ...) is keyed
@@ -65,8 +95,10 @@ class Cache:
 
     A tier that fails (Redis down, disk full) is counted in ``stats()`` and
     skipped, then retried after the back-off; a failing tier turns a hit
-    into a miss, never into an error. Corrupt stored entries are dropped,
-    counted and never returned. The GIL is released during tier I/O.
+    into a miss, never into an error. Corrupt stored entries — damaged, or
+    found under another key than their own — are dropped, counted and never
+    returned; a damaged store file is set aside (``*.broken-*``) and a new
+    one made (a CacheWarning says so). The GIL is released during tier I/O.
 
     A Cache pickles by the arguments it was made with (None stays None and
     is resolved again where it is unpickled), so it crosses
@@ -87,33 +119,40 @@ class Cache:
     _default: Optional["Cache"] = None
     _default_lock = threading.Lock()
 
-    def __init__(self, path: Union[str, "os.PathLike[str]", None] = None, max_bytes: int = 4 << 30,
+    def __init__(self, path: Union[str, "os.PathLike[str]", None] = None, max_bytes: Optional[int] = None,
                  memory_bytes: int = 256 << 20, redis_url: Optional[str] = None, namespace: str = "default", *,
                  redis_ttl: float = 0, connect_timeout: float = 0.5, command_timeout: float = 2.0,
-                 retry_backoff: float = 1.0, compression: str = "auto") -> None:
-        if path is not None and not isinstance(path, (str, os.PathLike)):
+                 retry_backoff: float = 1.0, compression: str = "auto",
+                 secret: Union[str, bytes, None] = None) -> None:
+        if path is not None and not isinstance(path, (str, bytes, os.PathLike)):
             raise InvalidType(f"Cache: path must be a str, os.PathLike or None, got {type(path).__name__}")
+        if secret is not None and not isinstance(secret, (str, bytes)):
+            raise InvalidType(f"Cache: secret must be a str, bytes or None, got {type(secret).__name__}")
         if redis_url is not None and not isinstance(redis_url, str):
             raise InvalidType(f"Cache: redis_url must be a str or None, got {type(redis_url).__name__}")
         if not isinstance(namespace, str):
             raise InvalidType(f"Cache: namespace must be a str, got {type(namespace).__name__}")
         if not isinstance(compression, str):
             raise InvalidType(f"Cache: compression must be a str, got {type(compression).__name__}")
-        max_bytes, memory_bytes = _size(max_bytes, "max_bytes"), _size(memory_bytes, "memory_bytes")
+        if max_bytes is not None:
+            max_bytes = _size(max_bytes, "max_bytes", _MAX_DISK_BYTES)
+        memory_bytes = _size(memory_bytes, "memory_bytes", _MAX_MEMORY_BYTES)
         timing = [_seconds(v, n) for v, n in ((redis_ttl, "redis_ttl"), (connect_timeout, "connect_timeout"),
                                               (command_timeout, "command_timeout"),
                                               (retry_backoff, "retry_backoff"))]
-        given_path = os.fspath(path) if path is not None else None
+        given_path = _path_text(path) if path is not None else None
         if given_path == "":
             raise InvalidArgument("Cache: path must name a directory (use max_bytes=0 to turn the disk tier off)")
-        self._args = (given_path, max_bytes, memory_bytes, redis_url, namespace, *timing, compression)
+        self._args = (given_path, max_bytes, memory_bytes, redis_url, namespace, *timing, compression, secret)
         disk = ""
-        if max_bytes > 0:
+        if max_bytes != 0:
             disk = given_path if given_path is not None else _pixelcache._Cache.default_directory()
         url = redis_url if redis_url is not None else os.environ.get("PIXELCACHE_REDIS_URL", "")
+        key = secret if secret is not None else os.environ.get("PIXELCACHE_CACHE_KEY", "")
         self._path: Optional[str] = disk or None
         self._redis_url: Optional[str] = url or None
-        self._c = _pixelcache._Cache(namespace, memory_bytes, disk, max_bytes, url, *timing, compression)
+        self._c = _pixelcache._Cache(namespace, memory_bytes, disk, max_bytes, url, *timing, compression, key)
+        self._warn()
         # The memoized functions whose in-process fronts hold results of this
         # cache's memory tier: emptied at once by clear / erase / trim (they
         # would drop them on their next call anyway, as the tier's generation
@@ -161,8 +200,9 @@ class Cache:
 
     @property
     def max_bytes(self) -> int:
-        """The disk tier's bound in bytes (0: no disk tier)."""
-        return self._args[1]
+        """The disk tier's bound in bytes, the store's own (0: no disk tier)."""
+        disk = self._c.stats().get("disk")
+        return int(disk["max_bytes"]) if disk is not None else 0
 
     @property
     def memory_bytes(self) -> int:
@@ -194,10 +234,15 @@ class Cache:
         """The value stored under `key` (looked up tier by tier and copied
         into the tiers above the one that had it), or `default` on a miss.
         Values come back as the type that was put (see put())."""
-        hit = self._c.get(self._key(key))
+        k = self._key(key)
+        hit = self._c.get(k)
         if hit is None:
             return default
-        return _codec.decode(hit[0], hit[1], hit[2])
+        try:
+            return _codec.decode(hit[0], hit[1], hit[2])
+        except _codec.Refused:  # never loaded: a miss, and the entry goes
+            self._c.erase(k)
+            return default
 
     def put(self, key: Key, value: Any) -> None:
         """Stores `value` under `key` in every tier. Images (HashableImage,
@@ -250,8 +295,16 @@ class Cache:
             result = compute()
             return (*_codec.encode(result), result)
 
-        entry, _origin, computed = self._c.get_or_compute(self._key(key), run)
-        return computed if entry is None else _codec.decode(*entry)
+        k = self._key(key)
+        entry, _origin, computed = self._c.get_or_compute(k, run)
+        if entry is None:
+            return computed
+        try:
+            return _codec.decode(*entry)
+        except _codec.Refused:  # never loaded: computed and replaced
+            result = compute()
+            self._c.put(k, *_codec.encode(result))
+            return result
 
     # -- maintenance ----------------------------------------------------------------
     def stats(self) -> dict:
@@ -266,16 +319,26 @@ class Cache:
         return self._c.stats()
 
     def trim(self, max_bytes: int) -> dict:
-        """Evicts least recently used disk entries until the store holds at
-        most `max_bytes` (once; the bound stays). A report dict."""
-        report = self._c.trim(_size(max_bytes, "max_bytes"))
+        """Makes `max_bytes` the disk store's bound (recorded in the store,
+        for every process that uses it) and evicts least recently used
+        entries until the store holds at most that. A report dict."""
+        report = self._c.trim(_size(max_bytes, "max_bytes", _MAX_DISK_BYTES))
         self._drop_fronts()
         return report
 
     def verify(self) -> dict:
-        """Re-reads every disk and Redis entry and checks it completely;
-        corrupt ones are dropped. ``{tier: {checked, ok, corrupt, complete}}``."""
-        return self._c.verify()
+        """Checks the disk store's structure, then re-reads every disk and
+        Redis entry and checks it completely (its place, checksum,
+        signature, contents); corrupt ones are dropped, and a store whose
+        structure is damaged is set aside and replaced. ``{tier: {checked,
+        ok, corrupt, complete, set_aside, problem}}``."""
+        report = self._c.verify()
+        self._warn()
+        return report
+
+    def _warn(self) -> None:
+        for message in self._c.take_notices():
+            warnings.warn(message, CacheWarning, stacklevel=3)
 
 
 def _restore(*args: Any) -> Cache:
@@ -283,9 +346,9 @@ def _restore(*args: Any) -> Cache:
     process, or a new one."""
     c = Cache._instances.get(args)
     if c is None:
-        path, max_bytes, memory_bytes, redis_url, namespace, ttl, connect, command, backoff, compression = args
+        path, max_bytes, memory_bytes, redis_url, namespace, ttl, connect, command, backoff, compression, secret = args
         c = Cache(path, max_bytes, memory_bytes, redis_url, namespace, redis_ttl=ttl, connect_timeout=connect,
-                  command_timeout=command, retry_backoff=backoff, compression=compression)
+                  command_timeout=command, retry_backoff=backoff, compression=compression, secret=secret)
         Cache._instances[args] = c
     return c
 

@@ -9,7 +9,10 @@ A value is stored in one of three entry kinds (include/pixelcache/cache.hpp):
   byte order), torch tensor (CPU, no grad, a NumPy dtype), BoundingBox,
   ImageSize, list, tuple, dict, HashableList and HashableDict, stored as a
   C++ ``Value`` (the container digest's own types);
-- ``bytes``: anything else that pickles, as its pickle (tag ``"pickle"``).
+- ``code``: anything else that pickles, as its pickle (tag ``"pickle"``).
+  Loading a pickle runs code, so the C++ tiers sign these entries and
+  return them only when the signature verifies (cache.hpp, "Trust"); a
+  ``bytes`` entry is never unpickled, whatever its tag.
 
 The tag records the Python types: ``"py:"`` and one code per node of the
 tree in pre-order (a dict's key, then its value), e.g. ``"py:T"`` for a
@@ -39,6 +42,11 @@ _IMAGE_CODE = {"pil": "P", "numpy": "N", "torch": "T"}
 _IMAGE_KIND = {v: k for k, v in _IMAGE_CODE.items()}
 _PIL_MODES = ("RGB", "L", "1")
 _IMAGE_TAGS = {"py:" + code: kind for kind, code in _IMAGE_CODE.items()}
+
+
+class Refused(CacheError):
+    """An entry that is never loaded: an unsigned pickle (an old or forged
+    entry). Callers treat it as a miss and replace it."""
 
 
 class _Unstorable(Exception):
@@ -131,7 +139,7 @@ def encode(value: Any) -> tuple[str, str, Any]:
         tree = _node(value, codes)
     except _Unstorable:
         try:
-            return "bytes", "pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            return "code", "pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as e:
             raise InvalidType(f"cannot store a {t.__name__} in the cache: it is neither an image, array, tensor, "
                               f"container nor plain value, and pickle fails: {e}") from None
@@ -176,8 +184,14 @@ def decode(kind: str, tag: str, payload: Any) -> Any:
     image_kind = _IMAGE_TAGS.get(tag)
     if image_kind is not None and kind == "image":  # the common case first: a HashableImage
         return HashableImage._wrap(payload, image_kind)
+    if kind == "code":  # verified by the tier that returned it
+        if tag != "pickle":
+            raise CacheError(f"a code entry with the unknown tag {tag!r}")
+        return pickle.loads(payload)
     if kind == "bytes":
-        return pickle.loads(payload) if tag == "pickle" else payload
+        if tag == "pickle":  # not signed: never unpickled (an old or forged entry)
+            raise Refused("an unsigned pickle in the cache is refused (it would run code when loaded)")
+        return payload
     if tag.startswith("py:"):
         codes = iter(tag[3:])
         out = _build(payload, codes)

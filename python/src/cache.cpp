@@ -99,7 +99,8 @@ py::tuple entry_out(const Entry& e) {
   switch (e.kind()) {
     case EntryKind::Image: payload = py::cast(e.image()); break;
     case EntryKind::Value: payload = value_to_python(e.value()); break;
-    case EntryKind::Bytes: payload = py::bytes(e.bytes().view().data(), e.bytes().size()); break;
+    case EntryKind::Bytes:
+    case EntryKind::Code: payload = py::bytes(e.bytes().view().data(), e.bytes().size()); break;
   }
   return py::make_tuple(entry_kind_name(e.kind()), e.tag(), payload);
 }
@@ -112,11 +113,13 @@ Entry entry_in(const std::string& kind, const std::string& tag, py::handle paylo
     return Entry(payload.cast<Image>(), tag);
   }
   if (kind == "value") return Entry(to_value(payload), tag);
-  if (kind == "bytes") {
-    if (!PyBytes_Check(payload.ptr())) throw InvalidType("a bytes entry holds bytes, got " + type_name(payload));
-    return Entry(Bytes(std::string_view(payload.cast<py::bytes>())), tag);
+  if (kind == "bytes" || kind == "code") {
+    if (!PyBytes_Check(payload.ptr())) throw InvalidType("a " + kind + " entry holds bytes, got " + type_name(payload));
+    Bytes b(std::string_view(payload.cast<py::bytes>()));
+    return kind == "code" ? Entry::code(std::move(b), tag) : Entry(std::move(b), tag);
   }
-  throw InvalidArgument("entry kind must be \"image\", \"value\" or \"bytes\", got \"" + escape_bytes(kind) + "\"");
+  throw InvalidArgument("entry kind must be \"image\", \"value\", \"bytes\" or \"code\", got \"" + escape_bytes(kind) +
+                        "\"");
 }
 
 // --------------------------------------------------------------- Python errors across threads
@@ -163,9 +166,9 @@ class PythonFailure : public std::exception {
 // --------------------------------------------------------------- options and stats
 
 CacheOptions make_options(const std::string& ns, std::uint64_t memory_bytes, const std::string& disk_path,
-                          std::uint64_t disk_bytes, const std::string& redis_url, double redis_ttl,
+                          std::optional<std::uint64_t> disk_bytes, const std::string& redis_url, double redis_ttl,
                           double connect_timeout, double command_timeout, double retry_backoff,
-                          const std::string& compression) {
+                          const std::string& compression, const std::string& secret) {
   auto check = [](double v, const char* name, bool positive) {
     if (!std::isfinite(v) || v < 0 || (positive && v == 0))
       throw InvalidArgument(std::string("Cache: ") + name + " must be a " + (positive ? "positive" : "non-negative") +
@@ -181,6 +184,7 @@ CacheOptions make_options(const std::string& ns, std::uint64_t memory_bytes, con
   o.disk_path = disk_path;
   o.disk_bytes = disk_bytes;
   o.redis_url = redis_url;
+  o.secret = secret;
   o.redis_ttl = std::chrono::seconds(static_cast<std::int64_t>(std::ceil(redis_ttl)));
   auto ms = [](double s) { return std::chrono::milliseconds(std::max<std::int64_t>(1, std::llround(s * 1000))); };
   o.connect_timeout = ms(connect_timeout);
@@ -281,7 +285,7 @@ Digest memo_key(std::string_view ns, std::string_view function, std::string_view
     const py::handle value =
         PyList_Check(arguments.ptr()) ? PyList_GET_ITEM(arguments.ptr(), i) : PyTuple_GET_ITEM(arguments.ptr(), i);
     try {
-      digests.push_back(to_value(value).digest());
+      digests.push_back(argument_digest(to_value(value)));
     } catch (const Error& e) {
       std::string what = "argument " + std::to_string(i);
       if (PySequence_Check(names.ptr()) && static_cast<std::size_t>(PySequence_Size(names.ptr())) > i)
@@ -365,16 +369,17 @@ void bind_cache(py::module_& m) {
 
   py::class_<Cache, std::shared_ptr<Cache>>(m, "_Cache", "The C++ cache (pixelcache::Cache); see pixelcache.Cache.")
       .def(py::init([](const std::string& ns, std::uint64_t memory_bytes, const std::string& disk_path,
-                       std::uint64_t disk_bytes, const std::string& redis_url, double redis_ttl, double connect_timeout,
-                       double command_timeout, double retry_backoff, const std::string& compression) {
+                       std::optional<std::uint64_t> disk_bytes, const std::string& redis_url, double redis_ttl,
+                       double connect_timeout, double command_timeout, double retry_backoff,
+                       const std::string& compression, const std::string& secret) {
              CacheOptions o = make_options(ns, memory_bytes, disk_path, disk_bytes, redis_url, redis_ttl,
-                                           connect_timeout, command_timeout, retry_backoff, compression);
+                                           connect_timeout, command_timeout, retry_backoff, compression, secret);
              py::gil_scoped_release nogil;
              return std::make_shared<Cache>(std::move(o));
            }),
            py::arg("namespace"), py::arg("memory_bytes"), py::arg("disk_path"), py::arg("disk_bytes"),
            py::arg("redis_url"), py::arg("redis_ttl"), py::arg("connect_timeout"), py::arg("command_timeout"),
-           py::arg("retry_backoff"), py::arg("compression"))
+           py::arg("retry_backoff"), py::arg("compression"), py::arg("secret"))
       .def_static(
           "default_directory", [] { return CacheOptions::default_directory().string(); },
           "$PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else ~/.cache/pixelcache.")
@@ -445,6 +450,8 @@ void bind_cache(py::module_& m) {
           "a fourth item: (memory generation, entry bytes) when the memory tier holds the entry (for "
           "_MemoFront._front_store), else None.")
       .def("stats", &stats_dict, "Counters per tier ({tier: {...}}) and computed / joined.")
+      .def("take_notices", &Cache::take_notices, nogil(),
+           "Messages for the user since the last call (a store set aside, a bound other than the one asked for).")
       .def(
           "trim",
           [](Cache& c, std::uint64_t max_bytes) {
@@ -475,6 +482,8 @@ void bind_cache(py::module_& m) {
           x["ok"] = t.ok;
           x["corrupt"] = t.corrupt;
           x["complete"] = t.complete;
+          x["set_aside"] = t.set_aside;
+          x["problem"] = t.problem;
           d[tier_name(t.tier)] = x;
         }
         return d;

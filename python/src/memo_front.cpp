@@ -133,7 +133,19 @@ bool encode(PyObject* x, PyObject** items, Py_ssize_t* n, int depth) {
     return true;
   }
   if (t == &PyFloat_Type) {
-    if (Py_IS_NAN(PyFloat_AS_DOUBLE(x))) return false;  // NaN != NaN: no dict key finds it again
+    const double v = PyFloat_AS_DOUBLE(x);
+    if (Py_IS_NAN(v)) return false;     // NaN != NaN: no dict key finds it again
+    if (v == 0.0 && std::signbit(v)) {  // -0.0 == 0.0 in a dict: keyed apart, as the tiers key it
+      if (*n + 2 > kMaxItems) return false;
+      PyObject* mark = PyUnicode_FromString("-0.0");
+      if (!mark) {
+        PyErr_Clear();
+        return false;
+      }
+      items[(*n)++] = Py_NewRef(reinterpret_cast<PyObject*>(t));
+      items[(*n)++] = mark;
+      return true;
+    }
   } else if (t != &PyUnicode_Type && t != &PyBytes_Type && t != &PyLong_Type && t != &PyBool_Type && x != Py_None) {
     return false;
   }

@@ -92,14 +92,6 @@ Origin origin_of(TierKind t) {
   return Origin::Computed;
 }
 
-void validate_namespace(const std::string& ns) {
-  if (ns.empty() || ns.size() > 256)
-    throw InvalidArgument("cache namespace must be 1..256 bytes, got " + std::to_string(ns.size()));
-  for (unsigned char c : ns)
-    if (c < 0x20 || c == 0x7f)
-      throw InvalidArgument("cache namespace '" + escape_bytes(ns) + "' contains a control character");
-}
-
 }  // namespace
 
 struct Cache::Impl {
@@ -172,7 +164,7 @@ struct Cache::Impl {
     for (std::size_t j = 0; j < below; ++j) {
       Store& s = *stores[j];
       if (!s.state.usable(true)) continue;
-      if (!enc) enc = raw.empty() ? EncodedEntry::prepare(e, opt.compression) : EncodedEntry::raw(raw);
+      if (!enc) enc = raw.empty() ? EncodedEntry::prepare(e, address(key), opt.compression) : EncodedEntry::raw(raw);
       if (attempt(s, true, [&](StoreTier& t) { t.put(key, *enc); }))
         s.state.writes.fetch_add(1, std::memory_order_relaxed);
     }
@@ -185,7 +177,7 @@ struct Cache::Impl {
     std::optional<EncodedEntry> enc;
     for (auto& s : stores) {
       if (!s->state.usable(true)) continue;
-      if (!enc) enc = EncodedEntry::prepare(entry, opt.compression);
+      if (!enc) enc = EncodedEntry::prepare(entry, address(key), opt.compression);
       if (attempt(*s, true, [&](StoreTier& t) { t.put(key, *enc); }))
         s->state.writes.fetch_add(1, std::memory_order_relaxed);
     }
@@ -198,6 +190,8 @@ struct Cache::Impl {
     (e ? memory_state.hits : memory_state.misses).fetch_add(1, std::memory_order_relaxed);
     return e;
   }
+
+  EntryAddress address(const Digest& key) const { return EntryAddress{opt.key_namespace, key}; }
 
   Store* find(TierKind kind) {
     for (auto& s : stores)
@@ -218,18 +212,23 @@ Cache::Cache(CacheOptions options) : impl_(std::make_unique<Impl>()) {
   // Parse the URL first: a malformed one should not leave a store opened.
   std::optional<RedisUrl> url;
   if (!m.opt.redis_url.empty()) url = RedisUrl::parse(m.opt.redis_url);
-  if (m.opt.memory_bytes > 0) m.memory = std::make_unique<MemoryTier>(m.opt.memory_bytes);
-  if (!m.opt.disk_path.empty() && m.opt.disk_bytes > 0) {
+  if (m.opt.disk_bytes && *m.opt.disk_bytes > kMaxDiskBytes)
+    throw InvalidArgument("cache options: a disk bound of " + std::to_string(*m.opt.disk_bytes) +
+                          " bytes is over the limit of 16 TiB (2^44 bytes)");
+  if (m.opt.memory_bytes > 0) m.memory = std::make_unique<MemoryTier>(m.opt.memory_bytes, m.opt.key_namespace);
+  if (!m.opt.disk_path.empty() && m.opt.disk_bytes.value_or(1) > 0) {
     auto s = std::make_unique<Store>();
-    auto disk = std::make_unique<DiskTier>(m.opt.disk_path, m.opt.disk_bytes);
+    auto disk = std::make_unique<DiskTier>(m.opt.disk_path, m.opt.key_namespace, m.opt.disk_bytes, m.opt.secret);
     m.disk = disk.get();
     s->tier = std::move(disk);
     m.stores.push_back(std::move(s));
   }
   if (url) {
     auto s = std::make_unique<Store>();
-    s->tier = std::make_unique<RedisTier>(*url, "pixelcache:" + m.opt.key_namespace + ":", m.opt.redis_ttl,
-                                          m.opt.connect_timeout, m.opt.command_timeout);
+    TierBinding binding{m.opt.key_namespace, std::nullopt};
+    if (!m.opt.secret.empty()) binding.signing_key.emplace(m.opt.secret.begin(), m.opt.secret.end());
+    s->tier = std::make_unique<RedisTier>(*url, std::move(binding), m.opt.redis_ttl, m.opt.connect_timeout,
+                                          m.opt.command_timeout);
     m.stores.push_back(std::move(s));
   }
 }
@@ -399,6 +398,9 @@ void Cache::count_memory_hits(std::uint64_t n) noexcept {
 }
 
 TrimReport Cache::trim(std::uint64_t max_bytes) {
+  if (max_bytes > kMaxDiskBytes)
+    throw InvalidArgument("cache trim: a bound of " + std::to_string(max_bytes) +
+                          " bytes is over the limit of 16 TiB (2^44 bytes)");
   auto& m = *impl_;
   // The memory tier keeps its entries, but fronts of it start afresh, as
   // after the other maintenance calls.
@@ -421,10 +423,19 @@ VerifyReport Cache::verify() {
     t.checked = c.checked;
     t.ok = c.ok;
     t.corrupt = c.corrupt;
+    t.set_aside = c.set_aside;
+    t.problem = c.problem;
     s->state.corrupt.fetch_add(c.corrupt, std::memory_order_relaxed);
     report.tiers.push_back(t);
   }
   return report;
+}
+
+std::vector<std::string> Cache::take_notices() {
+  std::vector<std::string> out;
+  for (auto& s : impl_->stores)
+    for (auto& n : s->tier->take_notices()) out.push_back(std::move(n));
+  return out;
 }
 
 void Cache::for_each_entry(TierKind tier, const std::function<bool(const EntryInfo&)>& visit) {

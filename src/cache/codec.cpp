@@ -10,6 +10,7 @@
 #include <limits>
 #include <mutex>
 
+#include "cache/signature.hpp"
 #include "digest_copy.hpp"
 #include "image_storage.hpp"
 
@@ -32,6 +33,12 @@ constexpr int kZstdLevel = 3;
 // large images: on this project's busy 2-core machines the second thread
 // waits for a core and a 12 MP hit got 2-4x slower.)
 
+void put_u16(std::uint8_t* p, std::uint16_t v) {
+  p[0] = static_cast<std::uint8_t>(v);
+  p[1] = static_cast<std::uint8_t>(v >> 8);
+}
+std::uint16_t get_u16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
+
 void put_u64(std::uint8_t* p, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
 }
@@ -41,13 +48,19 @@ std::uint64_t get_u64(const std::uint8_t* p) {
   return v;
 }
 
-// XXH3-64 of header bytes 0..39, the tag and, for a compressed body, the
-// stored body (an uncompressed body is covered by the body digest).
-std::uint64_t header_checksum(const std::uint8_t* header, std::string_view tag,
+// Header offsets (cache.hpp).
+constexpr std::size_t kOffNamespaceLen = 8, kOffStored = 16, kOffBody = 24, kOffDigest = 32, kOffKey = 48,
+                      kOffChecksum = 64;
+
+// XXH3-64 of header bytes 0..63, the namespace, the tag and, for a
+// compressed body, the stored body (an uncompressed body is covered by the
+// body digest).
+std::uint64_t header_checksum(const std::uint8_t* header, std::string_view ns, std::string_view tag,
                               std::span<const std::uint8_t> compressed_body) {
   XXH3_state_t st;
   XXH3_64bits_reset(&st);
-  XXH3_64bits_update(&st, header, 40);
+  XXH3_64bits_update(&st, header, kOffChecksum);
+  XXH3_64bits_update(&st, ns.data(), ns.size());
   XXH3_64bits_update(&st, tag.data(), tag.size());
   if (!compressed_body.empty()) XXH3_64bits_update(&st, compressed_body.data(), compressed_body.size());
   return XXH3_64bits_digest(&st);
@@ -178,11 +191,22 @@ Digest get_digest(const std::uint8_t* p) {
 
 void corrupt(const std::string& what) { throw CorruptEntryError("cache entry: " + what); }
 
+void validate_namespace(std::string_view ns) {
+  if (ns.empty() || ns.size() > kMaxNamespace)
+    throw InvalidArgument("cache namespace must be 1..256 bytes, got " + std::to_string(ns.size()));
+  for (unsigned char c : ns)
+    if (c < 0x20 || c == 0x7f)
+      throw InvalidArgument("cache namespace '" + escape_bytes(ns) + "' contains a control character");
+}
+
 // ---------------------------------------------------------------- EncodedEntry
 
-EncodedEntry EncodedEntry::prepare(const Entry& entry, Compression compression) {
+EncodedEntry EncodedEntry::prepare(const Entry& entry, const EntryAddress& address, Compression compression) {
+  validate_namespace(address.key_namespace);
   EncodedEntry out;
+  out.ns_ = address.key_namespace;
   out.tag_ = entry.tag();
+  out.needs_signature_ = entry.kind() == EntryKind::Code;
   Digest body_digest;
   std::span<const std::uint8_t> parts[2];
   std::size_t nparts = 1;
@@ -206,6 +230,7 @@ EncodedEntry EncodedEntry::prepare(const Entry& entry, Compression compression) 
       parts[0] = out.body_;
       break;
     case EntryKind::Bytes:
+    case EntryKind::Code:
       out.keep_bytes_ = entry.bytes();
       out.body_ = out.keep_bytes_.span();
       body_digest = out.keep_bytes_.digest();
@@ -226,7 +251,10 @@ EncodedEntry EncodedEntry::prepare(const Entry& entry, Compression compression) 
     // trial on leading bytes can pass on a flat strip (sky) of a photograph
     // that compresses 10 % overall, whose every read would then pay
     // decompression (a 256x256 photo thumbnail: ~110 us instead of ~20).
-    const bool keep = compression == Compression::Auto ? z.size() * 2 <= body_len : z.size() < body_len;
+    // Nor beyond what a reader accepts (kMaxExpansion : 1 above
+    // kFreeExpansion): a flat image that shrinks further is stored raw.
+    const bool readable = body_len <= std::max(kFreeExpansion, kMaxExpansion * z.size());
+    const bool keep = readable && (compression == Compression::Auto ? z.size() * 2 <= body_len : z.size() < body_len);
     if (keep) {
       out.owned_ = std::move(z);
       out.body_ = out.owned_;
@@ -240,12 +268,40 @@ EncodedEntry EncodedEntry::prepare(const Entry& entry, Compression compression) 
   std::memcpy(h.data(), kMagic, 4);
   h[4] = kFormatVersion;
   h[5] = static_cast<std::uint8_t>(entry.kind());
+  if (out.needs_signature_) flags |= kFlagSigned;
   h[6] = flags;
   h[7] = static_cast<std::uint8_t>(out.tag_.size());
-  put_u64(h.data() + 8, stored);
-  put_u64(h.data() + 16, body_len);
-  put_digest(h.data() + 24, body_digest);
-  put_u64(h.data() + 40, header_checksum(h.data(), out.tag_, flags ? out.body_ : std::span<const std::uint8_t>()));
+  put_u16(h.data() + kOffNamespaceLen, static_cast<std::uint16_t>(out.ns_.size()));
+  put_u64(h.data() + kOffStored, stored);
+  put_u64(h.data() + kOffBody, body_len);
+  put_digest(h.data() + kOffDigest, body_digest);
+  put_digest(h.data() + kOffKey, address.key);
+  put_u64(h.data() + kOffChecksum, header_checksum(h.data(), out.ns_, out.tag_,
+                                                   (flags & kFlagZstd) ? out.body_ : std::span<const std::uint8_t>()));
+  return out;
+}
+
+std::vector<std::span<const std::uint8_t>> EncodedEntry::pieces() const {
+  const auto chars = [](const std::string& s) {
+    return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+  };
+  std::vector<std::span<const std::uint8_t>> out = {header_, chars(ns_), chars(tag_)};
+  if (has_canon_) {
+    out.push_back(canon_);
+    out.push_back(pixels_);
+  } else {
+    out.push_back(body_);
+  }
+  return out;
+}
+
+EncodedEntry EncodedEntry::signed_with(std::span<const std::uint8_t> key) const {
+  if (key.empty()) throw InvalidArgument("cache entry: a code entry needs a signing key");
+  EncodedEntry out = *this;
+  if (!owned_.empty() && body_.data() == owned_.data()) out.body_ = out.owned_;  // the copy's own buffer
+  const auto p = out.pieces();
+  out.signature_ = hmac_sha256(key, p);
+  out.has_signature_ = true;
   return out;
 }
 
@@ -257,7 +313,8 @@ EncodedEntry EncodedEntry::raw(std::span<const std::uint8_t> encoded) {
 
 std::size_t EncodedEntry::size() const noexcept {
   if (raw_.data()) return raw_.size();
-  return kHeaderSize + tag_.size() + (has_canon_ ? canon_.size() + pixels_.size() : body_.size());
+  return kHeaderSize + ns_.size() + tag_.size() + (has_canon_ ? canon_.size() + pixels_.size() : body_.size()) +
+         (needs_signature_ ? kSignatureSize : 0);
 }
 
 void EncodedEntry::write(std::uint8_t* dst) const {
@@ -265,16 +322,12 @@ void EncodedEntry::write(std::uint8_t* dst) const {
     std::memcpy(dst, raw_.data(), raw_.size());
     return;
   }
-  std::memcpy(dst, header_.data(), kHeaderSize);
-  dst += kHeaderSize;
-  std::memcpy(dst, tag_.data(), tag_.size());
-  dst += tag_.size();
-  if (has_canon_) {
-    std::memcpy(dst, canon_.data(), canon_.size());
-    std::memcpy(dst + canon_.size(), pixels_.data(), pixels_.size());
-  } else if (!body_.empty()) {
-    std::memcpy(dst, body_.data(), body_.size());
+  if (needs_signature_ && !has_signature_) throw std::logic_error("cache entry: a code entry written unsigned");
+  for (auto p : pieces()) {
+    if (!p.empty()) std::memcpy(dst, p.data(), p.size());
+    dst += p.size();
   }
+  if (needs_signature_) std::memcpy(dst, signature_.data(), kSignatureSize);
 }
 
 std::vector<std::uint8_t> EncodedEntry::to_vector() const {
@@ -314,51 +367,83 @@ using namespace cache_detail;
 
 EntryHeader read_entry_header(std::span<const std::uint8_t> b) {
   if (b.size() < kHeaderSize)
-    corrupt("truncated: " + std::to_string(b.size()) + " bytes, less than the 48-byte header");
+    corrupt("truncated: " + std::to_string(b.size()) + " bytes, less than the 72-byte header");
   if (std::memcmp(b.data(), kMagic, 4) != 0)
     corrupt("not a pixelcache entry (magic \"" +
             escape_bytes(std::string_view(reinterpret_cast<const char*>(b.data()), 4)) + "\", expected \"PXCE\")");
   if (b[4] != kFormatVersion)
-    corrupt("format version " + std::to_string(b[4]) + " is not supported (this build reads version 1)");
+    corrupt("format version " + std::to_string(b[4]) + " is not supported (this build reads version 2)");
   const std::size_t tlen = b[7];
+  const std::size_t nlen = get_u16(b.data() + kOffNamespaceLen);
   if (tlen > kMaxTagLength) corrupt("tag length " + std::to_string(tlen) + " is over the limit of 64");
-  if (b.size() < kHeaderSize + tlen)
-    corrupt("truncated: " + std::to_string(b.size()) + " bytes, the header announces a " + std::to_string(tlen) +
-            "-byte tag");
-  const std::string_view tag(reinterpret_cast<const char*>(b.data() + kHeaderSize), tlen);
+  if (nlen == 0 || nlen > kMaxNamespace) corrupt("namespace length " + std::to_string(nlen) + " is not 1..256");
+  if (b.size() < kHeaderSize + nlen + tlen)
+    corrupt("truncated: " + std::to_string(b.size()) + " bytes, the header announces a " + std::to_string(nlen) +
+            "-byte namespace and a " + std::to_string(tlen) + "-byte tag");
+  const std::string_view ns(reinterpret_cast<const char*>(b.data() + kHeaderSize), nlen);
+  const std::string_view tag(reinterpret_cast<const char*>(b.data() + kHeaderSize + nlen), tlen);
+  const std::uint64_t stored = get_u64(b.data() + kOffStored);
   // A compressed body is covered by the checksum too; with only a prefix of
   // the entry in hand (listing), its part of the check is left to the read.
   std::span<const std::uint8_t> zbody;
+  const std::size_t head = kHeaderSize + nlen + tlen;
   if (b[6] & kFlagZstd) {
-    const std::uint64_t stored = get_u64(b.data() + 8);
-    if (b.size() >= kHeaderSize + tlen + stored && stored <= kMaxBody) zbody = b.subspan(kHeaderSize + tlen, stored);
+    if (stored <= kMaxBody && b.size() - head >= stored) zbody = b.subspan(head, stored);
   }
   const bool whole = !(b[6] & kFlagZstd) || !zbody.empty();
-  if (whole && header_checksum(b.data(), tag, zbody) != get_u64(b.data() + 40)) corrupt("header checksum mismatch");
-  if (b[5] < 1 || b[5] > 3) corrupt("unknown kind " + std::to_string(b[5]));
-  if (b[6] & ~kFlagZstd) corrupt("unknown flags " + std::to_string(b[6]));
+  if (whole && header_checksum(b.data(), ns, tag, zbody) != get_u64(b.data() + kOffChecksum))
+    corrupt("header checksum mismatch");
+  if (b[5] < 1 || b[5] > 4) corrupt("unknown kind " + std::to_string(b[5]));
+  if (b[6] & ~(kFlagZstd | kFlagSigned)) corrupt("unknown flags " + std::to_string(b[6]));
+  if (((b[6] & kFlagSigned) != 0) != (b[5] == static_cast<std::uint8_t>(EntryKind::Code)))
+    corrupt("the signature flag does not match the kind");
+  for (int i = 10; i < 16; ++i)
+    if (b[i] != 0) corrupt("reserved header bytes are not zero");
   for (unsigned char ch : tag)
     if (ch < 0x20 || ch > 0x7e) corrupt("tag \"" + escape_bytes(tag) + "\" has a non-printable byte");
+  for (unsigned char ch : ns)
+    if (ch < 0x20 || ch == 0x7f) corrupt("namespace \"" + escape_bytes(ns) + "\" has a control character");
   EntryHeader h;
   h.kind = static_cast<EntryKind>(b[5]);
   h.tag.assign(tag);
+  h.key_namespace.assign(ns);
+  h.key = get_digest(b.data() + kOffKey);
   h.compressed = (b[6] & kFlagZstd) != 0;
-  h.stored_body_bytes = get_u64(b.data() + 8);
-  h.body_bytes = get_u64(b.data() + 16);
-  h.body_digest = get_digest(b.data() + 24);
+  h.signed_entry = (b[6] & kFlagSigned) != 0;
+  h.stored_body_bytes = stored;
+  h.body_bytes = get_u64(b.data() + kOffBody);
+  h.body_digest = get_digest(b.data() + kOffDigest);
   if (h.stored_body_bytes > kMaxBody || h.body_bytes > kMaxBody) corrupt("body length over the 1 TiB limit");
   if (!h.compressed && h.body_bytes != h.stored_body_bytes)
     corrupt("uncompressed body lengths differ (" + std::to_string(h.stored_body_bytes) + " stored, " +
             std::to_string(h.body_bytes) + " announced)");
+  if (h.compressed && h.body_bytes > std::max(kFreeExpansion, kMaxExpansion * h.stored_body_bytes))
+    corrupt("a compressed body of " + std::to_string(h.stored_body_bytes) + " bytes announces " +
+            std::to_string(h.body_bytes) + " bytes, beyond the 1024:1 bound");
   return h;
 }
 
-Entry decode_entry(std::span<const std::uint8_t> b) {
+Entry decode_entry(std::span<const std::uint8_t> b, const EntryAddress& address,
+                   std::span<const std::uint8_t> signing_key) {
   const EntryHeader h = read_entry_header(b);
   if (b.size() != h.entry_bytes())
     corrupt((b.size() < h.entry_bytes() ? "truncated: " : "trailing bytes: ") + std::to_string(b.size()) +
             " bytes, the header announces " + std::to_string(h.entry_bytes()));
-  const auto body = b.subspan(kHeaderSize + h.tag.size());
+  if (h.key != address.key || h.key_namespace != address.key_namespace)
+    corrupt("stored under key " + h.key.hex() + " of namespace \"" + escape_bytes(h.key_namespace) +
+            "\", read as key " + address.key.hex() + " of namespace \"" + escape_bytes(address.key_namespace) + "\"");
+  const std::size_t head = kHeaderSize + h.key_namespace.size() + h.tag.size();
+  const auto body = b.subspan(head, h.stored_body_bytes);
+  if (h.signed_entry) {
+    if (signing_key.empty())
+      throw UnverifiedEntryError("cache entry " + address.key.hex() +
+                                 " runs code when loaded and no signing key is configured to verify it");
+    const std::span<const std::uint8_t> signed_part[] = {b.first(b.size() - kSignatureSize)};
+    Signature stored{};
+    std::memcpy(stored.data(), b.data() + b.size() - kSignatureSize, kSignatureSize);
+    if (!signatures_equal(hmac_sha256(signing_key, signed_part), stored))
+      corrupt("the signature of a code entry does not verify (forged, or signed with another key)");
+  }
   if (h.kind == EntryKind::Image) {
     Image img =
         h.compressed ? compressed_image(body, h.body_bytes, h.body_digest) : image_from_body(body, &h.body_digest);
@@ -372,12 +457,19 @@ Entry decode_entry(std::span<const std::uint8_t> b) {
   }
   if (digest_bytes(u.data(), u.size()) != h.body_digest) corrupt("body digest mismatch");
   if (h.kind == EntryKind::Value) return Entry(decode_value(u), h.tag);
-  if (h.compressed) return Entry(Bytes(std::move(plain)), h.tag);
-  return Entry(Bytes(u), h.tag);
+  Bytes bytes = h.compressed ? Bytes(std::move(plain)) : Bytes(u);
+  if (h.kind == EntryKind::Code) return Entry::code(std::move(bytes), h.tag);
+  return Entry(std::move(bytes), h.tag);
 }
 
-std::vector<std::uint8_t> encode_entry(const Entry& entry, Compression compression) {
-  return EncodedEntry::prepare(entry, compression).to_vector();
+std::vector<std::uint8_t> encode_entry(const Entry& entry, const EntryAddress& address, Compression compression,
+                                       std::span<const std::uint8_t> signing_key) {
+  EncodedEntry e = EncodedEntry::prepare(entry, address, compression);
+  if (e.needs_signature()) {
+    if (signing_key.empty()) throw InvalidArgument("encode_entry: a code entry needs a signing key");
+    return e.signed_with(signing_key).to_vector();
+  }
+  return e.to_vector();
 }
 
 }  // namespace pixelcache

@@ -14,9 +14,20 @@
 
 namespace pixelcache::cache_detail {
 
-inline constexpr std::size_t kHeaderSize = 48;
-inline constexpr std::uint8_t kFormatVersion = 1;
+inline constexpr std::size_t kHeaderSize = 72;
+inline constexpr std::uint8_t kFormatVersion = 2;
 inline constexpr std::uint8_t kFlagZstd = 1;
+inline constexpr std::uint8_t kFlagSigned = 2;
+/// Length of the signature of a Code entry (HMAC-SHA256).
+inline constexpr std::size_t kSignatureSize = 32;
+/// Longest namespace, in bytes.
+inline constexpr std::size_t kMaxNamespace = 256;
+/// Longest entry head a listing needs: header, namespace and tag.
+inline constexpr std::size_t kMaxHead = kHeaderSize + kMaxNamespace + kMaxTagLength;
+/// Decompression bound: a body of S stored bytes may expand to at most
+/// max(kFreeExpansion, kMaxExpansion x S) bytes.
+inline constexpr std::uint64_t kFreeExpansion = std::uint64_t{64} << 20;
+inline constexpr std::uint64_t kMaxExpansion = 1024;
 /// Largest body accepted (encode and decode), 1 TiB.
 inline constexpr std::uint64_t kMaxBody = std::uint64_t{1} << 40;
 
@@ -27,6 +38,9 @@ Digest get_digest(const std::uint8_t* p);
 
 /// Throws CorruptEntryError("cache entry: " + what).
 [[noreturn]] void corrupt(const std::string& what);
+/// Throws InvalidArgument unless `ns` is a valid namespace (1..256 bytes, no
+/// control characters).
+void validate_namespace(std::string_view ns);
 
 // ---------------------------------------------------------------- writing
 
@@ -36,22 +50,38 @@ Digest get_digest(const std::uint8_t* p);
 /// borrows from an Entry alive; raw() borrows without ownership.
 class EncodedEntry {
  public:
-  /// Encodes `entry`; the image pixels are referenced, not copied.
-  static EncodedEntry prepare(const Entry& entry, Compression compression);
+  /// Encodes `entry` stored at `address`; the image pixels are referenced,
+  /// not copied. A Code entry is left unsigned: signed() gives each tier its
+  /// signed copy.
+  static EncodedEntry prepare(const Entry& entry, const EntryAddress& address, Compression compression);
   /// Wraps bytes that already are an encoded entry (not copied: they must
-  /// outlive this object).
+  /// outlive this object). Not for Code entries (each tier signs its own).
   static EncodedEntry raw(std::span<const std::uint8_t> encoded);
+
+  /// True for a Code entry, which needs signed() before it is written.
+  bool needs_signature() const noexcept { return needs_signature_; }
+  /// A copy signed with `key` (HMAC-SHA256 of every byte before the
+  /// signature). Throws InvalidArgument for an empty key.
+  EncodedEntry signed_with(std::span<const std::uint8_t> key) const;
 
   /// Total entry length.
   std::size_t size() const noexcept;
-  /// Writes size() bytes to `dst`.
+  /// Writes size() bytes to `dst`. Throws std::logic_error for a Code entry
+  /// not signed yet.
   void write(std::uint8_t* dst) const;
   std::vector<std::uint8_t> to_vector() const;
 
  private:
+  /// The pieces of the entry before the signature, in order.
+  std::vector<std::span<const std::uint8_t>> pieces() const;
+
   std::span<const std::uint8_t> raw_;  // whole entry (raw())
   std::array<std::uint8_t, kHeaderSize> header_{};
+  std::string ns_;
   std::string tag_;
+  bool needs_signature_ = false;
+  bool has_signature_ = false;
+  std::array<std::uint8_t, kSignatureSize> signature_{};
   std::array<std::uint8_t, 16> canon_{};  // image body: canonical header
   bool has_canon_ = false;
   std::span<const std::uint8_t> pixels_;  // image body: pixels (borrowed)

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "cache/lmdb_env.hpp"
+#include "cache/signature.hpp"
 
 namespace pixelcache::cache_detail {
 
@@ -18,25 +19,37 @@ namespace {
 
 // Bytes counted per entry on top of its encoded size: its three records.
 constexpr std::uint64_t kOverhead = 128;
+// The map reserved for a bound: 1.5 x the bound + 4 MiB.
+std::uint64_t map_for(std::uint64_t bound) { return bound + bound / 2 + (std::uint64_t{4} << 20); }
 // Reads are written back as recency updates after this many keys or seconds.
 constexpr std::size_t kTouchBatch = 256;
 constexpr auto kTouchDelay = std::chrono::seconds(2);
 
-using KeyBytes = std::array<std::uint8_t, 16>;
-using LruKey = std::array<std::uint8_t, 24>;
+// A store key: the 16 key bytes (Digest::hex() order), then the namespace.
+using KeyBytes = std::string;
+using LruKey = std::string;
 
-KeyBytes key_bytes(const Digest& d) {
-  KeyBytes k;
-  put_digest(k.data(), d);
+KeyBytes key_bytes(const Digest& d, std::string_view ns) {
+  KeyBytes k(16 + ns.size(), '\0');
+  put_digest(reinterpret_cast<std::uint8_t*>(k.data()), d);
+  std::memcpy(k.data() + 16, ns.data(), ns.size());
   return k;
 }
 
+// The address a store key names; nullopt for a malformed key.
+std::optional<EntryAddress> address_of(std::span<const std::uint8_t> k) {
+  if (k.size() < 17 || k.size() > 16 + kMaxNamespace) return std::nullopt;
+  return EntryAddress{std::string(reinterpret_cast<const char*>(k.data()) + 16, k.size() - 16), get_digest(k.data())};
+}
+
 LruKey lru_key(std::uint64_t tick, const KeyBytes& k) {
-  LruKey out;
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(tick >> (56 - 8 * i));
-  std::memcpy(out.data() + 8, k.data(), 16);
+  LruKey out(8 + k.size(), '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(tick >> (56 - 8 * i));
+  std::memcpy(out.data() + 8, k.data(), k.size());
   return out;
 }
+
+MDB_val val_of(const std::string& s) { return mdb_val(s.data(), s.size()); }
 
 std::uint64_t load_u64(const void* p) {
   std::uint64_t v;
@@ -46,14 +59,16 @@ std::uint64_t load_u64(const void* p) {
 
 // The "meta" counters, read at the start of a write transaction and stored
 // at its end: the store's size and recency clock, and its lifetime counters.
+// ("max_bytes" is the store's bound: 0 until a process records one.)
 struct Meta {
-  std::uint64_t bytes = 0, entries = 0, tick = 0;
+  std::uint64_t bytes = 0, entries = 0, tick = 0, max_bytes = 0;
   StoreTotals totals;
 
-  static constexpr const char* kNames[] = {"bytes",  "entries", "tick",      "hits",
+  static constexpr const char* kNames[] = {"bytes",  "entries", "tick",      "max_bytes", "hits",
                                            "misses", "writes",  "evictions", "corrupt"};
-  std::array<std::uint64_t*, 8> fields() {
-    return {&bytes, &entries, &tick, &totals.hits, &totals.misses, &totals.writes, &totals.evictions, &totals.corrupt};
+  std::array<std::uint64_t*, 9> fields() {
+    return {&bytes,         &entries,          &tick,          &max_bytes, &totals.hits, &totals.misses,
+            &totals.writes, &totals.evictions, &totals.corrupt};
   }
 
   static std::uint64_t get(MDB_txn* t, const LmdbEnv& e, const char* name) {
@@ -90,12 +105,18 @@ struct Writer {
 
   // Removes `k` if present; returns an LMDB code (MDB_NOTFOUND when absent).
   int remove(const KeyBytes& k) {
-    MDB_val key = mdb_val(k.data(), 16), v;
+    MDB_val key = val_of(k), v;
     int rc = mdb_get(t, e.info, &key, &v);
     if (rc) return rc;
+    if (v.mv_size != 16) {  // a damaged index record: drop what is there (its lru record stays, harmless)
+      if ((rc = mdb_del(t, e.info, &key, nullptr))) return rc;
+      if ((rc = mdb_del(t, e.entries, &key, nullptr)) && rc != MDB_NOTFOUND) return rc;
+      meta.entries -= meta.entries ? 1 : 0;
+      return 0;
+    }
     const std::uint64_t tick = load_u64(v.mv_data), cost = load_u64(static_cast<const char*>(v.mv_data) + 8);
     const LruKey lk = lru_key(tick, k);
-    MDB_val lkey = mdb_val(lk.data(), lk.size());
+    MDB_val lkey = val_of(lk);
     if ((rc = mdb_del(t, e.lru, &lkey, nullptr)) && rc != MDB_NOTFOUND) return rc;
     if ((rc = mdb_del(t, e.info, &key, nullptr))) return rc;
     if ((rc = mdb_del(t, e.entries, &key, nullptr)) && rc != MDB_NOTFOUND) return rc;
@@ -112,8 +133,8 @@ struct Writer {
       if (rc) return rc;
       MDB_val k, v;
       rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-      KeyBytes victim{};
-      if (rc == 0 && k.mv_size == 24) std::memcpy(victim.data(), static_cast<const char*>(k.mv_data) + 8, 16);
+      KeyBytes victim;
+      if (rc == 0 && k.mv_size > 8) victim.assign(static_cast<const char*>(k.mv_data) + 8, k.mv_size - 8);
       mdb_cursor_close(c);
       if (rc == MDB_NOTFOUND) {  // counters out of step with the records: trust the records
         meta.bytes = 0;
@@ -137,13 +158,14 @@ struct Writer {
 
   // Records a fresh tick for `k` (if still present).
   int touch(const KeyBytes& k) {
-    MDB_val key = mdb_val(k.data(), 16), v;
+    MDB_val key = val_of(k), v;
     int rc = mdb_get(t, e.info, &key, &v);
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return rc;
+    if (v.mv_size != 16) return 0;  // a damaged index record: left for remove()
     std::uint64_t rec[2] = {load_u64(v.mv_data), load_u64(static_cast<const char*>(v.mv_data) + 8)};
     const LruKey old_key = lru_key(rec[0], k);
-    MDB_val lk = mdb_val(old_key.data(), old_key.size());
+    MDB_val lk = val_of(old_key);
     if ((rc = mdb_del(t, e.lru, &lk, nullptr)) && rc != MDB_NOTFOUND) return rc;
     rec[0] = ++meta.tick;
     return index(k, rec[0], rec[1]);
@@ -152,18 +174,18 @@ struct Writer {
   // Writes the info and lru records of `k`.
   int index(const KeyBytes& k, std::uint64_t tick, std::uint64_t cost) {
     const std::uint64_t rec[2] = {tick, cost};
-    MDB_val key = mdb_val(k.data(), 16), v = mdb_val(rec, sizeof rec);
+    MDB_val key = val_of(k), v = mdb_val(rec, sizeof rec);
     int rc = mdb_put(t, e.info, &key, &v, 0);
     if (rc) return rc;
     const LruKey lk = lru_key(tick, k);
-    MDB_val lkey = mdb_val(lk.data(), lk.size()), empty = mdb_val(nullptr, 0);
+    MDB_val lkey = val_of(lk), empty = mdb_val(nullptr, 0);
     return mdb_put(t, e.lru, &lkey, &empty, 0);
   }
 
   // Applies the recency updates recorded by reads, and adds their hits,
   // misses and corrupt entries to the lifetime counters.
   int flush_touches(LmdbEnv& env) {
-    std::vector<Digest> keys;
+    std::vector<std::string> keys;
     {
       std::lock_guard lock(env.touch_mu);
       keys.swap(env.touched);
@@ -173,7 +195,7 @@ struct Writer {
     }
     // A key read many times since the last flush is touched once, in the
     // order of its last read (a hot key read 256 times costs one update).
-    std::vector<std::pair<Digest, std::size_t>> last;  // key, position of its last read
+    std::vector<std::pair<std::string, std::size_t>> last;  // key, position of its last read
     last.reserve(keys.size());
     for (std::size_t i = 0; i < keys.size(); ++i) last.emplace_back(keys[i], i);
     std::sort(last.begin(), last.end());
@@ -182,7 +204,7 @@ struct Writer {
       if (i + 1 == last.size() || last[i + 1].first != last[i].first) order.push_back(last[i].second);
     std::sort(order.begin(), order.end());
     for (std::size_t i : order)
-      if (int rc = touch(key_bytes(keys[i]))) return rc;
+      if (int rc = touch(keys[i])) return rc;
     return 0;
   }
 };
@@ -194,10 +216,38 @@ constexpr bool kWritesOnly = true;
 
 }  // namespace
 
-std::filesystem::path DiskTier::store_file(const std::filesystem::path& dir) { return dir / "pixelcache-v1.mdb"; }
+std::filesystem::path DiskTier::store_file(const std::filesystem::path& dir) { return dir / "pixelcache-v2.mdb"; }
+}  // namespace pixelcache::cache_detail
 
-DiskTier::DiskTier(const std::filesystem::path& dir, std::uint64_t max_bytes)
-    : file_(store_file(dir)), max_bytes_(max_bytes), map_bytes_(max_bytes + max_bytes / 2 + (std::uint64_t{4} << 20)) {
+std::filesystem::path pixelcache::disk_store_file(const std::filesystem::path& dir) {
+  return cache_detail::DiskTier::store_file(dir);
+}
+
+namespace pixelcache::cache_detail {
+
+std::filesystem::path DiskTier::key_file(const std::filesystem::path& dir) { return dir / "pixelcache-v2.key"; }
+
+std::vector<std::filesystem::path> DiskTier::legacy_files(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> out;
+  for (const char* name : {"pixelcache-v1.mdb", "pixelcache-v1.mdb-lock"}) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(std::filesystem::symlink_status(dir / name, ec))) out.push_back(dir / name);
+  }
+  return out;
+}
+
+DiskTier::DiskTier(const std::filesystem::path& dir, std::string key_namespace, std::optional<std::uint64_t> max_bytes,
+                   const std::string& secret)
+    : dir_(dir),
+      file_(store_file(dir)),
+      binding_{std::move(key_namespace), std::nullopt},
+      max_bytes_(max_bytes.value_or(kDefaultDiskBytes)),
+      map_bytes_(map_for(max_bytes.value_or(kDefaultDiskBytes))) {
+  if (dir.native().find('\0') != std::string::npos)
+    throw InvalidArgument("cache directory '" + escape_bytes(dir.native()) + "' contains a NUL byte");
+  if (max_bytes && *max_bytes > kMaxDiskBytes)
+    throw InvalidArgument("disk cache bound of " + std::to_string(*max_bytes) +
+                          " bytes is over the limit of 16 TiB (2^44 bytes)");
   std::error_code ec;
   const auto st = std::filesystem::status(dir, ec);
   if (std::filesystem::exists(st) && !std::filesystem::is_directory(st))
@@ -208,7 +258,57 @@ DiskTier::DiskTier(const std::filesystem::path& dir, std::uint64_t max_bytes)
   }
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     throw CacheError("cache directory " + dir.string() + " is not writable: " + std::strerror(errno));
+  if (!secret.empty()) {
+    binding_.signing_key.emplace(secret.begin(), secret.end());
+  } else {
+    std::string problem;
+    binding_.signing_key = store_signing_key(key_file(dir), problem);
+    if (!binding_.signing_key)
+      notice("disk cache " + dir.string() + ": no signing key (" + problem +
+             "); results that need one (pickles) are not cached on disk");
+  }
   env_ = LmdbEnv::open(file_, map_bytes_);
+  adopt_bound(max_bytes);
+}
+
+void DiskTier::notice(std::string message) {
+  std::lock_guard lock(notices_mu_);
+  notices_.push_back(std::move(message));
+}
+
+std::vector<std::string> DiskTier::take_notices() {
+  std::lock_guard lock(notices_mu_);
+  return std::exchange(notices_, {});
+}
+
+void DiskTier::adopt_bound(std::optional<std::uint64_t> asked) {
+  auto e = env_;
+  std::uint64_t recorded = 0;
+  e->read([&](MDB_txn* t) { recorded = Meta::get(t, *e, "max_bytes"); });
+  if (recorded == 0) {
+    const std::uint64_t bound = asked.value_or(kDefaultDiskBytes);
+    const int rc = e->write([&](MDB_txn* t) {
+      Meta m = Meta::load(t, *e);
+      if (m.max_bytes != 0) {  // another process was first
+        recorded = m.max_bytes;
+        return 0;
+      }
+      m.max_bytes = recorded = bound;
+      return m.store(t, *e);
+    });
+    if (rc) lmdb_fail(*e, rc, "cannot record the store's bound");
+    if (recorded == bound) asked.reset();  // no notice: ours is the bound
+  }
+  recorded = std::min(recorded, kMaxDiskBytes);
+  max_bytes_.store(recorded, std::memory_order_relaxed);
+  if (asked && *asked != recorded)
+    notice("disk cache " + dir_.string() + ": the store's bound is " + std::to_string(recorded) +
+           " bytes (recorded in the store); this process asked for " + std::to_string(*asked) +
+           " and uses the store's. `pixelcache cache trim --max-bytes N` (Cache.trim) changes it.");
+  if (map_for(recorded) > map_bytes_) {
+    map_bytes_ = map_for(recorded);
+    env_ = LmdbEnv::open(file_, map_bytes_);  // the same environment, its map grown
+  }
 }
 
 DiskTier::~DiskTier() {
@@ -235,19 +335,24 @@ std::uint64_t DiskTier::evictions() const noexcept { return evictions_.load(std:
 
 Lookup DiskTier::get(const Digest& key) {
   auto e = env();
-  const KeyBytes k = key_bytes(key);
+  const KeyBytes k = key_bytes(key, binding_.key_namespace);
   Lookup out;
+  bool unverified = false;
   e->read([&](MDB_txn* t) {
-    MDB_val kv = mdb_val(k.data(), 16), v;
+    MDB_val kv = val_of(k), v;
     const int rc = mdb_get(t, e->entries, &kv, &v);
     if (rc == MDB_NOTFOUND) return;
     if (rc) lmdb_fail(*e, rc, "cannot read an entry");
     try {
-      out.entry = decode_entry({static_cast<const std::uint8_t*>(v.mv_data), v.mv_size});
+      out.entry = decode_entry({static_cast<const std::uint8_t*>(v.mv_data), v.mv_size},
+                               EntryAddress{binding_.key_namespace, key}, binding_.key_bytes());
     } catch (const CorruptEntryError&) {
       out.corrupt = true;
+    } catch (const UnverifiedEntryError&) {
+      unverified = true;  // a miss for us, perhaps not for a holder of the key
     }
   });
+  (void)unverified;
   if (!out.entry) {
     std::lock_guard lock(e->touch_mu);
     ++e->pending_misses;
@@ -265,7 +370,7 @@ Lookup DiskTier::get(const Digest& key) {
     {
       std::lock_guard lock(e->touch_mu);
       if (e->touched.empty()) e->first_touch = std::chrono::steady_clock::now();
-      e->touched.push_back(key);
+      e->touched.push_back(k);
       flush_now = e->touched.size() >= kTouchBatch || std::chrono::steady_clock::now() - e->first_touch > kTouchDelay;
     }
     if (flush_now) flush();
@@ -287,20 +392,30 @@ void DiskTier::flush() {
   if (rc) lmdb_fail(*e, rc, "cannot record recent reads", kWritesOnly);
 }
 
-void DiskTier::put(const Digest& key, const EncodedEntry& entry) {
-  const std::uint64_t cost = entry.size() + kOverhead;
-  if (cost > max_bytes_) return;  // larger than the whole tier
+void DiskTier::put(const Digest& key, const EncodedEntry& encoded) {
+  std::optional<EncodedEntry> signed_copy;
+  if (encoded.needs_signature()) {
+    if (!binding_.signing_key) return;  // no key: Code entries are not stored here
+    signed_copy = encoded.signed_with(binding_.key_bytes());
+  }
+  const EncodedEntry& entry = signed_copy ? *signed_copy : encoded;
+  const std::uint64_t cost = entry.size() + kOverhead + binding_.key_namespace.size() * 3;
+  if (cost > max_bytes()) return;  // larger than the whole tier
   auto e = env();
-  const KeyBytes k = key_bytes(key);
+  const KeyBytes k = key_bytes(key, binding_.key_namespace);
   for (int attempt = 0;; ++attempt) {
     std::uint64_t evicted = 0;
     const int rc = e->write([&](MDB_txn* t) {
       Writer w(t, *e);
+      // The store's bound, as recorded (another process may have changed it).
+      const std::uint64_t bound = w.meta.max_bytes ? std::min(w.meta.max_bytes, kMaxDiskBytes) : max_bytes();
+      max_bytes_.store(bound, std::memory_order_relaxed);
+      if (cost > bound) return 0;
       int r = w.flush_touches(*e);
       if (r == 0 && (r = w.remove(k)) == MDB_NOTFOUND) r = 0;
-      if (r == 0) r = w.evict_to(max_bytes_ - cost);
+      if (r == 0) r = w.evict_to(bound - cost);
       if (r) return r;
-      MDB_val kv = mdb_val(k.data(), 16), v = mdb_val(nullptr, entry.size());
+      MDB_val kv = val_of(k), v = mdb_val(nullptr, entry.size());
       if ((r = mdb_put(t, e->entries, &kv, &v, MDB_RESERVE))) return r;
       entry.write(static_cast<std::uint8_t*>(v.mv_data));
       if ((r = w.index(k, ++w.meta.tick, cost))) return r;
@@ -318,17 +433,18 @@ void DiskTier::put(const Digest& key, const EncodedEntry& entry) {
     // The file is full although the counted bytes fit (free pages are
     // fragmented): evict more in a transaction of its own, whose freed
     // pages the next attempt can reuse.
-    const std::uint64_t extra = (attempt + 1) * std::max(cost, max_bytes_ / 8);
-    trim(max_bytes_ > extra ? max_bytes_ - extra : 0);
+    const std::uint64_t bound = max_bytes();
+    const std::uint64_t extra = (attempt + 1) * std::max(cost, bound / 8);
+    evict(bound > extra ? bound - extra : 0);
   }
 }
 
 bool DiskTier::contains(const Digest& key) {
   auto e = env();
-  const KeyBytes k = key_bytes(key);
+  const KeyBytes k = key_bytes(key, binding_.key_namespace);
   bool found = false;
   e->read([&](MDB_txn* t) {
-    MDB_val kv = mdb_val(k.data(), 16), v;
+    MDB_val kv = val_of(k), v;
     const int rc = mdb_get(t, e->entries, &kv, &v);
     if (rc && rc != MDB_NOTFOUND) lmdb_fail(*e, rc, "cannot read an entry");
     found = rc == 0;
@@ -336,16 +452,17 @@ bool DiskTier::contains(const Digest& key) {
   return found;
 }
 
-bool DiskTier::erase(const Digest& key) {
+bool DiskTier::erase(const Digest& key) { return erase_store_key(key_bytes(key, binding_.key_namespace)); }
+
+bool DiskTier::erase_store_key(const std::string& k) {
   auto e = env();
-  const KeyBytes k = key_bytes(key);
   bool found = false;
   const int rc = e->write([&](MDB_txn* t) {
     Writer w(t, *e);
     int r = w.remove(k);
     if (r == MDB_NOTFOUND) {
-      // An entry without index records (should not happen): delete it too.
-      MDB_val kv = mdb_val(k.data(), 16);
+      // An entry without (sound) index records: delete what there is.
+      MDB_val kv = val_of(k);
       r = mdb_del(t, e->entries, &kv, nullptr);
       if (r == MDB_NOTFOUND) return MDB_NOTFOUND;
     }
@@ -371,13 +488,30 @@ void DiskTier::clear() {
     return m.store(t, *e);
   });
   if (rc) lmdb_fail(*e, rc, "cannot clear the store", kWritesOnly);
+  for (const auto& old : legacy_files(dir_)) {  // stores of earlier formats, never read again
+    std::error_code ec;
+    std::filesystem::remove(old, ec);
+  }
 }
 
 TrimReport DiskTier::trim(std::uint64_t max_bytes) {
+  if (max_bytes > kMaxDiskBytes)
+    throw InvalidArgument("disk cache bound of " + std::to_string(max_bytes) +
+                          " bytes is over the limit of 16 TiB (2^44 bytes)");
+  if (map_for(max_bytes) > map_bytes_) {
+    std::lock_guard lock(mu_);
+    map_bytes_ = map_for(max_bytes);
+    env_ = LmdbEnv::open(file_, map_bytes_);  // the same environment, its map grown
+  }
+  return evict(max_bytes, /*record=*/true);
+}
+
+TrimReport DiskTier::evict(std::uint64_t max_bytes, bool record) {
   auto e = env();
   TrimReport report;
   const int rc = e->write([&](MDB_txn* t) {
     Writer w(t, *e);
+    if (record) w.meta.max_bytes = max_bytes;
     int r = w.flush_touches(*e);
     if (r == 0) r = w.evict_to(max_bytes);
     if (r == 0) r = w.meta.store(t, *e);
@@ -388,21 +522,23 @@ TrimReport DiskTier::trim(std::uint64_t max_bytes) {
     return r;
   });
   if (rc) lmdb_fail(*e, rc, "cannot evict entries", kWritesOnly);
+  if (record) max_bytes_.store(max_bytes, std::memory_order_relaxed);
   evictions_.fetch_add(report.evicted_entries, std::memory_order_relaxed);
   return report;
 }
 
 namespace {
-// Calls `f(key, entry bytes)` for every entry in a read transaction, until
-// it returns false.
-void each_entry(LmdbEnv& e, const std::function<bool(const Digest&, std::span<const std::uint8_t>)>& f) {
+// Calls `f(store key, entry bytes)` for every entry in a read transaction,
+// until it returns false.
+void each_entry(LmdbEnv& e,
+                const std::function<bool(std::span<const std::uint8_t>, std::span<const std::uint8_t>)>& f) {
   e.read([&](MDB_txn* t) {
     MDB_cursor* c = nullptr;
     if (int rc = mdb_cursor_open(t, e.entries, &c)) lmdb_fail(e, rc, "cannot list the store");
     MDB_val k, v;
     for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-      if (k.mv_size == 16 && !f(get_digest(static_cast<const std::uint8_t*>(k.mv_data)),
-                                {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size}))
+      if (!f({static_cast<const std::uint8_t*>(k.mv_data), k.mv_size},
+             {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size}))
         break;
     mdb_cursor_close(c);
   });
@@ -410,22 +546,31 @@ void each_entry(LmdbEnv& e, const std::function<bool(const Digest&, std::span<co
 }  // namespace
 
 void DiskTier::for_each(const std::function<bool(const EntryInfo&)>& visit) {
-  each_entry(*env(), [&](const Digest& key, std::span<const std::uint8_t> v) {
-    const auto info = entry_info(key, v.first(std::min(v.size(), kHeaderSize + kMaxTagLength)), v.size());
-    return !info || visit(*info);
+  each_entry(*env(), [&](std::span<const std::uint8_t> k, std::span<const std::uint8_t> v) {
+    const auto address = address_of(k);
+    if (!address || address->key_namespace != binding_.key_namespace) return true;
+    const auto info = entry_info(v.first(std::min(v.size(), kMaxHead)), v.size());
+    // (An entry that states another address than its place is skipped, as
+    // an unreadable one: verify() drops it.)
+    if (!info || info->key != address->key || info->key_namespace != address->key_namespace) return true;
+    return visit(*info);
   });
 }
 
 VerifyCounts DiskTier::verify() {
   VerifyCounts counts;
-  std::vector<Digest> bad;
-  each_entry(*env(), [&](const Digest& key, std::span<const std::uint8_t> v) {
+  std::vector<std::string> bad;
+  each_entry(*env(), [&](std::span<const std::uint8_t> k, std::span<const std::uint8_t> v) {
     ++counts.checked;
+    const auto address = address_of(k);
     try {
-      (void)decode_entry(v);
+      if (!address) corrupt("a store key of " + std::to_string(k.size()) + " bytes");
+      (void)decode_entry(v, *address, binding_.key_bytes());
       ++counts.ok;
     } catch (const CorruptEntryError&) {
-      bad.push_back(key);
+      bad.emplace_back(reinterpret_cast<const char*>(k.data()), k.size());
+    } catch (const UnverifiedEntryError&) {
+      ++counts.ok;  // intact as far as this process can tell (no signing key)
     } catch (const LimitError&) {
       ++counts.ok;  // intact, but larger than this process's image limit
     }
@@ -437,7 +582,7 @@ VerifyCounts DiskTier::verify() {
     std::lock_guard lock(e->touch_mu);
     e->pending_corrupt += bad.size();
   }
-  for (const auto& d : bad) erase(d);
+  for (const auto& k : bad) erase_store_key(k);
   flush();  // the lifetime counters
   return counts;
 }

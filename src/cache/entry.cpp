@@ -23,6 +23,7 @@ const char* entry_kind_name(EntryKind kind) noexcept {
     case EntryKind::Image: return "image";
     case EntryKind::Value: return "value";
     case EntryKind::Bytes: return "bytes";
+    case EntryKind::Code: return "code";
   }
   return "?";
 }
@@ -52,6 +53,12 @@ Entry::Entry(Value value, std::string tag) : v_(std::move(value)), tag_(checked_
 
 Entry::Entry(Bytes bytes, std::string tag) : v_(std::move(bytes)), tag_(checked_tag(std::move(tag))) {}
 
+Entry Entry::code(Bytes code, std::string tag) {
+  Entry e(std::move(code), std::move(tag));
+  e.code_ = true;
+  return e;
+}
+
 namespace {
 [[noreturn]] void wrong_kind(EntryKind held, const char* wanted) {
   throw InvalidArgument(std::string("cache entry holds ") + entry_kind_name(held) + ", not " + wanted);
@@ -70,7 +77,7 @@ const Value& Entry::value() const {
 
 const Bytes& Entry::bytes() const {
   if (const auto* p = std::get_if<Bytes>(&v_)) return *p;
-  wrong_kind(kind(), "bytes");
+  wrong_kind(kind(), "bytes or code");
 }
 
 Digest Entry::content_digest() const {
@@ -93,6 +100,6 @@ std::size_t Entry::byte_size() const {
              v_);
 }
 
-bool Entry::operator==(const Entry& o) const { return tag_ == o.tag_ && v_ == o.v_; }
+bool Entry::operator==(const Entry& o) const { return code_ == o.code_ && tag_ == o.tag_ && v_ == o.v_; }
 
 }  // namespace pixelcache

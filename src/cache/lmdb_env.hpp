@@ -34,7 +34,7 @@ struct LmdbEnv {
   /// Keys read since the last write transaction, whose recency is written
   /// by the next one (reads stay read-only transactions).
   std::mutex touch_mu;
-  std::vector<Digest> touched;
+  std::vector<std::string> touched;  ///< store keys (key bytes + namespace)
   std::chrono::steady_clock::time_point first_touch;
   /// Misses and corrupt entries found by reads since the last write
   /// transaction, added to the store's lifetime counters by the next one

@@ -89,7 +89,7 @@ std::vector<EntryInfo> MemoryTier::snapshot() const {
   std::lock_guard lock(mu_);
   std::vector<EntryInfo> out;
   out.reserve(lru_.size());
-  for (const auto& n : lru_) out.push_back(EntryInfo{n.key, n.entry.kind(), n.entry.tag(), n.cost, false});
+  for (const auto& n : lru_) out.push_back(EntryInfo{n.key, ns_, n.entry.kind(), n.entry.tag(), n.cost, false});
   return out;
 }
 

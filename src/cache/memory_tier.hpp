@@ -6,6 +6,7 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -26,7 +27,9 @@ struct DigestHash {
 /// it as read under the lock, while the entry was held.
 class MemoryTier {
  public:
-  explicit MemoryTier(std::uint64_t max_bytes) : max_bytes_(max_bytes) {}
+  /// `key_namespace`: the Cache's, reported by snapshot().
+  MemoryTier(std::uint64_t max_bytes, std::string key_namespace)
+      : max_bytes_(max_bytes), ns_(std::move(key_namespace)) {}
 
   /// The entry (and marks it most recently used), or nullopt; `generation`,
   /// when given, receives the generation on a hit.
@@ -63,6 +66,7 @@ class MemoryTier {
   std::uint64_t evictions_ = 0;
   std::atomic<std::uint64_t> generation_{0};  // changed under mu_ (or by invalidate())
   const std::uint64_t max_bytes_;
+  const std::string ns_;
 };
 
 }  // namespace pixelcache::cache_detail

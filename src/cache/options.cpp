@@ -35,6 +35,7 @@ CacheOptions CacheOptions::from_environment() {
   CacheOptions o;
   o.disk_path = default_directory();
   if (const char* url = env("PIXELCACHE_REDIS_URL")) o.redis_url = url;
+  if (const char* key = env("PIXELCACHE_CACHE_KEY")) o.secret = key;
   return o;
 }
 
@@ -66,7 +67,7 @@ std::optional<TierStats> CacheStats::tier(TierKind t) const {
 
 std::uint64_t VerifyReport::corrupt() const noexcept {
   std::uint64_t n = 0;
-  for (const auto& t : tiers) n += t.corrupt;
+  for (const auto& t : tiers) n += t.corrupt + (t.set_aside ? 1 : 0);
   return n;
 }
 

@@ -19,10 +19,10 @@ std::uint64_t fork_generation() noexcept {
   return g_generation.load(std::memory_order_relaxed);
 }
 
-std::optional<EntryInfo> entry_info(const Digest& key, std::span<const std::uint8_t> head, std::uint64_t total) {
+std::optional<EntryInfo> entry_info(std::span<const std::uint8_t> head, std::uint64_t total) {
   try {
     const EntryHeader h = read_entry_header(head);
-    return EntryInfo{key, h.kind, h.tag, total, h.compressed};
+    return EntryInfo{h.key, h.key_namespace, h.kind, h.tag, total, h.compressed};
   } catch (const CorruptEntryError&) {
     return std::nullopt;
   }

@@ -95,8 +95,9 @@ struct RedisTier::Conn {
   }
 
   // Sends one command and reads its reply; throws TierFailure for I/O
-  // errors, time-outs and error replies.
-  Reply command(std::initializer_list<std::string_view> args) {
+  // errors, time-outs and error replies (`writes_only` for the latter: a
+  // write the server refuses, e.g. out of memory, leaves reads on).
+  Reply command(std::initializer_list<std::string_view> args, bool writes_only = false) {
     std::vector<const char*> argv;
     std::vector<std::size_t> lens;
     for (auto a : args) {
@@ -113,7 +114,7 @@ struct RedisTier::Conn {
     if (r->type == REDIS_REPLY_ERROR) {
       const std::string text = reply_text(r.get());
       ctx.reset();  // the connection may be fine, but an error reply is a tier failure either way
-      throw TierFailure("Redis " + tier.url_.describe() + ": " + std::string(*args.begin()) + ": " + text);
+      throw TierFailure("Redis " + tier.url_.describe() + ": " + std::string(*args.begin()) + ": " + text, writes_only);
     }
     return r;
   }
@@ -125,10 +126,11 @@ struct RedisTier::Conn {
   }
 };
 
-RedisTier::RedisTier(RedisUrl url, std::string prefix, std::chrono::seconds ttl,
+RedisTier::RedisTier(RedisUrl url, TierBinding binding, std::chrono::seconds ttl,
                      std::chrono::milliseconds connect_timeout, std::chrono::milliseconds command_timeout)
     : url_(std::move(url)),
-      prefix_(std::move(prefix)),
+      binding_(std::move(binding)),
+      prefix_("pixelcache:" + binding_.key_namespace + ":"),
       ttl_(ttl),
       connect_timeout_(connect_timeout),
       command_timeout_(command_timeout),
@@ -186,7 +188,27 @@ RedisTier::Conn RedisTier::acquire() {
       conn.command({"AUTH", url_.user, url_.password});
   }
   if (url_.db) conn.command({"SELECT", std::to_string(url_.db)});
+  if (!limit_known_.load(std::memory_order_relaxed)) learn_value_limit(conn);
   return conn;
+}
+
+void RedisTier::learn_value_limit(Conn& conn) {
+  // CONFIG may be renamed or refused (managed Redis): then the default stays.
+  const char* argv[] = {"CONFIG", "GET", "proto-max-bulk-len"};
+  Reply r;
+  {
+    SigpipeGuard guard;
+    r.reset(static_cast<redisReply*>(redisCommandArgv(conn.ctx.get(), 3, argv, nullptr)));
+  }
+  if (!r) conn.fail("CONFIG GET proto-max-bulk-len failed");
+  if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_STRING) {
+    try {
+      const std::uint64_t n = std::stoull(std::string(r->element[1]->str, r->element[1]->len));
+      if (n > 0) max_value_.store(n, std::memory_order_relaxed);
+    } catch (const std::exception&) {
+    }
+  }
+  limit_known_.store(true, std::memory_order_relaxed);
 }
 
 Lookup RedisTier::get(const Digest& key) {
@@ -201,7 +223,9 @@ Lookup RedisTier::get(const Digest& key) {
   if (reply->type != REDIS_REPLY_STRING) throw TierFailure("Redis " + url_.describe() + ": GET: unexpected reply type");
   const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(reply->str), reply->len);
   try {
-    out.entry = decode_entry(bytes);
+    out.entry = decode_entry(bytes, EntryAddress{binding_.key_namespace, key}, binding_.key_bytes());
+  } catch (const UnverifiedEntryError&) {
+    return out;  // a miss for us, perhaps not for a holder of the key
   } catch (const CorruptEntryError&) {
     out.corrupt = true;
     try {
@@ -210,20 +234,32 @@ Lookup RedisTier::get(const Digest& key) {
     }
     return out;
   }
-  out.raw = bytes;
-  out.raw_owner = reply;
+  if (out.entry->kind() != EntryKind::Code) {  // each tier signs Code entries with its own key
+    out.raw = bytes;
+    out.raw_owner = reply;
+  }
   return out;
 }
 
-void RedisTier::put(const Digest& key, const EncodedEntry& entry) {
+void RedisTier::put(const Digest& key, const EncodedEntry& encoded) {
+  std::optional<EncodedEntry> signed_copy;
+  if (encoded.needs_signature()) {
+    if (!binding_.signing_key) return;  // no key: Code entries are not shared
+    signed_copy = encoded.signed_with(binding_.key_bytes());
+  }
+  const EncodedEntry& entry = signed_copy ? *signed_copy : encoded;
+  // A value the server would refuse (and drop the connection over) is not
+  // sent: that entry is simply not shared, and the tier stays up.
+  if (entry.size() > max_value_.load(std::memory_order_relaxed)) return;
   const std::string k = key_of(key);
   const std::vector<std::uint8_t> bytes = entry.to_vector();
   const std::string_view v(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   Conn c = acquire();
+  if (entry.size() > max_value_.load(std::memory_order_relaxed)) return;  // learnt on this connection
   if (ttl_.count() > 0)
-    c.command({"SET", k, v, "EX", std::to_string(ttl_.count())});
+    c.command({"SET", k, v, "EX", std::to_string(ttl_.count())}, /*writes_only=*/true);
   else
-    c.command({"SET", k, v});
+    c.command({"SET", k, v}, /*writes_only=*/true);
 }
 
 bool RedisTier::contains(const Digest& key) {
@@ -263,7 +299,7 @@ void RedisTier::clear() {
 }
 
 void RedisTier::for_each(const std::function<bool(const EntryInfo&)>& visit) {
-  const std::string head_end = std::to_string(kHeaderSize + kMaxTagLength - 1);
+  const std::string head_end = std::to_string(kMaxHead - 1);
   scan([&](const std::vector<std::string>& keys) {
     Conn c = acquire();
     for (const auto& k : keys) {
@@ -277,8 +313,10 @@ void RedisTier::for_each(const std::function<bool(const EntryInfo&)>& visit) {
       Reply len = c.command({"STRLEN", k});
       if (head->type != REDIS_REPLY_STRING || head->len == 0) continue;  // expired meanwhile
       const std::span<const std::uint8_t> h(reinterpret_cast<const std::uint8_t*>(head->str), head->len);
-      if (auto info = entry_info(d, h, static_cast<std::uint64_t>(len->integer)))
-        if (!visit(*info)) return false;
+      // (An entry that states another address than its key is skipped, as
+      // an unreadable one: verify() drops it.)
+      if (auto info = entry_info(h, static_cast<std::uint64_t>(len->integer)))
+        if (info->key == d && info->key_namespace == binding_.key_namespace && !visit(*info)) return false;
     }
     return true;
   });
@@ -293,11 +331,20 @@ VerifyCounts RedisTier::verify() {
       if (r->type != REDIS_REPLY_STRING) continue;  // expired meanwhile
       ++counts.checked;
       try {
-        (void)decode_entry({reinterpret_cast<const std::uint8_t*>(r->str), r->len});
+        Digest d;
+        try {
+          d = Digest::from_hex(std::string_view(k).substr(prefix_.size()));
+        } catch (const InvalidArgument&) {
+          corrupt("a key that does not end in 32 hex digits");
+        }
+        (void)decode_entry({reinterpret_cast<const std::uint8_t*>(r->str), r->len},
+                           EntryAddress{binding_.key_namespace, d}, binding_.key_bytes());
         ++counts.ok;
       } catch (const CorruptEntryError&) {
         ++counts.corrupt;
         c.command({"DEL", k});
+      } catch (const UnverifiedEntryError&) {
+        ++counts.ok;  // intact as far as this process can tell (no signing key)
       } catch (const LimitError&) {
         ++counts.ok;  // intact, but larger than this process's image limit
       }

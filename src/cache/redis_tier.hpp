@@ -1,6 +1,7 @@
 // Internal: the Redis tier (hiredis), and Redis URL parsing.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -31,8 +32,9 @@ struct RedisUrl {
 
 class RedisTier final : public StoreTier {
  public:
-  /// Keys are `prefix` + the key's 32 hex digits. Does not connect yet.
-  RedisTier(RedisUrl url, std::string prefix, std::chrono::seconds ttl, std::chrono::milliseconds connect_timeout,
+  /// Keys are "pixelcache:<namespace>:" + the key's 32 hex digits; entries
+  /// are checked against `binding`. Does not connect yet.
+  RedisTier(RedisUrl url, TierBinding binding, std::chrono::seconds ttl, std::chrono::milliseconds connect_timeout,
             std::chrono::milliseconds command_timeout);
   ~RedisTier() override;
 
@@ -53,9 +55,16 @@ class RedisTier final : public StoreTier {
   Conn acquire();
   /// Calls `visit` with every key of this namespace (SCAN), in batches.
   void scan(const std::function<bool(const std::vector<std::string>&)>& visit);
+  /// Reads the server's largest value (proto-max-bulk-len) once.
+  void learn_value_limit(Conn& conn);
 
   RedisUrl url_;
+  TierBinding binding_;
   std::string prefix_;
+  /// Largest value the server accepts: Redis's default 512 MiB until the
+  /// server says otherwise.
+  std::atomic<std::uint64_t> max_value_{std::uint64_t{512} << 20};
+  std::atomic<bool> limit_known_{false};
   std::chrono::seconds ttl_;
   std::chrono::milliseconds connect_timeout_, command_timeout_;
   std::mutex mu_;

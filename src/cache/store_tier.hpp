@@ -9,6 +9,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "cache/codec.hpp"
 #include "pixelcache/cache.hpp"
@@ -46,6 +47,21 @@ struct Lookup {
 
 struct VerifyCounts {
   std::uint64_t checked = 0, ok = 0, corrupt = 0;
+  bool set_aside = false;  ///< the store's structure was damaged: set aside, replaced
+  std::string problem;     ///< why it was set aside
+};
+
+/// What a stored tier checks entries against: the namespace it reads and
+/// writes, and the key that signs and verifies Code entries (none: such
+/// entries are neither stored nor returned by the tier).
+struct TierBinding {
+  std::string key_namespace;
+  std::optional<std::vector<std::uint8_t>> signing_key;
+
+  /// The signing key as bytes (empty when there is none).
+  std::span<const std::uint8_t> key_bytes() const noexcept {
+    return signing_key ? std::span<const std::uint8_t>(*signing_key) : std::span<const std::uint8_t>();
+  }
 };
 
 /// A tier that stores encoded entries. Every function may throw
@@ -69,10 +85,13 @@ class StoreTier {
   virtual std::optional<StoreTotals> totals() { return std::nullopt; }
   /// Entries this object evicted to respect its bound.
   virtual std::uint64_t evictions() const noexcept { return 0; }
+  /// Messages for the user since the last call (Cache::take_notices()).
+  virtual std::vector<std::string> take_notices() { return {}; }
 };
 
-/// EntryInfo from the start of an encoded entry of `total` bytes, or nullopt
-/// when its header is unreadable.
-std::optional<EntryInfo> entry_info(const Digest& key, std::span<const std::uint8_t> head, std::uint64_t total);
+/// EntryInfo from the start of an encoded entry of `total` bytes (its key
+/// and namespace as the entry states them), or nullopt when its header is
+/// unreadable.
+std::optional<EntryInfo> entry_info(std::span<const std::uint8_t> head, std::uint64_t total);
 
 }  // namespace pixelcache::cache_detail

@@ -20,7 +20,7 @@ from PIL import Image
 
 from conftest import files_below, free_port, read_report, run
 
-STORE = "pixelcache-v1.mdb"
+STORE = "pixelcache-v2.mdb"
 STEPS = ["resize:64x48", "to_gray"]
 # Outputs large enough to be stored in LMDB overflow pages (written once, never copied by later
 # transactions), so a stored file's bytes appear exactly once in the store file.
@@ -404,7 +404,8 @@ def test_cache_stats_human_and_json(exe, distinct, tmp_path):
     p = run(exe, "cache", "stats", "--dir", cache)
     lines = p.stdout.splitlines()
     assert lines[0].startswith(f"disk   {cache} (store file ")
-    assert lines[1].strip().startswith("60 entries, ") and lines[1].endswith(" stored")
+    assert lines[1].strip().startswith("60 entries, ") and lines[1].endswith(" stored of at most 4.0 GiB")
+    assert d["max_bytes"] == 4 << 30
     assert lines[2].strip() == "since created: 0 hits, 60 misses, 60 writes, 0 evictions, 0 corrupt entries dropped"
 
 
@@ -423,6 +424,14 @@ def test_cache_trim_and_clear(exe, distinct, tmp_path):
     p = run(exe, "cache", "trim", "--max-bytes", "1K", "--dir", cache)  # sizes with units; human output
     assert p.returncode == 0 and p.stdout.startswith("trimmed the disk store to 1.0 KiB: evicted ")
     assert stats(exe, cache)[1]["disk"]["entries"] == 0
+    # The bound is the store's now, for every process (issue 16): a run asking for another one is told so.
+    assert stats(exe, cache)[1]["disk"]["max_bytes"] == 1024
+    p = run(exe, "run", distinct / sorted(files_below(distinct))[0], "-o", tmp_path / "x.png", *STEPS,
+            f"--cache={cache}", "--cache-max-bytes", "1G")  # (an entry the batch below makes too)
+    assert p.returncode == 0 and "the store's bound is 1024 bytes" in p.stderr, p.stderr
+    assert stats(exe, cache)[1]["disk"]["max_bytes"] == 1024
+    assert run(exe, "cache", "trim", "--max-bytes", "4G", "--dir", cache).returncode == 0
+    assert stats(exe, cache)[1]["disk"]["max_bytes"] == 4 << 30
     fill(exe, distinct, tmp_path, cache)
     p = run(exe, "cache", "clear", "--dir", cache)
     assert p.returncode == 0 and p.stdout.startswith("cleared disk: 60 entries (")
@@ -453,7 +462,8 @@ def test_cache_verify_finds_a_flipped_byte(exe, data, tmp_path):
     p = run(exe, "cache", "verify", "--json", "--dir", cache)
     assert p.returncode == 1, p.stderr  # fsck-like: corrupt entries were found (and dropped)
     assert json.loads(p.stdout) == {"tiers": [{"tier": "disk", "checked": 3, "ok": 2, "corrupt": 1,
-                                               "complete": True}], "corrupt": 1}
+                                               "complete": True, "set_aside": False, "problem": None}],
+                                    "corrupt": 1}
     p = run(exe, "cache", "verify", "--dir", cache)
     assert p.returncode == 0 and p.stdout == "disk: 2 entries checked, 2 intact, 0 corrupt\n"
     d = stats(exe, cache)[1]["disk"]

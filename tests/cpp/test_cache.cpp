@@ -19,7 +19,8 @@ std::vector<Entry> every_kind_entries() {
           Entry(pattern(6, 5).as_f32().as_u8()),
           Entry(Image::from_f32({1, 3}, Mode::L, {0.1f, 0.5f, 0.9f}), "torch"),
           Entry(every_kind_value(), "numpy"),
-          Entry(Bytes(std::string_view("\x80\x05pickled")), "pickle"),
+          Entry(Bytes(std::string_view("\x80\x05raw")), "raw"),
+          Entry::code(Bytes(std::string_view("\x80\x05K\x01.")), "pickle"),
           Entry(Bytes())};
 }
 
@@ -140,7 +141,7 @@ TEST(CacheDisk, RoundTripsEveryKindAndSurvivesReopening) {
     ASSERT_TRUE(got);
     EXPECT_EQ(got->content_digest(), entries[i].content_digest());
   }
-  EXPECT_TRUE(std::filesystem::exists(dir / "pixelcache-v1.mdb"));
+  EXPECT_TRUE(std::filesystem::exists(disk_store_file(dir.path())));
 }
 
 TEST(CacheDisk, HitIsPromotedIntoMemory) {
@@ -179,7 +180,7 @@ TEST(CacheDisk, HoldsItsByteBoundWhileWritingThreeTimesIt) {
   EXPECT_TRUE(cache.get(key_for(n - 1)));
   EXPECT_FALSE(cache.contains(key_for(0)));
   // The file respects the documented ceiling (1.5 x bound + 4 MiB).
-  EXPECT_LE(std::filesystem::file_size(dir / "pixelcache-v1.mdb"), bound + bound / 2 + (4u << 20));
+  EXPECT_LE(std::filesystem::file_size(disk_store_file(dir.path())), bound + bound / 2 + (4u << 20));
 }
 
 TEST(CacheDisk, FragmentedStoreEvictsInsteadOfFailing) {
@@ -199,7 +200,7 @@ TEST(CacheDisk, FragmentedStoreEvictsInsteadOfFailing) {
   const auto d = cache.stats().tier(TierKind::Disk);
   EXPECT_EQ(d->errors, 0u);
   EXPECT_LE(*d->bytes, bound);
-  EXPECT_LE(std::filesystem::file_size(dir / "pixelcache-v1.mdb"), bound + bound / 2 + (4u << 20));
+  EXPECT_LE(std::filesystem::file_size(disk_store_file(dir.path())), bound + bound / 2 + (4u << 20));
   EXPECT_EQ(cache.verify().corrupt(), 0u);
 }
 
@@ -311,7 +312,7 @@ TEST(CacheDisk, FlippedByteIsDetectedDroppedAndRecomputed) {
     cache.put(key_for(1), Entry(img));
     cache.put(key_for(2), Entry(pattern(8, 8)));
   }
-  flip_stored_pixel(dir / "pixelcache-v1.mdb", img);
+  flip_stored_pixel(disk_store_file(dir.path()), img);
   Cache cache(tiers(0, dir.path()));
   int computed = 0;
   auto compute = [&] {
@@ -338,7 +339,7 @@ TEST(CacheDisk, VerifyFindsAndDropsCorruptEntries) {
     cache.put(key_for(0), Entry(bad));
     for (int i = 1; i < 6; ++i) cache.put(key_for(i), Entry(image_for(i)));
   }
-  flip_stored_pixel(dir / "pixelcache-v1.mdb", bad);
+  flip_stored_pixel(disk_store_file(dir.path()), bad);
   Cache cache(tiers(0, dir.path()));
   const VerifyReport r = cache.verify();
   ASSERT_EQ(r.tiers.size(), 1u);
@@ -366,7 +367,7 @@ TEST(CacheDisk, StoreKeepsLifetimeCountersAcrossProcessesAndClear) {
     EXPECT_EQ(t.misses, 1u);
     EXPECT_EQ(t.writes, 4u);
   }
-  flip_stored_pixel(dir / "pixelcache-v1.mdb", bad);
+  flip_stored_pixel(disk_store_file(dir.path()), bad);
   EXPECT_EQ(in_child([&] {
               // Another process sees the counters the first one left (its reads were written on close).
               Cache cache(tiers(0, dir.path()));
@@ -397,7 +398,7 @@ TEST(CacheDisk, DiskFullSkipsWritesAndKeepsReading) {
     std::signal(SIGXFSZ, SIG_IGN);
     Cache cache(tiers(0, dir.path()));
     cache.put(key_for(0), Entry(pattern(16, 16)));
-    const auto size = std::filesystem::file_size(dir / "pixelcache-v1.mdb");
+    const auto size = std::filesystem::file_size(disk_store_file(dir.path()));
     rlimit lim{size + (256 << 10), size + (256 << 10)};
     if (setrlimit(RLIMIT_FSIZE, &lim) != 0) return 10;
     for (int i = 1; i < 40; ++i) cache.put(key_for(i), Entry(Bytes(noise_bytes(100000, i))));
@@ -522,7 +523,11 @@ TEST(CacheOptions, DefaultsComeFromTheEnvironment) {
   CacheOptions o = CacheOptions::from_environment();
   EXPECT_TRUE(o.redis_url.empty());
   EXPECT_GT(o.memory_bytes, 0u);
-  EXPECT_GT(o.disk_bytes, 0u);
+  EXPECT_FALSE(o.disk_bytes);  // the store's own bound
+  EXPECT_TRUE(o.secret.empty());
+  env.set("PIXELCACHE_CACHE_KEY", "k3y");
+  EXPECT_EQ(CacheOptions::from_environment().secret, "k3y");
+  env.set("PIXELCACHE_CACHE_KEY", nullptr);
   env.set("PIXELCACHE_REDIS_URL", "redis://127.0.0.1:1");
   EXPECT_EQ(CacheOptions::from_environment().redis_url, "redis://127.0.0.1:1");
 
@@ -534,7 +539,7 @@ TEST(CacheOptions, DefaultsComeFromTheEnvironment) {
   EXPECT_TRUE(cache.has_tier(TierKind::Disk));
   EXPECT_FALSE(cache.has_tier(TierKind::Redis));
   cache.put(key_for(1), Entry(Value(1)));
-  EXPECT_TRUE(std::filesystem::exists(dir / "pixelcache-v1.mdb"));
+  EXPECT_TRUE(std::filesystem::exists(disk_store_file(dir.path())));
 }
 
 TEST(Memoize, ComputesOnceAndRestoresEveryResultType) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cache_support.hpp"
+#include "entry_forge.hpp"
 #include "redis_server.hpp"
 
 namespace pixelcache::test {
@@ -145,6 +146,110 @@ TEST_F(CacheRedis, FlippedByteIsDetectedDroppedAndRecomputed) {
   EXPECT_EQ(v.tiers[0].corrupt, 2u);
   EXPECT_EQ(v.tiers[0].ok, 1u);
   EXPECT_EQ(server_->integer({"EXISTS", name}), 0);
+}
+
+// Issue 16: a value copied from one key to another (or to another
+// namespace) is a corrupt miss there, never another call's answer.
+TEST_F(CacheRedis, AValueCopiedToAnotherKeyIsNotServed) {
+  Cache cache(redis_only());
+  cache.put(key_for(1), Entry(pattern(12, 12), "pil"));
+  cache.put(key_for(2), Entry(pattern(13, 13), "pil"));
+  const std::string a = "pixelcache:test:" + key_for(1).hex(), b = "pixelcache:test:" + key_for(2).hex();
+  server_->integer({"COPY", a, b, "REPLACE"});
+  server_->integer({"COPY", a, "pixelcache:other:" + key_for(1).hex()});
+  int calls = 0;
+  const auto got = cache.get_or_compute(key_for(2), [&] {
+    ++calls;
+    return Entry(pattern(13, 13), "pil");
+  });
+  EXPECT_EQ(got.origin, Origin::Computed);
+  EXPECT_EQ(got.entry.image(), pattern(13, 13));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(cache.stats().tier(TierKind::Redis)->corrupt, 1u);
+  EXPECT_EQ(cache.get_image(key_for(1)), pattern(12, 12));  // the original is fine
+  Cache other(redis_only("other"));
+  EXPECT_FALSE(other.get(key_for(1)));
+  EXPECT_EQ(other.stats().tier(TierKind::Redis)->corrupt, 1u);
+  // verify() reports a copied value as corrupt.
+  server_->integer({"COPY", a, b, "REPLACE"});
+  const VerifyReport v = cache.verify();
+  EXPECT_EQ(v.tiers[0].corrupt, 1u);
+  EXPECT_EQ(v.tiers[0].ok, 1u);
+}
+
+// Issue 16: whoever can write to Redis must not run code in the readers:
+// code entries (pickles) are shared only with a secret, signed, and a forged
+// or unsigned one is refused.
+TEST_F(CacheRedis, CodeEntriesNeedTheSharedSecret) {
+  const Entry pickle = Entry::code(Bytes(std::string_view("\x80\x05K\x07.")), "pickle");
+  Cache keyless(redis_only());
+  keyless.put(key_for(1), pickle);
+  EXPECT_EQ(server_->integer({"EXISTS", "pixelcache:test:" + key_for(1).hex()}), 0);  // not shared without a key
+  EXPECT_EQ(keyless.stats().tier(TierKind::Redis)->errors, 0u);
+
+  auto with_secret = [&](const std::string& secret) {
+    CacheOptions o = redis_only();
+    o.secret = secret;
+    return o;
+  };
+  Cache signer(with_secret("team-secret"));
+  signer.put(key_for(2), pickle);
+  const auto back = signer.get(key_for(2));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->kind(), EntryKind::Code);
+  EXPECT_EQ(back->bytes(), pickle.bytes());
+  // Without the key: a miss, and the entry stays for those who hold it.
+  EXPECT_FALSE(keyless.get(key_for(2)));
+  EXPECT_EQ(keyless.stats().tier(TierKind::Redis)->corrupt, 0u);
+  EXPECT_EQ(server_->integer({"EXISTS", "pixelcache:test:" + key_for(2).hex()}), 1);
+  // With another key: corrupt (forged or foreign), dropped.
+  Cache intruder(with_secret("guess"));
+  EXPECT_FALSE(intruder.get(key_for(2)));
+  EXPECT_EQ(intruder.stats().tier(TierKind::Redis)->corrupt, 1u);
+  // An entry encoded by someone with the documented format but the wrong key
+  // is refused by the holder of the right one.
+  const std::vector<std::uint8_t> wrong = {'w', 'r', 'o', 'n', 'g'};
+  const auto forged = encode_entry(pickle, EntryAddress{"test", key_for(3)}, Compression::None, wrong);
+  server_->integer({"SET", "pixelcache:test:" + key_for(3).hex(),
+                    std::string(reinterpret_cast<const char*>(forged.data()), forged.size())});
+  EXPECT_FALSE(signer.get(key_for(3)));
+  EXPECT_EQ(signer.stats().tier(TierKind::Redis)->corrupt, 1u);
+}
+
+// Issue 16: a 32 KB Redis value that would decompress to 1 GiB is a corrupt
+// miss, refused before it is inflated.
+TEST_F(CacheRedis, DecompressionBombIsRefusedQuickly) {
+  Cache cache(redis_only());
+  const auto bomb = sealed_compressed_entry(EntryAddress{"test", key_for(4)}, zstd_zeros(std::uint64_t{1} << 30),
+                                            std::uint64_t{1} << 30);
+  ASSERT_LT(bomb.size(), 64u << 10);
+  server_->integer({"SET", "pixelcache:test:" + key_for(4).hex(),
+                    std::string(reinterpret_cast<const char*>(bomb.data()), bomb.size())});
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(cache.get(key_for(4)));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  EXPECT_EQ(cache.stats().tier(TierKind::Redis)->corrupt, 1u);
+  EXPECT_EQ(server_->integer({"EXISTS", "pixelcache:test:" + key_for(4).hex()}), 0);  // dropped
+}
+
+// Issue 16: one value over the server's proto-max-bulk-len is not shared,
+// and the tier — reads and other writes — stays up.
+TEST_F(CacheRedis, AValueOverTheServersLimitLeavesTheTierUp) {
+  redisReply* r = server_->command({"CONFIG", "SET", "proto-max-bulk-len", "1048576"});
+  ASSERT_TRUE(r);
+  freeReplyObject(r);
+  Cache cache(redis_only());
+  cache.put(key_for(1), Entry(pattern(10, 10)));
+  cache.put(key_for(2), Entry(Bytes(noise_bytes(3u << 20, 2))));  // 3 MiB > 1 MiB
+  cache.put(key_for(3), Entry(pattern(11, 11)));
+  const auto s = cache.stats().tier(TierKind::Redis);
+  EXPECT_TRUE(s->available);
+  EXPECT_EQ(s->errors, 0u);
+  EXPECT_EQ(cache.get_image(key_for(1)), pattern(10, 10));
+  EXPECT_FALSE(cache.get(key_for(2)));
+  EXPECT_EQ(cache.get_image(key_for(3)), pattern(11, 11));
+  r = server_->command({"CONFIG", "SET", "proto-max-bulk-len", "536870912"});
+  if (r) freeReplyObject(r);
 }
 
 TEST_F(CacheRedis, ServerKilledMidRunThenRestarted) {

@@ -54,9 +54,10 @@ class RedisServer:
             self.proc.wait(timeout=10)
         self.proc = None
 
-    def command(self, *args: str) -> bytes:
+    def command(self, *args: "str | bytes") -> bytes:
         """One command over a plain socket (RESP); the first line of the reply."""
-        msg = f"*{len(args)}\r\n".encode() + b"".join(f"${len(a.encode())}\r\n{a}\r\n".encode() for a in args)
+        parts = [a if isinstance(a, bytes) else a.encode() for a in args]
+        msg = f"*{len(parts)}\r\n".encode() + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in parts)
         with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
             s.sendall(msg)
             reply = b""

@@ -34,6 +34,7 @@ def tier_cache(tier, tmp_path, redis_url=None, **kw):
         return Cache(max_bytes=0, redis_url="", **kw)
     if tier == "disk":
         return Cache(tmp_path / "store", memory_bytes=0, redis_url="", **kw)
+    kw.setdefault("secret", "shared-test-secret")  # pickled results are shared only with a key
     return Cache(max_bytes=0, memory_bytes=0, redis_url=redis_url, namespace=f"t{time.monotonic_ns()}", **kw)
 
 
@@ -120,7 +121,7 @@ def test_what_is_stored_how(tmp_path, chelsea):
     raw = cache._c
     for value, kind, tag in [(chelsea, "image", "py:T"), (chelsea.pil(), "image", "py:I"),
                              (np.zeros(3), "value", "py:a"), ((chelsea, 1), "value", "py:uTi"),
-                             (HashableList([1]), "value", "py:Li"), ({1, 2}, "bytes", "pickle"),
+                             (HashableList([1]), "value", "py:Li"), ({1, 2}, "code", "pickle"),
                              ([[0] * 3] * 30, "value", "py+")]:
         cache.put("0" * 32, value)
         got = raw.get("0" * 32)
@@ -252,7 +253,7 @@ def test_default_directory_and_redis_from_the_environment(tmp_path, redis):
     assert run_python(code, env).splitlines() == [str(tmp_path / "x" / "pixelcache"), "None"]
     del env["XDG_CACHE_HOME"]
     assert run_python(code, env).splitlines()[0] == str(tmp_path / "h" / ".cache" / "pixelcache")
-    assert (tmp_path / "h" / ".cache" / "pixelcache" / "pixelcache-v1.mdb").exists()
+    assert (tmp_path / "h" / ".cache" / "pixelcache" / "pixelcache-v2.mdb").exists()
     # redis_url="" turns the tier off even when the variable is set; max_bytes=0 the disk tier.
     env["PIXELCACHE_REDIS_URL"] = redis.url
     code = "import pixelcache; c = pixelcache.Cache(max_bytes=0, redis_url=''); print(c.path, c.redis_url, sorted(c.stats()))"
@@ -308,7 +309,7 @@ def test_fork_reopens_the_store(tmp_path):
 
 
 def lmdb_file(path):
-    return pathlib.Path(path) / "pixelcache-v1.mdb"
+    return pathlib.Path(path) / "pixelcache-v2.mdb"
 
 
 def test_corrupt_entry_is_detected_and_recomputed(tmp_path):
@@ -333,7 +334,8 @@ def test_corrupt_entry_is_detected_and_recomputed(tmp_path):
     s = cache.stats()["disk"]
     assert s["corrupt"] == 1
     assert np.array_equal(make(1), marker) and calls == [1, 1]  # the recomputed entry was stored again
-    assert cache.verify()["disk"] == {"checked": 1, "ok": 1, "corrupt": 0, "complete": True}
+    assert cache.verify()["disk"] == {"checked": 1, "ok": 1, "corrupt": 0, "complete": True, "set_aside": False,
+                                      "problem": ""}
 
 
 def test_trim_and_verify(tmp_path, chelsea):

@@ -65,10 +65,15 @@ def test_one_one_point_zero_and_true_stay_distinct(cache):
     several = [f(1, 2), f((1, 2)), f(1.0, 2), f(1, True), f("a", b"a"), f(b"a", "a")]
     assert len(set(several)) == len(several)
     assert [f(1, 2), f((1, 2)), f(1.0, 2), f(1, True), f("a", b"a"), f(b"a", "a")] == several
-    # The keys agree with the tiers': -0.0 is 0.0 there (and here), NaN is keyed by the tiers only.
+    # The keys agree with the tiers': -0.0 is not 0.0 (a function may tell them apart: 1 / x, atan2,
+    # copysign; issue 16), also inside tuples; NaN is keyed by the tiers only.
     f(0.0)
     n = len(calls)
-    assert f(-0.0) == f(0.0) and len(calls) == n
+    assert f(-0.0) is not None and len(calls) == n + 1
+    assert f(-0.0) == f(-0.0) and f(0.0) == f(0.0) and len(calls) == n + 1
+    f((1, -0.0))
+    assert len(calls) == n + 2 and f((1, 0.0)) is not None and len(calls) == n + 3
+    n = len(calls)
     nan = float("nan")
     f(nan)
     assert f(nan) == f(float("nan")) and len(calls) == n + 1

@@ -1,9 +1,14 @@
 """Reads the golden cache entries with an independent implementation of the
-stored format documented in include/pixelcache/cache.hpp (python3-xxhash
-only), so the documentation is checked, not just the C++ code.
+stored format documented in include/pixelcache/cache.hpp (python3-xxhash,
+the standard library's hmac), so the documentation is checked, not just the
+C++ code. The golden entries are stored at namespace "test", key
+0123456789abcdeffedcba9876543210, and signed with the secret b"secret"
+(tests/cpp/test_cache_entry.cpp).
 
     cache_entry_spec.py CORPUS_DIR
 """
+import hashlib
+import hmac
 import pathlib
 import struct
 import sys
@@ -15,7 +20,10 @@ try:
 except ImportError:  # compressed bodies are then checked by their checksum only
     zstandard = None
 
-KINDS = {1: "image", 2: "value", 3: "bytes"}
+KINDS = {1: "image", 2: "value", 3: "bytes", 4: "code"}
+NAMESPACE = b"test"
+KEY = bytes.fromhex("0123456789abcdeffedcba9876543210")
+SECRET = b"secret"
 
 
 def read_image(body):
@@ -85,17 +93,28 @@ def read_value(b, pos, depth=0):
 
 
 def read_entry(data):
-    assert data[:4] == b"PXCE" and data[4] == 1, "magic / version"
+    assert data[:4] == b"PXCE" and data[4] == 2, "magic / version"
     kind, flags, tlen = data[5], data[6], data[7]
-    stored, size = struct.unpack_from("<QQ", data, 8)
-    digest = data[24:40]
-    (checksum,) = struct.unpack_from("<Q", data, 40)
-    tag = data[48:48 + tlen]
-    body = data[48 + tlen:]
+    (nlen,) = struct.unpack_from("<H", data, 8)
+    assert data[10:16] == bytes(6), "reserved bytes"
+    stored, size = struct.unpack_from("<QQ", data, 16)
+    digest, key = data[32:48], data[48:64]
+    (checksum,) = struct.unpack_from("<Q", data, 64)
+    namespace = data[72:72 + nlen]
+    tag = data[72 + nlen:72 + nlen + tlen]
+    head = 72 + nlen + tlen
+    signed = bool(flags & 2)
+    assert signed == (kind == 4), "signed exactly when kind is code"
+    body = data[head:len(data) - (32 if signed else 0)]
     assert len(body) == stored, "entry length"
-    covered = data[:40] + tag + (body if flags & 1 else b"")
+    assert namespace == NAMESPACE and key == KEY, "the address the entry was stored at"
+    covered = data[:64] + namespace + tag + (body if flags & 1 else b"")
     assert xxhash.xxh3_64_intdigest(covered) == checksum, "checksum"
+    if signed:
+        mac = hmac.new(SECRET, data[:-32], hashlib.sha256).digest()
+        assert hmac.compare_digest(mac, data[-32:]), "signature"
     if flags & 1:
+        assert size <= max(64 << 20, 1024 * stored), "decompression bound"
         if zstandard is None:
             return KINDS[kind], tag.decode(), "compressed (checksum verified)"
         body = zstandard.ZstdDecompressor().decompress(body, max_output_size=size)
@@ -103,8 +122,8 @@ def read_entry(data):
     assert xxhash.xxh3_128_digest(body) == digest, "body digest"
     if kind == 1:
         return "image", tag.decode(), read_image(body)
-    if kind == 3:
-        return "bytes", tag.decode(), body
+    if kind in (3, 4):
+        return KINDS[kind], tag.decode(), body
     value, end = read_value(body, 0)
     assert end == len(body), "value fills the body"
     return "value", tag.decode(), value
@@ -118,7 +137,8 @@ def main():
     assert got["image_rgb.pxce"][:2] == ("image", "pil")
     assert got["image_rgb.pxce"][2] == ("image", "R", 6, 4, 1)
     assert got["image_float.pxce"][2] == ("image", "L", 2, 1, 4)
-    assert got["bytes.pxce"] == ("bytes", "pickle", b"\x80\x05pickle")
+    assert got["bytes.pxce"] == ("bytes", "raw", b"\x80\x05bytes")
+    assert got["code.pxce"] == ("code", "pickle", b"\x80\x05K\x01.")
     value = got["value.pxce"][2]
     assert got["value.pxce"][1] == "config"
     assert value["int"] == -42 and value["float"] == 3.25 and value["bool"] is True and value["null"] is None
