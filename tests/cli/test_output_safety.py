@@ -6,10 +6,12 @@ the old fixed temporary name) are never followed and nothing is written
 outside OUTDIR, an output that is one of the inputs (a hard link) is
 refused, `run -o` refuses its own input, names of 250 bytes work, a NUL
 byte in a list file's line fails that input instead of reading or writing
-a truncated name."""
+a truncated name, a write above the file size limit is an error naming the
+output that leaves no temporary and the old file."""
 import os
 import pathlib
 import re
+import resource
 import shutil
 import subprocess
 
@@ -185,3 +187,31 @@ def test_nul_byte_in_a_list_file_fails_that_input(exe, data, tmp_path):
     assert p.returncode == 1, p.stderr
     assert "NUL" in p.stderr and "\\x00" in p.stderr
     assert files_below(tmp_path / "out") == ["src/camera.png"]
+
+
+def limit_file_size():
+    """In the child: files may not grow past 512 KiB (ulimit -f)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (512 << 10, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["default", "named_temporaries"])
+def test_write_above_the_file_size_limit_fails_cleanly(exe, data, tmp_path, named):
+    env = dict(os.environ)
+    if named:
+        env["PIXELCACHE_NAMED_TEMPORARIES"] = "1"
+    out = tmp_path / "big.bmp"
+    out.write_bytes(b"old")
+    # 600 x 400 RGB BMP: 720 KB, above the limit (451 x 300: 407 KB, below).
+    p = run(exe, "run", data / "coffee.png", "-o", out, preexec_fn=limit_file_size, env=env)
+    assert p.returncode == 1, p.stderr
+    assert str(out) in p.stderr and "File too large" in p.stderr, p.stderr
+    assert out.read_bytes() == b"old" and sorted(os.listdir(tmp_path)) == ["big.bmp"]
+    # In a batch: that input fails, the small one is written, no temporary is left.
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copyfile(data / "coffee.png", src / "big.png")
+    shutil.copyfile(data / "chelsea.png", src / "small.png")
+    p = run(exe, "batch", src, "-o", tmp_path / "out", "--format", "bmp", preexec_fn=limit_file_size, env=env)
+    assert p.returncode == 1 and "1 written" in p.stdout and "1 failed" in p.stdout, p.stdout + p.stderr
+    assert str(tmp_path / "out" / "big.bmp") in p.stderr and "File too large" in p.stderr, p.stderr
+    assert files_below(tmp_path / "out") == ["small.bmp"]

@@ -5,6 +5,9 @@ import functools
 import http.server
 import os
 import pathlib
+import subprocess
+import sys
+import textwrap
 import threading
 
 import numpy as np
@@ -165,6 +168,30 @@ def test_save_over_a_symlink_replaces_the_link_target_untouched(tmp_path, chelse
     old_temporary.symlink_to(target)
     chelsea.save(tmp_path / "cat.png", transparency)
     assert target.read_bytes() == b"not to be written" and old_temporary.is_symlink()
+
+
+def test_save_above_the_file_size_limit_raises_ioerror_and_leaves_nothing(tmp_path):
+    # In a child: RLIMIT_FSIZE stays there (Python ignores SIGXFSZ: the write fails with EFBIG).
+    out = tmp_path / "big.bmp"
+    out.write_bytes(b"old")
+    code = textwrap.dedent("""
+        import resource, sys
+        import numpy as np
+        import pixelcache
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 10, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+        img = pixelcache.HashableImage(np.full((400, 600, 3), 7, np.uint8))
+        for transparency in (None, "white"):
+            try:
+                img.save(sys.argv[1], transparency)
+            except pixelcache.IoError as e:
+                assert isinstance(e, OSError) and sys.argv[1] in str(e), e
+            else:
+                raise SystemExit("no error")
+        print("refused")
+    """)
+    p = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == "refused", p.stderr
+    assert out.read_bytes() == b"old" and os.listdir(tmp_path) == ["big.bmp"]
 
 
 def test_save_base64_encode(tmp_path, chelsea):
