@@ -82,12 +82,13 @@ void walk(const fs::path& root, const std::string& glob, const fs::path& output_
       }
       if (!it->is_regular_file(type_ec)) continue;  // follows a file symlink; skips sockets, fifos, broken links
       const fs::path rel = it->path().lexically_relative(root);
-      if (matches(glob, rel)) found.push_back({it->path().string(), rel, {}, Format::Unknown, {}});
+      if (matches(glob, rel)) found.push_back({it->path().string(), rel, {}, {}, Format::Unknown, {}});
     }
     if (ec) {
       const fs::path rel = dir.lexically_relative(root);
       found.push_back({dir.string(),
                        rel,
+                       {},
                        {},
                        Format::Unknown,
                        printable(dir.string()) + ": cannot list the folder: " + ec.message()});
@@ -100,11 +101,11 @@ void walk(const fs::path& root, const std::string& glob, const fs::path& output_
 void expand(const std::string& arg, const std::string& glob, const fs::path& output_dir, std::vector<BatchInput>& out) {
   std::error_code ec;
   if (is_url(arg))
-    out.push_back({arg, url_name(arg), {}, Format::Unknown, {}});
+    out.push_back({arg, url_name(arg), {}, {}, Format::Unknown, {}});
   else if (fs::is_directory(arg, ec))
     walk(arg, glob, output_dir, out);
   else
-    out.push_back({arg, file_relative(arg), {}, Format::Unknown, {}});
+    out.push_back({arg, file_relative(arg), {}, {}, Format::Unknown, {}});
 }
 
 void expand_list(std::istream& in, const std::string& glob, const fs::path& output_dir, std::vector<BatchInput>& out) {
@@ -141,6 +142,7 @@ void plan_outputs(std::vector<BatchInput>& inputs, const fs::path& output_dir, c
     fs::path rel = in.relative;
     if (!format_extension.empty()) rel.replace_extension(format_extension);
     in.output = output_dir / rel;
+    in.output_relative = rel;
     try {
       in.format = format_from_extension(rel);
     } catch (const EncodeError&) {

@@ -40,8 +40,10 @@ struct BatchInput {
   /// The output path below the output folder, before --format changes its
   /// extension.
   std::filesystem::path relative;
-  /// Filled by plan_outputs().
+  /// Filled by plan_outputs(): the output path, and the same below the
+  /// output folder (`relative` with the extension --format gives).
   std::filesystem::path output;
+  std::filesystem::path output_relative;
   Format format = Format::Unknown;
   /// Why this input cannot be processed; empty when it can.
   std::string error;

@@ -2,7 +2,9 @@
 // many inputs (folders, files, list files, URLs) on all cores, with a
 // progress bar, a JSON-lines report, clean Ctrl-C, and resume by --cache (the
 // outputs of inputs already done come from the cache: no decoding) or
-// --skip-existing.
+// --skip-existing. Outputs are written only beneath OUTDIR, through no link
+// and never over an input (output_folder.hpp), each through a unique
+// temporary file renamed into place (src/atomic_file.hpp).
 #include <sched.h>
 #include <unistd.h>
 
@@ -10,16 +12,19 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <mutex>
 #include <regex>
 #include <thread>
 
+#include "atomic_file.hpp"
 #include "batch_inputs.hpp"
 #include "cache_options.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
+#include "output_folder.hpp"
 #include "pipeline.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/net.hpp"
@@ -75,9 +80,6 @@ std::pair<std::vector<std::string>, std::vector<Step>> split_arguments(const std
   if (inputs.empty()) throw InvalidArgument("batch: no inputs given (files, folders, URLs, @LIST or -)");
   return {std::move(inputs), std::move(steps)};
 }
-
-// The temporary name write_file() (src/io.cpp) writes before renaming.
-fs::path temporary_of(const fs::path& output) { return output.string() + ".pixelcache-tmp"; }
 
 // One line of the JSON-lines report.
 struct Record {
@@ -138,16 +140,33 @@ class Report {
   std::mutex m_;
 };
 
-void make_parent(const fs::path& output) {
-  std::error_code ec;
-  fs::create_directories(output.parent_path(), ec);  // concurrent creators: one wins, the others see it exist
-  if (!output.parent_path().empty() && !fs::is_directory(output.parent_path()))
-    throw IoError(output.parent_path().string() + ": cannot create the folder: " + ec.message());
-}
+// Tells the interrupt handler which temporary file worker `slot` writes.
+class SlotObserver final : public detail::TemporaryObserver {
+ public:
+  SlotObserver(Interrupts& interrupts, unsigned slot) : interrupts_(interrupts), slot_(slot) {}
+  void named(int dirfd, const char* name) noexcept override { interrupts_.writing(slot_, dirfd, name); }
+  void cleared() noexcept override { interrupts_.writing(slot_, -1, nullptr); }
+
+ private:
+  Interrupts& interrupts_;
+  unsigned slot_;
+};
+
+// What every input's run shares.
+struct Shared {
+  const Pipeline& pipeline;
+  Cache* cache;
+  bool skip_existing;
+  const OutputFolder& outputs;
+  const InputFiles& inputs;
+  Interrupts& interrupts;
+  // Always a named temporary, never O_TMPFILE (for the tests of the
+  // interrupt handler: PIXELCACHE_NAMED_TEMPORARIES=1).
+  bool named_temporaries;
+};
 
 // Runs one input; never throws.
-Record run_one(const BatchInput& in, const Pipeline& pipeline, Cache* cache, bool skip_existing, Interrupts& interrupts,
-               unsigned worker) {
+Record run_one(const BatchInput& in, const Shared& s, unsigned worker) {
   const auto t0 = std::chrono::steady_clock::now();
   Record r;
   r.input = &in;
@@ -155,12 +174,24 @@ Record run_one(const BatchInput& in, const Pipeline& pipeline, Cache* cache, boo
     std::error_code ec;
     if (!in.error.empty()) {
       r.error = in.error;
-    } else if (skip_existing && fs::exists(in.output, ec)) {
+    } else if (s.skip_existing && fs::exists(in.output, ec)) {
       r.outcome = Outcome::Skipped;
     } else {
-      make_parent(in.output);
-      interrupts.writing(worker, temporary_of(in.output));
-      r.digests = process(pipeline, in.source, in.output, in.format, cache);
+      // The output's folder, reached from the output folder without
+      // following links; the output name checked before the work and again
+      // just before the write.
+      const UniqueFd folder = s.outputs.open_parent(in.output_relative);
+      const std::string name = in.output_relative.filename().native();
+      check_replaceable(folder.get(), name, s.inputs, in.output.native());
+      SlotObserver observer(s.interrupts, worker);
+      detail::AtomicWriteOptions options;
+      options.observer = &observer;
+      options.unnamed_first = !s.named_temporaries;
+      r.digests =
+          process(s.pipeline, in.source, in.output, in.format, s.cache, [&](std::span<const std::uint8_t> data) {
+            check_replaceable(folder.get(), name, s.inputs, in.output.native());
+            detail::write_file_at(folder.get(), name, data, in.output.native(), options);
+          });
       r.outcome = Outcome::Written;
     }
   } catch (const std::exception& e) {
@@ -169,7 +200,6 @@ Record run_one(const BatchInput& in, const Pipeline& pipeline, Cache* cache, boo
   } catch (...) {
     r.error = in.source + ": unknown error";
   }
-  interrupts.writing(worker, {});
   r.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -183,6 +213,9 @@ Runner add_batch(CLI::App& app) {
       "Inputs come first, then the steps (as for run). Folders are walked recursively (image extensions, or "
       "--glob); @LIST and - read one input per line. Outputs go under OUTDIR with the input's path below the "
       "folder given (a file: its relative path, or its name), in the --format given or the input's own.\n"
+      "Outputs are written only beneath OUTDIR: a symlink in it (a folder or an output name) and an output that "
+      "is one of the inputs fail that input; each output is written whole, through a temporary file renamed "
+      "into place.\n"
       "Exit status: 0 all written or skipped, 1 some failed, 2 usage, 128+N stopped by signal N (Ctrl-C: "
       "inputs in flight finish, nothing partial is left; rerun with --cache or --skip-existing to resume).\n"
       "With --cache each output is looked up by (input bytes, steps, format, options) before decoding: a rerun "
@@ -221,13 +254,28 @@ Runner add_batch(CLI::App& app) {
     Report json_report(a->report);
     if (inputs.empty()) report("batch: no inputs found (folders take image extensions unless --glob says otherwise)");
 
+    // Outputs go beneath the output folder (created on first use), never
+    // over an input file.
+    const OutputFolder outputs(outdir);
+    InputFiles input_files;
+    for (const auto& in : inputs)
+      if (!is_url(in.source)) input_files.add(in.source);
+    const char* named = std::getenv("PIXELCACHE_NAMED_TEMPORARIES");
+
     const unsigned workers = a->jobs;
     Interrupts interrupts(workers);
+    const Shared shared{pipeline,
+                        cache.get(),
+                        a->skip_existing,
+                        outputs,
+                        input_files,
+                        interrupts,
+                        named != nullptr && std::string_view(named) == "1"};
     Progress progress(inputs.size(), ::isatty(STDOUT_FILENO) == 1, stdout);
     run_pool(
         inputs.size(), workers,
         [&](unsigned w, std::size_t i) {
-          const Record r = run_one(inputs[i], pipeline, cache.get(), a->skip_existing, interrupts, w);
+          const Record r = run_one(inputs[i], shared, w);
           json_report.write(r);
           progress.count(r.outcome, r.outcome == Outcome::Written && r.digests.cache == CacheUse::Hit);
           if (r.outcome == Outcome::Failed) progress.note("pixelcache: " + printable(r.error));

@@ -4,6 +4,10 @@
 // stderr says whether it was a hit:
 //   pixelcache run: cache hit (disk): OUTPUT      (nothing decoded)
 //   pixelcache run: cache miss: OUTPUT            (computed and stored)
+// OUTPUT is written atomically (write_file() in io.hpp) and may not be the
+// input file itself.
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include "cache_options.hpp"
@@ -12,6 +16,22 @@
 #include "pixelcache/pixelcache.hpp"
 
 namespace pixelcache::cli {
+
+namespace {
+
+// Throws InvalidArgument when `output` is the file `input` (the same file,
+// also through a link or another name): the output would replace its input.
+void refuse_overwriting_input(const std::string& input, const std::string& output) {
+  struct stat in {
+  }, out{};
+  if (is_url(input) || input.find('\0') != std::string::npos || output.find('\0') != std::string::npos) return;
+  if (::stat(input.c_str(), &in) == 0 && ::stat(output.c_str(), &out) == 0 && in.st_dev == out.st_dev &&
+      in.st_ino == out.st_ino)
+    throw InvalidArgument(printable(output) + ": is the input " + printable(input) +
+                          " (the same file); the output would overwrite the input");
+}
+
+}  // namespace
 
 Runner add_run(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Load an image, apply steps, save it (format from the extension)");
@@ -31,6 +51,7 @@ Runner add_run(CLI::App& app) {
   add_encode_options(*cmd, a->encode);
   add_cache_options(*cmd, a->cache);
   return [a] {
+    refuse_overwriting_input(a->input, a->output);
     const Pipeline pipeline = Pipeline::parse(a->steps, a->encode);  // all parsed before any work
     const auto cache = a->cache.open();                              // and the cache opened
     const Processed r = process(pipeline, a->input, a->output, format_from_extension(a->output), cache.get());

@@ -1,5 +1,5 @@
 // Clean stops on SIGINT / SIGTERM (interrupt.hpp). The handler only touches
-// lock-free atomics and calls async-signal-safe functions (write, unlink,
+// lock-free atomics and calls async-signal-safe functions (write, unlinkat,
 // _exit).
 #include "interrupt.hpp"
 
@@ -16,7 +16,8 @@ namespace pixelcache::cli {
 struct Interrupts::State {
   struct Slot {
     std::atomic<bool> armed{false};
-    char path[4096] = {};
+    std::atomic<int> dirfd{-1};
+    char name[256] = {};  // NAME_MAX + 1
   };
   std::atomic<int> signal{0};
   std::vector<Slot> slots;
@@ -42,7 +43,7 @@ extern "C" void on_signal(int sig) {
     return;
   }
   for (auto& slot : s->slots)
-    if (slot.armed.load()) ::unlink(slot.path);
+    if (slot.armed.load()) ::unlinkat(slot.dirfd.load(), slot.name, 0);
   ::_exit(128 + sig);
 }
 
@@ -70,12 +71,15 @@ bool Interrupts::stop_requested() const noexcept { return state_->signal.load() 
 
 int Interrupts::signal_number() const noexcept { return state_->signal.load(); }
 
-void Interrupts::writing(std::size_t slot, const std::filesystem::path& temporary) noexcept {
-  State::Slot& s = state_->slots.at(slot);
+void Interrupts::writing(std::size_t slot, int dirfd, const char* name) noexcept {
+  if (slot >= state_->slots.size()) return;
+  State::Slot& s = state_->slots[slot];
   s.armed.store(false);
-  const std::string& p = temporary.native();
-  if (p.empty() || p.size() >= sizeof s.path) return;  // too long to register: left to the next run
-  std::memcpy(s.path, p.c_str(), p.size() + 1);
+  if (name == nullptr || dirfd < 0) return;
+  const std::size_t n = std::strlen(name);
+  if (n == 0 || n >= sizeof s.name) return;  // too long to register: left behind
+  std::memcpy(s.name, name, n + 1);
+  s.dirfd.store(dirfd);
   s.armed.store(true);
 }
 

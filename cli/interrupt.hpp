@@ -3,8 +3,10 @@
 // The first signal only raises a flag: the batch starts no new input, lets
 // the inputs in flight finish (their outputs are written whole, through a
 // temporary file renamed into place) and prints its summary. A second signal
-// stops at once: it deletes the temporary files being written at that moment
-// (registered per worker with writing()), then exits with 128 + the signal.
+// stops at once: it deletes the named temporary files being written at that
+// moment (registered per worker with writing(): a folder descriptor and a
+// name, removed with unlinkat), then exits with 128 + the signal. (Unnamed
+// O_TMPFILE temporaries need nothing: they vanish with the process.)
 //
 // Thread safety: one Interrupts object per process (the constructor throws
 // std::logic_error for a second one); stop_requested() and writing() may be
@@ -12,7 +14,6 @@
 #pragma once
 
 #include <cstddef>
-#include <filesystem>
 #include <memory>
 
 namespace pixelcache::cli {
@@ -31,9 +32,11 @@ class Interrupts {
   bool stop_requested() const noexcept;
   /// The signal that asked to stop (SIGINT, SIGTERM), 0 when none did.
   int signal_number() const noexcept;
-  /// Registers (or, with an empty path, clears) the temporary file that
-  /// worker `slot` is writing; a second signal deletes it before exiting.
-  void writing(std::size_t slot, const std::filesystem::path& temporary) noexcept;
+  /// Registers the temporary file `name` in the folder `dirfd` that worker
+  /// `slot` is writing (or, with a null `name`, clears the slot); a second
+  /// signal deletes it before exiting. `dirfd` must stay open until the
+  /// slot is cleared. A name of 256 bytes or more is not registered.
+  void writing(std::size_t slot, int dirfd, const char* name) noexcept;
 
   struct State;  ///< implementation detail
 

@@ -1,5 +1,7 @@
 // The pixelcache command line: inspect, hash and convert images.
-// Errors go to stderr with exit status 1 (2 for usage errors).
+// Errors go to stderr with exit status 1 (2 for usage errors); a write above
+// the file size limit is such an error (SIGXFSZ is ignored).
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -54,6 +56,10 @@ std::string json_string(const std::string& s) {
 
 int main(int argc, char** argv) {
   using namespace pixelcache::cli;
+  // Above the file size limit (ulimit -f) a write then fails with EFBIG: an
+  // IoError naming the output, its temporary removed, instead of SIGXFSZ
+  // killing the program (as Python does).
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"pixelcache: inspect, hash and transform images"};
   app.set_version_flag("--version", std::string("pixelcache ") + pixelcache::version());
   app.require_subcommand(1);

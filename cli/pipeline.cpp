@@ -66,7 +66,7 @@ std::optional<Digest> stored_image_digest(const Entry& e) {
 }  // namespace
 
 Processed process(const Pipeline& pipeline, const std::string& input, const std::filesystem::path& output,
-                  Format format, Cache* cache) {
+                  Format format, Cache* cache, const OutputWriter& write) {
   const std::vector<std::uint8_t> bytes = read_input(input);
   Processed r;
   r.input_digest = digest_bytes(bytes.data(), bytes.size());
@@ -94,7 +94,10 @@ Processed process(const Pipeline& pipeline, const std::string& input, const std:
     return std::move(fetched.entry);
   }();
   const Bytes& encoded = out.bytes();
-  write_file(output, encoded.span());
+  if (write)
+    write(encoded.span());
+  else
+    write_file(output, encoded.span());
   r.output_digest = encoded.digest();
   return r;
 }

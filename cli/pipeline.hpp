@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -82,13 +83,18 @@ struct Processed {
   Origin origin = Origin::Computed;
 };
 
+/// Writes the encoded output file (bytes) somewhere; throws on failure.
+using OutputWriter = std::function<void(std::span<const std::uint8_t>)>;
+
 /// read_input -> transform -> encode in `format` -> write `output`
-/// atomically (a temporary file renamed into place: the output is either the
-/// old file, absent, or complete). With `cache`, the encoded output is looked
-/// up by output_key() after reading the input (a hit skips decode, steps and
-/// encode) and stored after a miss; a failing cache tier only turns a hit
-/// into a miss. Throws what the parts throw; nothing is written on error.
+/// atomically with write_file() (a unique temporary file renamed into place:
+/// the output is either the old file, absent, or complete), or with `write`
+/// when given (`pixelcache batch` writes beneath its output folder). With
+/// `cache`, the encoded output is looked up by output_key() after reading
+/// the input (a hit skips decode, steps and encode) and stored after a miss;
+/// a failing cache tier only turns a hit into a miss. Throws what the parts
+/// throw; nothing is written on error.
 Processed process(const Pipeline& pipeline, const std::string& input, const std::filesystem::path& output,
-                  Format format, Cache* cache = nullptr);
+                  Format format, Cache* cache = nullptr, const OutputWriter& write = {});
 
 }  // namespace pixelcache::cli

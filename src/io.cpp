@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "atomic_file.hpp"
 #include "codec/codec.hpp"
 #include "pixelcache/error.hpp"
 
@@ -92,6 +93,7 @@ Image decode(std::span<const std::uint8_t> data, const LoadOptions& options, std
 }
 
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
+  detail::reject_nul(path.native());
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw IoError(escape_bytes(path.string()) + ": cannot open: " + std::strerror(errno));
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> guard(f, &std::fclose);
@@ -112,26 +114,11 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
 }
 
 void write_file(const std::filesystem::path& path, std::span<const std::uint8_t> data) {
-  const std::filesystem::path tmp = path.string() + ".pixelcache-tmp";
-  {
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw IoError(escape_bytes(path.string()) + ": cannot open for writing: " + std::strerror(errno));
-    const bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-    const bool closed = std::fclose(f) == 0;
-    if (!ok || !closed) {
-      std::filesystem::remove(tmp);
-      throw IoError(escape_bytes(path.string()) + ": write error: " + std::strerror(errno));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp);
-    throw IoError(escape_bytes(path.string()) + ": cannot rename into place: " + ec.message());
-  }
+  detail::write_file_atomic(path, data);
 }
 
 Decoded load_ex(const std::string& path_or_url, const LoadOptions& options) {
+  detail::reject_nul(path_or_url);
   if (is_url(path_or_url)) {
     const auto body = fetch_url(path_or_url, options.fetch);
     return decode_ex(body, options, path_or_url);
@@ -161,6 +148,7 @@ std::vector<std::uint8_t> encode(const Image& image, Format format, const Encode
 }
 
 void save(const Image& image, const std::filesystem::path& path, const EncodeOptions& options, Format format) {
+  detail::reject_nul(path.native());
   const Format f = format == Format::Unknown ? format_from_extension(path) : format;
   write_file(path, encode(image, f, options));
 }

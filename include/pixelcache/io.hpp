@@ -102,16 +102,40 @@ Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options
 /// decode_ex(...).image.
 Image decode(std::span<const std::uint8_t> data, const LoadOptions& options = {}, std::string_view source = "<bytes>");
 
-/// Loads a file path or an http(s):// URL. Throws IoError for unreadable
-/// files, NetworkError for URL failures, and what decode() throws.
+/// Loads a file path or an http(s):// URL. Throws InvalidArgument for a
+/// path holding a NUL byte, IoError for unreadable files, NetworkError for
+/// URL failures, and what decode() throws.
 Decoded load_ex(const std::string& path_or_url, const LoadOptions& options = {});
 /// load_ex(...).image.
 Image load(const std::string& path_or_url, const LoadOptions& options = {});
 
-/// Reads a whole file. Throws IoError naming the path.
+/// Reads a whole file. Throws InvalidArgument for a path holding a NUL byte,
+/// IoError naming the path.
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
-/// Writes a whole file (atomically: a temporary file renamed into place).
-/// Throws IoError naming the path.
+/// Writes a whole file, atomically: `path` is at every moment absent, its
+/// old file, or the whole of `data` — never a part, never a mix.
+///
+/// How: a temporary file is created in `path`'s folder (an unnamed
+/// O_TMPFILE file where the file system has it, else one with a fresh
+/// random 20-byte name ".pxc-XXXXXXXXXXX.tmp" created with O_CREAT |
+/// O_EXCL | O_NOFOLLOW, so no link is ever followed and an existing file
+/// is never opened), `data` is written and the file closed, then it is
+/// renamed over `path`. The temporary name adds nothing to the length of
+/// `path`'s own name: any name the file system takes (NAME_MAX) works.
+///   * A symlink at `path` is replaced by the new file; the file it pointed
+///     to is untouched. (Links in the folders leading to `path` are
+///     followed, as for any path.) A folder at `path` is an IoError.
+///   * Concurrent writers to one `path` (threads or processes) each write
+///     their own temporary; the last rename wins, so the result is exactly
+///     one writer's data.
+///   * The new file gets mode 0666 less the umask (as fopen("wb") gives a
+///     new file); an old file's mode and owner are not kept. Nothing is
+///     flushed to the disk (no fsync).
+/// Throws InvalidArgument when `path` holds a NUL byte or has no file name
+/// (ends with '/', "." or ".."); IoError naming `path` when its folder
+/// cannot be opened, the temporary cannot be created, a write fails (disk
+/// full, file size limit, quota) or the rename fails. On error nothing is
+/// left behind and the old file, if any, is unchanged.
 void write_file(const std::filesystem::path& path, std::span<const std::uint8_t> data);
 
 /// Options for encode() and save().
@@ -131,7 +155,9 @@ struct EncodeOptions {
 /// failures, InvalidArgument for bad options or an empty image.
 std::vector<std::uint8_t> encode(const Image& image, Format format, const EncodeOptions& options = {});
 /// Encodes by the path's extension (or `format` when given) and writes the
-/// file. Throws EncodeError, IoError.
+/// file with write_file() (atomic replace; a symlink at `path` is replaced,
+/// not followed). Throws EncodeError, IoError, InvalidArgument (a NUL byte
+/// in `path`, checked before encoding).
 void save(const Image& image, const std::filesystem::path& path, const EncodeOptions& options = {},
           Format format = Format::Unknown);
 

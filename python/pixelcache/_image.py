@@ -4,6 +4,7 @@ from __future__ import annotations
 import atexit
 import base64
 import builtins
+import io
 import math
 import os
 import pathlib
@@ -50,7 +51,7 @@ def _fingerprint(path: str | None) -> tuple[int, int] | None:
         return None
     try:
         st = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte, which loading then refuses
         return None
     return (st.st_mtime_ns, st.st_size)
 
@@ -324,17 +325,26 @@ class HashableImage(Operations):
         self._filename, self._fingerprint = name, _fingerprint(name)
 
     # -- saving and encoding --------------------------------------------------
-    def save(self, path: str | os.PathLike[str], transparency: Literal["white", "black"] | None = None, *,
-             quality: int = 90, lossless: bool = False) -> None:
+    def save(self, path: str | builtins.bytes | os.PathLike[str] | os.PathLike[builtins.bytes],
+             transparency: Literal["white", "black"] | None = None, *, quality: int = 90,
+             lossless: bool = False) -> None:
         """Writes PNG, JPEG, WebP, TIFF or BMP by the extension, creating the
         folder. `quality` (1..100) for JPEG and WebP, `lossless` for WebP.
         transparency="white" (or "black") writes RGBA with pure white (or
         black) pixels transparent (needs Pillow and a format with alpha:
-        PNG, WebP, TIFF)."""
-        path = pathlib.Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        PNG, WebP, TIFF).
+        The file is replaced atomically (a unique temporary file in its
+        folder, renamed into place: readers see the old file or the whole
+        new one); a symlink at `path` is replaced, the file it points to
+        untouched. A NUL byte in `path` raises pixelcache.InvalidArgument (a
+        ValueError)."""
+        raw = os.fsencode(path)  # str, bytes or os.PathLike of either: the bytes the system sees
+        if b"\0" not in raw:  # else the writer raises InvalidArgument naming the path
+            parent = os.path.dirname(raw)
+            if parent:
+                os.makedirs(parent, exist_ok=True)
         if transparency is None:
-            self._img.save(os.fspath(path), quality=quality, lossless=lossless)
+            self._img.save(raw, quality=quality, lossless=lossless)
             return
         if transparency not in ("white", "black"):
             raise InvalidArgument(f'save: transparency must be "white", "black" or None, got {transparency!r}')
@@ -344,10 +354,16 @@ class HashableImage(Operations):
         key = 255 if transparency == "white" else 0
         alpha = np.where((rgb == key).all(axis=2), 0, 255).astype(np.uint8)
         rgba = Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+        name = os.fsdecode(raw)
+        encoded = io.BytesIO()
         try:
-            rgba.save(path, quality=quality, lossless=lossless)
+            fmt = Image.registered_extensions().get(os.path.splitext(name)[1].lower())
+            if fmt is None:
+                raise ValueError(f"unknown file extension: {os.path.splitext(name)[1]!r}")
+            rgba.save(encoded, format=fmt, quality=quality, lossless=lossless)
         except (OSError, KeyError, ValueError) as e:
-            raise InvalidArgument(f"save: cannot write {path} with transparency: {e}") from None
+            raise InvalidArgument(f"save: cannot write {name!r} with transparency: {e}") from None
+        _pixelcache.write_file(raw, encoded.getvalue())
 
     def show(self) -> None:
         """Opens the image in the system viewer (PIL's Image.show())."""

@@ -239,6 +239,15 @@ void bind_image(py::module_& m) {
   using nogil = py::call_guard<py::gil_scoped_release>;
   m.attr("DEFAULT_MAX_PIXELS") = kDefaultMaxPixels;
   m.attr("DEFAULT_MAX_EXPANSION") = kDefaultMaxExpansion;
+  m.def(
+      "write_file",
+      [](const std::string& path, const py::bytes& data) {
+        const std::string_view v = data;
+        py::gil_scoped_release release;
+        write_file(path, {reinterpret_cast<const std::uint8_t*>(v.data()), v.size()});
+      },
+      py::arg("path"), py::arg("data"),
+      "Writes a whole file atomically (pixelcache::write_file: a unique temporary renamed into place).");
   m.def("max_image_bytes", &max_image_bytes,
         "The largest pixel buffer any image may have, in bytes (4 GiB by default).");
   m.def("set_max_image_bytes", &set_max_image_bytes, py::arg("bytes"),
@@ -338,7 +347,8 @@ void bind_image(py::module_& m) {
             save(i, path, encode_options(quality, lossless));
           },
           py::arg("path"), py::arg("quality") = 90, py::arg("lossless") = false, nogil(),
-          "Writes a file; the format comes from the extension.")
+          "Writes a file atomically (pixelcache::save); the format comes from the extension. `path`: str or the "
+          "bytes of the name.")
       .def("__repr__", &Image::to_string);
 }
 

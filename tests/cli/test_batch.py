@@ -9,6 +9,7 @@ The batch is threaded: these tests also run against a ThreadSanitizer build
 import os
 import pathlib
 import pty
+import re
 import select
 import shutil
 import signal
@@ -22,7 +23,8 @@ from PIL import Image
 
 from conftest import files_below, read_report, run
 
-TMP_SUFFIX = ".pixelcache-tmp"
+# The temporary names of write_file() (src/atomic_file.hpp).
+TEMPORARY = re.compile(r"\.pxc-[a-z0-9]{11}\.tmp")
 
 
 def xxh(path):
@@ -252,7 +254,7 @@ def wait_for_lines(report, n, proc, timeout=120):
 
 def assert_complete_outputs(out, reference):
     """Every output under its final name is whole: byte-equal to the uninterrupted run's."""
-    names = [n for n in files_below(out) if not n.endswith(TMP_SUFFIX)]
+    names = [n for n in files_below(out) if not TEMPORARY.fullmatch(pathlib.Path(n).name)]
     for n in names:
         assert (out / n).read_bytes() == (reference / n).read_bytes(), n
     return names
@@ -309,10 +311,13 @@ def test_signal_stops_cleanly(exe, many, reference, tmp_path, sig):
     assert files_below(out) == files_below(reference)
 
 
-def test_second_sigint_stops_at_once_without_temporary_files(exe, many, reference, tmp_path):
+@pytest.mark.parametrize("named", [False, True], ids=["default", "named_temporaries"])
+def test_second_sigint_stops_at_once_without_temporary_files(exe, many, reference, tmp_path, named):
     out, report = tmp_path / "out", tmp_path / "r.jsonl"
     # Stopping at once means exiting without joining the workers: under ThreadSanitizer that is a "thread leak".
     env = dict(os.environ, TSAN_OPTIONS=os.environ.get("TSAN_OPTIONS", "") + " report_thread_leaks=0")
+    if named:  # named temporaries only, no O_TMPFILE: what the handler must remove is on disk while written
+        env["PIXELCACHE_NAMED_TEMPORARIES"] = "1"
     proc = start_batch(exe, many, out, report, env=env)
     wait_for_lines(report, 3, proc)
     proc.send_signal(signal.SIGINT)

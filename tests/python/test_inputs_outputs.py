@@ -3,6 +3,11 @@ dtype, views versus copies, encoding helpers."""
 import base64
 import functools
 import http.server
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
 import threading
 
 import numpy as np
@@ -109,6 +114,84 @@ def test_float_storage_views_as_converted_uint8():
     assert img.is_float() and img.numpy().tolist() == [[105, 105], [105, 105]]
     v = img.numpy_view()  # as the original's tensor storage: the uint8 conversion, read-only
     assert v.dtype == np.uint8 and v.tolist() == [[105, 105], [105, 105]] and not v.flags.writeable
+
+
+class _BytesPath:
+    """An os.PathLike whose __fspath__ gives bytes."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def __fspath__(self):
+        return self.raw
+
+
+@pytest.mark.parametrize("kind", ["str", "bytes", "pathlib", "pathlike_bytes"])
+def test_save_refuses_a_nul_byte_never_truncating(tmp_path, chelsea, kind):
+    name = str(tmp_path / "a") + "\0b.png"
+    path = {"str": name, "bytes": os.fsencode(name), "pathlib": pathlib.Path(name),
+            "pathlike_bytes": _BytesPath(os.fsencode(name))}[kind]
+    for transparency in (None, "white"):
+        with pytest.raises(pixelcache.InvalidArgument, match=r"a\\x00b\.png") as e:
+            chelsea.save(path, transparency)
+        assert isinstance(e.value, ValueError)
+    assert os.listdir(tmp_path) == []  # no file named "a" (the name cut at the NUL)
+    # Loading refuses it the same way (not the file the truncated name names).
+    (tmp_path / "a").write_bytes(chelsea.bytes())  # what the name cut at the NUL would load
+    with pytest.raises(pixelcache.InvalidArgument, match=r"a\\x00b\.png"):
+        HashableImage(name)
+    with pytest.raises(pixelcache.InvalidArgument):
+        HashableImage.load_resized(name, (10, 10))
+
+
+def test_save_accepts_bytes_and_pathlike_paths(tmp_path, chelsea):
+    chelsea.save(os.fsencode(tmp_path / "b.png"))
+    chelsea.save(_BytesPath(os.fsencode(tmp_path / "sub" / "c.png")))  # the folder is created
+    assert HashableImage(tmp_path / "b.png") == chelsea == HashableImage(tmp_path / "sub" / "c.png")
+
+
+@pytest.mark.parametrize("transparency", [None, "white"])
+def test_save_over_a_symlink_replaces_the_link_target_untouched(tmp_path, chelsea, transparency):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = outside / "target.png"
+    target.write_bytes(b"not to be written")
+    link = tmp_path / "link.png"
+    link.symlink_to(target)
+    chelsea.save(link, transparency)
+    assert not link.is_symlink() and link.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert HashableImage(link).size() == chelsea.size()
+    assert target.read_bytes() == b"not to be written"
+    assert sorted(os.listdir(tmp_path)) == ["link.png", "outside"]  # no temporary left
+    # A planted link at the old fixed temporary name is not followed either.
+    old_temporary = tmp_path / "cat.png.pixelcache-tmp"
+    old_temporary.symlink_to(target)
+    chelsea.save(tmp_path / "cat.png", transparency)
+    assert target.read_bytes() == b"not to be written" and old_temporary.is_symlink()
+
+
+def test_save_above_the_file_size_limit_raises_ioerror_and_leaves_nothing(tmp_path):
+    # In a child: RLIMIT_FSIZE stays there (Python ignores SIGXFSZ: the write fails with EFBIG).
+    out = tmp_path / "big.bmp"
+    out.write_bytes(b"old")
+    code = textwrap.dedent("""
+        import resource, sys
+        import numpy as np
+        import pixelcache
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 10, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+        img = pixelcache.HashableImage(np.full((400, 600, 3), 7, np.uint8))
+        for transparency in (None, "white"):
+            try:
+                img.save(sys.argv[1], transparency)
+            except pixelcache.IoError as e:
+                assert isinstance(e, OSError) and sys.argv[1] in str(e), e
+            else:
+                raise SystemExit("no error")
+        print("refused")
+    """)
+    p = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == "refused", p.stderr
+    assert out.read_bytes() == b"old" and os.listdir(tmp_path) == ["big.bmp"]
 
 
 def test_save_base64_encode(tmp_path, chelsea):
