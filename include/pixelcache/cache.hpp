@@ -605,6 +605,13 @@ class Cache {
   /// are skipped (verify() finds them). `visit` must not call this Cache.
   /// Nothing happens for a disabled or failing tier (the failure is counted).
   void for_each_entry(TierKind tier, const std::function<bool(const EntryInfo&)>& visit);
+  /// Writes what the disk tier keeps in memory between write transactions —
+  /// the recency of recent reads and their hit / miss counts — to the store
+  /// now (it is also written every 256 reads or 2 s, by the next put, and
+  /// when the Cache is destroyed). Call it before a process ends without
+  /// running destructors (the Python front does, also in multiprocessing
+  /// and DataLoader workers). Never throws for tier failures.
+  void flush();
   /// Messages for the user gathered since the last call (each said once):
   /// a damaged store set aside, a disk bound other than the one asked for,
   /// a tier that became unavailable and why. The CLI prints them; the

@@ -1,6 +1,8 @@
 """pixelcache.Cache: the content-addressed cache (memory, disk, Redis) from Python."""
 from __future__ import annotations
 
+import atexit
+import multiprocessing.util
 import os
 import threading
 import warnings
@@ -153,6 +155,7 @@ class Cache:
         self._redis_url: Optional[str] = url or None
         self._c = _pixelcache._Cache(namespace, memory_bytes, disk, max_bytes, url, *timing, compression, key)
         self._warn()
+        _live.add(self)
         # The memoized functions whose in-process fronts hold results of this
         # cache's memory tier: emptied at once by clear / erase / trim (they
         # would drop them on their next call anyway, as the tier's generation
@@ -312,7 +315,10 @@ class Cache:
         "computed": n, "joined": n}`` with only the enabled tiers; each tier
         has hits, misses, writes, evictions, corrupt, errors (calls of this
         Cache object), entries and bytes (the store's; None for Redis),
-        max_bytes and available (False while backing off after an error).
+        max_bytes and available (False while backing off after an error);
+        the disk tier also has ``store``: the store's lifetime hits, misses,
+        writes, evictions and corrupt entries, summed over every process
+        that used it (what ``pixelcache cache stats`` shows).
         ``computed`` counts memoized calls that ran the function, ``joined``
         those that waited for another thread's run of the same key. Memory
         hits include the calls memoize's in-process front answered."""
@@ -351,6 +357,39 @@ def _restore(*args: Any) -> Cache:
                   command_timeout=command, retry_backoff=backoff, compression=compression, secret=secret)
         Cache._instances[args] = c
     return c
+
+
+# Caches whose disk reads are written when the process ends: recency and hit
+# counts are kept in memory between write transactions, and DataLoader / Pool
+# workers (multiprocessing children) end through os._exit, which runs neither
+# atexit nor destructors — but it does run multiprocessing's finalizers.
+_live: "weakref.WeakSet[Cache]" = weakref.WeakSet()
+
+
+def _flush_all() -> None:
+    for cache in list(_live):
+        try:
+            cache._c.flush()
+        except Exception:  # noqa: BLE001 - a process on its way out: nothing to report to
+            pass
+
+
+class _FlushAnchor:
+    """Holds the after-fork registration (multiprocessing keeps it weakly)."""
+
+
+_flush_anchor = _FlushAnchor()
+
+
+def _finalize_flush(_anchor: object = None) -> None:
+    multiprocessing.util.Finalize(None, _flush_all, exitpriority=100)
+
+
+atexit.register(_flush_all)
+_finalize_flush()
+# A multiprocessing child (fork, spawn or forkserver) clears the finalizers
+# before it runs its target, then runs the after-fork hooks: register again.
+multiprocessing.util.register_after_fork(_flush_anchor, _finalize_flush)
 
 
 def _after_fork_in_child() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import pathlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, ParamSpec, TypeVar, Union, overload
@@ -58,6 +60,8 @@ def function_identity(fn: Callable[..., Any]) -> tuple[str, list, list]:
         bound = function_identity(owner)[0] if isinstance(owner, type) else owner
         return name, [*extra, bound], [*names, f"the object {name} is bound to"]
     module = getattr(fn, "__module__", None) or ""
+    if module == "__mp_main__":  # a script's functions in spawn / forkserver children: one name everywhere
+        module = "__main__"
     qualname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__qualname__
     name = f"{module}.{qualname}"
     target = fn
@@ -78,6 +82,37 @@ def function_identity(fn: Callable[..., Any]) -> tuple[str, list, list]:
         extra.append(value)
         names.append(f"the closure variable '{var}' of {name.split('#')[0]}")
     return name, extra, names
+
+
+def _has_path(x: Any) -> bool:
+    t = type(x)
+    if t is tuple or t is list:
+        return any(_has_path(v) for v in x)
+    if t is dict:
+        return any(_has_path(k) or _has_path(v) for k, v in x.items())
+    return isinstance(x, pathlib.PurePath)
+
+
+def _by_content(x: Any) -> Any:
+    """`x` with every pathlib path in it replaced by the digest of its file's
+    bytes (IoError naming a path that cannot be read)."""
+    t = type(x)
+    if t is tuple or t is list:
+        return t(_by_content(v) for v in x)
+    if t is dict:
+        return {_by_content(k): _by_content(v) for k, v in x.items()}
+    if isinstance(x, pathlib.PurePath):
+        return ("pathlib.Path content", _pixelcache.file_digest(os.fspath(x)))
+    return x
+
+
+def _file_contents(values: Any) -> Any:
+    """The key values of a call: a pathlib path argument is keyed by its
+    file's content (a changed file is computed again, a moved one is a hit);
+    a str stays a string, as in the original."""
+    if any(_has_path(v) for v in values):
+        return [_by_content(v) for v in values]
+    return values
 
 
 class Memoized(_pixelcache._MemoFront, Generic[P, R]):
@@ -204,7 +239,7 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
         return values
 
     def _key(self, cache: Cache, args: tuple, kwargs: dict) -> bytes:
-        values = self._arguments(args, kwargs)
+        values = _file_contents(self._arguments(args, kwargs))
         return _pixelcache.cache_key(cache.namespace, self.name, self.version, values, self._names(len(values)))
 
     def _names(self, count: int) -> list:
@@ -236,6 +271,7 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
         else:
             values = self._arguments(args, kwargs)
             names = self._names(len(values))
+        values = _file_contents(values)
 
         def compute() -> tuple:
             result = fn(*args, **kwargs)
@@ -319,8 +355,9 @@ def memoize(fn: Union[Callable[P, R], Cache, None] = None, /, *, cache: Optional
     BoundingBox, ImageSize, Points, ImageCrop, str, bytes, int, float, bool,
     None, and tuples / lists / dicts of these. ``1``, ``1.0`` and ``True``
     are different keys. Any other argument raises pixelcache.InvalidType (a
-    TypeError) naming it. A path string is keyed as a string, not by the
-    file's content (``pixelcache.batch`` keys files by content).
+    TypeError) naming it. A ``pathlib.Path`` argument is keyed by its
+    file's content (a changed file is computed again); a path string is
+    keyed as a string, as in the original.
 
     Results come back as the type they were: HashableImage, PIL images,
     ndarray and tensors (fresh copies), hashable containers, BoundingBox,

@@ -214,6 +214,15 @@ py::dict tier_dict(const TierStats& t) {
   d["entries"] = t.entries ? py::object(py::int_(*t.entries)) : py::none();
   d["bytes"] = t.bytes ? py::object(py::int_(*t.bytes)) : py::none();
   d["max_bytes"] = t.max_bytes;
+  if (t.totals) {
+    py::dict s;
+    s["hits"] = t.totals->hits;
+    s["misses"] = t.totals->misses;
+    s["writes"] = t.totals->writes;
+    s["evictions"] = t.totals->evictions;
+    s["corrupt"] = t.totals->corrupt;
+    d["store"] = s;
+  }
   return d;
 }
 
@@ -450,6 +459,8 @@ void bind_cache(py::module_& m) {
           "a fourth item: (memory generation, entry bytes) when the memory tier holds the entry (for "
           "_MemoFront._front_store), else None.")
       .def("stats", &stats_dict, "Counters per tier ({tier: {...}}) and computed / joined.")
+      .def("flush", &Cache::flush, nogil(),
+           "Writes the disk tier's pending recency updates and read counts to the store now.")
       .def("take_notices", &Cache::take_notices, nogil(),
            "Messages for the user since the last call (a store set aside, a bound other than the one asked for).")
       .def(

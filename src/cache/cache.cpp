@@ -431,6 +431,10 @@ VerifyReport Cache::verify() {
   return report;
 }
 
+void Cache::flush() {
+  if (Store* s = impl_->find(TierKind::Disk)) impl_->attempt(*s, true, [&](StoreTier&) { impl_->disk->flush(); });
+}
+
 std::vector<std::string> Cache::take_notices() {
   std::vector<std::string> out;
   for (auto& s : impl_->stores)
