@@ -30,6 +30,8 @@ PACKAGES=(
   python3-joblib python3-diskcache
   # Python bindings, PyTorch in and out, the pip route (offline, in a venv)
   python3-dev pybind11-dev python3-torch
+  # reference of pixelcache.data and center_crop (torchvision transforms, ImageFolder)
+  python3-torchvision
   python3-pip python3-venv python3-setuptools python3-wheel
   # type information: mypy checks the examples and the public names (ctest python_mypy*)
   mypy

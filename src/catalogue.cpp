@@ -215,10 +215,15 @@ Value coerce_value(const ArgSpec& a, const Value& v) {
     case ArgType::Size: {
       if (k != K::List) throw InvalidArgument("expects an ImageSize or a (height, width) pair, got " + what_is(v));
       const auto [h, w] = pair_of(v);
-      if (h <= 0 || w <= 0) {
+      // A Size's `min` (when set) is its least side: 0 lets a side follow
+      // the other's scale (resize:256x).
+      const double least = std::isfinite(a.min) ? a.min : 1;
+      if (h < least || w < least || (h == 0 && w == 0)) {
         constexpr std::int64_t kInt = std::numeric_limits<int>::max();
         const bool fits = std::abs(h) <= kInt && std::abs(w) <= kInt;
-        throw InvalidArgument("must be positive, got " +
+        throw InvalidArgument(std::string(least <= 0 ? "must be positive (one side may be 0 to keep the aspect "
+                                                       "ratio), got "
+                                                     : "must be positive, got ") +
                               (fits ? ImageSize{static_cast<int>(h), static_cast<int>(w)}.to_string()
                                     : "height " + std::to_string(h) + ", width " + std::to_string(w)));
       }
@@ -388,15 +393,17 @@ double parse_number(const std::string& s) {
   return d;
 }
 
-// "WxH" (or "K" for K x K when `square` is allowed) -> [height, width].
-Value parse_wh(const std::string& s, bool square) {
+// "WxH" (or "K" for K x K when `square` is allowed; "Wx" / "xH" with a 0
+// for the side left out when `open` is allowed) -> [height, width].
+Value parse_wh(const std::string& s, bool square, bool open = false) {
   const auto wh = split(s, 'x');
   if (wh.size() == 1 && square) {
     const double k = parse_number(wh[0]);
     return Value(HashableList{Value(k), Value(k)});
   }
   if (wh.size() != 2) throw InvalidArgument("'" + s + "' is not WIDTHxHEIGHT");
-  return Value(HashableList{Value(parse_number(wh[1])), Value(parse_number(wh[0]))});
+  const auto side = [&](const std::string& t) { return open && t.empty() && s != "x" ? 0.0 : parse_number(t); };
+  return Value(HashableList{Value(side(wh[1])), Value(side(wh[0]))});
 }
 
 BoundingBox parse_box(const std::string& s) {
@@ -418,7 +425,7 @@ Value parse_text(const ArgSpec& a, const std::string& t) {
     case ArgType::Float: return Value(parse_number(t));
     case ArgType::String: return Value(t);
     case ArgType::Palette: return Value(t);
-    case ArgType::Size: return parse_wh(t, false);
+    case ArgType::Size: return parse_wh(t, false, std::isfinite(a.min) && a.min <= 0);
     case ArgType::KernelShape:
     case ArgType::Kernel: {
       const Value wh = parse_wh(t, true);

@@ -180,8 +180,9 @@ std::vector<Operation> build() {
   // ---------------------------------------------------------------- §3.6 geometry
   t.push_back(op("resize", "resize(img, size, interpolation)",
                  "Resampled to `size` with Pillow's filters, antialiased when shrinking; the pixel mode is kept, and "
-                 "the current size returns the image itself.",
-                 {A("size", ArgType::Size, "the new size (height, width)"),
+                 "the current size returns the image itself. A side of 0 (steps: `256x`, `x256`) follows the other's "
+                 "scale, keeping the aspect ratio.",
+                 {A("size", ArgType::Size, "the new size (height, width); one side may be 0").range(0),
                   A("mode", ArgType::String, "the filter: bilinear, lanczos, nearest, bicubic or area")
                       .def("bilinear")
                       .choices(kResizeModes)
@@ -201,6 +202,11 @@ std::vector<Operation> build() {
                  [](const Image& img, const Arguments& a) {
                    return Value(resize_min_size(img, as_int(a, "min_size"), as_int(a, "modulo")));
                  }));
+  t.push_back(op("center_crop", "center_crop(img, size)",
+                 "The central `size` region, placed as torchvision's CenterCrop (offsets rounded half to even; a "
+                 "smaller image is first padded with black).",
+                 {A("size", ArgType::Size, "the size of the crop (height, width)")},
+                 [](const Image& img, const Arguments& a) { return Value(center_crop(img, as_size(a, "size"))); }));
   t.push_back(op("rotate", "rotate(img, degrees, expand, interpolation)",
                  "Rotated counter-clockwise by `rotation` degrees around the centre, black fill; `expand` grows the "
                  "canvas to hold the whole result (binary images: nearest).",

@@ -85,6 +85,8 @@ struct ArgSpec {
   /// Inclusive bounds of Int / Float values: bind_args() refuses values
   /// outside them (so a CLI step fails before any image is loaded), and the
   /// C++ function, called directly, throws InvalidArgument outside them too.
+  /// For a Size, `min` is the least side (1 when unset; 0 lets one side be
+  /// left to the aspect ratio, text "256x" / "x256").
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
   bool min_exclusive = false;        ///< the bound `min` itself is refused (> min)

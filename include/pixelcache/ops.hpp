@@ -40,9 +40,16 @@ Interpolation parse_interpolation(std::string_view name);
 /// coefficients, 22-bit fixed point for uint8). The two passes run in the
 /// cheaper order, so results can differ from Pillow by rounding (measured:
 /// mean under 0.1 level). L stays L; binary images are resampled as 0/255
-/// and thresholded at half, so edges neither grow nor shrink. Throws
-/// InvalidArgument for a non-positive size.
+/// and thresholded at half, so edges neither grow nor shrink. A side of 0
+/// keeps the aspect ratio (ImageMagick's "256x" / "x256"): it becomes the
+/// other side's scale applied to the image's, rounded to nearest (ties to
+/// even), at least 1 (resized_size()). Throws InvalidArgument for a negative size or both
+/// sides 0.
 Image resize(const Image& img, ImageSize size, Interpolation interpolation = Interpolation::Bilinear);
+/// The size resize(img of size `from`, `to`) gives: `to` itself, or with a
+/// side of 0 filled in proportion (see resize()). Throws InvalidArgument for
+/// a negative side or both sides 0.
+ImageSize resized_size(ImageSize from, ImageSize to);
 /// Shrinks by an integer `factor` (>= 1): the new size is
 /// (height / factor, width / factor) rounded down, as the original's
 /// `h // factor` (451 wide / 2 -> 225). factor 1 returns `img` itself.
@@ -75,6 +82,13 @@ Image rotate(const Image& img, double degrees, bool expand = true,
 /// when it is odd). The target size itself returns `img`. Throws
 /// InvalidArgument if `size` is smaller than the image in either side.
 Image center_pad(const Image& img, ImageSize size, int fill = 0);
+/// The central `size` region, placed as torchvision's CenterCrop: top =
+/// round((H - h) / 2), left = round((W - w) / 2) (ties to even, as Python's
+/// round); a side smaller than `size` is first padded with black on both
+/// ends (the extra pixel of an odd margin after), as torchvision pads. The
+/// image's own size returns `img`. Throws InvalidArgument for a
+/// non-positive size.
+Image center_crop(const Image& img, ImageSize size);
 /// The pixels inside `box`: a pixel box [xmin, xmax) x [ymin, ymax) (ends
 /// rounded outwards to whole pixels), or a normalised box resolved with the
 /// image's size. The whole image returns `img`. Throws InvalidArgument

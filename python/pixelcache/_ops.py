@@ -30,10 +30,11 @@ class Operations:
         mode: Literal['bilinear', 'lanczos', 'nearest', 'bicubic', 'area'] = 'bilinear',
     ) -> HashableImage:
         """Resampled to `size` with Pillow's filters, antialiased when shrinking; the pixel mode is kept, and the
-        current size returns the image itself.
+        current size returns the image itself. A side of 0 (steps: `256x`, `x256`) follows the other's scale,
+        keeping the aspect ratio.
 
         Args:
-            size: the new size (height, width).
+            size: the new size (height, width); one side may be 0.
             mode: the filter: bilinear, lanczos, nearest, bicubic or area (default 'bilinear').
 
         Returns a new HashableImage. C++: pixelcache::resize(img, size, interpolation); CLI step:
@@ -66,6 +67,17 @@ class Operations:
             _int(min_size, "resize_min_size: argument 'min_size'"),
             _int(modulo, "resize_min_size: argument 'modulo'"),
         ])
+
+    def center_crop(self, size: ImageSize | tuple[int, int]) -> HashableImage:
+        """The central `size` region, placed as torchvision's CenterCrop (offsets rounded half to even; a smaller
+        image is first padded with black).
+
+        Args:
+            size: the size of the crop (height, width).
+
+        Returns a new HashableImage. C++: pixelcache::center_crop(img, size); CLI step: center_crop:SIZE.
+        """
+        return _run(self, 'center_crop', [_size(size, "center_crop: argument 'size'")])
 
     def rotate(
         self,

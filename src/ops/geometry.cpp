@@ -91,6 +91,26 @@ Image center_pad(const Image& img, ImageSize size, int fill) {
   });
 }
 
+Image center_crop(const Image& img, ImageSize size) {
+  require_image(img, "center_crop");
+  size.validate("center_crop: size");
+  if (size == img.size()) return img;
+  Image src = img;
+  if (size.height > img.height() || size.width > img.width()) {
+    // torchvision pads (crop - side) // 2 before and the rest after, with 0.
+    const int ph = std::max(0, size.height - img.height()), pw = std::max(0, size.width - img.width());
+    const int top = ph / 2, left = pw / 2;
+    const ImageSize padded{img.height() + ph, img.width() + pw};
+    src = make_like(img, padded, [&](cv::Mat& d) {
+      cv::copyMakeBorder(as_mat(img), d, top, ph - top, left, pw - left, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    });
+    if (padded == size) return src;
+  }
+  const int top = static_cast<int>(std::nearbyint((src.height() - size.height) / 2.0));
+  const int left = static_cast<int>(std::nearbyint((src.width() - size.width) / 2.0));
+  return crop(src, BoundingBox(left, top, left + size.width, top + size.height));
+}
+
 namespace detail {
 
 Rect pixel_rect(const Image& img, const BoundingBox& box, const char* op) {

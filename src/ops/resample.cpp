@@ -260,8 +260,22 @@ Image resize_nearest(const Image& img, ImageSize size) {
 
 }  // namespace
 
+ImageSize resized_size(ImageSize from, ImageSize to) {
+  if (to.height < 0 || to.width < 0 || (to.height == 0 && to.width == 0))
+    throw InvalidArgument("resize: target size " + to.to_string() +
+                          " must be positive (one side may be 0 to keep the aspect ratio)");
+  const auto scaled = [](int side, int given, int given_from) {
+    const double v = std::nearbyint(static_cast<double>(side) * given / given_from);
+    return static_cast<int>(std::clamp(v, 1.0, static_cast<double>(std::numeric_limits<int>::max())));
+  };
+  if (to.height == 0) return {scaled(from.height, to.width, from.width), to.width};
+  if (to.width == 0) return {to.height, scaled(from.width, to.height, from.height)};
+  return to;
+}
+
 Image resize(const Image& img, ImageSize size, Interpolation interpolation) {
   if (img.empty()) throw InvalidArgument("resize: the image is empty");
+  size = resized_size(img.size(), size);
   size.validate("resize: target size");
   if (size == img.size()) return img;
   if (interpolation == Interpolation::Nearest) return resize_nearest(img, size);

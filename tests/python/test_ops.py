@@ -288,3 +288,30 @@ def test_argument_errors_name_the_operation_and_argument(chelsea):
         chelsea.rotate(10.0, mode="cubic")
     with pytest.raises(ValueError, match=r"to_binary: argument 'threshold' must be >= 0 and <= 1, got 1.5"):
         chelsea.to_binary(1.5)
+
+
+def test_center_crop_is_torchvisions():
+    """center_crop against torchvision's CenterCrop on every parity of image and crop, smaller images padded
+    (exact: the same pixels)."""
+    F = pytest.importorskip("torchvision.transforms.functional")
+    rng = np.random.default_rng(0)
+    for h in range(1, 30, 3):
+        for w in range(1, 30, 4):
+            a = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+            for th, tw in [(5, 5), (8, 3), (20, 25), (1, 1), (h, w), (h + 3, w), (h, w + 1)]:
+                ref = np.asarray(F.center_crop(Image.fromarray(a), [th, tw]))
+                ours = HashableImage(a).center_crop((th, tw)).numpy()
+                assert ours.shape == ref.shape and np.array_equal(ours, ref), (h, w, th, tw)
+    with pytest.raises(pixelcache.InvalidArgument):
+        HashableImage(a).center_crop((0, 3))
+
+
+def test_resize_keeps_the_aspect_ratio_for_a_zero_side():
+    img = HashableImage(np.zeros((300, 451, 3), np.uint8))
+    assert img.resize((0, 100)).size() == ImageSize(67, 100)  # 300 * 100 / 451 = 66.5 -> 67
+    assert img.resize((150, 0)).size() == ImageSize(150, 226)  # 451 / 2 = 225.5 -> 226 (ties to even)
+    assert img.resize((0, 451)) is img or img.resize((0, 451)).size() == img.size()
+    with pytest.raises(pixelcache.InvalidArgument, match="one side may be 0"):
+        img.resize((0, 0))
+    with pytest.raises(pixelcache.InvalidArgument):
+        img.resize((-1, 10))
