@@ -417,6 +417,23 @@ void DiskTier::for_each(const std::function<bool(const EntryInfo&)>& visit) {
 }
 
 VerifyCounts DiskTier::verify() {
+  {
+    // The store's structure first (reading entries from a damaged tree
+    // could crash): a damaged store is set aside and replaced by a new one,
+    // and the pass reports the tier as failed.
+    auto e = env();
+    const LmdbCheck c = e->check();
+    if (!c.ok) {
+      try {
+        e->replace_damaged(c.problem);
+      } catch (const CacheError& err) {
+        throw TierFailure(err.what());
+      }
+      throw TierFailure("disk cache " + file_.string() + ": " +
+                        (e->set_aside_reason.empty() ? "the store was damaged (" + c.problem + ") and was replaced"
+                                                     : e->set_aside_reason));
+    }
+  }
   VerifyCounts counts;
   std::vector<Digest> bad;
   each_entry(*env(), [&](const Digest& key, std::span<const std::uint8_t> v) {
