@@ -90,7 +90,10 @@
 // byte order -> entry), "info" (key -> uint64 tick, uint64 cost), "lru"
 // (uint64 tick big-endian + key -> empty) and "meta" ("bytes", "entries",
 // "tick", and the lifetime counters "hits", "misses", "writes", "evictions",
-// "corrupt" -> uint64; see StoreTotals).
+// "corrupt" -> uint64; see StoreTotals). A damaged store file (truncated,
+// overwritten, garbage pages) is found when a process opens the store, and
+// by verify(): its structure is checked before LMDB reads it, and a damaged
+// file is renamed <file>.broken-<unix ns> and replaced by an empty store.
 //
 // Keys: CacheKey computes XXH3-128 of "PXK1", then the namespace, function
 // name and version each as a u64 length + bytes, then u64 argument count,

@@ -44,6 +44,13 @@ std::uint64_t load_u64(const void* p) {
   return v;
 }
 
+// An "info" record: {tick, cost}; zeros for a record of another size (a
+// damaged value must not be read past its end).
+std::array<std::uint64_t, 2> info_record(const MDB_val& v) {
+  if (v.mv_size != 16) return {0, 0};
+  return {load_u64(v.mv_data), load_u64(static_cast<const char*>(v.mv_data) + 8)};
+}
+
 // The "meta" counters, read at the start of a write transaction and stored
 // at its end: the store's size and recency clock, and its lifetime counters.
 struct Meta {
@@ -93,7 +100,7 @@ struct Writer {
     MDB_val key = mdb_val(k.data(), 16), v;
     int rc = mdb_get(t, e.info, &key, &v);
     if (rc) return rc;
-    const std::uint64_t tick = load_u64(v.mv_data), cost = load_u64(static_cast<const char*>(v.mv_data) + 8);
+    const auto [tick, cost] = info_record(v);
     const LruKey lk = lru_key(tick, k);
     MDB_val lkey = mdb_val(lk.data(), lk.size());
     if ((rc = mdb_del(t, e.lru, &lkey, nullptr)) && rc != MDB_NOTFOUND) return rc;
@@ -141,7 +148,7 @@ struct Writer {
     int rc = mdb_get(t, e.info, &key, &v);
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return rc;
-    std::uint64_t rec[2] = {load_u64(v.mv_data), load_u64(static_cast<const char*>(v.mv_data) + 8)};
+    std::array<std::uint64_t, 2> rec = info_record(v);
     const LruKey old_key = lru_key(rec[0], k);
     MDB_val lk = mdb_val(old_key.data(), old_key.size());
     if ((rc = mdb_del(t, e.lru, &lk, nullptr)) && rc != MDB_NOTFOUND) return rc;

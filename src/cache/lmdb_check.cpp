@@ -50,9 +50,6 @@ constexpr unsigned kMaxDepth = 32;                    // CURSOR_STACK
 constexpr std::uint64_t kMaxPageSize = 0x8000;        // MAX_PAGESIZE: LMDB's cap on the OS page size
 constexpr std::uint64_t kNoPage = ~std::uint64_t{0};  // P_INVALID: an empty tree
 constexpr std::uint64_t kMaxTxnid = std::uint64_t{1} << 62;
-// Flags that change how LMDB reads a tree (sort order, duplicates).
-constexpr unsigned kTreeFlags =
-    MDB_REVERSEKEY | MDB_DUPSORT | MDB_INTEGERKEY | MDB_DUPFIXED | MDB_INTEGERDUP | MDB_REVERSEDUP;
 // The free DB's record carries the environment's flags of the low 16 bits.
 constexpr unsigned kFreeDbFlags = MDB_FIXEDMAP | MDB_NOSUBDIR | MDB_INTEGERKEY;
 
@@ -86,6 +83,7 @@ std::string num(std::uint64_t v) { return std::to_string(v); }
 struct DbRecord {
   std::uint32_t pad = 0;
   std::uint16_t flags = 0, depth = 0;
+  std::uint64_t tree_pages = 0, overflow_pages = 0;  // LMDB's counters: hints, not checked
   std::uint64_t root = kNoPage;
 };
 
@@ -94,6 +92,8 @@ DbRecord db_record(const std::uint8_t* p) {
   d.pad = load<std::uint32_t>(p);
   d.flags = load<std::uint16_t>(p + 4);
   d.depth = load<std::uint16_t>(p + 6);
+  d.tree_pages = load<std::uint64_t>(p + 8) + load<std::uint64_t>(p + 16);
+  d.overflow_pages = load<std::uint64_t>(p + 24);
   d.root = load<std::uint64_t>(p + 40);
   return d;
 }
@@ -218,9 +218,13 @@ class FileView {
     void* m = ::mmap(nullptr, bytes_, PROT_READ, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) return;
     map_ = static_cast<const std::uint8_t*>(m);
-    // Only the pages looked at: no read-ahead into values' overflow pages
-    // when the file is not in the page cache.
-    ::madvise(m, bytes_, MADV_RANDOM);
+  }
+  // No read-ahead around the pages looked at: for a file not in the page
+  // cache whose tree pages lie among values' overflow pages (read-ahead
+  // would read the values; where tree pages are most of the file it saves
+  // most reads, so it stays on there).
+  void random_access() const {
+    if (map_) ::madvise(const_cast<std::uint8_t*>(map_), bytes_, MADV_RANDOM);
   }
   ~FileView() {
     if (map_) ::munmap(const_cast<std::uint8_t*>(map_), bytes_);
@@ -253,7 +257,9 @@ class Walker {
  public:
   Walker(int fd, const Layout& lay, LmdbCheck& out)
       : file_(fd, lay.psize, lay.file_pages),
+        fd_(fd),
         psize_(lay.psize),
+        node_max_((((lay.psize - kPageHeader) / 2) & ~std::uint64_t{1}) - 2),
         file_pages_(lay.file_pages),
         last_pg_(lay.meta.last_pg),
         txnid_(lay.meta.txnid),
@@ -269,6 +275,8 @@ class Walker {
     tree_ = std::move(name);
     return page(db.root, 0, nullptr, nullptr);
   }
+
+  void random_access() const { file_.random_access(); }
 
   // Named databases found in the main DB, walked after it.
   struct Named {
@@ -384,7 +392,10 @@ class Walker {
       const std::uint64_t dsize = lo16 | hi16 << 16;
       std::uint64_t size = kNodeHeader + ksize;
       if (leaf) size += (nflags & kBigData) ? 8 : dsize;
-      if (off + size > psize_) return fail(out_, where(pgno, i) + num(size) + " bytes at offset " + num(off));
+      // LMDB keeps a value in its node only while the node fits in half a
+      // page (me_nodemax; its page splits rely on it).
+      if (off + size > psize_ || size > node_max_)
+        return fail(out_, where(pgno, i) + num(size) + " bytes at offset " + num(off));
       std::uint64_t unused = 0;
       if (!mark(span.data(), off / 2, (off + size + 1) / 2, &unused))
         return fail(out_, where(pgno, i) + "overlaps another node");
@@ -443,8 +454,11 @@ class Walker {
   bool overflow(std::uint64_t ov, std::uint64_t dsize, std::uint64_t pgno, std::size_t node) {
     const auto what = [&] { return where(pgno, node) + "overflow page " + num(ov) + ": "; };
     if (ov < 2 || ov > last_pg_ || ov >= file_pages_) return claim(ov, 1, what);  // (fails, with the reason)
-    const std::uint8_t* h = file_.at(ov * psize_, kPageHeader, scratch_);
-    if (!h) return fail(out_, what() + "cannot read its header: " + std::strerror(errno));
+    // (pread: a 16-byte copy costs less than mapping a page in.)
+    std::array<std::uint8_t, kPageHeader> hbuf;
+    if (!read_at(fd_, hbuf.data(), hbuf.size(), ov * psize_))
+      return fail(out_, what() + "cannot read its header: " + std::strerror(errno));
+    const std::uint8_t* h = hbuf.data();
     ++out_.pages;
     const auto header_pgno = load<std::uint64_t>(h);
     const auto flags = load<std::uint16_t>(h + 10);
@@ -495,7 +509,8 @@ class Walker {
   };
 
   FileView file_;
-  std::uint64_t psize_, file_pages_, last_pg_, txnid_;
+  int fd_;
+  std::uint64_t psize_, node_max_, file_pages_, last_pg_, txnid_;
   LmdbCheck& out_;
   std::vector<std::uint64_t> used_;  // one bit per page of the file
   std::vector<std::uint64_t> beyond_;
@@ -528,6 +543,12 @@ LmdbCheck check_lmdb_file(int fd) {
   Walker w(fd, lay, out);
   if (!w.walk(TreeKind::Free, lay.meta.dbs[0], "free DB") || !w.walk(TreeKind::Main, lay.meta.dbs[1], "main DB"))
     return out;
+  std::uint64_t tree = 0, overflow = 0;
+  for (const Walker::Named& d : w.named) {
+    tree += d.db.tree_pages;
+    overflow += d.db.overflow_pages;
+  }
+  if (overflow > tree) w.random_access();
   for (std::size_t i = 0; i < w.named.size(); ++i) {
     const Walker::Named& d = w.named[i];
     if (!w.walk(TreeKind::Named, d.db, d.name)) return out;

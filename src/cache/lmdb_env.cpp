@@ -265,11 +265,12 @@ void open_checked(LmdbEnv& e) {
       replace(check.problem, id);
       continue;
     }
-    // 4. The databases, in the same transaction.
+    // 4. The databases, in the same transaction. (MDB_INCOMPATIBLE: a
+    // record of that name in the main DB is not a database.)
     rc = open_databases(e, txn);
     rc = rc == 0 ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), rc);
     if (rc) {
-      if (store_is_broken(rc)) {
+      if (store_is_broken(rc) || rc == MDB_INCOMPATIBLE) {
         replace("LMDB: " + lmdb_message(rc), id);
         continue;
       }
