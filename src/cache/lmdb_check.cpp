@@ -196,9 +196,6 @@ bool check_meta(int fd, LmdbCheck& out, Layout& lay) {
   if (m.mapsize < (m.last_pg + 1) * psize)
     return fail(out,
                 what + ": map size " + num(m.mapsize) + " bytes is smaller than its " + num(m.last_pg + 1) + " pages");
-  if (size % psize != 0 && lay.file_pages <= m.last_pg)
-    return fail(out, what + ": file of " + num(size) + " bytes ends inside page " + num(lay.file_pages) +
-                         " (last page " + num(m.last_pg) + ")");
   if (m.dbs[0].flags & ~kFreeDbFlags) return fail(out, what + ": free DB flags " + num(m.dbs[0].flags));
   if (m.dbs[1].flags != 0) return fail(out, what + ": main DB flags " + num(m.dbs[1].flags));
   if (!check_root(out, m.dbs[0], m.last_pg, what + ": free DB")) return false;

@@ -28,8 +28,9 @@
 //     and its txnid is below 2^62 (far from wrapping to 0).
 //     Its last page number and map size must agree ((last_pg + 1) pages fit
 //     in mm_mapsize, which is at most kMaxMapBytes: the map LMDB makes is at
-//     least that large). The file holds at least two pages, and a trailing
-//     partial page is allowed only past last_pg (LMDB writes whole pages).
+//     least that large). The file holds at least two pages. (A trailing
+//     partial page counts as past the end of the file: LMDB writes whole
+//     pages, so it must be a free page, which LMDB never reads.)
 //     The free and main databases' records: no flag that changes how LMDB
 //     reads a tree (DUPSORT & co.), roots either P_INVALID with depth 0 or a
 //     page number in [2, last_pg] with depth 1..32.
