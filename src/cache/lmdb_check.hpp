@@ -45,9 +45,9 @@
 //     lower <= upper <= page size); every node is 2-byte aligned, lies in
 //     [mp_upper, page size), overlaps no other node and is at most half a
 //     page (LMDB's me_nodemax: larger values go to overflow pages, and its
-//     page splits rely on it); key sizes are at
-//     most 511 (the free database's keys are 8-byte txnids in [1, txnid]);
-//     branch pages have at least two children; keys are strictly ascending
+//     page splits rely on it); key sizes are at most 511 (the free
+//     database's keys are 8-byte txnids in [1, txnid]); branch pages have
+//     at least two children (LMDB asserts it); keys are strictly ascending
 //     within each page and lie within the key range their parent gives
 //     them (memcmp order; the free database in integer order); leaf node
 //     flags are 0, F_BIGDATA or (main database only) F_SUBDATA; F_BIGDATA
@@ -70,7 +70,9 @@
 // addresses memory with them), pages that are neither used nor free (a
 // leak wastes space but is harmless), and the contents of values (the
 // cache's entries carry their own checksums). Only the 16-byte header of an
-// overflow page is read.
+// overflow page is read. A flipped bit inside a key that keeps the keys in
+// order moves that value to another key: with 16-byte digests as keys,
+// one nobody asks for.
 //
 // Cost. check_lmdb_meta: two 152-byte preads. check_lmdb_file: the file's
 // whole pages mapped read-only (pread when mmap is refused) and every
