@@ -362,7 +362,8 @@ class Walker {
     if (flags != (leaf ? kLeaf : kBranch))
       return fail(out_, where(pgno) + "flags " + num(flags) + " where a " + (leaf ? "leaf" : "branch") +
                             " page belongs (level " + num(level) + " of depth " + num(depth_) + ")");
-    if (lower < kPageHeader || (lower - kPageHeader) % 2 || upper < lower || upper > psize_)
+    // (Both even: LMDB adds a node at upper - its even size.)
+    if (lower < kPageHeader || lower % 2 || upper % 2 || upper < lower || upper > psize_)
       return fail(out_, where(pgno) + "lower " + num(lower) + ", upper " + num(upper));
     const std::size_t n = (lower - kPageHeader) / 2;
     if (n < (leaf ? 1u : 2u)) return fail(out_, where(pgno) + num(n) + " nodes");

@@ -41,8 +41,9 @@
 //     kind is right for its place (branch pages above, leaf pages at exactly
 //     the tree's recorded depth, which is at most 32, LMDB's cursor stack;
 //     overflow pages only under F_BIGDATA nodes; no LEAF2 / sub-pages);
-//     mp_lower / mp_upper are consistent (an even number of node slots,
-//     lower <= upper <= page size); every node is 2-byte aligned, lies in
+//     mp_lower / mp_upper are consistent (both even: LMDB adds a node at
+//     upper minus its even size; lower <= upper <= page size); every node
+//     is 2-byte aligned, lies in
 //     [mp_upper, page size), overlaps no other node and is at most half a
 //     page (LMDB's me_nodemax: larger values go to overflow pages, and its
 //     page splits rely on it); key sizes are at most 511 (the free

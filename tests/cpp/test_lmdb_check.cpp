@@ -319,6 +319,9 @@ TEST_F(LmdbStore, TreeProblems) {
   put<std::uint16_t>(b, lo + 14, get<std::uint16_t>(b, lo + 12) - 2);  // upper below lower
   expect_bad(b, "lower");
   b = *bytes_;
+  put<std::uint16_t>(b, lo + 14, get<std::uint16_t>(b, lo + 14) - 1);  // an odd upper (LMDB would add odd nodes)
+  expect_bad(b, "upper");
+  b = *bytes_;
   put<std::uint16_t>(b, lo + 16, 4095);  // an odd node offset
   expect_bad(b, "offset 4095");
   b = *bytes_;
