@@ -119,6 +119,10 @@ void use_with_lmdb(const std::filesystem::path& file) {
   }
   // A write transaction as the disk tier makes them: its databases, a small
   // and a large value (overflow pages), the first record of each deleted.
+  // (The check refuses txnids from 2^62 on, which this commit may reach.)
+  MDB_envinfo info;
+  mdb_env_info(env, &info);
+  const bool recheck = info.me_last_txnid + 1 < (std::size_t{1} << 62);
   if (mdb_txn_begin(env, nullptr, 0, &txn) == 0) {
     int rc = 0;
     for (const char* name : {"entries", "info", "lru", "meta"}) {
@@ -140,7 +144,7 @@ void use_with_lmdb(const std::filesystem::path& file) {
     if (rc == 0) {
       mdb_env_close(env);
       const LmdbCheck after = check(file, true);
-      if (!after.ok) invariant("LMDB's write to a valid store fails the check:", after.problem);
+      if (recheck && !after.ok) invariant("LMDB's write to a valid store fails the check:", after.problem);
       return;
     }
   }
