@@ -81,13 +81,15 @@
 // together: the walk is bound by memory latency), one 16-byte pread per
 // value kept in overflow pages, and the free list; time linear in the tree
 // pages and values, memory one bit per page of the file plus the nodes of
-// one page per tree level. Measured (bench/bench_lmdb_check.cpp, the README):
-// with the file in the page cache ~35-50 ms for 20,000 values of 200 KB
-// (a 4 GB file) and for 200,000 values of 100 bytes (72 MB); from disk the
-// pages read decide (~20,000 random reads for the first, ~0.1 s for the
-// second). Read-ahead is turned off (MADV_RANDOM) when LMDB's counters say
-// overflow pages outnumber tree pages, so that reading tree pages does not
-// read the values around them.
+// one page per tree level. Measured (bench/bench_lmdb_check.cpp, 2 shared
+// cores): with the file in the page cache 28 ms for 20,000 values of
+// ~200 KB (a 4 GB file: ~700 tree pages and 20,000 overflow headers) and
+// 21 ms for 200,000 values of ~100 bytes (72 MB, 17,500 tree pages) — the
+// whole cost of opening such a store; from disk 1.6 s and 85 ms (the first
+// reads 20,000 scattered pages, the overflow headers). Read-ahead is
+// turned off (MADV_RANDOM) when LMDB's counters say overflow pages
+// outnumber tree pages, so that reading tree pages does not read the
+// values around them.
 //
 // Thread safety and scope. Both functions are reentrant (no shared state;
 // pread leaves the descriptor's offset alone; the map is the function's
