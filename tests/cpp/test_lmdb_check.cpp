@@ -462,7 +462,9 @@ std::vector<Damage> damages(const Bytes8& healthy, std::uint64_t seed) {
       default: return rng() % kPage;   // nodes, anywhere
     }
   };
-  for (const auto& [kind, list] : kinds) {
+  for (const auto& kind_pages : kinds) {
+    const std::string& kind = kind_pages.first;  // (not a structured binding: lambdas capture it)
+    const std::vector<std::uint64_t>& list = kind_pages.second;
     if (list.empty()) continue;
     const auto pick = [&] { return list[rng() % list.size()]; };
     for (int i = 0; i < 14; ++i) {  // one flipped bit
