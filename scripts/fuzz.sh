@@ -50,6 +50,7 @@ main() {
     case $1 in
       fuzz_parse_step) echo 512 ;;
       fuzz_exif | fuzz_value) echo 4096 ;;
+      fuzz_lmdb_check) echo 262144 ;;  # store files: 3-51 pages of 4 KiB
       *) echo 65536 ;;
     esac
   }

@@ -123,8 +123,10 @@
 // "entries", "tick", "max_bytes" (the store's bound), and the lifetime
 // counters "hits", "misses", "writes", "evictions", "corrupt" -> uint64; see
 // StoreTotals). <dir>/pixelcache-v2.key holds the store's signing key (32
-// bytes, mode 0600). The store's structure is checked before it is used; a
-// damaged store is renamed <file>.broken-<time> and a new one made.
+// bytes, mode 0600). A damaged store file (truncated, overwritten, garbage
+// pages) is found when a process opens the store, and by verify(): its
+// structure is checked before LMDB reads it, and a damaged file is renamed
+// <file>.broken-<unix ns> and replaced by an empty store.
 //
 // Keys: CacheKey computes XXH3-128 of "PXK1", then the namespace, function
 // name and version each as a u64 length + bytes, then u64 argument count,

@@ -57,6 +57,13 @@ std::uint64_t load_u64(const void* p) {
   return v;
 }
 
+// An "info" record: {tick, cost}; zeros for a record of another size (a
+// damaged value must not be read past its end).
+std::array<std::uint64_t, 2> info_record(const MDB_val& v) {
+  if (v.mv_size != 16) return {0, 0};
+  return {load_u64(v.mv_data), load_u64(static_cast<const char*>(v.mv_data) + 8)};
+}
+
 // The "meta" counters, read at the start of a write transaction and stored
 // at its end: the store's size and recency clock, and its lifetime counters.
 // ("max_bytes" is the store's bound: 0 until a process records one.)
@@ -108,13 +115,7 @@ struct Writer {
     MDB_val key = val_of(k), v;
     int rc = mdb_get(t, e.info, &key, &v);
     if (rc) return rc;
-    if (v.mv_size != 16) {  // a damaged index record: drop what is there (its lru record stays, harmless)
-      if ((rc = mdb_del(t, e.info, &key, nullptr))) return rc;
-      if ((rc = mdb_del(t, e.entries, &key, nullptr)) && rc != MDB_NOTFOUND) return rc;
-      meta.entries -= meta.entries ? 1 : 0;
-      return 0;
-    }
-    const std::uint64_t tick = load_u64(v.mv_data), cost = load_u64(static_cast<const char*>(v.mv_data) + 8);
+    const auto [tick, cost] = info_record(v);
     const LruKey lk = lru_key(tick, k);
     MDB_val lkey = val_of(lk);
     if ((rc = mdb_del(t, e.lru, &lkey, nullptr)) && rc != MDB_NOTFOUND) return rc;
@@ -162,8 +163,7 @@ struct Writer {
     int rc = mdb_get(t, e.info, &key, &v);
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return rc;
-    if (v.mv_size != 16) return 0;  // a damaged index record: left for remove()
-    std::uint64_t rec[2] = {load_u64(v.mv_data), load_u64(static_cast<const char*>(v.mv_data) + 8)};
+    std::array<std::uint64_t, 2> rec = info_record(v);
     const LruKey old_key = lru_key(rec[0], k);
     MDB_val lk = val_of(old_key);
     if ((rc = mdb_del(t, e.lru, &lk, nullptr)) && rc != MDB_NOTFOUND) return rc;
@@ -268,6 +268,9 @@ DiskTier::DiskTier(const std::filesystem::path& dir, std::string key_namespace, 
              "); results that need one (pickles) are not cached on disk");
   }
   env_ = LmdbEnv::open(file_, map_bytes_);
+  if (!env_->set_aside_reason.empty())
+    notice("disk cache " + dir.string() + ": the store was damaged and has been replaced by an empty one (" +
+           env_->set_aside_reason + ")");
   adopt_bound(max_bytes);
 }
 
@@ -559,6 +562,26 @@ void DiskTier::for_each(const std::function<bool(const EntryInfo&)>& visit) {
 
 VerifyCounts DiskTier::verify() {
   VerifyCounts counts;
+  {
+    // The store's structure first (reading entries from a damaged tree
+    // could crash): a damaged store is set aside and replaced by a new,
+    // empty one, and the pass says so.
+    auto e = env();
+    const LmdbCheck c = e->check();
+    if (!c.ok) {
+      try {
+        e->replace_damaged(c.problem);
+      } catch (const CacheError& err) {
+        throw TierFailure(err.what());
+      }
+      counts.set_aside = true;
+      counts.problem = e->set_aside_reason.empty() ? c.problem : e->set_aside_reason;
+      notice("disk cache " + dir_.string() + ": the store was damaged and has been replaced by an empty one (" +
+             counts.problem + ")");
+      adopt_bound(max_bytes());  // the new store keeps the bound
+      return counts;
+    }
+  }
   std::vector<std::string> bad;
   each_entry(*env(), [&](std::span<const std::uint8_t> k, std::span<const std::uint8_t> v) {
     ++counts.checked;

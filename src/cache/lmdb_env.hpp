@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/lmdb_check.hpp"
 #include "pixelcache/digest.hpp"
 
 namespace pixelcache::cache_detail {
@@ -40,6 +41,13 @@ struct LmdbEnv {
   /// transaction, added to the store's lifetime counters by the next one
   /// (hits are touched.size()). Guarded by touch_mu.
   std::uint64_t pending_misses = 0, pending_corrupt = 0;
+  /// Empty, or why the store file found at open (or by replace_damaged())
+  /// was set aside as <file>.broken-<unix ns> and a new store made: the
+  /// problem check_lmdb_meta / check_lmdb_file or LMDB reported, and the
+  /// new name. Written while the environment is opened (before open()
+  /// returns it) or under `remap` held exclusively. The library prints
+  /// nothing: callers may report it.
+  std::string set_aside_reason;
 
   LmdbEnv() = default;
   LmdbEnv(const LmdbEnv&) = delete;
@@ -49,9 +57,27 @@ struct LmdbEnv {
   ~LmdbEnv();
 
   /// The process's environment for `file` (opened with a map of at least
-  /// `map_bytes`). A store LMDB reports as invalid or corrupt is moved aside
-  /// and replaced by a new one. Throws CacheError.
+  /// `map_bytes`). A damaged store file — one that fails check_lmdb_meta
+  /// before LMDB reads it, check_lmdb_file before LMDB touches a tree page
+  /// (under LMDB's writer lock), or that LMDB itself reports as invalid or
+  /// corrupt — is set aside as <file>.broken-<unix ns> (its lock file
+  /// removed) and replaced by a new store; set_aside_reason says why.
+  /// Throws CacheError when the store cannot be opened (a symbolic link or
+  /// not a regular file, no permission, a lock file another process holds
+  /// that this LMDB cannot use, a map the system refuses).
   static std::shared_ptr<LmdbEnv> open(const std::filesystem::path& file, std::uint64_t map_bytes);
+
+  /// check_lmdb_file on the open store, inside a write transaction (LMDB's
+  /// writer lock: no process changes the file meanwhile). Throws
+  /// TierFailure when the transaction cannot begin.
+  LmdbCheck check();
+  /// Closes the environment (waiting for this process's transactions),
+  /// sets the store file aside as open() does, with `problem` as the
+  /// reason, and opens a new store in its place. Other processes keep the
+  /// old file until they reopen it. Throws CacheError when the new store
+  /// cannot be opened (the environment is then unusable: every transaction
+  /// throws TierFailure).
+  void replace_damaged(const std::string& problem);
 
   /// Runs `f` inside a read-only transaction. Throws TierFailure for LMDB
   /// errors.
