@@ -241,7 +241,7 @@ Runner add_batch(CLI::App& app) {
 
   return [a] {
     auto [args, steps] = split_arguments(a->positional);
-    const Pipeline pipeline{std::move(steps), a->encode};
+    const Pipeline pipeline{Transform(std::move(steps)), a->encode};
     const fs::path outdir = a->output;
     std::vector<BatchInput> inputs = collect_inputs(args, a->glob, outdir, std::cin);
     std::string ext;

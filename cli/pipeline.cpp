@@ -8,18 +8,7 @@
 namespace pixelcache::cli {
 
 Pipeline Pipeline::parse(const std::vector<std::string>& step_texts, const EncodeOptions& encode) {
-  Pipeline p;
-  p.encode = encode;
-  for (const auto& s : step_texts) p.steps.push_back(parse_step(s));
-  return p;
-}
-
-LoadOptions Pipeline::load_options() const {
-  LoadOptions o;
-  // A pipeline that starts by shrinking lets the JPEG decoder shrink on load
-  // (the decoder never goes below the hint, so a growing resize decodes fully).
-  if (!steps.empty() && steps.front().resize_to.height > 0) o.shrink_hint = steps.front().resize_to;
-  return o;
+  return Pipeline{Transform::parse(step_texts), encode};
 }
 
 std::vector<std::uint8_t> read_input(const std::string& path_or_url, const FetchOptions& fetch) {
@@ -30,16 +19,14 @@ std::vector<std::uint8_t> read_input(const std::string& path_or_url, const Fetch
 }
 
 Image transform(const Pipeline& pipeline, std::span<const std::uint8_t> bytes, const std::string& source) {
-  Image img = decode(bytes, pipeline.load_options(), source);
-  for (const auto& s : pipeline.steps) img = s.apply(img);
-  return img;
+  return pipeline.transform.run(bytes, source);
 }
 
 std::string pipeline_version() { return std::string("1/") + version(); }
 
 Digest output_key(const Pipeline& pipeline, const Digest& input_digest, Format format, std::string_view key_namespace) {
   std::vector<Value> steps;
-  for (const auto& s : pipeline.steps) steps.emplace_back(s.key);
+  for (const auto& s : pipeline.transform.steps()) steps.emplace_back(s.key);
   return CacheKey(key_namespace, "pixelcache.pipeline", pipeline_version())
       .add_digest(input_digest)
       .add(Value(HashableList(std::move(steps))))

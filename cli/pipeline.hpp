@@ -26,20 +26,17 @@
 #include "pixelcache/cache.hpp"
 #include "pixelcache/digest.hpp"
 #include "pixelcache/io.hpp"
-#include "steps.hpp"
+#include "pixelcache/pipeline.hpp"
 
 namespace pixelcache::cli {
 
 /// Parsed steps plus the output options: everything but the input.
 struct Pipeline {
-  std::vector<Step> steps;
+  Transform transform;
   EncodeOptions encode;
 
   /// Parses every step before any work; throws InvalidArgument for a bad one.
   static Pipeline parse(const std::vector<std::string>& step_texts, const EncodeOptions& encode);
-  /// Load options for this pipeline: the first step's resize size as the
-  /// JPEG shrink-on-load hint, when it shrinks.
-  LoadOptions load_options() const;
 };
 
 /// The bytes of a file or an http(s) URL. Throws IoError (missing,

@@ -81,10 +81,16 @@ struct LoadOptions {
   FetchOptions fetch;
   /// Shrink-on-load hint: the caller will reduce the image to about this
   /// size (after orientation), so a JPEG may be decoded at 1/2, 1/4 or 1/8
-  /// scale in the DCT domain, never below this size. {0, 0} decodes at full
-  /// size. Other formats ignore it. The result is then a slightly different
-  /// (but not worse) image than a full decode followed by a resize.
+  /// scale in the DCT domain, never below this size; a side of 0 is not
+  /// constrained (a resize that keeps the aspect ratio). {0, 0} decodes at
+  /// full size. Other formats ignore it. The result is then a slightly
+  /// different (but not worse) image than a full decode followed by a
+  /// resize.
   ImageSize shrink_hint{0, 0};
+  /// Shrink-on-load hint for a resize of the shorter side: the decoded
+  /// image's shorter side stays at or above this (0: no constraint).
+  /// Combined with shrink_hint when both are set.
+  int shrink_min_side = 0;
 };
 
 /// An image with facts about its encoded form.

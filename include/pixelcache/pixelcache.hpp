@@ -18,5 +18,6 @@
 #include "pixelcache/mask.hpp"
 #include "pixelcache/net.hpp"
 #include "pixelcache/ops.hpp"
+#include "pixelcache/pipeline.hpp"
 #include "pixelcache/value.hpp"
 #include "pixelcache/version.hpp"

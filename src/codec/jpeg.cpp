@@ -1,6 +1,7 @@
 // JPEG through libjpeg-turbo's TurboJPEG API.
 #include <turbojpeg.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -74,15 +75,17 @@ Decoded decode_jpeg(const DecodeInput& in) {
 
   // Shrink on load: the smallest DCT scale (1/8 .. 1) that stays at or above
   // the hinted size, compared in stored orientation.
-  if (in.options.shrink_hint.height > 0 && in.options.shrink_hint.width > 0) {
+  const ImageSize hint = in.options.shrink_hint;
+  const int min_side = in.options.shrink_min_side;
+  if (hint.height > 0 || hint.width > 0 || min_side > 0) {
     const bool swap = in.options.apply_orientation && orient >= 5;
-    const int want_w = swap ? in.options.shrink_hint.height : in.options.shrink_hint.width;
-    const int want_h = swap ? in.options.shrink_hint.width : in.options.shrink_hint.height;
+    const int want_w = swap ? hint.height : hint.width;  // 0: free
+    const int want_h = swap ? hint.width : hint.height;
     int best_w = w, best_h = ht;
     for (int denom : {8, 4, 2}) {
       const tjscalingfactor f{1, denom};
       const int sw = TJSCALED(w, f), sh = TJSCALED(ht, f);
-      if (sw >= want_w && sh >= want_h) {
+      if (sw >= want_w && sh >= want_h && std::min(sw, sh) >= min_side) {
         best_w = sw, best_h = sh;
         break;
       }

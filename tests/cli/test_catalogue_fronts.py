@@ -20,7 +20,9 @@ def python_calls(data, assets):
     pixel = dict(normalized=False)
     return {
         "resize": lambda i: i.resize(ImageSize(100, 200), mode="lanczos"),
+        "resize_aspect": lambda i: i.resize((100, 0)),
         "downsample": lambda i: i.downsample(2),
+        "center_crop": lambda i: i.center_crop((201, 224)),
         "resize_min_size": lambda i: i.resize_min_size(100, modulo=8),
         "rotate": lambda i: i.rotate(30.0, "nearest", expand=False),
         "flip_horizontal": lambda i: i.flip_horizontal(),

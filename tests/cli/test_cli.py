@@ -211,7 +211,7 @@ def test_run_shrink_on_load_jpeg(exe, data, tmp_path):
 
 
 @pytest.mark.parametrize("step, message", [
-    ("resize:0x5", "resize: argument 'size' must be positive, got 0x5 (WxH)"),
+    ("resize:0x0", "resize: argument 'size' must be positive (one side may be 0 to keep the aspect ratio), got 0x0 (WxH)"),
     ("resize:10", "resize: argument 'size' '10' is not WIDTHxHEIGHT"),
     ("rotate:abc", "rotate: argument 'rotation' 'abc' is not a number"),
     ("to_binary:2", "to_binary: argument 'threshold' must be >= 0 and <= 1, got 2"),

@@ -58,7 +58,15 @@ inline std::vector<CatalogueCase> catalogue_cases(const std::string& data_dir, c
        [=](const Image& i) {
          return img(resize(i, {100, 200}, Interpolation::Lanczos));
        }},
+      {"resize_aspect", cat, "resize:x100",
+       [=](const Image& i) {
+         return img(resize(i, {100, 0}));
+       }},
       {"downsample", cat, "downsample:2", [=](const Image& i) { return img(downsample(i, 2)); }},
+      {"center_crop", cat, "center_crop:224x201",
+       [=](const Image& i) {
+         return img(center_crop(i, {201, 224}));
+       }},
       {"resize_min_size", cat, "resize_min_size:100,8",
        [=](const Image& i) { return img(resize_min_size(i, 100, 8)); }},
       {"rotate", cat, "rotate:30,nearest,expand=false",

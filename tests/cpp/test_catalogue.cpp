@@ -110,7 +110,8 @@ TEST(Catalogue, BindingErrorsNameTheOperationAndArgument) {
   // touched (a CLI step fails before its input is loaded)...
   EXPECT_THAT_THROW(cg::parse_call("to_binary:2"), "to_binary: argument 'threshold'", "must be >= 0 and <= 1, got 2");
   EXPECT_THAT_THROW(cg::parse_call("downsample:0"), "downsample: argument 'factor'", "must be >= 1, got 0");
-  EXPECT_THAT_THROW(cg::parse_call("resize:0x5"), "resize: argument 'size'", "must be positive, got 0x5 (WxH)");
+  EXPECT_THAT_THROW(cg::parse_call("resize:0x0"), "resize: argument 'size'",
+                    "one side may be 0 to keep the aspect ratio), got 0x0 (WxH)");
   EXPECT_THAT_THROW(cg::invoke("to_binary", Image(), std::vector<Value>{Value(-0.5)}), "to_binary: ", ">= 0");
   // ... and the function checks them too for direct C++ callers.
   EXPECT_THAT_THROW(to_binary(load(data("chelsea.png")), 2.0), "to_binary: ", "threshold must be within [0, 1]");

@@ -114,7 +114,7 @@ TEST(Resize, DownsampleAndMinSize) {
 }
 
 TEST(Resize, BadArguments) {
-  EXPECT_THROW(resize(cat(), {0, 10}), InvalidArgument);
+  EXPECT_THROW(resize(cat(), {0, 0}), InvalidArgument);
   EXPECT_THROW(resize(cat(), {10, -1}), InvalidArgument);
   EXPECT_THROW(resize(Image(), {10, 10}), InvalidArgument);
   EXPECT_THROW(downsample(cat(), 0), InvalidArgument);

@@ -1,4 +1,4 @@
-// Fuzz target: the CLI step parser (cli::parse_step, cli/steps.cpp, which
+// Fuzz target: the step parser (parse_step, src/pipeline.cpp, which
 // parses with the operation catalogue) on any text, then the parsed step
 // applied to three small probes (RGB, L, binary). Parsing must give a step
 // or throw a pixelcache::Error; applying it must give an image or throw one
@@ -18,7 +18,7 @@
 #include <system_error>
 
 #include "fuzz_support.hpp"
-#include "steps.hpp"
+#include "pixelcache/pipeline.hpp"
 
 namespace {
 
@@ -65,7 +65,7 @@ class WorkingDirectory {
 
 // The digests of `step` applied to each probe (an empty digest where the
 // step refuses that probe with a pixelcache::Error).
-std::vector<pc::Digest> apply_to_probes(const pc::cli::Step& step, const std::vector<pc::Image>& probes) {
+std::vector<pc::Digest> apply_to_probes(const pc::Step& step, const std::vector<pc::Image>& probes) {
   std::vector<pc::Digest> out;
   for (const auto& probe : probes) {
     try {
@@ -93,9 +93,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text(reinterpret_cast<const char*>(data), size);
   if (text.find_first_of("/\\") != std::string::npos) return 0;
   const WorkingDirectory cwd(fixture_dir());
-  pc::cli::Step step;
+  pc::Step step;
   try {
-    step = pc::cli::parse_step(text);
+    step = pc::parse_step(text);
   } catch (const pc::Error&) {  // InvalidArgument; IoError / DecodeError for a file argument
     return 0;
   }
@@ -105,9 +105,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // The key is canonical: it parses back to itself and to the same results
   // (catalogue.hpp), unless it holds an image argument's digest.
-  pc::cli::Step again;
+  pc::Step again;
   try {
-    again = pc::cli::parse_step(step.key);
+    again = pc::parse_step(step.key);
   } catch (const pc::Error&) {
     pf::require(text.find(".png") != std::string::npos, "the key of a step without files does not parse back");
     return 0;

@@ -226,7 +226,7 @@ def test_statistics(chelsea, chelsea_array):
 
 
 @pytest.mark.parametrize("call, exc", [
-    (lambda i: i.resize((0, 10)), ValueError),
+    (lambda i: i.resize((0, 0)), ValueError),
     (lambda i: i.resize((10, 10), mode="cubic-ish"), ValueError),
     (lambda i: i.rotate(float("nan")), ValueError),
     (lambda i: i.to_binary(2.0), ValueError),
