@@ -277,53 +277,136 @@ struct CodedSize {
   std::uint64_t width, height;
 };
 
-// max_frame_width / height of an AV1 sequence header OBU's payload (AV1
-// specification 5.5.1, as dav1d 1.0 reads it); nullopt when it is
-// truncated or malformed before those fields (the decoder refuses it too).
-std::optional<CodedSize> av1_max_frame_size(std::span<const std::uint8_t> payload) {
+// What the frame headers of an AV1 sequence need from its sequence header
+// (AV1 specification 5.5, as dav1d 1.0 reads it).
+struct Av1Sequence {
+  CodedSize max;  // max_frame_width / height
+  int width_bits = 0, height_bits = 0;
+  bool reduced = false;
+  bool decoder_model_info = false, equal_picture_interval = false;
+  int presentation_time_bits = 0, removal_time_bits = 0;
+  std::vector<std::pair<std::uint32_t, bool>> operating_points;  // idc, decoder model present
+  int frame_id_bits = 0, delta_frame_id_bits = 0;                // 0: no frame ids
+  int order_hint_bits = 0;                                       // 0: no order hints
+  int screen_content_tools = 2, integer_mv = 2;                  // 2: chosen per frame
+};
+
+// An AV1 sequence header OBU's payload; nullopt when it is truncated or
+// malformed before the fields needed (the decoder refuses it too).
+std::optional<Av1Sequence> av1_sequence(std::span<const std::uint8_t> payload) {
   BitReader r(payload);
-  r.skip(4);        // seq_profile, still_picture
-  if (r.bits(1)) {  // reduced_still_picture_header
-    r.skip(5);      // seq_level_idx[0]
+  Av1Sequence q;
+  r.skip(4);  // seq_profile, still_picture
+  q.reduced = r.bits(1);
+  if (q.reduced) {
+    r.skip(5);  // seq_level_idx[0]
   } else {
-    bool decoder_model_info = false;
     int buffer_delay_bits = 0;
-    if (r.bits(1)) {    // timing_info_present_flag
-      r.skip(64);       // num_units_in_display_tick, time_scale
-      if (r.bits(1)) {  // equal_picture_interval: num_ticks_per_picture_minus_1, uvlc()
+    if (r.bits(1)) {  // timing_info_present_flag
+      r.skip(64);     // num_units_in_display_tick, time_scale
+      q.equal_picture_interval = r.bits(1);
+      if (q.equal_picture_interval) {  // num_ticks_per_picture_minus_1, uvlc()
         const int zeros = r.leading_zeros(31);
         r.skip(static_cast<std::size_t>(zeros));
       }
-      decoder_model_info = r.bits(1);
-      if (decoder_model_info) {
+      q.decoder_model_info = r.bits(1);
+      if (q.decoder_model_info) {
         buffer_delay_bits = static_cast<int>(r.bits(5)) + 1;
-        r.skip(32 + 5 + 5);  // num_units_in_decoding_tick, buffer_removal_time / frame_presentation_time lengths
+        r.skip(32);  // num_units_in_decoding_tick
+        q.removal_time_bits = static_cast<int>(r.bits(5)) + 1;
+        q.presentation_time_bits = static_cast<int>(r.bits(5)) + 1;
       }
     }
     const bool initial_display_delay = r.bits(1);
     const int operating_points = static_cast<int>(r.bits(5)) + 1;
     for (int i = 0; i < operating_points && !r.failed(); ++i) {
-      r.skip(12);                    // operating_point_idc
+      const std::uint32_t idc = r.bits(12);
       if (r.bits(5) > 7) r.skip(1);  // seq_level_idx, seq_tier
-      if (decoder_model_info && r.bits(1)) r.skip(2 * static_cast<std::size_t>(buffer_delay_bits) + 1);
+      const bool decoder_model = q.decoder_model_info && r.bits(1);
+      if (decoder_model) r.skip(2 * static_cast<std::size_t>(buffer_delay_bits) + 1);
       if (initial_display_delay && r.bits(1)) r.skip(4);
+      q.operating_points.emplace_back(idc, decoder_model);
     }
   }
-  const int width_bits = static_cast<int>(r.bits(4)) + 1, height_bits = static_cast<int>(r.bits(4)) + 1;
-  const std::uint64_t width = std::uint64_t{r.bits(width_bits)} + 1, height = std::uint64_t{r.bits(height_bits)} + 1;
+  q.width_bits = static_cast<int>(r.bits(4)) + 1, q.height_bits = static_cast<int>(r.bits(4)) + 1;
+  q.max.width = std::uint64_t{r.bits(q.width_bits)} + 1;
+  q.max.height = std::uint64_t{r.bits(q.height_bits)} + 1;
+  if (!q.reduced) {
+    if (r.bits(1)) {  // frame_id_numbers_present_flag
+      q.delta_frame_id_bits = static_cast<int>(r.bits(4)) + 2;
+      q.frame_id_bits = static_cast<int>(r.bits(3)) + 1 + q.delta_frame_id_bits;
+    }
+    r.skip(3 + 4);  // 128x128 superblocks, filter intra, intra edge; interintra, masked, warped, dual filter
+    const bool order_hint = r.bits(1);
+    if (order_hint) r.skip(2);  // jnt_comp, ref_frame_mvs
+    q.screen_content_tools = r.bits(1) ? 2 : static_cast<int>(r.bits(1));
+    if (q.screen_content_tools > 0) q.integer_mv = r.bits(1) ? 2 : static_cast<int>(r.bits(1));
+    if (order_hint) q.order_hint_bits = static_cast<int>(r.bits(3)) + 1;
+  }
   if (r.failed()) return std::nullopt;
-  return CodedSize{width, height};
+  return q;
 }
 
-// Calls f(payload) for every sequence header OBU in an AV1 OBU stream (the
-// low-overhead format of av1C's configOBUs and of av01 item data). A
-// truncated last OBU is passed as far as it goes.
+// The frame size a frame header OBU (frame, frame header, redundant frame
+// header) of sequence `q` declares, read as dav1d 1.0 reads it: the
+// sequence's maximum unless frame_size_override_flag is set, and then the
+// size in the header, which dav1d does not compare with the maximum (an
+// inter frame may take a reference frame's size instead: one checked
+// before). `temporal_id` and `spatial_id` are the OBU extension's.
+// A header too short to hold its size gives what its bits could hold.
+CodedSize av1_frame_size(const Av1Sequence& q, std::span<const std::uint8_t> payload, int temporal_id, int spatial_id) {
+  if (q.reduced) return q.max;
+  BitReader r(payload);
+  if (r.bits(1)) return q.max;  // show_existing_frame: no new frame
+  const int frame_type = static_cast<int>(r.bits(2));
+  const bool intra = frame_type == 0 || frame_type == 2, switch_frame = frame_type == 3;
+  const bool show_frame = r.bits(1);
+  if (show_frame && q.decoder_model_info && !q.equal_picture_interval)
+    r.skip(static_cast<std::size_t>(q.presentation_time_bits));  // temporal_point_info
+  if (!show_frame) r.skip(1);                                    // showable_frame
+  const bool shown_key = frame_type == 0 && show_frame;
+  const bool error_resilient = shown_key || switch_frame || r.bits(1);
+  r.skip(1);  // disable_cdf_update
+  const bool screen_content_tools = q.screen_content_tools == 2 ? r.bits(1) : q.screen_content_tools;
+  if (screen_content_tools && q.integer_mv == 2) r.skip(1);  // force_integer_mv
+  r.skip(static_cast<std::size_t>(q.frame_id_bits));         // current_frame_id
+  const bool override = switch_frame || r.bits(1);
+  if (!override) return q.max;
+  r.skip(static_cast<std::size_t>(q.order_hint_bits));
+  if (!error_resilient && !intra) r.skip(3);  // primary_ref_frame
+  if (q.decoder_model_info && r.bits(1)) {    // buffer_removal_time_present_flag
+    for (const auto& [idc, decoder_model] : q.operating_points) {
+      const bool in_layers = ((idc >> temporal_id) & 1) && ((idc >> (spatial_id + 8)) & 1);
+      if (decoder_model && (idc == 0 || in_layers)) r.skip(static_cast<std::size_t>(q.removal_time_bits));
+    }
+  }
+  const std::uint32_t refresh = shown_key || switch_frame ? 0xff : r.bits(8);
+  if ((!intra || refresh != 0xff) && error_resilient) r.skip(8 * static_cast<std::size_t>(q.order_hint_bits));
+  if (!intra) {
+    const bool short_signaling = q.order_hint_bits > 0 && r.bits(1);
+    if (short_signaling) r.skip(6);  // last_frame_idx, gold_frame_idx
+    for (int i = 0; i < 7; ++i) r.skip((short_signaling ? 0 : 3) + static_cast<std::size_t>(q.delta_frame_id_bits));
+    if (!error_resilient)
+      for (int i = 0; i < 7; ++i)
+        if (r.bits(1)) return q.max;  // found_ref: a reference frame's size
+  }
+  const std::uint64_t width = std::uint64_t{r.bits(q.width_bits)} + 1,
+                      height = std::uint64_t{r.bits(q.height_bits)} + 1;
+  if (r.failed()) return {std::uint64_t{1} << q.width_bits, std::uint64_t{1} << q.height_bits};
+  return {width, height};
+}
+
+// Calls f(type, temporal_id, spatial_id, payload) for every OBU of an AV1
+// OBU stream (the low-overhead format of av1C's configOBUs and of av01 item
+// data). A truncated last OBU is passed as far as it goes.
 template <typename F>
-void for_each_av1_sequence_header(std::span<const std::uint8_t> s, F&& f) {
+void for_each_av1_obu(std::span<const std::uint8_t> s, F&& f) {
   while (!s.empty()) {
     const std::uint8_t header = s[0];
-    std::size_t at = (header & 4) ? 2 : 1;  // obu_extension_flag
+    const bool extension = header & 4;
+    std::size_t at = extension ? 2 : 1;
     if (at > s.size()) return;
+    const int temporal_id = extension ? s[1] >> 5 : 0, spatial_id = extension ? (s[1] >> 3) & 3 : 0;
     std::uint64_t size = s.size() - at;
     if (header & 2) {  // obu_has_size_field: leb128()
       size = 0;
@@ -335,7 +418,8 @@ void for_each_av1_sequence_header(std::span<const std::uint8_t> s, F&& f) {
       }
     }
     const std::size_t available = s.size() - at;
-    if (((header >> 3) & 15) == 1) f(s.subspan(at, static_cast<std::size_t>(std::min<std::uint64_t>(size, available))));
+    f((header >> 3) & 15, temporal_id, spatial_id,
+      s.subspan(at, static_cast<std::size_t>(std::min<std::uint64_t>(size, available))));
     if (size >= available) return;
     s = s.subspan(at + static_cast<std::size_t>(size));
   }
@@ -511,25 +595,34 @@ void check_coded_sizes(const DecodeInput& in, const char* name) {
         }
       }
     }
-    const std::string codec = av1 ? "AV1 sequence header" : "HEVC SPS";
     const std::string ispe_text = ispe ? "; its ispe is " + header_size(ispe->width, ispe->height) : "";
-    auto check_coded = [&](std::optional<CodedSize> size) {
+    // `source` declares frames of `size` (at most).
+    auto check_coded = [&](std::optional<CodedSize> size, const std::string& source) {
       if (!size) return;
-      check_item_size(in, name, id, "the frame size its " + codec + " declares" + ispe_text, *size);
+      check_item_size(in, name, id, "the frame size its " + source + " declares" + ispe_text, *size);
       if (ispe && far_above(*size, *ispe))
-        throw LimitError(message_prefix(in, name) + "item " + std::to_string(id) + ": its " + codec + " declares " +
+        throw LimitError(message_prefix(in, name) + "item " + std::to_string(id) + ": its " + source + " declares " +
                          header_size(size->width, size->height) + " frames for a " +
                          header_size(ispe->width, ispe->height) + " image (ispe)");
     };
     std::vector<std::uint8_t> data;  // the item's extents, as libheif joins them
     for (const auto extent : item_extents(in.data, children, id)) data.insert(data.end(), extent.begin(), extent.end());
     if (av1) {
-      auto each = [&](std::span<const std::uint8_t> obu) { check_coded(av1_max_frame_size(obu)); };
+      // As dav1d: each frame header belongs to the last sequence header.
+      std::optional<Av1Sequence> sequence;
+      auto each = [&](int type, int temporal_id, int spatial_id, std::span<const std::uint8_t> obu) {
+        if (type == 1) {
+          sequence = av1_sequence(obu);
+          if (sequence) check_coded(sequence->max, "AV1 sequence header");
+        } else if ((type == 3 || type == 6 || type == 7) && sequence) {
+          check_coded(av1_frame_size(*sequence, obu, temporal_id, spatial_id), "AV1 frame header");
+        }
+      };
       for (const auto config : configs)
-        if (config.size() > 4) for_each_av1_sequence_header(config.subspan(4), each);
-      for_each_av1_sequence_header(data, each);
+        if (config.size() > 4) for_each_av1_obu(config.subspan(4), each);
+      for_each_av1_obu(data, each);
     } else {
-      auto each = [&](std::span<const std::uint8_t> nal) { check_coded(hevc_sps_size(nal)); };
+      auto each = [&](std::span<const std::uint8_t> nal) { check_coded(hevc_sps_size(nal), "HEVC SPS"); };
       for (const auto config : configs) for_each_hvcc_nal(config, each);
       for_each_hevc_nal(data, each);
     }

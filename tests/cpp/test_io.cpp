@@ -561,12 +561,16 @@ TEST(BadInput, DecompressionBombIsRefusedBeforeAllocation) {
 // libheif hands the data to the codec, which allocated for the declared
 // size (the AVIF: dav1d asked for 3 GB, 3.2 GB RSS and 9 s in
 // `pixelcache info`; the HEIC: libde265 decoded 16384x16384, 1.6 GB and
-// 11 s). Both are refused before anything is decoded.
+// 11 s; the override: 3.2 GB and 7 s). All are refused before anything is
+// decoded.
 TEST(BadInput, HeifCodecFrameSizeIsCheckedBeforeDecoding) {
   const auto regressions = data_dir().parent_path() / "fuzz" / "regressions" / "fuzz_decode_heif";
   const std::pair<const char*, const char*> cases[] = {
       {"avif-av1-sequence-header-32768x32768-in-23x15-ispe", "32768x32768"},
       {"heic-sps-16384x16384-in-64x64-ispe", "16384x16384"},
+      // A full sequence header (max 23x15) whose key frame overrides its
+      // size (dav1d does not compare it with the maximum).
+      {"avif-av1-frame-size-override-32768x32768-sequence-max-23x15", "32768x32768"},
   };
   for (const auto& [name, size] : cases) {
     const auto start = std::chrono::steady_clock::now();
