@@ -16,12 +16,14 @@
 #   in the run directory (build/fuzz/corpus/ is not read); then every input
 #   in tests/fuzz/regressions/<harness>/ is replayed whole. The per-input
 #   bounds are far above what any input takes (FIXED_TIMEOUT 120 s per input
-#   where the slowest takes about 1 s here; the RSS limit 4096 MB where the
-#   peak is about 700 MB; one malloc above 2048 MB fails at once, on any
+#   where the slowest takes under 1 s here; the RSS limit 4096 MB where the
+#   peak is 546 MB; one malloc above 2048 MB fails at once, on any
 #   machine), so a slower machine does not fail where a faster one passes.
 #   Each harness prints its inputs, coverage (cov, ft), corpus size and the
-#   digest of its seed corpus: all equal on every machine for one commit.
-#   FUZZ_RUNS=N overrides the table (quick checks).
+#   digest of its seed corpus: all equal on every machine for one commit
+#   (and the same Debian packages and CPU features: the digest and colour
+#   code choose AVX2 / SSSE3 paths at run time). FUZZ_RUNS=N overrides the
+#   table (quick checks).
 #
 # SECONDS (default 60): open-ended, what a developer runs for longer before
 #   each submission. A time budget per harness, a new random libFuzzer seed
