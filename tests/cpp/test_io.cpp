@@ -589,6 +589,15 @@ TEST(BadInput, HeifCodecFrameSizeIsCheckedBeforeDecoding) {
   EXPECT_EQ(load(data("chelsea.heic")).size(), (ImageSize{300, 451}));
 }
 
+// TurboJPEG reports a fatal error as a warning when a warning came before
+// it: the decode stopped, and the unwritten buffer (heap contents) used to
+// be returned as the image.
+TEST(BadInput, JpegFatalErrorAfterAWarningIsAnError) {
+  const auto file = data_dir().parent_path() / "fuzz" / "regressions" / "fuzz_decode_jpeg" /
+                    "jpeg-two-soi-after-warning-decoded-as-uninitialized-pixels";
+  expect_error_naming<DecodeError>([&] { load(file.string()); }, "two SOI markers");
+}
+
 TEST(BadInput, MissingFileAndDirectory) {
   expect_error_naming<IoError>([] { load("/no/such/file.png"); }, "/no/such/file.png");
   expect_error_naming<IoError>([] { load(data_dir().string()); }, "directory");
