@@ -3,10 +3,13 @@
 // orientation of a HEIF is ignored, as the HEIF specification requires.
 #include <libheif/heif.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "codec.hpp"
@@ -129,12 +132,13 @@ std::optional<std::uint64_t> read_be(std::span<const std::uint8_t> b, std::size_
   return v;
 }
 
-// The first extent of item `id` per meta/iloc (construction method 0: file
-// offsets, 1: the idat box), or nullopt.
-std::optional<std::span<const std::uint8_t>> item_data(std::span<const std::uint8_t> file,
-                                                       std::span<const std::uint8_t> meta, std::uint32_t id) {
+// The extents of item `id` per meta/iloc (construction method 0: file
+// offsets, 1: the idat box), clipped to the data; empty when the item or
+// its location is missing or malformed.
+std::vector<std::span<const std::uint8_t>> item_extents(std::span<const std::uint8_t> file,
+                                                        std::span<const std::uint8_t> meta, std::uint32_t id) {
   const auto iloc = find_box(meta, "iloc");
-  if (!iloc || iloc->size() < 8) return std::nullopt;
+  if (!iloc || iloc->size() < 8) return {};
   const auto& b = *iloc;
   const int version = b[0];
   const std::size_t offset_size = b[4] >> 4, length_size = b[4] & 15, base_size = b[5] >> 4;
@@ -153,25 +157,38 @@ std::optional<std::span<const std::uint8_t>> item_data(std::span<const std::uint
     at += base_size;
     const auto extents = read_be(b, at, 2);
     at += 2;
-    if (!item || !method || !base || !extents) return std::nullopt;
-    const std::size_t first = at + index_size;
+    if (!item || !method || !base || !extents) return {};
+    std::size_t first = at;
     at += *extents * (index_size + offset_size + length_size);
     if (*item != id) continue;
-    const auto offset = read_be(b, first, offset_size), length = read_be(b, first + offset_size, length_size);
     std::span<const std::uint8_t> source = file;
     if ((*method & 15) == 1) {
       const auto idat = find_box(meta, "idat");
-      if (!idat) return std::nullopt;
+      if (!idat) return {};
       source = *idat;
     } else if ((*method & 15) != 0) {
-      return std::nullopt;
+      return {};
     }
-    if (*extents == 0 || !offset || !length || *base > source.size() || *offset > source.size() - *base)
-      return std::nullopt;
-    const std::size_t start = *base + *offset;
-    return source.subspan(start, *length == 0 ? source.size() - start : std::min(*length, source.size() - start));
+    std::vector<std::span<const std::uint8_t>> out;
+    for (std::uint64_t e = 0; e < *extents; ++e, first += index_size + offset_size + length_size) {
+      const auto offset = read_be(b, first + index_size, offset_size);
+      const auto length = read_be(b, first + index_size + offset_size, length_size);
+      if (!offset || !length || *base > source.size() || *offset > source.size() - *base) break;
+      const std::size_t start = *base + *offset;
+      out.push_back(
+          source.subspan(start, *length == 0 ? source.size() - start : std::min(*length, source.size() - start)));
+    }
+    return out;
   }
-  return std::nullopt;
+  return {};
+}
+
+// The first extent of item `id`, or nullopt.
+std::optional<std::span<const std::uint8_t>> item_data(std::span<const std::uint8_t> file,
+                                                       std::span<const std::uint8_t> meta, std::uint32_t id) {
+  const auto extents = item_extents(file, meta, id);
+  if (extents.empty()) return std::nullopt;
+  return extents.front();
 }
 
 // The output size that every 'grid' and 'iovl' item declares must pass
@@ -205,15 +222,429 @@ void check_derived_sizes(const DecodeInput& in, const char* name) {
   }
 }
 
+// ---- Sizes the codecs allocate from -------------------------------------
+// libheif 1.15 checks an item's ispe, but hands the coded data to the codec
+// as it is, and the codec allocates its frames for the size in the
+// bitstream: the AV1 sequence header's max_frame_width / height (dav1d
+// allows up to 32768x32768 here: a 381-byte AVIF made it ask for 3 GB) or
+// the HEVC SPS's pic_width / height_in_luma_samples (libde265: 16384x16384
+// from 559 bytes, 44 s and 1.8 GB). So every coded item's ispe and every
+// size its codec configuration and data declare must pass
+// check_dimensions(), and a coded size must not be far above the item's
+// ispe (tests/fuzz/regressions/fuzz_decode_heif/*-in-*-ispe).
+
+// MSB-first bit reader; a read past the end sets failed() and returns 0.
+class BitReader {
+ public:
+  explicit BitReader(std::span<const std::uint8_t> data) : data_(data) {}
+  std::uint32_t bits(int n) {  // n <= 32
+    std::uint32_t v = 0;
+    for (int i = 0; i < n; ++i) {
+      if (pos_ >= data_.size() * 8) {
+        failed_ = true;
+        return 0;
+      }
+      v = (v << 1) | ((data_[pos_ / 8] >> (7 - pos_ % 8)) & 1u);
+      ++pos_;
+    }
+    return v;
+  }
+  void skip(std::size_t n) {
+    if (n > data_.size() * 8 - pos_) failed_ = true;
+    pos_ = std::min(pos_ + n, data_.size() * 8);
+  }
+  // Leading zeros before a one bit (at most `limit`; more is a failure).
+  int leading_zeros(int limit) {
+    int zeros = 0;
+    while (!failed_ && bits(1) == 0)
+      if (++zeros > limit) failed_ = true;
+    return zeros;
+  }
+  // HEVC ue(v).
+  std::uint64_t ue() {
+    const int zeros = leading_zeros(32);
+    return failed_ ? 0 : (std::uint64_t{1} << zeros) - 1 + bits(zeros);
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  std::span<const std::uint8_t> data_;
+  std::size_t pos_ = 0;
+  bool failed_ = false;
+};
+
+struct CodedSize {
+  std::uint64_t width, height;
+};
+
+// What the frame headers of an AV1 sequence need from its sequence header
+// (AV1 specification 5.5, as dav1d 1.0 reads it).
+struct Av1Sequence {
+  CodedSize max;  // max_frame_width / height
+  int width_bits = 0, height_bits = 0;
+  bool reduced = false;
+  bool decoder_model_info = false, equal_picture_interval = false;
+  int presentation_time_bits = 0, removal_time_bits = 0;
+  std::vector<std::pair<std::uint32_t, bool>> operating_points;  // idc, decoder model present
+  int frame_id_bits = 0, delta_frame_id_bits = 0;                // 0: no frame ids
+  int order_hint_bits = 0;                                       // 0: no order hints
+  int screen_content_tools = 2, integer_mv = 2;                  // 2: chosen per frame
+};
+
+// An AV1 sequence header OBU's payload; nullopt when it is truncated or
+// malformed before the fields needed (the decoder refuses it too).
+std::optional<Av1Sequence> av1_sequence(std::span<const std::uint8_t> payload) {
+  BitReader r(payload);
+  Av1Sequence q;
+  r.skip(4);  // seq_profile, still_picture
+  q.reduced = r.bits(1);
+  if (q.reduced) {
+    r.skip(5);  // seq_level_idx[0]
+  } else {
+    int buffer_delay_bits = 0;
+    if (r.bits(1)) {  // timing_info_present_flag
+      r.skip(64);     // num_units_in_display_tick, time_scale
+      q.equal_picture_interval = r.bits(1);
+      if (q.equal_picture_interval) {  // num_ticks_per_picture_minus_1, uvlc()
+        const int zeros = r.leading_zeros(31);
+        r.skip(static_cast<std::size_t>(zeros));
+      }
+      q.decoder_model_info = r.bits(1);
+      if (q.decoder_model_info) {
+        buffer_delay_bits = static_cast<int>(r.bits(5)) + 1;
+        r.skip(32);  // num_units_in_decoding_tick
+        q.removal_time_bits = static_cast<int>(r.bits(5)) + 1;
+        q.presentation_time_bits = static_cast<int>(r.bits(5)) + 1;
+      }
+    }
+    const bool initial_display_delay = r.bits(1);
+    const int operating_points = static_cast<int>(r.bits(5)) + 1;
+    for (int i = 0; i < operating_points && !r.failed(); ++i) {
+      const std::uint32_t idc = r.bits(12);
+      if (r.bits(5) > 7) r.skip(1);  // seq_level_idx, seq_tier
+      const bool decoder_model = q.decoder_model_info && r.bits(1);
+      if (decoder_model) r.skip(2 * static_cast<std::size_t>(buffer_delay_bits) + 1);
+      if (initial_display_delay && r.bits(1)) r.skip(4);
+      q.operating_points.emplace_back(idc, decoder_model);
+    }
+  }
+  q.width_bits = static_cast<int>(r.bits(4)) + 1, q.height_bits = static_cast<int>(r.bits(4)) + 1;
+  q.max.width = std::uint64_t{r.bits(q.width_bits)} + 1;
+  q.max.height = std::uint64_t{r.bits(q.height_bits)} + 1;
+  if (!q.reduced) {
+    if (r.bits(1)) {  // frame_id_numbers_present_flag
+      q.delta_frame_id_bits = static_cast<int>(r.bits(4)) + 2;
+      q.frame_id_bits = static_cast<int>(r.bits(3)) + 1 + q.delta_frame_id_bits;
+    }
+    r.skip(3 + 4);  // 128x128 superblocks, filter intra, intra edge; interintra, masked, warped, dual filter
+    const bool order_hint = r.bits(1);
+    if (order_hint) r.skip(2);  // jnt_comp, ref_frame_mvs
+    q.screen_content_tools = r.bits(1) ? 2 : static_cast<int>(r.bits(1));
+    if (q.screen_content_tools > 0) q.integer_mv = r.bits(1) ? 2 : static_cast<int>(r.bits(1));
+    if (order_hint) q.order_hint_bits = static_cast<int>(r.bits(3)) + 1;
+  }
+  if (r.failed()) return std::nullopt;
+  return q;
+}
+
+// The frame size a frame header OBU (frame, frame header, redundant frame
+// header) of sequence `q` declares, read as dav1d 1.0 reads it: the
+// sequence's maximum unless frame_size_override_flag is set, and then the
+// size in the header, which dav1d does not compare with the maximum (an
+// inter frame may take a reference frame's size instead: one checked
+// before). `temporal_id` and `spatial_id` are the OBU extension's.
+// A header too short to hold its size gives what its bits could hold.
+CodedSize av1_frame_size(const Av1Sequence& q, std::span<const std::uint8_t> payload, int temporal_id, int spatial_id) {
+  if (q.reduced) return q.max;
+  BitReader r(payload);
+  if (r.bits(1)) return q.max;  // show_existing_frame: no new frame
+  const int frame_type = static_cast<int>(r.bits(2));
+  const bool intra = frame_type == 0 || frame_type == 2, switch_frame = frame_type == 3;
+  const bool show_frame = r.bits(1);
+  if (show_frame && q.decoder_model_info && !q.equal_picture_interval)
+    r.skip(static_cast<std::size_t>(q.presentation_time_bits));  // temporal_point_info
+  if (!show_frame) r.skip(1);                                    // showable_frame
+  const bool shown_key = frame_type == 0 && show_frame;
+  const bool error_resilient = shown_key || switch_frame || r.bits(1);
+  r.skip(1);  // disable_cdf_update
+  const bool screen_content_tools = q.screen_content_tools == 2 ? r.bits(1) : q.screen_content_tools;
+  if (screen_content_tools && q.integer_mv == 2) r.skip(1);  // force_integer_mv
+  r.skip(static_cast<std::size_t>(q.frame_id_bits));         // current_frame_id
+  const bool override = switch_frame || r.bits(1);
+  if (!override) return q.max;
+  r.skip(static_cast<std::size_t>(q.order_hint_bits));
+  if (!error_resilient && !intra) r.skip(3);  // primary_ref_frame
+  if (q.decoder_model_info && r.bits(1)) {    // buffer_removal_time_present_flag
+    for (const auto& [idc, decoder_model] : q.operating_points) {
+      const bool in_layers = ((idc >> temporal_id) & 1) && ((idc >> (spatial_id + 8)) & 1);
+      if (decoder_model && (idc == 0 || in_layers)) r.skip(static_cast<std::size_t>(q.removal_time_bits));
+    }
+  }
+  const std::uint32_t refresh = shown_key || switch_frame ? 0xff : r.bits(8);
+  if ((!intra || refresh != 0xff) && error_resilient) r.skip(8 * static_cast<std::size_t>(q.order_hint_bits));
+  if (!intra) {
+    const bool short_signaling = q.order_hint_bits > 0 && r.bits(1);
+    if (short_signaling) r.skip(6);  // last_frame_idx, gold_frame_idx
+    for (int i = 0; i < 7; ++i) r.skip((short_signaling ? 0 : 3) + static_cast<std::size_t>(q.delta_frame_id_bits));
+    if (!error_resilient)
+      for (int i = 0; i < 7; ++i)
+        if (r.bits(1)) return q.max;  // found_ref: a reference frame's size
+  }
+  const std::uint64_t width = std::uint64_t{r.bits(q.width_bits)} + 1,
+                      height = std::uint64_t{r.bits(q.height_bits)} + 1;
+  if (r.failed()) return {std::uint64_t{1} << q.width_bits, std::uint64_t{1} << q.height_bits};
+  return {width, height};
+}
+
+// Calls f(type, temporal_id, spatial_id, payload) for every OBU of an AV1
+// OBU stream (the low-overhead format of av1C's configOBUs and of av01 item
+// data). A truncated last OBU is passed as far as it goes.
+template <typename F>
+void for_each_av1_obu(std::span<const std::uint8_t> s, F&& f) {
+  while (!s.empty()) {
+    const std::uint8_t header = s[0];
+    const bool extension = header & 4;
+    std::size_t at = extension ? 2 : 1;
+    if (at > s.size()) return;
+    const int temporal_id = extension ? s[1] >> 5 : 0, spatial_id = extension ? (s[1] >> 3) & 3 : 0;
+    std::uint64_t size = s.size() - at;
+    if (header & 2) {  // obu_has_size_field: leb128()
+      size = 0;
+      for (int i = 0;; ++i) {
+        if (i == 8 || at >= s.size()) return;
+        const std::uint8_t byte = s[at++];
+        size |= std::uint64_t{byte & 0x7fu} << (7 * i);
+        if (!(byte & 0x80)) break;
+      }
+    }
+    const std::size_t available = s.size() - at;
+    f((header >> 3) & 15, temporal_id, spatial_id,
+      s.subspan(at, static_cast<std::size_t>(std::min<std::uint64_t>(size, available))));
+    if (size >= available) return;
+    s = s.subspan(at + static_cast<std::size_t>(size));
+  }
+}
+
+// pic_width / height_in_luma_samples of an HEVC SPS NAL unit (two header
+// bytes, then the RBSP with emulation prevention bytes; H.265 7.3.2.2);
+// nullopt for other NAL units or when truncated.
+std::optional<CodedSize> hevc_sps_size(std::span<const std::uint8_t> nal) {
+  if (nal.size() < 3 || ((nal[0] >> 1) & 63) != 33) return std::nullopt;
+  std::vector<std::uint8_t> rbsp;  // the fields needed lie within the first few hundred bytes
+  int zeros = 0;
+  for (std::size_t i = 2; i < nal.size() && rbsp.size() < 1024; ++i) {
+    if (zeros >= 2 && nal[i] == 3) {
+      zeros = 0;
+      continue;
+    }
+    zeros = nal[i] == 0 ? zeros + 1 : 0;
+    rbsp.push_back(nal[i]);
+  }
+  BitReader r(rbsp);
+  r.skip(4);                                           // sps_video_parameter_set_id
+  const int sub_layers = static_cast<int>(r.bits(3));  // sps_max_sub_layers_minus1
+  r.skip(1 + 88 + 8);                                  // sps_temporal_id_nesting_flag, general profile and level
+  bool profile[8] = {}, level[8] = {};
+  for (int i = 0; i < sub_layers; ++i) profile[i] = r.bits(1), level[i] = r.bits(1);
+  if (sub_layers > 0) r.skip(2 * static_cast<std::size_t>(8 - sub_layers));
+  for (int i = 0; i < sub_layers; ++i) r.skip((profile[i] ? 88 : 0) + (level[i] ? 8 : 0));
+  r.ue();                      // sps_seq_parameter_set_id
+  if (r.ue() == 3) r.skip(1);  // chroma_format_idc, separate_colour_plane_flag
+  const std::uint64_t width = r.ue(), height = r.ue();
+  if (r.failed()) return std::nullopt;
+  return CodedSize{width, height};
+}
+
+// Calls f(nal) for every NAL unit of hvcC's parameter set arrays.
+template <typename F>
+void for_each_hvcc_nal(std::span<const std::uint8_t> hvcc, F&& f) {
+  if (hvcc.size() < 23) return;
+  std::size_t at = 23;
+  for (int array = 0; array < hvcc[22]; ++array) {
+    const auto count = read_be(hvcc, at + 1, 2);
+    if (!count) return;
+    at += 3;
+    for (std::uint64_t i = 0; i < *count; ++i) {
+      const auto length = read_be(hvcc, at, 2);
+      if (!length || *length > hvcc.size() - at - 2) return;
+      f(hvcc.subspan(at + 2, static_cast<std::size_t>(*length)));
+      at += 2 + static_cast<std::size_t>(*length);
+    }
+  }
+}
+
+// Calls f(nal) for every NAL unit of hvc1 item data, which libheif 1.15
+// passes to libde265 with 4-byte lengths whatever hvcC says.
+template <typename F>
+void for_each_hevc_nal(std::span<const std::uint8_t> data, F&& f) {
+  for (std::size_t at = 0; data.size() - at >= 4;) {
+    const std::uint64_t length = *read_be(data, at, 4);
+    at += 4;
+    f(data.subspan(at, static_cast<std::size_t>(std::min<std::uint64_t>(length, data.size() - at))));
+    if (length >= data.size() - at) return;
+    at += static_cast<std::size_t>(length);
+  }
+}
+
+// The property boxes (type, body) of meta/iprp/ipco, in order (ipma's
+// indices count from 1).
+std::vector<std::pair<std::string, std::span<const std::uint8_t>>> item_properties(
+    std::span<const std::uint8_t> meta_children) {
+  std::vector<std::pair<std::string, std::span<const std::uint8_t>>> out;
+  const auto iprp = find_box(meta_children, "iprp");
+  if (!iprp) return out;
+  const auto ipco = find_box(*iprp, "ipco");
+  if (!ipco) return out;
+  for (auto rest = *ipco; rest.size() >= 8;) {
+    std::uint64_t size = *read_be(rest, 0, 4);
+    std::size_t header = 8;
+    if (size == 1) {
+      const auto large = read_be(rest, 8, 8);
+      if (!large) break;
+      size = *large, header = 16;
+    } else if (size == 0) {
+      size = rest.size();
+    }
+    if (size < header || size > rest.size()) break;
+    out.emplace_back(std::string(reinterpret_cast<const char*>(rest.data()) + 4, 4),
+                     rest.subspan(header, static_cast<std::size_t>(size) - header));
+    rest = rest.subspan(static_cast<std::size_t>(size));
+  }
+  return out;
+}
+
+// item ID -> its property indices (1-based), from every meta/iprp/ipma.
+std::map<std::uint32_t, std::vector<std::size_t>> property_associations(std::span<const std::uint8_t> meta_children) {
+  std::map<std::uint32_t, std::vector<std::size_t>> out;
+  const auto iprp = find_box(meta_children, "iprp");
+  if (!iprp) return out;
+  for (auto rest = *iprp; const auto ipma = find_box(rest, "ipma");) {
+    rest = rest.subspan(static_cast<std::size_t>(ipma->data() + ipma->size() - rest.data()));
+    const auto& b = *ipma;
+    if (b.size() < 8) continue;
+    const std::size_t id_size = b[0] < 1 ? 2 : 4, index_size = (b[3] & 1) ? 2 : 1;
+    const auto entries = read_be(b, 4, 4);
+    std::size_t at = 8;
+    for (std::uint64_t e = 0; entries && e < *entries; ++e) {
+      const auto id = read_be(b, at, id_size), count = read_be(b, at + id_size, 1);
+      if (!id || !count) break;
+      at += id_size + 1;
+      auto& list = out[static_cast<std::uint32_t>(*id)];
+      for (std::uint64_t i = 0; i < *count; ++i, at += index_size) {
+        const auto index = read_be(b, at, index_size);
+        if (!index) break;
+        list.push_back(static_cast<std::size_t>(*index & (index_size == 2 ? 0x7fff : 0x7f)));
+      }
+    }
+  }
+  return out;
+}
+
+// check_dimensions() for a size that item `id` declares, `what` saying where.
+void check_item_size(const DecodeInput& in, const char* name, std::uint32_t id, const std::string& what,
+                     CodedSize size) {
+  try {
+    check_dimensions(in, name, size.width, size.height);
+  } catch (const LimitError& e) {
+    throw LimitError(std::string(e.what()) + " (item " + std::to_string(id) + ", " + what + ")");
+  }
+}
+
+// A coded size this far above the item's ispe (per side: twice it plus 128,
+// while encoders pad at most to their block size) is refused: the codec
+// would allocate and decode the larger frame, libheif then fails on it.
+bool far_above(CodedSize coded, CodedSize ispe) {
+  return coded.width > 2 * ispe.width + 128 || coded.height > 2 * ispe.height + 128;
+}
+
+// Every coded image item (av01, hvc1; the primary image, grid tiles,
+// alpha planes, thumbnails): its ispe and the frame sizes of its codec
+// configuration and data must pass check_dimensions() and not be far
+// above the ispe.
+void check_coded_sizes(const DecodeInput& in, const char* name) {
+  const auto meta = find_box(in.data, "meta");
+  if (!meta || meta->size() < 4) return;
+  const auto children = meta->subspan(4);
+  const auto iinf = find_box(children, "iinf");
+  if (!iinf || iinf->size() < 4) return;
+  const auto properties = item_properties(children);
+  const auto associations = property_associations(children);
+  auto rest = iinf->subspan(std::min<std::size_t>(iinf->size(), (*iinf)[0] == 0 ? 6 : 8));
+  while (const auto infe = find_box(rest, "infe")) {
+    rest = rest.subspan(static_cast<std::size_t>(infe->data() + infe->size() - rest.data()));
+    const auto& e = *infe;
+    if (e.size() < 4 || e[0] < 2) continue;
+    const std::size_t id_size = e[0] == 2 ? 2 : 4;
+    const auto read_id = read_be(e, 4, id_size);
+    if (!read_id || e.size() < 4 + id_size + 2 + 4) continue;
+    const auto id = static_cast<std::uint32_t>(*read_id);
+    const auto* type = e.data() + 4 + id_size + 2;
+    const bool av1 = std::memcmp(type, "av01", 4) == 0, hevc = std::memcmp(type, "hvc1", 4) == 0;
+    if (!av1 && !hevc) continue;
+    std::optional<CodedSize> ispe;
+    std::vector<std::span<const std::uint8_t>> configs;
+    if (const auto found = associations.find(id); found != associations.end()) {
+      for (std::size_t index : found->second) {
+        if (index == 0 || index > properties.size()) continue;
+        const auto& [kind, body] = properties[index - 1];
+        if (kind == "ispe" && body.size() >= 12) {
+          ispe = CodedSize{*read_be(body, 4, 4), *read_be(body, 8, 4)};
+          check_item_size(in, name, id, "its ispe", *ispe);
+        } else if (kind == (av1 ? "av1C" : "hvcC")) {
+          configs.push_back(body);
+        }
+      }
+    }
+    const std::string ispe_text = ispe ? "; its ispe is " + header_size(ispe->width, ispe->height) : "";
+    // `source` declares frames of `size` (at most).
+    auto check_coded = [&](std::optional<CodedSize> size, const std::string& source) {
+      if (!size) return;
+      check_item_size(in, name, id, "the frame size its " + source + " declares" + ispe_text, *size);
+      if (ispe && far_above(*size, *ispe))
+        throw LimitError(message_prefix(in, name) + "item " + std::to_string(id) + ": its " + source + " declares " +
+                         header_size(size->width, size->height) + " frames for a " +
+                         header_size(ispe->width, ispe->height) + " image (ispe)");
+    };
+    std::vector<std::uint8_t> data;  // the item's extents, as libheif joins them
+    for (const auto extent : item_extents(in.data, children, id)) data.insert(data.end(), extent.begin(), extent.end());
+    if (av1) {
+      // As dav1d: each frame header belongs to the last sequence header.
+      std::optional<Av1Sequence> sequence;
+      auto each = [&](int type, int temporal_id, int spatial_id, std::span<const std::uint8_t> obu) {
+        if (type == 1) {
+          sequence = av1_sequence(obu);
+          if (sequence) check_coded(sequence->max, "AV1 sequence header");
+        } else if ((type == 3 || type == 6 || type == 7) && sequence) {
+          check_coded(av1_frame_size(*sequence, obu, temporal_id, spatial_id), "AV1 frame header");
+        }
+      };
+      for (const auto config : configs)
+        if (config.size() > 4) for_each_av1_obu(config.subspan(4), each);
+      for_each_av1_obu(data, each);
+    } else {
+      auto each = [&](std::span<const std::uint8_t> nal) { check_coded(hevc_sps_size(nal), "HEVC SPS"); };
+      for (const auto config : configs) for_each_hvcc_nal(config, each);
+      for_each_hevc_nal(data, each);
+    }
+  }
+}
+
 }  // namespace
 
 Decoded decode_heif(const DecodeInput& in, Format format) {
   const char* name = format == Format::AVIF ? "AVIF" : "HEIF";
   std::unique_ptr<heif_context, decltype(&heif_context_free)> ctx(heif_context_alloc(), &heif_context_free);
   if (!ctx) decode_fail(in, name, "cannot create a decoder");
+  // libheif's own limit on the sides of ispe and grid / overlay canvases
+  // (32768 by default): no side can be longer than max_pixels. (The AV1
+  // plugin's dav1d frame_size_limit, 32768 * 32768, cannot be set through
+  // libheif 1.15: check_coded_sizes() covers it.)
+  heif_context_set_maximum_image_size_limit(ctx.get(),
+                                            static_cast<int>(std::min<std::uint64_t>(in.options.max_pixels, 32768)));
   check(in, name, heif_context_read_from_memory_without_copy(ctx.get(), in.data.data(), in.data.size(), nullptr));
   check_derivations(in, name);
   check_derived_sizes(in, name);
+  check_coded_sizes(in, name);
   heif_image_handle* raw_handle = nullptr;
   check(in, name, heif_context_get_primary_image_handle(ctx.get(), &raw_handle));
   std::unique_ptr<heif_image_handle, decltype(&heif_image_handle_release)> handle(raw_handle,

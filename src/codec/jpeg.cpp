@@ -98,7 +98,17 @@ Decoded decode_jpeg(const DecodeInput& in) {
     const std::string msg = tjGetErrorStr2(h.get());
     // Warnings (e.g. extraneous bytes) still give a complete image; a
     // premature end does not, and is an error here as in Pillow.
-    if (tjGetErrorCode(h.get()) == TJERR_WARNING && msg.find("Premature end") == std::string::npos) return;
+    // TurboJPEG 2.1 also says TJERR_WARNING for a fatal error that follows
+    // a warning (the decode stopped, the buffer is not written), so the
+    // message must be one of libjpeg's warnings (JWRN_* in jerror.h).
+    auto is_warning = [&] {
+      for (const char* w :
+           {"Corrupt JPEG data", "Warning: ", "Unknown Adobe color transform code", "Inconsistent progression sequence",
+            "Invalid SOS parameters for sequential JPEG", "Application transferred too many scanlines"})
+        if (msg.rfind(w, 0) == 0) return true;
+      return false;
+    };
+    if (tjGetErrorCode(h.get()) == TJERR_WARNING && is_warning()) return;
     decode_fail(in, "JPEG", msg.find("Premature end") != std::string::npos ? "truncated file (" + msg + ")" : msg);
   };
 
@@ -123,6 +133,7 @@ Decoded decode_jpeg(const DecodeInput& in) {
   } else {
     const bool gray = cs == TJCS_GRAY;
     out.image = Image::generate(sz, gray ? Mode::L : Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+      std::memset(b.data(), 0, b.size());  // whatever libjpeg-turbo leaves unwritten is never heap contents
       check(tjDecompress2(h.get(), buf, size, reinterpret_cast<unsigned char*>(b.data()), w, 0, ht,
                           gray ? TJPF_GRAY : TJPF_RGB, 0));
     });

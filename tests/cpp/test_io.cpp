@@ -1,9 +1,11 @@
 // Codecs and loading (io.hpp): every test file against Pillow's decode,
 // EXIF orientation, round trips through every writer, bad input.
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <utility>
 
 #include "test_support.hpp"
 
@@ -553,6 +555,47 @@ TEST(BadInput, DecompressionBombIsRefusedBeforeAllocation) {
   for (const char* name :
        {"chelsea_q95.jpg", "chelsea.webp", "chelsea.tiff", "chelsea.bmp", "chelsea.gif", "chelsea.heic"})
     EXPECT_THROW(load(data(name), small), LimitError) << name;
+}
+
+// HEIF items whose codec data declares far larger frames than their ispe:
+// libheif hands the data to the codec, which allocated for the declared
+// size (the AVIF: dav1d asked for 3 GB, 3.2 GB RSS and 9 s in
+// `pixelcache info`; the HEIC: libde265 decoded 16384x16384, 1.6 GB and
+// 11 s; the override: 3.2 GB and 7 s). All are refused before anything is
+// decoded.
+TEST(BadInput, HeifCodecFrameSizeIsCheckedBeforeDecoding) {
+  const auto regressions = data_dir().parent_path() / "fuzz" / "regressions" / "fuzz_decode_heif";
+  const std::pair<const char*, const char*> cases[] = {
+      {"avif-av1-sequence-header-32768x32768-in-23x15-ispe", "32768x32768"},
+      {"heic-sps-16384x16384-in-64x64-ispe", "16384x16384"},
+      // A full sequence header (max 23x15) whose key frame overrides its
+      // size (dav1d does not compare it with the maximum).
+      {"avif-av1-frame-size-override-32768x32768-sequence-max-23x15", "32768x32768"},
+  };
+  for (const auto& [name, size] : cases) {
+    const auto start = std::chrono::steady_clock::now();
+    expect_error_naming<LimitError>([&] { load((regressions / name).string()); }, size);
+    expect_error_naming<LimitError>([&] { load((regressions / name).string()); }, name);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1)) << name;
+  }
+  // Within max_pixels and max_expansion, a coded size far above ispe is refused too.
+  LoadOptions no_limits;
+  no_limits.max_pixels = std::uint64_t{1} << 31;
+  no_limits.max_expansion = 0;
+  expect_error_naming<LimitError>(
+      [&] { load((regressions / "avif-av1-sequence-header-32768x32768-in-23x15-ispe").string(), no_limits); },
+      "frames for a 23x15");
+  // Real files pass: the test photo (a grid of HEVC tiles).
+  EXPECT_EQ(load(data("chelsea.heic")).size(), (ImageSize{300, 451}));
+}
+
+// TurboJPEG reports a fatal error as a warning when a warning came before
+// it: the decode stopped, and the unwritten buffer (heap contents) used to
+// be returned as the image.
+TEST(BadInput, JpegFatalErrorAfterAWarningIsAnError) {
+  const auto file = data_dir().parent_path() / "fuzz" / "regressions" / "fuzz_decode_jpeg" /
+                    "jpeg-two-soi-after-warning-decoded-as-uninitialized-pixels";
+  expect_error_naming<DecodeError>([&] { load(file.string()); }, "two SOI markers");
 }
 
 TEST(BadInput, MissingFileAndDirectory) {

@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include <opencv2/core/utility.hpp>
+
 #include "codec/codec.hpp"
 #include "pixelcache/pixelcache.hpp"
 
@@ -26,6 +28,12 @@ namespace pixelcache::fuzz {
 /// small enough that a header claiming a huge size is refused quickly
 /// (libFuzzer's -rss_limit_mb then only catches real leaks and bombs).
 inline constexpr std::uint64_t kMaxPixels = std::uint64_t{1} << 22;
+
+/// OpenCV runs the operations' row loops (cv::parallel_for_, whose bodies are
+/// instrumented code) on one thread in the harnesses: split among threads,
+/// how often each body runs, and so libFuzzer's hit counts, depend on
+/// timing (scripts/fuzz.sh --fixed must give the same result on every run).
+inline const bool kSerialOpenCv = (cv::setNumThreads(1), true);
 
 /// Prints what broke and aborts, so libFuzzer saves the input.
 [[noreturn]] inline void fail(const char* what) {

@@ -19,7 +19,12 @@ Where the seeds come from:
     (one seed a line) and tests/fuzz/corpus/<name>/ for fuzz_<name> (golden
     files other tests read too, e.g. the cache entries);
   * tests/fuzz/regressions/<harness>/: inputs that once failed.
-Files are named by their SHA-1, so repeated runs add nothing twice.
+Files are named by their SHA-1, so repeated runs add nothing twice, and
+OUT/<harness>/ holds exactly this run's seeds (older ones are removed).
+Deterministic: the same files on every machine and every run (no time,
+no unseeded randomness, every directory read in sorted order; the Pillow
+and vips encoders give the same bytes whatever the number of cores), so
+that scripts/fuzz.sh --fixed starts from the same corpus everywhere.
 """
 import argparse
 import hashlib
@@ -222,6 +227,9 @@ def main():
     for h, items in seeds.items():
         out = args.out / h
         out.mkdir(parents=True, exist_ok=True)
+        for stale in out.iterdir():  # seeds an earlier run wrote (a reused build directory)
+            if stale.is_file() and len(stale.name) == 40:
+                stale.unlink()
         for data in items:
             (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
         print(f"{h}: {len(os.listdir(out))} seeds in {out}")
