@@ -15,11 +15,12 @@
 
 namespace pixelcache::test {
 
-/// A fresh directory under $TMPDIR, removed with its contents on destruction.
+/// A fresh directory under `base` ($TMPDIR by default), removed with its
+/// contents on destruction.
 class TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pixelcache-test-XXXXXX").string();
+  explicit TempDir(const std::filesystem::path& base = std::filesystem::temp_directory_path()) {
+    std::string tmpl = (base / "pixelcache-test-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }

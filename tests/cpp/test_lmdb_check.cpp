@@ -175,27 +175,16 @@ bool set_aside_in(const std::filesystem::path& dir) {
 
 // A TempDir in memory when /dev/shm exists: the damage sweep writes
 // hundreds of store files (~3x faster than on a disk file system).
-class ScratchDir {
+class ScratchDir : public TempDir {
  public:
-  ScratchDir() {
-    std::error_code ec;
-    const std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
-                                           ? std::filesystem::path("/dev/shm")
-                                           : std::filesystem::temp_directory_path();
-    std::string tmpl = (base / "pixelcache-test-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
+  ScratchDir() : TempDir(shm_or_tmp()) {}
 
  private:
-  std::filesystem::path path_;
+  static std::filesystem::path shm_or_tmp() {
+    std::error_code ec;
+    return std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
+                                                         : std::filesystem::temp_directory_path();
+  }
 };
 
 class LmdbStore : public ::testing::Test {
