@@ -762,6 +762,17 @@ Decoded decode_heif(const DecodeInput& in, Format format) {
   const std::uint8_t* plane = heif_image_get_plane_readonly(img.get(), heif_channel_interleaved, &stride);
   if (!plane || w <= 0 || h <= 0) decode_fail(in, name, "decoder returned no pixels");
   check_dimensions(in, name, static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(h));
+  // The image must have the size its container declares (the primary
+  // handle's: ispe, clap and rotation), which is what probe() reports.
+  // libheif 1.15 does not compare them: a grid canvas or a coded frame of
+  // another size than the ispe came out at that size.
+  const int declared_w = heif_image_handle_get_width(handle.get()),
+            declared_h = heif_image_handle_get_height(handle.get());
+  if (w != declared_w || h != declared_h)
+    decode_fail(in, name,
+                "the decoded image is " + ImageSize{h, w}.to_string() + ", its container declares " +
+                    header_size(static_cast<std::uint64_t>(std::max(declared_w, 0)),
+                                static_cast<std::uint64_t>(std::max(declared_h, 0))));
   Decoded out;
   out.format = format;
   out.image = Image::generate({h, w}, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
