@@ -21,6 +21,11 @@
 // LimitError), and the encoded data against the least that size needs (a
 // DecodeError, "truncated file"). PNG chunk CRCs and TIFF strip / tile
 // tables are checked before any pixel is decoded.
+// A HEIF whose decoded image is not the size its container declares (a grid
+// canvas or a coded frame unlike its ispe) is a DecodeError.
+// probe() / probe_file() read only the header and report what decoding
+// would (ImageInfo: format, upright size, mode, orientation, frames), with
+// the same limits, without decoding a pixel.
 // Error messages quote file names and bytes from the file escaped
 // (escape_bytes in error.hpp): printable UTF-8 only.
 //

@@ -329,3 +329,13 @@ def test_probing_a_100_megapixel_png_takes_no_memory(tmp_path):
     assert probed < 8 * 1024, f"probe: max RSS grew by {probed} KiB"
     assert decoded > 90 * 1024, f"decode: max RSS grew by {decoded} KiB"
 
+
+def test_readme_example_runs(monkeypatch):
+    """The README's probe example, run from the repository root."""
+    root = pathlib.Path(__file__).parents[2]
+    readme = (root / "README.md").read_text()
+    marker = "<!-- probe example: tests/python/test_probe.py runs this block -->\n```python\n"
+    assert marker in readme
+    block = readme.split(marker, 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(root)
+    exec(compile(block, "README.md", "exec"), {})
