@@ -144,9 +144,10 @@ struct ImageInfo {
 
 /// What the encoded image in `data` is, without decoding its pixels: the
 /// header only (for JPEG the markers up to the first scan; for PNG every
-/// chunk's header, and the bodies of IHDR, PLTE, eXIf and acTL; for TIFF the
-/// first directory; for WebP with an EXIF chunk the whole file, as the
-/// demuxer needs it). `source` names the input in errors.
+/// chunk's header and the bodies of IHDR, PLTE and eXIf, never the image
+/// data; for TIFF the first directory and its strip table; for HEIF the meta
+/// box; for WebP with an EXIF chunk the whole file, as the demuxer needs
+/// it). `source` names the input in errors.
 /// Throws DecodeError for data that is not an image or is broken or
 /// truncated before the end of its header; LimitError when the declared size
 /// breaks LoadOptions::max_pixels or max_expansion (against data.size()),
