@@ -58,6 +58,7 @@ fixed_runs() {
     fuzz_exif) echo 11000000 ;;
     fuzz_lmdb_check) echo 6000 ;;
     fuzz_parse_step) echo 190000 ;;
+    fuzz_probe) echo 140000 ;;
     fuzz_value) echo 300000 ;;
     *) echo 20000 ;; # a new harness: measure it and add it above
   esac
@@ -184,8 +185,9 @@ main() {
   seeds=$run/seeds
   mkdir -p "$run"
   /usr/bin/python3 tests/fuzz/make_corpus.py --out "$seeds" "${harnesses[@]}" >"$run/corpus.log"
-  # The sniffing harness gets every format's dictionary.
+  # The sniffing harnesses get every format's dictionary.
   cat tests/fuzz/dict/fuzz_decode_*.dict >"$seeds/fuzz_decode.dict"
+  cp "$seeds/fuzz_decode.dict" "$seeds/fuzz_probe.dict"
 
   export -f fuzz_open fuzz_fixed fuzz_env dict_for fixed_runs max_len
   export run seeds build root timeout rss_mb seed FIXED_TIMEOUT FIXED_RSS_MB FIXED_MALLOC_MB

@@ -2,6 +2,10 @@
 // messages are escaped (escape_bytes).
 #include "pixelcache/io.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -75,14 +79,22 @@ Decoded decode_stored(const detail::DecodeInput& in) {
     case Format::GIF: return detail::decode_gif(in);
     case Format::Unknown: break;
   }
-  throw DecodeError(escape_bytes(in.source) +
-                    ": not a supported image format (expected JPEG, PNG, WebP, HEIF/AVIF, TIFF, BMP or GIF data; " +
-                    std::to_string(in.data.size()) + " bytes)");
+  detail::unsupported_format(in.source, in.data.size());
 }
+
+[[noreturn]] void empty_input(std::string_view source) {
+  throw DecodeError(escape_bytes(source) + ": empty input (0 bytes)");
+}
+
+// Closes a file descriptor.
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
 }  // namespace
 
 Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
-  if (data.empty()) throw DecodeError(escape_bytes(source) + ": empty input (0 bytes)");
+  if (data.empty()) empty_input(source);
   Decoded d = decode_stored({data, options, source});
   if (options.apply_orientation) d.image = detail::apply_orientation(d.image, d.orientation);
   return d;
@@ -90,6 +102,49 @@ Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options
 
 Image decode(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
   return decode_ex(data, options, source).image;
+}
+
+ImageInfo probe(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
+  if (data.empty()) empty_input(source);
+  detail::ByteSource bytes(data);
+  return detail::probe_source(bytes, options, source);
+}
+
+ImageInfo probe_file(const std::string& path_or_url, const LoadOptions& options) {
+  detail::reject_nul(path_or_url);
+  if (is_url(path_or_url)) {
+    const auto body = fetch_url(path_or_url, options.fetch);
+    return probe(body, options, path_or_url);
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(escape_bytes(path_or_url) + ": is a directory");
+  const int fd = ::open(path_or_url.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw IoError(escape_bytes(path_or_url) + ": cannot open: " + std::strerror(errno));
+  const FdCloser closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+    // Not a regular file (a pipe, a device: no size to read in part), or
+    // one that says it is empty (/proc files, a file still being
+    // written): read whole, as load() does.
+    const auto bytes = read_file(path_or_url);
+    return probe(bytes, options, path_or_url);
+  }
+  auto read = [fd, &path_or_url](std::uint64_t offset, std::uint8_t* buffer, std::size_t n) {
+    std::size_t done = 0;
+    while (done < n) {
+      const ssize_t k = ::pread(fd, buffer + done, n - done, static_cast<off_t>(offset + done));
+      if (k == 0) break;  // the end of the file
+      if (k < 0) {
+        if (errno == EINTR) continue;
+        throw IoError(escape_bytes(path_or_url) + ": read error: " + std::strerror(errno));
+      }
+      done += static_cast<std::size_t>(k);
+    }
+    return done;
+  };
+  detail::ByteSource bytes(static_cast<std::uint64_t>(st.st_size), read, detail::kProbeFirstRead);
+  if (bytes.size() == 0) empty_input(path_or_url);
+  return detail::probe_source(bytes, options, path_or_url);
 }
 
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {

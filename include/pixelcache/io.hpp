@@ -21,6 +21,11 @@
 // LimitError), and the encoded data against the least that size needs (a
 // DecodeError, "truncated file"). PNG chunk CRCs and TIFF strip / tile
 // tables are checked before any pixel is decoded.
+// A HEIF whose decoded image is not the size its container declares (a grid
+// canvas or a coded frame unlike its ispe) is a DecodeError.
+// probe() / probe_file() read only the header and report what decoding
+// would (ImageInfo: format, upright size, mode, orientation, frames), with
+// the same limits, without decoding a pixel.
 // Error messages quote file names and bytes from the file escaped
 // (escape_bytes in error.hpp): printable UTF-8 only.
 //
@@ -107,6 +112,58 @@ Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options
                   std::string_view source = "<bytes>");
 /// decode_ex(...).image.
 Image decode(std::span<const std::uint8_t> data, const LoadOptions& options = {}, std::string_view source = "<bytes>");
+
+/// What an encoded image is, read from its header (and, for orientation, its
+/// EXIF block or container transform) without decoding any pixel: what
+/// decode_ex() of the same bytes with the same options would give.
+struct ImageInfo {
+  Format format = Format::Unknown;
+  /// As load() returns it: after the EXIF orientation when
+  /// LoadOptions::apply_orientation (HEIF: libheif always applies irot /
+  /// imir, as decode() does), and at the smaller scale a JPEG is decoded at
+  /// when LoadOptions::shrink_hint / shrink_min_side ask for one.
+  ImageSize size;
+  /// As the header declares it, before orientation (HEIF: the primary
+  /// image's ispe, before irot / imir).
+  ImageSize stored_size;
+  /// The mode load() gives: RGB, L or Binary, by the decoders' own rules
+  /// (a BMP / GIF palette of grays is L, of black and white Binary; PNG and
+  /// TIFF palettes RGB; 1-bit gray PNG / TIFF Binary; alpha dropped; 16-bit
+  /// samples 8-bit).
+  Mode mode = Mode::RGB;
+  /// The EXIF orientation found (1..8; 1 when absent; HEIF: always 1).
+  int orientation = 1;
+  /// Frames, pages or images where the format says so cheaply: GIF image
+  /// descriptors, TIFF directories, HEIF top-level images, APNG acTL frames;
+  /// 1 otherwise. load() decodes the first (GIF, TIFF, APNG) or the primary
+  /// (HEIF) one.
+  int frames = 1;
+
+  bool operator==(const ImageInfo&) const = default;
+};
+
+/// What the encoded image in `data` is, without decoding its pixels: the
+/// header only (for JPEG the markers up to the first scan; for PNG every
+/// chunk's header and the bodies of IHDR, PLTE and eXIf, never the image
+/// data; for TIFF the first directory and its strip table; for HEIF the meta
+/// box; for WebP with an EXIF chunk the whole file, as the demuxer needs
+/// it). `source` names the input in errors.
+/// Throws DecodeError for data that is not an image or is broken or
+/// truncated before the end of its header; LimitError when the declared size
+/// breaks LoadOptions::max_pixels or max_expansion (against data.size()),
+/// exactly as decode() refuses it. A body broken after a good header is
+/// only found by decoding: decode() may still throw where probe() succeeds.
+ImageInfo probe(std::span<const std::uint8_t> data, const LoadOptions& options = {},
+                std::string_view source = "<bytes>");
+/// probe() of a file or an http(s):// URL. A file is read only as far as its
+/// format needs: the first 64 KiB, then (e.g. a JPEG whose EXIF or first
+/// scan lies further in, a TIFF whose directory is at the end, PNG chunk
+/// headers past the first 64 KiB) exactly the ranges the header parser
+/// asks for; GIF frames are counted over the whole file. max_expansion is
+/// checked against the file's size, as load() checks it. A URL is fetched
+/// whole (LoadOptions::fetch). Throws what load() throws for the path or
+/// URL (InvalidArgument, IoError, NetworkError) and what probe() throws.
+ImageInfo probe_file(const std::string& path_or_url, const LoadOptions& options = {});
 
 /// Loads a file path or an http(s):// URL. Throws InvalidArgument for a
 /// path holding a NUL byte, IoError for unreadable files, NetworkError for

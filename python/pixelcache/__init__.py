@@ -5,6 +5,7 @@
     small = img.resize((256, 256))            # every operation returns a new image
     cache = {img: "result"}                   # hash and == come from the pixels
     img.digest()                              # 32 hex digits, stable everywhere
+    pixelcache.probe("photo.jpg").size        # from the header alone: no pixels decoded
 
 The work runs in the C++ core (_pixelcache) with the GIL released. The
 public names are the Python original's (pixelcache 0.1.x), plus the error
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 from ._pixelcache import (CacheError, DecodeError, EncodeError, Error, InvalidArgument, InvalidType, IoError,
                           LimitError, NetworkError, BoundingBox, ImageSize, __version__)
-from ._pixelcache import max_image_bytes, palette_names, set_max_image_bytes
+from ._pixelcache import ImageInfo, max_image_bytes, palette_names, probe, set_max_image_bytes
+from . import _probe  # noqa: F401  (pickling of ImageInfo)
 from ._image import HashableImage
 from ._containers import HashableDict, HashableList
 from ._geometry import ImageCrop, Points
@@ -32,6 +34,8 @@ __all__ = [
     # Ours: errors and process-wide settings.
     "Error", "InvalidArgument", "InvalidType", "IoError", "NetworkError", "DecodeError", "EncodeError", "LimitError",
     "palette_names", "max_image_bytes", "set_max_image_bytes", "batch",
+    # What a file is, from its header.
+    "probe", "ImageInfo",
     # The content-addressed cache.
     "Cache", "CacheWarning", "memoize", "CacheError",
 ]

@@ -88,12 +88,15 @@ def _partial_order(op):
 
 
 def _imagesize_from_image(image: Any) -> ImageSize:
-    """The size of a path / URL (loaded), PIL image, ndarray ((h, w, ...)),
-    tensor ((..., h, w)) or HashableImage. InvalidType for anything else."""
+    """The size of a path / URL, PIL image, ndarray ((h, w, ...)), tensor
+    ((..., h, w)) or HashableImage. InvalidType for anything else. A path or
+    URL is probed, not decoded (pixelcache.probe: the header only): the size
+    loading it would give, after the EXIF orientation; its errors are
+    loading's (IoError, DecodeError, LimitError)."""
     if isinstance(image, HashableImage):
         return image.size()
     if isinstance(image, (str, os.PathLike)):
-        return HashableImage(image).size()
+        return _pixelcache.probe(image).size
     if _convert.is_pil(image):
         return ImageSize(image.height, image.width)
     if isinstance(image, np.ndarray) and image.ndim >= 2:

@@ -31,6 +31,7 @@ void bind_errors(py::module_& m);
 void raise_current_exception();
 void bind_image(py::module_& m);
 void bind_geometry(py::module_& m);
+void bind_probe(py::module_& m);
 void bind_ops(py::module_& m);
 void bind_grid(py::module_& m);
 void bind_value(py::module_& m);

@@ -9,6 +9,7 @@ PYBIND11_MODULE(_pixelcache, m) {
   bind_errors(m);
   bind_image(m);
   bind_geometry(m);
+  bind_probe(m);
   bind_ops(m);
   bind_grid(m);
   bind_value(m);

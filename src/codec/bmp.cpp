@@ -67,65 +67,97 @@ std::size_t expand_rle(std::span<const std::uint8_t> rle, int bits, std::size_t 
   return pos;
 }
 
+// What the headers, bit masks and palette say, as the decoder and the prober
+// read them.
+struct BmpHeader {
+  std::uint32_t pixel_offset = 0, hsize = 0, bpp = 0, compression = 0;
+  std::int64_t w = 0, h = 0;  ///< h > 0 (a top-down file's negative height turned positive)
+  bool top_down = false;
+  bool rle = false;
+  std::uint32_t masks[3] = {0, 0, 0};
+  std::vector<std::uint8_t> palette;  ///< RGB triples (bpp <= 8)
+
+  ImageSize size() const { return {static_cast<int>(h), static_cast<int>(w)}; }
+  /// The decoded mode: the palette's (palette_mode()) up to 8 bits, else RGB.
+  Mode mode() const { return bpp <= 8 ? palette_mode(palette) : Mode::RGB; }
+};
+
+// Reads and checks the file and info headers, the bit masks and the palette
+// (all refused before any pixel is read), and that the pixel data starts
+// inside the file.
+BmpHeader read_header(const DecodeInput& in, ByteSource& bytes) {
+  const std::uint64_t size = bytes.size();
+  const auto d = bytes.at(0, 54);  // the file header and a 40-byte info header, when there
+  if (size < 26 || d.size() < 26) decode_fail(in, "BMP", "truncated header");
+  BmpHeader b;
+  b.pixel_offset = rd32(d, 10);
+  b.hsize = rd32(d, 14);
+  if (b.hsize != 12 && b.hsize < 40) decode_fail(in, "BMP", "unsupported header size " + std::to_string(b.hsize));
+  if (14 + static_cast<std::uint64_t>(b.hsize) > size) decode_fail(in, "BMP", "truncated header");
+  std::uint32_t colors_used = 0;
+  if (b.hsize == 12) {
+    b.w = rd16(d, 18);
+    b.h = static_cast<std::int16_t>(rd16(d, 20));
+    b.bpp = rd16(d, 24);
+  } else {
+    if (d.size() < 54) decode_fail(in, "BMP", "truncated header");
+    b.w = static_cast<std::int32_t>(rd32(d, 18));
+    b.h = static_cast<std::int32_t>(rd32(d, 22));
+    b.bpp = rd16(d, 28);
+    b.compression = rd32(d, 30);
+    colors_used = rd32(d, 46);
+  }
+  b.top_down = b.h < 0;
+  if (b.h < 0) b.h = -b.h;
+  if (b.w <= 0 || b.h <= 0) decode_fail(in, "BMP", "invalid size " + std::to_string(b.w) + "x" + std::to_string(b.h));
+  check_dimensions(in, "BMP", static_cast<std::uint64_t>(b.w), static_cast<std::uint64_t>(b.h));
+  b.rle = (b.compression == 1 && b.bpp == 8) || (b.compression == 2 && b.bpp == 4);
+  if (b.compression != 0 && b.compression != 3 && !b.rle)
+    decode_fail(in, "BMP",
+                "unsupported compression " + std::to_string(b.compression) + " with " + std::to_string(b.bpp) +
+                    " bits per pixel (JPEG, PNG, or RLE at the wrong depth)");
+  if (b.bpp != 1 && b.bpp != 4 && b.bpp != 8 && b.bpp != 16 && b.bpp != 24 && b.bpp != 32)
+    decode_fail(in, "BMP", "unsupported bit depth " + std::to_string(b.bpp));
+
+  if (b.bpp == 16) b.masks[0] = 0x7C00, b.masks[1] = 0x03E0, b.masks[2] = 0x001F;
+  if (b.bpp == 32) b.masks[0] = 0xFF0000, b.masks[1] = 0x00FF00, b.masks[2] = 0x0000FF;
+  if (b.compression == 3) {
+    if (b.bpp != 16 && b.bpp != 32) decode_fail(in, "BMP", "BI_BITFIELDS needs 16 or 32 bits per pixel");
+    const std::size_t mo = b.hsize >= 52 ? 54 : 14 + b.hsize;  // masks follow a 40-byte header
+    const auto m = bytes.at(mo, 12);
+    if (m.size() < 12) decode_fail(in, "BMP", "truncated bit masks");
+    for (int i = 0; i < 3; ++i) b.masks[i] = rd32(m, 4 * static_cast<std::size_t>(i));
+  }
+
+  if (b.bpp <= 8) {
+    const std::uint32_t max_entries = 1u << b.bpp;
+    const std::uint32_t n = colors_used && colors_used <= max_entries ? colors_used : max_entries;
+    const std::size_t esize = b.hsize == 12 ? 3 : 4;
+    const std::uint64_t po = 14 + std::uint64_t{b.hsize};
+    const auto p = bytes.at(po, n * esize);
+    if (p.size() < n * esize) decode_fail(in, "BMP", "truncated palette");
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const std::size_t e = i * esize;
+      b.palette.insert(b.palette.end(), {p[e + 2], p[e + 1], p[e]});  // BGR -> RGB
+    }
+  }
+  if (b.pixel_offset > size) decode_fail(in, "BMP", "pixel data offset past the end of the file");
+  return b;
+}
+
 }  // namespace
 
 Decoded decode_bmp(const DecodeInput& in) {
   const auto d = in.data;
-  if (d.size() < 26) decode_fail(in, "BMP", "truncated header");
-  const std::uint32_t pixel_offset = rd32(d, 10);
-  const std::uint32_t hsize = rd32(d, 14);
-  if (hsize != 12 && hsize < 40) decode_fail(in, "BMP", "unsupported header size " + std::to_string(hsize));
-  if (14 + static_cast<std::uint64_t>(hsize) > d.size()) decode_fail(in, "BMP", "truncated header");
-  std::int64_t w, h;
-  std::uint32_t bpp, compression = 0, colors_used = 0;
-  if (hsize == 12) {
-    w = rd16(d, 18);
-    h = static_cast<std::int16_t>(rd16(d, 20));
-    bpp = rd16(d, 24);
-  } else {
-    w = static_cast<std::int32_t>(rd32(d, 18));
-    h = static_cast<std::int32_t>(rd32(d, 22));
-    bpp = rd16(d, 28);
-    compression = rd32(d, 30);
-    colors_used = rd32(d, 46);
-  }
-  const bool top_down = h < 0;
-  if (h < 0) h = -h;
-  if (w <= 0 || h <= 0) decode_fail(in, "BMP", "invalid size " + std::to_string(w) + "x" + std::to_string(h));
-  check_dimensions(in, "BMP", static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(h));
-  const bool rle = (compression == 1 && bpp == 8) || (compression == 2 && bpp == 4);
-  if (compression != 0 && compression != 3 && !rle)
-    decode_fail(in, "BMP",
-                "unsupported compression " + std::to_string(compression) + " with " + std::to_string(bpp) +
-                    " bits per pixel (JPEG, PNG, or RLE at the wrong depth)");
-  if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32)
-    decode_fail(in, "BMP", "unsupported bit depth " + std::to_string(bpp));
-
-  std::uint32_t masks[3] = {0, 0, 0};
-  if (bpp == 16) masks[0] = 0x7C00, masks[1] = 0x03E0, masks[2] = 0x001F;
-  if (bpp == 32) masks[0] = 0xFF0000, masks[1] = 0x00FF00, masks[2] = 0x0000FF;
-  if (compression == 3) {
-    if (bpp != 16 && bpp != 32) decode_fail(in, "BMP", "BI_BITFIELDS needs 16 or 32 bits per pixel");
-    const std::size_t mo = hsize >= 52 ? 54 : 14 + hsize;  // masks follow a 40-byte header
-    if (mo + 12 > d.size()) decode_fail(in, "BMP", "truncated bit masks");
-    for (int i = 0; i < 3; ++i) masks[i] = rd32(d, mo + 4 * i);
-  }
-
-  std::vector<std::uint8_t> palette;
-  if (bpp <= 8) {
-    const std::uint32_t max_entries = 1u << bpp;
-    const std::uint32_t n = colors_used && colors_used <= max_entries ? colors_used : max_entries;
-    const std::size_t esize = hsize == 12 ? 3 : 4;
-    const std::size_t po = 14 + hsize;
-    if (po + n * esize > d.size()) decode_fail(in, "BMP", "truncated palette");
-    for (std::uint32_t i = 0; i < n; ++i) {
-      const std::size_t e = po + i * esize;
-      palette.insert(palette.end(), {d[e + 2], d[e + 1], d[e]});  // BGR -> RGB
-    }
-  }
+  ByteSource bytes(d);
+  const BmpHeader hd = read_header(in, bytes);
+  const std::uint32_t pixel_offset = hd.pixel_offset, bpp = hd.bpp;
+  const std::int64_t w = hd.w, h = hd.h;
+  const bool top_down = hd.top_down, rle = hd.rle;
+  const auto& masks = hd.masks;
+  const auto& palette = hd.palette;
 
   const std::uint64_t stride = ((static_cast<std::uint64_t>(w) * bpp + 31) / 32) * 4;
-  if (pixel_offset > d.size()) decode_fail(in, "BMP", "pixel data offset past the end of the file");
   if (!rle && stride * static_cast<std::uint64_t>(h) > d.size() - pixel_offset)
     decode_fail(in, "BMP", "truncated pixel data");
   const ImageSize sz{static_cast<int>(h), static_cast<int>(w)};
@@ -187,6 +219,14 @@ Decoded decode_bmp(const DecodeInput& in) {
     }
   });
   return out;
+}
+
+ImageInfo probe_bmp(const ProbeInput& in) {
+  const BmpHeader hd = read_header(in.decode_input(), in.bytes);
+  ImageInfo info;
+  info.stored_size = info.size = hd.size();
+  info.mode = hd.mode();
+  return info;
 }
 
 std::vector<std::uint8_t> encode_bmp(const Image& img, const EncodeOptions&) {

@@ -1,9 +1,14 @@
 // Internal interface between the format dispatcher (io.cpp) and the codecs.
-// One decoder and (where supported) one encoder per format; shared helpers for
-// limits, errors, EXIF orientation and palettes.
+// One decoder, one prober (probe(): the header only) and (where supported)
+// one encoder per format; shared helpers for limits, errors, EXIF
+// orientation, palettes and modes, used by the decoders and the probers
+// alike so that both give one answer.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,9 +21,79 @@ namespace pixelcache::detail {
 
 /// What a decoder receives.
 struct DecodeInput {
+  DecodeInput(std::span<const std::uint8_t> d, const LoadOptions& o, std::string_view s,
+              std::uint64_t whole = 0) noexcept
+      : data(d), options(o), source(s), whole_size(whole) {}
+
   std::span<const std::uint8_t> data;
   const LoadOptions& options;
   std::string_view source;  ///< names the input in errors
+  /// The size of the whole input when `data` is only a part of it (a prober
+  /// reading a file in part); 0: `data` is the whole input.
+  std::uint64_t whole_size = 0;
+
+  /// Bytes in the whole input: what LoadOptions::max_expansion is checked against.
+  std::uint64_t size() const noexcept { return whole_size ? whole_size : data.size(); }
+};
+
+/// Random access to encoded bytes for the probers: a span in memory
+/// (probe(), and the decoders that share a parser with their prober), or a
+/// file read only as far as asked (probe_file()). Every span it returns stays
+/// valid, unchanged, as long as the source. Not thread-safe (one prober).
+class ByteSource {
+ public:
+  /// Reads up to `n` bytes at `offset` into `buffer`; returns how many (fewer
+  /// only at the end of the file). Throws IoError on a read error.
+  using ReadFn = std::function<std::size_t(std::uint64_t offset, std::uint8_t* buffer, std::size_t n)>;
+
+  /// The bytes of `data`, all of them available at once.
+  explicit ByteSource(std::span<const std::uint8_t> data) noexcept;
+  /// A file of `size` bytes read through `read`: the first `first` bytes at
+  /// once, the rest as asked.
+  ByteSource(std::uint64_t size, ReadFn read, std::size_t first);
+  ~ByteSource();
+  ByteSource(const ByteSource&) = delete;
+  ByteSource& operator=(const ByteSource&) = delete;
+
+  /// Bytes in the input. A file that turns out shorter than its size (it
+  /// shrank while being read) shrinks the source to what could be read.
+  std::uint64_t size() const noexcept { return size_; }
+  /// At least the first min(n, size()) bytes, contiguous (an in-memory
+  /// source gives all it has; a file source reads on, at least doubling
+  /// what it holds, so a prober that asks for more and more reads a file
+  /// in O(log) steps).
+  std::span<const std::uint8_t> prefix(std::uint64_t n);
+  /// The bytes [offset, offset + n), clipped to size() (empty past it). A
+  /// file source reads exactly these bytes unless the prefix or one range
+  /// read before holds them all.
+  std::span<const std::uint8_t> at(std::uint64_t offset, std::uint64_t n);
+  /// Bytes read from the file so far (0 for memory).
+  std::uint64_t bytes_read() const noexcept { return bytes_read_; }
+
+ private:
+  std::size_t read_into(std::uint64_t offset, std::uint8_t* buffer, std::size_t n);
+
+  std::uint64_t size_ = 0;
+  std::span<const std::uint8_t> held_;                             ///< the contiguous prefix held
+  ReadFn read_;                                                    ///< empty for memory
+  std::vector<std::unique_ptr<std::uint8_t[]>> blocks_;            ///< every buffer handed out, kept until the end
+  std::map<std::uint64_t, std::span<const std::uint8_t>> ranges_;  ///< ranges read by at(), by offset
+  std::uint64_t bytes_read_ = 0;
+};
+
+/// How much of a file probe_file() reads first: 64 KiB, which holds the
+/// header of almost every file.
+inline constexpr std::size_t kProbeFirstRead = std::size_t{64} << 10;
+
+/// What a prober receives.
+struct ProbeInput {
+  ByteSource& bytes;
+  const LoadOptions& options;
+  std::string_view source;  ///< names the input in errors
+
+  /// A DecodeInput for messages and limits (check_dimensions() against the
+  /// whole input's size), without data.
+  DecodeInput decode_input() const noexcept { return {{}, options, source, bytes.size()}; }
 };
 
 // Decoders return the image as stored and the orientation they found;
@@ -30,6 +105,26 @@ Decoded decode_heif(const DecodeInput& in, Format format);
 Decoded decode_tiff(const DecodeInput& in);
 Decoded decode_bmp(const DecodeInput& in);
 Decoded decode_gif(const DecodeInput& in);
+
+// Probers read the header (and what orientation needs) and return what the
+// decoder of the same bytes would: `stored_size` as the header declares it,
+// `size` as decode_<format>() returns it (the same, but for a JPEG decoded
+// at a smaller scale: LoadOptions::shrink_hint) before orientation, the mode
+// and orientation the decoder gives, and the frames. They throw DecodeError
+// when the header is missing, broken or truncated, LimitError when its size
+// breaks the limits, as the decoder does; a body broken after a good header
+// is only found by decoding.
+ImageInfo probe_jpeg(const ProbeInput& in);
+ImageInfo probe_png(const ProbeInput& in);
+ImageInfo probe_webp(const ProbeInput& in);
+ImageInfo probe_heif(const ProbeInput& in, Format format);
+ImageInfo probe_tiff(const ProbeInput& in);
+ImageInfo probe_bmp(const ProbeInput& in);
+ImageInfo probe_gif(const ProbeInput& in);
+/// probe() of a byte source: sniffs the format, calls its prober and turns
+/// the size upright (LoadOptions::apply_orientation). Throws DecodeError for
+/// an unknown format.
+ImageInfo probe_source(ByteSource& bytes, const LoadOptions& options, std::string_view source);
 
 std::vector<std::uint8_t> encode_jpeg(const Image& img, const EncodeOptions& opt);
 std::vector<std::uint8_t> encode_png(const Image& img, const EncodeOptions& opt);
@@ -43,6 +138,8 @@ std::string message_prefix(const DecodeInput& in, const char* format);
 /// escaped (escape_bytes), so chunk names, tags and codec library messages
 /// quoted in `message` never reach the caller raw.
 [[noreturn]] void decode_fail(const DecodeInput& in, const char* format, std::string_view message);
+/// Throws DecodeError: `source` (`size` bytes) is in none of the supported formats.
+[[noreturn]] void unsupported_format(std::string_view source, std::uint64_t size);
 /// A header's size for messages: ImageSize::to_string() when it fits in int.
 std::string header_size(std::uint64_t width, std::uint64_t height);
 /// Throws DecodeError for a zero width or height, LimitError unless
@@ -66,10 +163,18 @@ int parse_exif_orientation(std::span<const std::uint8_t> exif) noexcept;
 /// Applies an EXIF orientation (1..8; anything else is the identity) so the
 /// result is upright.
 Image apply_orientation(const Image& img, int orientation);
+/// The size apply_orientation() gives an image of `stored` size: the sides
+/// swapped for orientations 5..8.
+ImageSize oriented_size(ImageSize stored, int orientation) noexcept;
 
-/// An indexed image with its palette: binary when the palette is exactly
-/// {black, white} (in either order) or a subset, L when every entry is gray,
-/// RGB otherwise. `palette` holds RGB triples; out-of-range indices are a
+/// The mode of an indexed image with this palette (RGB triples): binary when
+/// every entry is black or white, L when every entry is gray, RGB otherwise
+/// (the BMP and GIF rule; image_from_palette() uses it).
+Mode palette_mode(std::span<const std::uint8_t> palette) noexcept;
+
+/// An indexed image with its palette, in palette_mode(palette): binary when
+/// the palette is exactly {black, white} (in either order) or a subset, L
+/// when every entry is gray, RGB otherwise. `palette` holds RGB triples; out-of-range indices are a
 /// DecodeError.
 Image image_from_palette(const DecodeInput& in, const char* format, ImageSize size,
                          std::span<const std::uint8_t> indices, std::span<const std::uint8_t> palette);

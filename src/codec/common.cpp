@@ -14,6 +14,12 @@ void decode_fail(const DecodeInput& in, const char* format, std::string_view mes
   throw DecodeError(message_prefix(in, format) + escape_bytes(message));
 }
 
+void unsupported_format(std::string_view source, std::uint64_t size) {
+  throw DecodeError(escape_bytes(source) +
+                    ": not a supported image format (expected JPEG, PNG, WebP, HEIF/AVIF, TIFF, BMP or GIF data; " +
+                    std::to_string(size) + " bytes)");
+}
+
 std::string header_size(std::uint64_t width, std::uint64_t height) {
   constexpr std::uint64_t kIntMax = 0x7fffffff;
   if (width <= kIntMax && height <= kIntMax)
@@ -30,10 +36,9 @@ void check_dimensions(const DecodeInput& in, const char* format, std::uint64_t w
   const std::uint64_t decoded = width * height * static_cast<std::uint64_t>(channels);
   const std::uint64_t expansion = in.options.max_expansion;
   // decoded > expansion * size, without overflow: size < ceil(decoded / expansion).
-  if (expansion != 0 && decoded > kExpansionFreeBytes &&
-      in.data.size() < decoded / expansion + (decoded % expansion != 0))
+  if (expansion != 0 && decoded > kExpansionFreeBytes && in.size() < decoded / expansion + (decoded % expansion != 0))
     throw LimitError(message_prefix(in, format) + header_size(width, height) + " image (" + std::to_string(decoded) +
-                     " bytes decoded) from " + std::to_string(in.data.size()) + " bytes of data: more than " +
+                     " bytes decoded) from " + std::to_string(in.size()) + " bytes of data: more than " +
                      std::to_string(expansion) + " bytes per byte (max_expansion)");
 }
 
@@ -45,10 +50,14 @@ void check_plausible(const DecodeInput& in, const char* format, std::uint64_t ne
                     size.to_string() + " image (at least " + std::to_string(needed_bytes) + " needed)");
 }
 
+ImageSize oriented_size(ImageSize stored, int orientation) noexcept {
+  if (orientation >= 5 && orientation <= 8) return {stored.width, stored.height};
+  return stored;
+}
+
 Image apply_orientation(const Image& img, int orientation) {
   if (orientation < 2 || orientation > 8) return img;
-  const bool swap = orientation >= 5;
-  const ImageSize out{swap ? img.width() : img.height(), swap ? img.height() : img.width()};
+  const ImageSize out = oriented_size(img.size(), orientation);
   const cv::Mat src = mat_view(img);
   return Image::generate(out, img.mode(), img.pixel_type(), [&](std::span<std::byte> buf) {
     cv::Mat dst(out.height, out.width, src.type(), buf.data());
@@ -69,8 +78,7 @@ Image apply_orientation(const Image& img, int orientation) {
   });
 }
 
-Image image_from_palette(const DecodeInput& in, const char* format, ImageSize size,
-                         std::span<const std::uint8_t> indices, std::span<const std::uint8_t> palette) {
+Mode palette_mode(std::span<const std::uint8_t> palette) noexcept {
   const std::size_t entries = palette.size() / 3;
   bool gray = true, bw = true;
   for (std::size_t i = 0; i < entries; ++i) {
@@ -78,9 +86,15 @@ Image image_from_palette(const DecodeInput& in, const char* format, ImageSize si
     if (r != g || g != b) gray = bw = false;
     if (r != 0 && r != 255) bw = false;
   }
+  return bw ? Mode::Binary : (gray ? Mode::L : Mode::RGB);
+}
+
+Image image_from_palette(const DecodeInput& in, const char* format, ImageSize size,
+                         std::span<const std::uint8_t> indices, std::span<const std::uint8_t> palette) {
+  const std::size_t entries = palette.size() / 3;
   for (std::uint8_t idx : indices)
     if (idx >= entries) decode_fail(in, format, "palette index " + std::to_string(idx) + " is out of range");
-  const Mode mode = bw ? Mode::Binary : (gray ? Mode::L : Mode::RGB);
+  const Mode mode = palette_mode(palette);
   return Image::generate(size, mode, PixelType::U8, [&](std::span<std::byte> buf) {
     auto* out = reinterpret_cast<std::uint8_t*>(buf.data());
     if (mode == Mode::RGB) {

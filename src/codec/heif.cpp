@@ -59,10 +59,37 @@ std::optional<std::span<const std::uint8_t>> find_box(std::span<const std::uint8
   return std::nullopt;
 }
 
+// find_box() over the top level of a whole file: the body of its first box
+// of `type` (reading box headers only, and that body).
+std::optional<std::span<const std::uint8_t>> find_top_box(ByteSource& file, const char* type) {
+  for (std::uint64_t pos = 0; file.size() - pos >= 8;) {
+    const std::uint64_t remaining = file.size() - pos;
+    const auto h = file.at(pos, 16);
+    if (h.size() < 8) return std::nullopt;
+    std::uint64_t size = (std::uint64_t{h[0]} << 24) | (h[1] << 16) | (h[2] << 8) | h[3];
+    std::uint64_t header = 8;
+    if (size == 1) {
+      if (remaining < 16 || h.size() < 16) return std::nullopt;
+      size = 0;
+      for (int i = 8; i < 16; ++i) size = (size << 8) | h[i];
+      header = 16;
+    } else if (size == 0) {
+      size = remaining;
+    }
+    if (size < header || size > remaining) return std::nullopt;
+    if (std::memcmp(h.data() + 4, type, 4) == 0) {
+      const auto body = file.at(pos + header, size - header);
+      if (body.size() < size - header) return std::nullopt;  // the file shrank
+      return body;
+    }
+    pos += size;
+  }
+  return std::nullopt;
+}
+
 // Refuses a 'dimg' graph with a cycle, more than kMaxDerivationDepth levels
-// or more than kMaxDerivedInputs references.
-void check_derivations(const DecodeInput& in, const char* name) {
-  const auto meta = find_box(in.data, "meta");
+// or more than kMaxDerivedInputs references. `meta`: the top-level meta box.
+void check_derivations(const DecodeInput& in, const char* name, std::optional<std::span<const std::uint8_t>> meta) {
   if (!meta || meta->size() < 4) return;
   const auto iref = find_box(meta->subspan(4), "iref");  // meta and iref are full boxes
   if (!iref || iref->size() < 4) return;
@@ -133,10 +160,10 @@ std::optional<std::uint64_t> read_be(std::span<const std::uint8_t> b, std::size_
 }
 
 // The extents of item `id` per meta/iloc (construction method 0: file
-// offsets, 1: the idat box), clipped to the data; empty when the item or
-// its location is missing or malformed.
-std::vector<std::span<const std::uint8_t>> item_extents(std::span<const std::uint8_t> file,
-                                                        std::span<const std::uint8_t> meta, std::uint32_t id) {
+// offsets, 1: the idat box), clipped to the data, and to their first `limit`
+// bytes; empty when the item or its location is missing or malformed.
+std::vector<std::span<const std::uint8_t>> item_extents(ByteSource& file, std::span<const std::uint8_t> meta,
+                                                        std::uint32_t id, std::uint64_t limit = UINT64_MAX) {
   const auto iloc = find_box(meta, "iloc");
   if (!iloc || iloc->size() < 8) return {};
   const auto& b = *iloc;
@@ -161,32 +188,33 @@ std::vector<std::span<const std::uint8_t>> item_extents(std::span<const std::uin
     std::size_t first = at;
     at += *extents * (index_size + offset_size + length_size);
     if (*item != id) continue;
-    std::span<const std::uint8_t> source = file;
+    std::optional<ByteSource> idat_bytes;
+    ByteSource* source = &file;
     if ((*method & 15) == 1) {
       const auto idat = find_box(meta, "idat");
       if (!idat) return {};
-      source = *idat;
+      source = &idat_bytes.emplace(*idat);
     } else if ((*method & 15) != 0) {
       return {};
     }
+    const std::uint64_t size = source->size();
     std::vector<std::span<const std::uint8_t>> out;
     for (std::uint64_t e = 0; e < *extents; ++e, first += index_size + offset_size + length_size) {
       const auto offset = read_be(b, first + index_size, offset_size);
       const auto length = read_be(b, first + index_size + offset_size, length_size);
-      if (!offset || !length || *base > source.size() || *offset > source.size() - *base) break;
-      const std::size_t start = *base + *offset;
-      out.push_back(
-          source.subspan(start, *length == 0 ? source.size() - start : std::min(*length, source.size() - start)));
+      if (!offset || !length || *base > size || *offset > size - *base) break;
+      const std::uint64_t start = *base + *offset;
+      out.push_back(source->at(start, std::min(*length == 0 ? size - start : std::min(*length, size - start), limit)));
     }
     return out;
   }
   return {};
 }
 
-// The first extent of item `id`, or nullopt.
-std::optional<std::span<const std::uint8_t>> item_data(std::span<const std::uint8_t> file,
-                                                       std::span<const std::uint8_t> meta, std::uint32_t id) {
-  const auto extents = item_extents(file, meta, id);
+// The first extent of item `id` (its first `limit` bytes), or nullopt.
+std::optional<std::span<const std::uint8_t>> item_data(ByteSource& file, std::span<const std::uint8_t> meta,
+                                                       std::uint32_t id, std::uint64_t limit) {
+  const auto extents = item_extents(file, meta, id, limit);
   if (extents.empty()) return std::nullopt;
   return extents.front();
 }
@@ -195,8 +223,8 @@ std::optional<std::span<const std::uint8_t>> item_data(std::span<const std::uint
 // check_dimensions(): libheif 1.15 allocates the canvas from it without
 // comparing it with the item's ispe (a 912-byte file whose 23x23 grid
 // declares 26989x26994: 2.1 GB and a crash).
-void check_derived_sizes(const DecodeInput& in, const char* name) {
-  const auto meta = find_box(in.data, "meta");
+void check_derived_sizes(const DecodeInput& in, const char* name, std::optional<std::span<const std::uint8_t>> meta,
+                         ByteSource& file) {
   if (!meta || meta->size() < 4) return;
   const auto children = meta->subspan(4);
   const auto iinf = find_box(children, "iinf");
@@ -212,7 +240,9 @@ void check_derived_sizes(const DecodeInput& in, const char* name) {
     const auto* type = e.data() + 4 + id_size + 2;
     const bool grid = std::memcmp(type, "grid", 4) == 0, overlay = std::memcmp(type, "iovl", 4) == 0;
     if (!grid && !overlay) continue;
-    const auto data = item_data(in.data, children, static_cast<std::uint32_t>(*id));
+    // The description: version, flags, (rows, columns | fill colour), then
+    // the output size, at most 18 bytes.
+    const auto data = item_data(file, children, static_cast<std::uint32_t>(*id), 64);
     if (!data || data->size() < 2) decode_fail(in, name, "a derived image without its description");
     const std::size_t field = ((*data)[1] & 1) ? 4 : 2;
     const std::size_t at = grid ? 4 : 10;  // after rows / columns, or after the canvas fill colour
@@ -559,10 +589,12 @@ bool far_above(CodedSize coded, CodedSize ispe) {
 
 // Every coded image item (av01, hvc1; the primary image, grid tiles,
 // alpha planes, thumbnails): its ispe and the frame sizes of its codec
-// configuration and data must pass check_dimensions() and not be far
-// above the ispe.
-void check_coded_sizes(const DecodeInput& in, const char* name) {
-  const auto meta = find_box(in.data, "meta");
+// configuration and (with `coded_data`) data must pass check_dimensions()
+// and not be far above the ispe. Without `coded_data` (the prober) the
+// items' data is not read: the frame sizes inside it guard the codecs,
+// which only decoding runs.
+void check_coded_sizes(const DecodeInput& in, const char* name, std::optional<std::span<const std::uint8_t>> meta,
+                       ByteSource& file, bool coded_data) {
   if (!meta || meta->size() < 4) return;
   const auto children = meta->subspan(4);
   const auto iinf = find_box(children, "iinf");
@@ -606,7 +638,8 @@ void check_coded_sizes(const DecodeInput& in, const char* name) {
                          header_size(ispe->width, ispe->height) + " image (ispe)");
     };
     std::vector<std::uint8_t> data;  // the item's extents, as libheif joins them
-    for (const auto extent : item_extents(in.data, children, id)) data.insert(data.end(), extent.begin(), extent.end());
+    if (coded_data)
+      for (const auto extent : item_extents(file, children, id)) data.insert(data.end(), extent.begin(), extent.end());
     if (av1) {
       // As dav1d: each frame header belongs to the last sequence header.
       std::optional<Av1Sequence> sequence;
@@ -631,9 +664,33 @@ void check_coded_sizes(const DecodeInput& in, const char* name) {
 
 }  // namespace
 
-Decoded decode_heif(const DecodeInput& in, Format format) {
-  const char* name = format == Format::AVIF ? "AVIF" : "HEIF";
-  std::unique_ptr<heif_context, decltype(&heif_context_free)> ctx(heif_context_alloc(), &heif_context_free);
+namespace {
+
+// The rotation of the primary item (its irot property: quarter turns), 0
+// when it has none.
+int primary_rotation(std::optional<std::span<const std::uint8_t>> meta) {
+  if (!meta || meta->size() < 4) return 0;
+  const auto children = meta->subspan(4);
+  const auto pitm = find_box(children, "pitm");
+  if (!pitm || pitm->empty()) return 0;
+  const auto id = read_be(*pitm, 4, (*pitm)[0] == 0 ? 2 : 4);
+  if (!id) return 0;
+  const auto associations = property_associations(children);
+  const auto found = associations.find(static_cast<std::uint32_t>(*id));
+  if (found == associations.end()) return 0;
+  const auto properties = item_properties(children);
+  for (const std::size_t index : found->second)
+    if (index >= 1 && index <= properties.size() && properties[index - 1].first == "irot" &&
+        !properties[index - 1].second.empty())
+      return properties[index - 1].second[0] & 3;
+  return 0;
+}
+
+using HeifContext = std::unique_ptr<heif_context, decltype(&heif_context_free)>;
+using HeifHandle = std::unique_ptr<heif_image_handle, decltype(&heif_image_handle_release)>;
+
+HeifContext new_context(const DecodeInput& in, const char* name) {
+  HeifContext ctx(heif_context_alloc(), &heif_context_free);
   if (!ctx) decode_fail(in, name, "cannot create a decoder");
   // libheif's own limit on the sides of ispe and grid / overlay canvases
   // (32768 by default): no side can be longer than max_pixels. (The AV1
@@ -641,16 +698,61 @@ Decoded decode_heif(const DecodeInput& in, Format format) {
   // libheif 1.15: check_coded_sizes() covers it.)
   heif_context_set_maximum_image_size_limit(ctx.get(),
                                             static_cast<int>(std::min<std::uint64_t>(in.options.max_pixels, 32768)));
-  check(in, name, heif_context_read_from_memory_without_copy(ctx.get(), in.data.data(), in.data.size(), nullptr));
-  check_derivations(in, name);
-  check_derived_sizes(in, name);
-  check_coded_sizes(in, name);
+  return ctx;
+}
+
+// The checks of the boxes before libheif decodes anything (the derivation
+// graph, derived canvases, coded items' sizes), then the primary image's
+// handle, its size checked against the limits.
+HeifHandle primary_image(const DecodeInput& in, const char* name, heif_context* ctx, ByteSource& file,
+                         std::optional<std::span<const std::uint8_t>> meta, bool coded_data) {
+  check_derivations(in, name, meta);
+  check_derived_sizes(in, name, meta, file);
+  check_coded_sizes(in, name, meta, file, coded_data);
   heif_image_handle* raw_handle = nullptr;
-  check(in, name, heif_context_get_primary_image_handle(ctx.get(), &raw_handle));
-  std::unique_ptr<heif_image_handle, decltype(&heif_image_handle_release)> handle(raw_handle,
-                                                                                  &heif_image_handle_release);
+  check(in, name, heif_context_get_primary_image_handle(ctx, &raw_handle));
+  HeifHandle handle(raw_handle, &heif_image_handle_release);
   check_dimensions(in, name, static_cast<std::uint64_t>(std::max(0, heif_image_handle_get_width(handle.get()))),
                    static_cast<std::uint64_t>(std::max(0, heif_image_handle_get_height(handle.get()))));
+  return handle;
+}
+
+// A libheif reader over a ByteSource: libheif reads the boxes it parses
+// (ftyp, meta) and seeks past the others (mdat), as from memory.
+struct SourceReader {
+  ByteSource& bytes;
+  std::int64_t pos = 0;
+
+  static std::int64_t position(void* self) { return static_cast<SourceReader*>(self)->pos; }
+  static int read(void* data, std::size_t size, void* self) {
+    auto* r = static_cast<SourceReader*>(self);
+    const auto got = r->bytes.at(static_cast<std::uint64_t>(r->pos), size);
+    if (got.size() < size) return 1;
+    if (size) std::memcpy(data, got.data(), size);
+    r->pos += static_cast<std::int64_t>(size);
+    return 0;
+  }
+  static int seek(std::int64_t position, void* self) {
+    auto* r = static_cast<SourceReader*>(self);
+    if (position < 0 || static_cast<std::uint64_t>(position) > r->bytes.size()) return 1;
+    r->pos = position;
+    return 0;
+  }
+  static heif_reader_grow_status wait_for_file_size(std::int64_t target, void* self) {
+    const auto* r = static_cast<SourceReader*>(self);
+    return target < 0 || static_cast<std::uint64_t>(target) > r->bytes.size() ? heif_reader_grow_status_size_beyond_eof
+                                                                              : heif_reader_grow_status_size_reached;
+  }
+};
+
+}  // namespace
+
+Decoded decode_heif(const DecodeInput& in, Format format) {
+  const char* name = format == Format::AVIF ? "AVIF" : "HEIF";
+  const HeifContext ctx = new_context(in, name);
+  check(in, name, heif_context_read_from_memory_without_copy(ctx.get(), in.data.data(), in.data.size(), nullptr));
+  ByteSource file(in.data);
+  const HeifHandle handle = primary_image(in, name, ctx.get(), file, find_top_box(file, "meta"), true);
   heif_image* raw_img = nullptr;
   check(in, name, heif_decode_image(handle.get(), &raw_img, heif_colorspace_RGB, heif_chroma_interleaved_RGB, nullptr));
   std::unique_ptr<heif_image, decltype(&heif_image_release)> img(raw_img, &heif_image_release);
@@ -660,6 +762,17 @@ Decoded decode_heif(const DecodeInput& in, Format format) {
   const std::uint8_t* plane = heif_image_get_plane_readonly(img.get(), heif_channel_interleaved, &stride);
   if (!plane || w <= 0 || h <= 0) decode_fail(in, name, "decoder returned no pixels");
   check_dimensions(in, name, static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(h));
+  // The image must have the size its container declares (the primary
+  // handle's: ispe, clap and rotation), which is what probe() reports.
+  // libheif 1.15 does not compare them: a grid canvas or a coded frame of
+  // another size than the ispe came out at that size.
+  const int declared_w = heif_image_handle_get_width(handle.get()),
+            declared_h = heif_image_handle_get_height(handle.get());
+  if (w != declared_w || h != declared_h)
+    decode_fail(in, name,
+                "the decoded image is " + ImageSize{h, w}.to_string() + ", its container declares " +
+                    header_size(static_cast<std::uint64_t>(std::max(declared_w, 0)),
+                                static_cast<std::uint64_t>(std::max(declared_h, 0))));
   Decoded out;
   out.format = format;
   out.image = Image::generate({h, w}, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
@@ -667,6 +780,39 @@ Decoded decode_heif(const DecodeInput& in, Format format) {
     for (int y = 0; y < h; ++y) std::memcpy(b.data() + y * row, plane + static_cast<std::size_t>(y) * stride, row);
   });
   return out;
+}
+
+ImageInfo probe_heif(const ProbeInput& in, Format format) {
+  const char* name = format == Format::AVIF ? "AVIF" : "HEIF";
+  const DecodeInput din = in.decode_input();
+  SourceReader reader{in.bytes};  // outlives the context, which may read through it
+  const HeifContext ctx = new_context(din, name);
+  // From memory as decode_heif() reads it; a file held in part through a
+  // reader, so that only the boxes libheif parses are read (not the coded
+  // data in mdat).
+  // The meta box first, in one read: libheif then reads its boxes from it.
+  const auto meta = find_top_box(in.bytes, "meta");
+  const auto held = in.bytes.prefix(0);
+  if (held.size() == in.bytes.size()) {
+    check(din, name, heif_context_read_from_memory_without_copy(ctx.get(), held.data(), held.size(), nullptr));
+  } else {
+    static const heif_reader kReader{1, &SourceReader::position, &SourceReader::read, &SourceReader::seek,
+                                     &SourceReader::wait_for_file_size};
+    check(din, name, heif_context_read_from_reader(ctx.get(), &kReader, &reader, nullptr));
+  }
+  const HeifHandle handle = primary_image(din, name, ctx.get(), in.bytes, meta, false);
+  ImageInfo info;
+  // The handle's size is the decoded image's: libheif applies clap and the
+  // rotation to it, as it does to the pixels. (Not always through the
+  // ispe: libheif 1.15 writes the ispe of a rotated image already turned,
+  // before the irot, and then does not turn it again.) Before the rotation
+  // the sides are swapped for a quarter turn.
+  info.size = {heif_image_handle_get_height(handle.get()), heif_image_handle_get_width(handle.get())};
+  const bool quarter_turn = primary_rotation(meta) % 2 == 1;
+  info.stored_size = quarter_turn ? ImageSize{info.size.width, info.size.height} : info.size;
+  info.mode = Mode::RGB;
+  info.frames = std::max(1, heif_context_get_number_of_top_level_images(ctx.get()));
+  return info;
 }
 
 }  // namespace pixelcache::detail

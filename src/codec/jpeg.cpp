@@ -21,22 +21,31 @@ struct Markers {
   std::span<const std::uint8_t> exif;
   bool adobe = false;
   bool arithmetic = false;  ///< arithmetic-coded (SOF9..SOF15 but DHT / JPG / DAC)
+  /// When the walk stopped because `d` ended (a part of a file): the bytes
+  /// a longer part needs for the walk to go on, up to the end of the first
+  /// SOS segment; 0 when it stopped for another reason.
+  std::size_t more = 0;
 };
 
 // Walks the marker segments before the first SOS, bounds-checked.
 Markers scan_markers(std::span<const std::uint8_t> d) {
   Markers m;
   std::size_t pos = 2;  // after SOI
-  while (pos + 4 <= d.size()) {
+  for (;;) {
+    if (pos + 4 > d.size()) {
+      m.more = pos + 4;
+      break;
+    }
     if (d[pos] != 0xFF) break;
     const std::uint8_t marker = d[pos + 1];
     if (marker == 0xFF) {  // fill byte
       ++pos;
       continue;
     }
-    if (marker == 0xDA || marker == 0xD9) break;  // SOS / EOI
+    if (marker == 0xD9) break;  // EOI
     const std::size_t len = (std::size_t{d[pos + 2]} << 8) | d[pos + 3];
-    if (len < 2 || pos + 2 + len > d.size()) break;
+    if (len >= 2 && pos + 2 + len > d.size()) m.more = pos + 2 + len;
+    if (marker == 0xDA || len < 2 || pos + 2 + len > d.size()) break;  // SOS, or no segment to skip
     const auto payload = d.subspan(pos + 4, len - 2);
     if (marker == 0xE1 && payload.size() >= 6 && std::memcmp(payload.data(), "Exif\0\0", 6) == 0 && m.exif.empty())
       m.exif = payload;
@@ -45,6 +54,46 @@ Markers scan_markers(std::span<const std::uint8_t> d) {
     pos += 2 + len;
   }
   return m;
+}
+
+struct JpegHeader {
+  int width = 0, height = 0, subsamp = 0, colorspace = 0;
+};
+
+// TurboJPEG's header read (the markers up to the first SOS) of `data`;
+// false on failure (tjGetErrorStr2(h) says why).
+bool read_header(void* h, std::span<const std::uint8_t> data, JpegHeader& hd) {
+  return tjDecompressHeader3(h, const_cast<unsigned char*>(data.data()), static_cast<unsigned long>(data.size()),
+                             &hd.width, &hd.height, &hd.subsamp, &hd.colorspace) == 0;
+}
+
+// The limits for a header: decoded as 1 (gray) or 3 bytes a pixel.
+void check_header(const DecodeInput& in, const JpegHeader& hd) {
+  check_dimensions(in, "JPEG", static_cast<std::uint64_t>(hd.width), static_cast<std::uint64_t>(hd.height),
+                   hd.colorspace == TJCS_GRAY ? 1 : 3);
+}
+
+// Gray files load as L; YCbCr, RGB, CMYK and YCCK ones as RGB.
+Mode jpeg_mode(const JpegHeader& hd) { return hd.colorspace == TJCS_GRAY ? Mode::L : Mode::RGB; }
+
+// The size decode_jpeg() gives (stored orientation): the header's, or with
+// a shrink-on-load hint the smallest DCT scale (1/8 .. 1) that stays at or
+// above the hinted size, compared in stored orientation.
+ImageSize decoded_size(const JpegHeader& hd, int orientation, const LoadOptions& options) {
+  int w = hd.width, ht = hd.height;
+  const ImageSize hint = options.shrink_hint;
+  const int min_side = options.shrink_min_side;
+  if (hint.height > 0 || hint.width > 0 || min_side > 0) {
+    const bool swap = options.apply_orientation && orientation >= 5;
+    const int want_w = swap ? hint.height : hint.width;  // 0: free
+    const int want_h = swap ? hint.width : hint.height;
+    for (int denom : {8, 4, 2}) {
+      const tjscalingfactor f{1, denom};
+      const int sw = TJSCALED(w, f), sh = TJSCALED(ht, f);
+      if (sw >= want_w && sh >= want_h && std::min(sw, sh) >= min_side) return {sh, sw};
+    }
+  }
+  return {ht, w};
 }
 
 inline std::uint8_t muldiv255(int a, int b) {
@@ -59,39 +108,23 @@ Decoded decode_jpeg(const DecodeInput& in) {
   if (!h) decode_fail(in, "JPEG", "cannot create a TurboJPEG decompressor");
   auto* buf = const_cast<unsigned char*>(in.data.data());
   const auto size = static_cast<unsigned long>(in.data.size());
-  int w = 0, ht = 0, subsamp = 0, cs = 0;
-  if (tjDecompressHeader3(h.get(), buf, size, &w, &ht, &subsamp, &cs) != 0)
-    decode_fail(in, "JPEG", tjGetErrorStr2(h.get()));
-  check_dimensions(in, "JPEG", static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(ht), cs == TJCS_GRAY ? 1 : 3);
+  JpegHeader hd;
+  if (!read_header(h.get(), in.data, hd)) decode_fail(in, "JPEG", tjGetErrorStr2(h.get()));
+  check_header(in, hd);
+  const int cs = hd.colorspace;
   const Markers markers = scan_markers(in.data);
   // Every 8 x 8 block of the full-resolution component costs at least one
   // bit of Huffman-coded data (its DC code): a file too small for that is
   // truncated, refused before libjpeg-turbo pads a huge image with gray.
   if (!markers.arithmetic) {
-    const std::uint64_t blocks = ((static_cast<std::uint64_t>(w) + 7) / 8) * ((static_cast<std::uint64_t>(ht) + 7) / 8);
-    check_plausible(in, "JPEG", blocks / 8, in.data.size(), {ht, w});
+    const std::uint64_t blocks =
+        ((static_cast<std::uint64_t>(hd.width) + 7) / 8) * ((static_cast<std::uint64_t>(hd.height) + 7) / 8);
+    check_plausible(in, "JPEG", blocks / 8, in.data.size(), {hd.height, hd.width});
   }
   const int orient = parse_exif_orientation(markers.exif);
-
-  // Shrink on load: the smallest DCT scale (1/8 .. 1) that stays at or above
-  // the hinted size, compared in stored orientation.
-  const ImageSize hint = in.options.shrink_hint;
-  const int min_side = in.options.shrink_min_side;
-  if (hint.height > 0 || hint.width > 0 || min_side > 0) {
-    const bool swap = in.options.apply_orientation && orient >= 5;
-    const int want_w = swap ? hint.height : hint.width;  // 0: free
-    const int want_h = swap ? hint.width : hint.height;
-    int best_w = w, best_h = ht;
-    for (int denom : {8, 4, 2}) {
-      const tjscalingfactor f{1, denom};
-      const int sw = TJSCALED(w, f), sh = TJSCALED(ht, f);
-      if (sw >= want_w && sh >= want_h && std::min(sw, sh) >= min_side) {
-        best_w = sw, best_h = sh;
-        break;
-      }
-    }
-    w = best_w, ht = best_h;
-  }
+  // Shrink on load (LoadOptions::shrink_hint): decoded at a smaller scale.
+  const ImageSize scaled = decoded_size(hd, orient, in.options);
+  const int w = scaled.width, ht = scaled.height;
 
   auto check = [&](int rc) {
     if (rc == 0) return;
@@ -132,7 +165,7 @@ Decoded decode_jpeg(const DecodeInput& in) {
     });
   } else {
     const bool gray = cs == TJCS_GRAY;
-    out.image = Image::generate(sz, gray ? Mode::L : Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+    out.image = Image::generate(sz, jpeg_mode(hd), PixelType::U8, [&](std::span<std::byte> b) {
       std::memset(b.data(), 0, b.size());  // whatever libjpeg-turbo leaves unwritten is never heap contents
       check(tjDecompress2(h.get(), buf, size, reinterpret_cast<unsigned char*>(b.data()), w, 0, ht,
                           gray ? TJPF_GRAY : TJPF_RGB, 0));
@@ -140,6 +173,43 @@ Decoded decode_jpeg(const DecodeInput& in) {
   }
   out.orientation = orient ? orient : 1;
   return out;
+}
+
+ImageInfo probe_jpeg(const ProbeInput& in) {
+  const DecodeInput din = in.decode_input();
+  TjHandle h(tjInitDecompress());
+  if (!h) decode_fail(din, "JPEG", "cannot create a TurboJPEG decompressor");
+  // The markers up to the first SOS, read on while a part of the file ends
+  // before them (a large EXIF block, ICC profile or thumbnail). When the
+  // walk was clean, TurboJPEG then reads the same markers as from the whole
+  // file; when it was not (bytes libjpeg skips with a warning), TurboJPEG
+  // is asked again on a longer part until it succeeds or has it all.
+  std::uint64_t want = kProbeFirstRead;
+  for (;;) {
+    const auto d = in.bytes.prefix(want);
+    const bool whole = d.size() >= in.bytes.size();
+    const Markers markers = scan_markers(d);
+    if (!whole && markers.more > d.size()) {
+      want = markers.more;
+      continue;
+    }
+    JpegHeader hd;
+    if (!read_header(h.get(), d, hd)) {
+      if (!whole) {
+        want = 2 * d.size();
+        continue;
+      }
+      decode_fail(din, "JPEG", tjGetErrorStr2(h.get()));
+    }
+    check_header(din, hd);
+    const int orient = parse_exif_orientation(markers.exif);
+    ImageInfo info;
+    info.stored_size = {hd.height, hd.width};
+    info.orientation = orient ? orient : 1;
+    info.size = decoded_size(hd, info.orientation, in.options);
+    info.mode = jpeg_mode(hd);
+    return info;
+  }
 }
 
 std::vector<std::uint8_t> encode_jpeg(const Image& img, const EncodeOptions& opt) {

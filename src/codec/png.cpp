@@ -75,7 +75,7 @@ void read_ihdr(const DecodeInput& in, PngLayout& png, const std::uint8_t* b, std
 }
 
 void read_plte(const DecodeInput& in, const PngLayout& png, std::uint32_t len) {
-  if (!png.idat.empty()) decode_fail(in, "PNG", "PLTE chunk after the image data");
+  if (png.idat_chunks > 0) decode_fail(in, "PNG", "PLTE chunk after the image data");
   if (png.color_type == 0 || png.color_type == 4) decode_fail(in, "PNG", "PLTE chunk in a gray image");
   const std::uint32_t limit = png.color_type == 3 ? (1u << png.depth) : 256u;
   if (len == 0 || len % 3 != 0 || len / 3 > limit)
@@ -86,25 +86,49 @@ void read_plte(const DecodeInput& in, const PngLayout& png, std::uint32_t len) {
 
 }  // namespace
 
-PngLayout scan_png(const DecodeInput& in) {
-  const auto d = in.data;
-  if (d.size() < 8 || std::memcmp(d.data(), kSignature, 8) != 0) decode_fail(in, "PNG", "bad signature");
+PngLayout scan_png(const DecodeInput& in, ByteSource& bytes, bool bodies) {
+  const std::uint64_t size = bytes.size();
+  const auto signature = bytes.at(0, 8);
+  if (signature.size() < 8 || std::memcmp(signature.data(), kSignature, 8) != 0)
+    decode_fail(in, "PNG", "bad signature");
   PngLayout png;
   bool have_ihdr = false, have_plte = false, idat_ended = false;
-  for (std::size_t pos = 8; pos < d.size();) {
-    if (d.size() - pos < 12) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
-    const std::uint32_t len = be32(&d[pos]);
-    const std::uint8_t* type = &d[pos + 4];
-    const std::uint8_t* body = &d[pos + 8];
+  for (std::uint64_t pos = 8; pos < size;) {
+    if (size - pos < 12) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
+    const auto head = bytes.at(pos, 8);
+    if (head.size() < 8) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
+    const std::uint32_t len = be32(head.data());
+    const std::uint8_t* type = head.data() + 4;
     const std::string name(reinterpret_cast<const char*>(type), 4);
     for (const char c : name)
       if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) decode_fail(in, "PNG", "invalid chunk name " + name);
     if (len > 0x7fffffff) decode_fail(in, "PNG", "chunk " + name + " has an invalid length");
-    if (len > d.size() - pos - 12) decode_fail(in, "PNG", "truncated file (chunk " + name + " extends past the end)");
+    if (len > size - pos - 12) decode_fail(in, "PNG", "truncated file (chunk " + name + " extends past the end)");
     const bool critical = !(type[0] & 0x20);
-    if ((critical || name == "eXIf") && libdeflate_crc32(0, type, len + 4) != be32(body + len))
+    const bool is_idat = name == "IDAT";
+    if (!bodies) {
+      // Probing: the sizes of IHDR and PLTE are checked before their bodies
+      // are read (a hostile length is never read).
+      if (name == "IHDR" && len != 13) read_ihdr(in, png, nullptr, len);
+      if (name == "PLTE" && have_ihdr) read_plte(in, png, len);
+    }
+    // The type, body and CRC of this chunk, read when needed: every chunk
+    // when decoding; when probing, the small ones the header needs
+    // (IHDR, PLTE, IEND and eXIf, their CRCs checked), never the image
+    // data, and an unknown critical chunk is refused unread.
+    std::span<const std::uint8_t> chunk;
+    if (bodies || name == "IHDR" || name == "PLTE" || name == "IEND" || name == "eXIf") {
+      chunk = bytes.at(pos + 4, std::uint64_t{len} + 8);
+      if (chunk.size() < std::uint64_t{len} + 8) decode_fail(in, "PNG", "truncated file (chunk " + name + ")");
+    }
+    const std::uint8_t* body = chunk.empty() ? nullptr : chunk.data() + 4;
+    if (body && (critical || name == "eXIf") && libdeflate_crc32(0, chunk.data(), len + 4) != be32(body + len))
       decode_fail(in, "PNG", "CRC error in chunk " + name);
-    pos += 12 + std::size_t{len};
+    // An APNG's frame count: the first 4 bytes of acTL (not CRC-checked,
+    // as no ancillary chunk but eXIf is; decoding ignores it).
+    std::span<const std::uint8_t> actl;
+    if (name == "acTL" && len >= 4) actl = bytes.at(pos + 8, 4);
+    pos += 12 + std::uint64_t{len};
     if (name == "IHDR") {
       if (have_ihdr) decode_fail(in, "PNG", "second IHDR chunk");
       read_ihdr(in, png, body, len);
@@ -112,13 +136,14 @@ PngLayout scan_png(const DecodeInput& in) {
       continue;
     }
     if (!have_ihdr) decode_fail(in, "PNG", "first chunk is " + name + ", not IHDR");
-    if (name == "IDAT") {
+    if (is_idat) {
       if (idat_ended) decode_fail(in, "PNG", "IDAT chunks are not consecutive");
-      png.idat.emplace_back(body, len);
+      if (bodies) png.idat.emplace_back(body, len);
       png.idat_bytes += len;
+      ++png.idat_chunks;
       continue;
     }
-    idat_ended = !png.idat.empty();
+    idat_ended = png.idat_chunks > 0;
     if (name == "IEND") break;
     if (name == "PLTE") {
       if (have_plte) decode_fail(in, "PNG", "second PLTE chunk");
@@ -126,17 +151,29 @@ PngLayout scan_png(const DecodeInput& in) {
       have_plte = true;
     } else if (name == "eXIf") {
       if (png.exif.empty()) png.exif = {body, len};
+    } else if (name == "acTL") {
+      if (actl.size() == 4 && png.frames == 0) png.frames = be32(actl.data());
     } else if (critical) {
       decode_fail(in, "PNG", "unknown critical chunk " + name);
     }
   }
   if (!have_ihdr) decode_fail(in, "PNG", "no IHDR chunk");
-  if (png.idat.empty()) decode_fail(in, "PNG", "no image data (IDAT chunk)");
+  if (png.idat_chunks == 0) decode_fail(in, "PNG", "no image data (IDAT chunk)");
   if (png.color_type == 3 && !have_plte) decode_fail(in, "PNG", "palette image without a PLTE chunk");
   const std::uint64_t row_bytes = (std::uint64_t{png.width} * channels_of(png.color_type) * png.depth + 7) / 8;
   check_plausible(in, "PNG", row_bytes * png.height / kMaxDeflateRatio, png.idat_bytes,
                   {static_cast<int>(png.height), static_cast<int>(png.width)});
   return png;
+}
+
+PngLayout scan_png(const DecodeInput& in) {
+  ByteSource bytes(in.data);
+  return scan_png(in, bytes, true);
+}
+
+Mode png_mode(const PngLayout& png) noexcept {
+  if (png.color_type == 0) return png.depth == 1 ? Mode::Binary : Mode::L;
+  return png.color_type == 4 ? Mode::L : Mode::RGB;
 }
 
 Decoded decode_png(const DecodeInput& in) {
@@ -154,7 +191,8 @@ Decoded decode_png(const DecodeInput& in) {
     spng_set_chunk_limits(ctx.get(), 64u << 20, 64u << 20);
     const ImageSize sz{static_cast<int>(png.height), static_cast<int>(png.width)};
     const std::size_t npx = sz.area();
-    const bool gray = png.color_type == 0 || png.color_type == 4;
+    const Mode mode = png_mode(png);
+    const bool gray = mode != Mode::RGB;
     const int keep = gray ? 1 : 3;
     // Decodes in `fmt` into `buf`, which must have exactly the size libspng
     // computes for it.
@@ -170,7 +208,7 @@ Decoded decode_png(const DecodeInput& in) {
       const std::size_t bytes_per_sample = png.depth / 8;
       std::vector<std::uint8_t> raw(npx * ch * bytes_per_sample);
       decode_into(raw.data(), raw.size(), SPNG_FMT_PNG);
-      out.image = Image::generate(sz, gray ? Mode::L : Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+      out.image = Image::generate(sz, mode, PixelType::U8, [&](std::span<std::byte> b) {
         auto* o = reinterpret_cast<std::uint8_t*>(b.data());
         for (std::size_t i = 0; i < npx; ++i)
           for (int c = 0; c < keep; ++c) {
@@ -185,14 +223,14 @@ Decoded decode_png(const DecodeInput& in) {
           }
       });
     } else if (png.color_type == 0) {
-      const bool binary = png.depth == 1;
-      out.image = Image::generate(sz, binary ? Mode::Binary : Mode::L, PixelType::U8, [&](std::span<std::byte> b) {
+      const bool binary = mode == Mode::Binary;
+      out.image = Image::generate(sz, mode, PixelType::U8, [&](std::span<std::byte> b) {
         decode_into(b.data(), b.size(), SPNG_FMT_G8);
         if (binary)
           for (auto& v : b) v = static_cast<std::byte>(static_cast<std::uint8_t>(v) != 0 ? 1 : 0);
       });
     } else {
-      out.image = Image::generate(sz, Mode::RGB, PixelType::U8,
+      out.image = Image::generate(sz, mode, PixelType::U8,
                                   [&](std::span<std::byte> b) { decode_into(b.data(), b.size(), SPNG_FMT_RGB8); });
     }
   }
@@ -200,6 +238,18 @@ Decoded decode_png(const DecodeInput& in) {
   const int o = png.exif.empty() ? 0 : parse_exif_orientation(png.exif);
   out.orientation = o ? o : 1;
   return out;
+}
+
+ImageInfo probe_png(const ProbeInput& in) {
+  const PngLayout png = scan_png(in.decode_input(), in.bytes, false);
+  ImageInfo info;
+  info.stored_size = info.size = {static_cast<int>(png.height), static_cast<int>(png.width)};
+  info.mode = png_mode(png);
+  const int o = png.exif.empty() ? 0 : parse_exif_orientation(png.exif);
+  info.orientation = o ? o : 1;
+  // An APNG's frame count (acTL), when it is sane; 1 otherwise.
+  info.frames = png.frames >= 1 && png.frames <= 0x7fffffff ? static_cast<int>(png.frames) : 1;
+  return info;
 }
 
 }  // namespace pixelcache::detail

@@ -202,10 +202,10 @@ Decoded decode_png_fast(const DecodeInput& in, const PngLayout& png) {
   static constexpr UnfilterFn kUnfilter[] = {nullptr, unfilter<1>, unfilter<2>, unfilter<3>, unfilter<4>};
 #endif
   const UnfilterFn fn = kUnfilter[bpp];
-  const bool gray = ctype == 0 || ctype == 4;
+  const Mode mode = png_mode(png);
+  const bool gray = mode == Mode::L;
   const bool alpha = ctype == 4 || ctype == 6;
   const ImageSize size{static_cast<int>(h), static_cast<int>(w)};
-  const Mode mode = gray ? Mode::L : Mode::RGB;
   auto unfilter_row = [&](std::uint8_t* dst, const std::uint8_t* filtered, const std::uint8_t* above) {
     if (!fn(dst, filtered + 1, above, rowbytes, filtered[0]))
       decode_fail(in, "PNG", "invalid filter type " + std::to_string(filtered[0]));

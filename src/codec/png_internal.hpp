@@ -14,9 +14,11 @@ namespace pixelcache::detail {
 struct PngLayout {
   std::uint32_t width = 0, height = 0;
   std::uint8_t depth = 0, color_type = 0, compression = 0, filter = 0, interlace = 0;
-  std::vector<std::span<const std::uint8_t>> idat;  ///< the IDAT bodies, in order
-  std::size_t idat_bytes = 0;                       ///< their total size
+  std::vector<std::span<const std::uint8_t>> idat;  ///< the IDAT bodies, in order (when read)
+  std::uint64_t idat_bytes = 0;                     ///< their total size
+  std::size_t idat_chunks = 0;                      ///< how many
   std::span<const std::uint8_t> exif;               ///< the eXIf body (empty when absent)
+  std::uint32_t frames = 0;                         ///< acTL's num_frames (APNG); 0 when absent
 };
 
 /// Walks every chunk of a PNG before anything is decoded: lengths inside the
@@ -27,6 +29,15 @@ struct PngLayout {
 /// expands at most 1032:1). Checks the size against the pixel limit.
 /// Throws DecodeError naming the chunk, or LimitError.
 PngLayout scan_png(const DecodeInput& in);
+/// The same walk over `bytes` (`in` for messages and limits). With `bodies`
+/// every chunk is read and checked (scan_png(in)); without, the IDAT bodies
+/// are neither read nor CRC-checked nor listed (probe_png(): the chunk
+/// headers, and the bodies and CRCs of the other chunks it needs).
+PngLayout scan_png(const DecodeInput& in, ByteSource& bytes, bool bodies);
+
+/// The mode decode_png() gives: 1-bit gray binary, gray (with or without
+/// alpha, any depth) L, everything else (palette included) RGB.
+Mode png_mode(const PngLayout& png) noexcept;
 
 /// True for the files decode_png_fast() handles: 8-bit, non-interlaced gray,
 /// RGB, gray + alpha and RGBA.

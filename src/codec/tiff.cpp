@@ -17,9 +17,10 @@ namespace pixelcache::detail {
 
 namespace {
 
-// A growable or read-only byte stream for TIFFClientOpen.
+// A growable or read-only byte stream for TIFFClientOpen: reads come from a
+// ByteSource (in memory, or a file read as far as libtiff asks).
 struct MemStream {
-  const std::uint8_t* rdata = nullptr;
+  ByteSource* rdata = nullptr;
   std::vector<std::uint8_t>* wdata = nullptr;
   std::size_t size = 0;
   std::size_t pos = 0;
@@ -29,11 +30,10 @@ struct MemStream {
 tmsize_t mem_read(thandle_t h, void* buf, tmsize_t n) {
   auto* s = static_cast<MemStream*>(h);
   if (!s->rdata || n < 0) return 0;
-  const std::size_t avail = s->pos < s->size ? s->size - s->pos : 0;
-  const std::size_t k = std::min(avail, static_cast<std::size_t>(n));
-  std::memcpy(buf, s->rdata + s->pos, k);
-  s->pos += k;
-  return static_cast<tmsize_t>(k);
+  const auto got = s->rdata->at(s->pos, static_cast<std::uint64_t>(n));
+  if (!got.empty()) std::memcpy(buf, got.data(), got.size());
+  s->pos += got.size();
+  return static_cast<tmsize_t>(got.size());
 }
 
 tmsize_t mem_write(thandle_t h, void* buf, tmsize_t n) {
@@ -49,15 +49,19 @@ tmsize_t mem_write(thandle_t h, void* buf, tmsize_t n) {
 
 toff_t mem_seek(thandle_t h, toff_t off, int whence) {
   auto* s = static_cast<MemStream*>(h);
-  std::size_t base = whence == SEEK_CUR ? s->pos : (whence == SEEK_END ? s->size : 0);
+  const std::size_t size = s->rdata ? static_cast<std::size_t>(s->rdata->size()) : s->size;
+  std::size_t base = whence == SEEK_CUR ? s->pos : (whence == SEEK_END ? size : 0);
   const std::size_t target = base + static_cast<std::size_t>(off);
-  if (s->rdata && target > s->size) return static_cast<toff_t>(-1);
+  if (s->rdata && target > size) return static_cast<toff_t>(-1);
   s->pos = target;
   return static_cast<toff_t>(target);
 }
 
 int mem_close(thandle_t) { return 0; }
-toff_t mem_size(thandle_t h) { return static_cast<toff_t>(static_cast<MemStream*>(h)->size); }
+toff_t mem_size(thandle_t h) {
+  const auto* s = static_cast<MemStream*>(h);
+  return static_cast<toff_t>(s->rdata ? s->rdata->size() : s->size);
+}
 int mem_map(thandle_t, void**, toff_t*) { return 0; }
 void mem_unmap(thandle_t, void*, toff_t) {}
 
@@ -107,7 +111,7 @@ void check_strips(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSiz
   const bool tiled = TIFFIsTiled(tif);
   const char* what = tiled ? "tile" : "strip";
   const std::uint32_t n = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
-  const std::uint64_t file = in.data.size();
+  const std::uint64_t file = in.size();
   if (n == 0) decode_fail(in, "TIFF", std::string("no ") + what + "s");
   if (n > file)
     decode_fail(in, "TIFF",
@@ -162,7 +166,8 @@ struct SampleLayout {
 // Gray and RGB images of 8 or 16 bits and 1-bit gray decoded directly
 // (16-bit samples are rounded as v / 257, which TIFFRGBAImage would
 // truncate; 1-bit gray gives a binary image).
-Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size, const SampleLayout& l) {
+Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size, const SampleLayout& l,
+                   Mode mode) {
   const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
   const bool tiled = TIFFIsTiled(tif);
   std::uint32_t cw = w, ch = h;
@@ -179,7 +184,6 @@ Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSi
   std::vector<std::uint8_t> buf(static_cast<std::size_t>(chunk_size));
   const std::size_t row_bytes = (std::size_t{cw} * l.per_pixel * l.bits + 7) / 8;
   const int oc = l.keep;
-  const Mode mode = oc == 3 ? Mode::RGB : (l.bits == 1 ? Mode::Binary : Mode::L);
   const std::uint8_t white = l.bits == 1 ? 1 : 255;
   return Image::generate(size, mode, PixelType::U8, [&](std::span<std::byte> b) {
     auto* o = reinterpret_cast<std::uint8_t*>(b.data());
@@ -223,7 +227,7 @@ Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSi
 
 // Every other kind (1/2/4-bit, palette, YCbCr, CMYK, Lab, ...) through
 // libtiff's RGBA interface: gray kinds give L (binary for 1 bit), the rest RGB.
-Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size, bool single, int bps) {
+Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size, Mode mode) {
   const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
   char emsg[1024] = "";
   if (!TIFFRGBAImageOK(tif, emsg)) decode_fail(in, "TIFF", emsg);
@@ -236,7 +240,6 @@ Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize 
   const int ok = TIFFRGBAImageGet(&rgba, raster.data(), w, h);
   TIFFRGBAImageEnd(&rgba);
   if (!ok || !s.error.empty()) decode_fail(in, "TIFF", s.error.empty() ? "corrupt or truncated image data" : s.error);
-  const Mode mode = single ? (bps == 1 ? Mode::Binary : Mode::L) : Mode::RGB;
   return Image::generate(size, mode, PixelType::U8, [&](std::span<std::byte> b) {
     auto* o = reinterpret_cast<std::uint8_t*>(b.data());
     for (std::size_t i = 0; i < raster.size(); ++i) {
@@ -254,47 +257,100 @@ Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize 
   });
 }
 
-}  // namespace
+// What the first directory says, as the decoder and the prober read it.
+struct TiffHeader {
+  std::uint32_t width = 0, height = 0;
+  std::uint16_t spp = 1, bps = 1, photometric = PHOTOMETRIC_MINISBLACK, orientation = ORIENTATION_TOPLEFT;
+  std::uint16_t sample_format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG, compression = COMPRESSION_NONE;
+  bool gray = true;    ///< MinIsBlack or MinIsWhite
+  bool direct = true;  ///< read by read_samples() (else read_rgba())
+  Mode mode = Mode::L;
 
-Decoded decode_tiff(const DecodeInput& in) {
-  MemStream s;
-  s.rdata = in.data.data();
-  s.size = in.data.size();
+  ImageSize size() const { return {static_cast<int>(height), static_cast<int>(width)}; }
+  /// The Orientation tag, 1 when it is out of range.
+  int exif_orientation() const { return orientation >= 1 && orientation <= 8 ? orientation : 1; }
+};
+
+// Opens the TIFF (its first directory) over `s`.
+TiffPtr open_reader(const DecodeInput& in, MemStream& s) {
   // "O": strip and tile tables are read on demand, never allocated whole.
   TiffPtr tif = open(s, "rmO", in.options.max_pixels);
   if (!tif) decode_fail(in, "TIFF", s.error.empty() ? "cannot open" : s.error);
-  std::uint32_t w = 0, h = 0;
-  std::uint16_t spp = 1, bps = 1, photometric = PHOTOMETRIC_MINISBLACK, orientation = ORIENTATION_TOPLEFT;
-  std::uint16_t sample_format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG, compression = COMPRESSION_NONE;
-  TIFFGetField(tif.get(), TIFFTAG_IMAGEWIDTH, &w);
-  TIFFGetField(tif.get(), TIFFTAG_IMAGELENGTH, &h);
-  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_SAMPLESPERPIXEL, &spp);
-  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_BITSPERSAMPLE, &bps);
-  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_ORIENTATION, &orientation);
-  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_SAMPLEFORMAT, &sample_format);
-  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_PLANARCONFIG, &planar);
-  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_COMPRESSION, &compression);
-  if (!TIFFGetField(tif.get(), TIFFTAG_PHOTOMETRIC, &photometric)) photometric = PHOTOMETRIC_MINISBLACK;
-  const bool gray = photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE;
-  check_dimensions(in, "TIFF", w, h, gray ? 1 : 3);
-  const ImageSize size{static_cast<int>(h), static_cast<int>(w)};
+  return tif;
+}
+
+// Reads the first directory's tags and checks the size against the limits.
+// The kind of image decides the reader and the mode: 8- and 16-bit unsigned
+// gray and RGB (extra samples such as alpha skipped) and 1-bit gray are read
+// directly (gray L, 1-bit gray binary, RGB RGB); every other kind through
+// libtiff's RGBA interface, which gives L for one gray sample (binary for 1
+// bit) and RGB for the rest (palette, CMYK, YCbCr, gray with alpha below 8
+// bits, ...).
+TiffHeader read_header(const DecodeInput& in, TIFF* tif) {
+  TiffHeader t;
+  TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &t.width);
+  TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &t.height);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &t.spp);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &t.bps);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &t.orientation);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &t.sample_format);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &t.planar);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &t.compression);
+  if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &t.photometric)) t.photometric = PHOTOMETRIC_MINISBLACK;
+  t.gray = t.photometric == PHOTOMETRIC_MINISBLACK || t.photometric == PHOTOMETRIC_MINISWHITE;
+  check_dimensions(in, "TIFF", t.width, t.height, t.gray ? 1 : 3);
+  const int keep = t.gray ? 1 : 3;
+  t.direct = t.sample_format == SAMPLEFORMAT_UINT && t.compression != COMPRESSION_OJPEG &&
+             (((t.bps == 8 || t.bps == 16) && (t.gray || t.photometric == PHOTOMETRIC_RGB) && t.spp >= keep) ||
+              (t.bps == 1 && t.gray && t.spp == 1));
+  const bool single = t.direct ? t.gray : t.gray && t.spp == 1;  // one gray sample kept
+  t.mode = single ? (t.bps == 1 ? Mode::Binary : Mode::L) : Mode::RGB;
+  return t;
+}
+
+}  // namespace
+
+Decoded decode_tiff(const DecodeInput& in) {
+  ByteSource bytes(in.data);
+  MemStream s;
+  s.rdata = &bytes;
+  TiffPtr tif = open_reader(in, s);
+  const TiffHeader t = read_header(in, tif.get());
+  const ImageSize size = t.size();
   check_strips(in, tif.get(), s, size);
 
   SampleLayout layout;
-  layout.bits = bps;
-  layout.keep = gray ? 1 : 3;
-  layout.separate = planar == PLANARCONFIG_SEPARATE;
-  layout.per_pixel = layout.separate ? 1 : spp;
-  layout.invert = photometric == PHOTOMETRIC_MINISWHITE;
-  const bool direct = sample_format == SAMPLEFORMAT_UINT && compression != COMPRESSION_OJPEG &&
-                      (((bps == 8 || bps == 16) && (gray || photometric == PHOTOMETRIC_RGB) && spp >= layout.keep) ||
-                       (bps == 1 && gray && spp == 1));
+  layout.bits = t.bps;
+  layout.keep = t.gray ? 1 : 3;
+  layout.separate = t.planar == PLANARCONFIG_SEPARATE;
+  layout.per_pixel = layout.separate ? 1 : t.spp;
+  layout.invert = t.photometric == PHOTOMETRIC_MINISWHITE;
   Decoded out;
   out.format = Format::TIFF;
   out.image =
-      direct ? read_samples(in, tif.get(), s, size, layout) : read_rgba(in, tif.get(), s, size, gray && spp == 1, bps);
-  out.orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
+      t.direct ? read_samples(in, tif.get(), s, size, layout, t.mode) : read_rgba(in, tif.get(), s, size, t.mode);
+  out.orientation = t.exif_orientation();
   return out;
+}
+
+ImageInfo probe_tiff(const ProbeInput& in) {
+  const DecodeInput din = in.decode_input();
+  MemStream s;
+  s.rdata = &in.bytes;
+  TiffPtr tif = open_reader(din, s);
+  const TiffHeader t = read_header(din, tif.get());
+  // The strip / tile tables, as the decoder checks them: libtiff reads a
+  // directory whose tag data lies past the end of the data as if those tags
+  // were absent (a palette without its colour map becomes gray), so a
+  // file truncated there must be refused, as decoding refuses it.
+  check_strips(din, tif.get(), s, t.size());
+  ImageInfo info;
+  info.stored_size = info.size = t.size();
+  info.mode = t.mode;
+  info.orientation = t.exif_orientation();
+  // The directories (pages) in the chain; libtiff stops at a loop.
+  info.frames = static_cast<int>(std::clamp<tdir_t>(TIFFNumberOfDirectories(tif.get()), 1, 0x7fffffff));
+  return info;
 }
 
 std::vector<std::uint8_t> encode_tiff(const Image& img, const EncodeOptions&) {

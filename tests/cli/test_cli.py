@@ -69,6 +69,31 @@ def test_info_modes(exe, data):
     assert modes == ["L", "L", "RGB"]
 
 
+def test_info_header_reads_headers_only(exe, data, tmp_path):
+    """--header: what probe() reads from the headers, no digest, the frame
+    count instead; the default output (decoded, with the digest) is unchanged."""
+    files = [data / "exif_orient6.jpg", data / "camera.png", data / "chelsea.heic", data / "chelsea.gif"]
+    p = run(exe, "info", "--json", "--header", *files)
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    full = [json.loads(line) for line in run(exe, "info", "--json", *files).stdout.splitlines()]
+    for row, decoded in zip(rows, full):
+        assert set(row) == {"file", "width", "height", "mode", "format", "orientation", "frames"}
+        assert {k: row[k] for k in row if k != "frames"} == {k: decoded[k] for k in decoded if k != "digest"}
+        assert row["frames"] == 1
+    first, *rest = (Image.new("RGB", (8, 6), c) for c in ("red", "green", "blue"))
+    first.save(tmp_path / "anim.gif", save_all=True, append_images=rest)
+    p = run(exe, "info", "--header", tmp_path / "anim.gif", data / "exif_orient6.jpg")
+    assert p.stdout.splitlines() == [f"{tmp_path / 'anim.gif'}: GIF 8x6 (WxH) RGB orientation=1 frames=3",
+                                     f"{data / 'exif_orient6.jpg'}: JPEG 451x300 (WxH) RGB orientation=6 frames=1"]
+    # A body cut short behind a good header: --header answers, the default decodes and fails.
+    raw = (data / "exif_orient6.jpg").read_bytes()
+    cut = write(tmp_path, "cut.jpg", raw[:len(raw) * 3 // 5])
+    assert run(exe, "info", "--header", cut).returncode == 0
+    p = run(exe, "info", cut)
+    assert p.returncode == 1 and "truncated" in p.stderr
+
+
 def test_run_converts(exe, data, tmp_path):
     out = tmp_path / "out.webp"
     p = run(exe, "run", data / "chelsea.png", "-o", out, "--lossless")
@@ -107,10 +132,10 @@ def bad_inputs(tmp_path, data):
 
 
 @pytest.mark.parametrize("kind", ["truncated", "empty", "random", "bomb", "missing", "directory"])
-@pytest.mark.parametrize("command", ["info", "hash"])
+@pytest.mark.parametrize("command", ["info", "hash", "info --header"])
 def test_bad_input_exits_nonzero_with_message(exe, bad_inputs, kind, command):
     path = bad_inputs[kind]
-    p = run(exe, command, path, timeout=30)
+    p = run(exe, *command.split(), path, timeout=30)
     assert p.returncode == 1
     assert p.stdout == ""
     assert str(path) in p.stderr

@@ -11,8 +11,8 @@ Where the seeds come from:
     through libvips' `vips heifsave`, Pillow has no HEIF writer here), plus
     (unless --no-generated) the conformance corpus written by
     tests/tools/gen_conformance.py when that script exists. Images are
-    sorted by their magic bytes: fuzz_decode gets all of them,
-    fuzz_decode_<format> those of its format;
+    sorted by their magic bytes: fuzz_decode and fuzz_probe get all of
+    them, fuzz_decode_<format> those of its format;
   * fuzz_exif: the EXIF blocks found in those images (JPEG APP1, PNG eXIf,
     WebP EXIF);
   * tests/fuzz/seeds/<harness>/ (files), tests/fuzz/seeds/<harness>.txt
@@ -208,7 +208,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="pixelcache-corpus-") as tmp:
         for path, data in image_files(not args.no_generated, Path(tmp)):
             fmt = sniff(data) or EXTENSION_FORMAT.get(path.suffix.lower())
-            for h in ("fuzz_decode", f"fuzz_decode_{fmt}"):
+            for h in ("fuzz_decode", "fuzz_probe", f"fuzz_decode_{fmt}"):
                 if h in seeds:
                     seeds[h].append(data)
             if "fuzz_exif" in seeds:

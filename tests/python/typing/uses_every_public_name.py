@@ -13,8 +13,9 @@ import numpy as np
 import pixelcache
 from pixelcache import (DEFAULT_VERBOSITY, BoundingBox, Cache, CacheError, DecodeError, EncodeError, Error,
                         HashableDict, HashableImage, HashableList, ImageCrop, ImageSize, InvalidArgument, InvalidType,
-                        IoError, LimitError, LoggingRich, NetworkError, Points, display_string, get_logger,
-                        max_image_bytes, memoize, palette_names, pseudo_hash, seed_everything, set_max_image_bytes)
+                        ImageInfo, IoError, LimitError, LoggingRich, NetworkError, Points, display_string, get_logger,
+                        max_image_bytes, memoize, palette_names, probe, pseudo_hash, seed_everything,
+                        set_max_image_bytes)
 from pixelcache.tools import bbox as tbbox
 from pixelcache.tools import cache as tcache
 from pixelcache.tools import image as timage
@@ -81,6 +82,10 @@ def main(out: pathlib.Path) -> None:
     logger: LoggingRich = get_logger("pixelcache", verbosity=DEFAULT_VERBOSITY)
     logger.info("loaded %s", name)
     label, label_size = display_string(text="pixelcache", size=ImageSize(32, 256))
+    info: ImageInfo = probe(DATA / "exif_orient6.jpg")
+    info_size: ImageSize = info.size if info.frames == 1 else info.stored_size
+    facts: str = info.format + info.mode + str(info.orientation)
+    from_bytes: ImageInfo = probe(encoded, max_pixels=1 << 24, apply_orientation=False)
     names: list[str] = palette_names()
     limit: int = max_image_bytes()
     set_max_image_bytes(limit)
@@ -137,7 +142,8 @@ def main(out: pathlib.Path) -> None:
                                                 label, errors, boxes, grid, padded, ious, cache_dir, hit, known,
                                                 gone, counters, where, trimmed, checked, computed, small, key,
                                                 doubled, default, mapped, parts, largest, filled, changed,
-                                                redrawn, refined, contours, overlap, shared, aligned, labelled))
+                                                redrawn, refined, contours, overlap, shared, aligned, labelled,
+                                                info_size, facts, from_bytes))
 
 
 if __name__ == "__main__":

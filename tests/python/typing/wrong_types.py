@@ -1,6 +1,6 @@
 """Known-bad user code (ctest python_mypy_rejects_wrong_types): mypy must
 report each marked line as an error. Never run."""
-from pixelcache import BoundingBox, Cache, HashableImage, ImageSize, Points, memoize
+from pixelcache import BoundingBox, Cache, HashableImage, ImageSize, Points, memoize, probe
 
 img = HashableImage("x.png")
 size: str = img.size()  # error: ImageSize is not a str
@@ -11,6 +11,8 @@ Points([[1.0, 2.0]], is_normalized="no")  # error: is_normalized is a bool
 img.dtype().lower(5)  # error: str.lower takes no argument
 Cache(max_bytes="1G")  # error: a size is an int
 Cache(redis_url=6379)  # error: a URL is a str
+probe(42)  # error: a path, URL or bytes, not an int
+orientation: str = probe("x.png").orientation  # error: an int
 
 
 @memoize(version=2)  # error: version is a str
