@@ -75,6 +75,7 @@ Decoded decode_jpeg(const DecodeInput& in) {
 
   // Shrink on load: the smallest DCT scale (1/8 .. 1) that stays at or above
   // the hinted size, compared in stored orientation.
+  const ImageSize full{ht, w};  // stored orientation
   const ImageSize hint = in.options.shrink_hint;
   const int min_side = in.options.shrink_min_side;
   if (hint.height > 0 || hint.width > 0 || min_side > 0) {
@@ -114,6 +115,7 @@ Decoded decode_jpeg(const DecodeInput& in) {
 
   Decoded out;
   out.format = Format::JPEG;
+  out.full_size = full;
   const ImageSize sz{ht, w};
   if (cs == TJCS_CMYK || cs == TJCS_YCCK) {
     std::vector<std::uint8_t> cmyk(static_cast<std::size_t>(w) * ht * 4);
