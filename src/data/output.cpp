@@ -1,9 +1,10 @@
 // Samples written into the output layout and type (data.hpp, write_sample):
 // the uint8 -> float32 conversion, the normalisation and the HWC -> CHW
-// transpose in one pass. The loops are plain element-wise float arithmetic
-// (a division by 255, a subtraction, a division) so the compiler vectorises
-// them (this file is built with -O3) and every lane rounds exactly as the
-// scalar code and as torch's ops do.
+// transpose in one pass over the pixels. uint8 samples go through a table of
+// the 256 values per channel, computed with torch's operations (a division
+// by 255, a subtraction, a division, each rounded to float32), so every
+// sample is bit for bit what ToTensor + Normalize give; float32 samples use
+// the same arithmetic directly. The loops are branch-free and built with -O3.
 #include <cmath>
 #include <cstring>
 
@@ -32,40 +33,46 @@ Norm norm_of(const OutputFormat& f) {
   return n;
 }
 
-// uint8 HWC -> float32 planes, v / 255, then (v - m) / s.
-void u8_to_chw(const std::uint8_t* __restrict src, std::size_t n, float* __restrict out, const Norm& norm) {
+// The float32 value of each level k of each channel: k / 255, then
+// (v - m) / s — computed with the very operations (and so the rounding) of
+// the scalar formula and of torch's ops, once per level instead of per
+// sample (768 entries; a per-sample division costs ~3x the whole write).
+struct Table {
+  float v[3][256];
+};
+
+void fill_table(Table& t, const Norm& norm) {
+  for (int c = 0; c < 3; ++c)
+    for (int k = 0; k < 256; ++k) {
+      const float v = static_cast<float>(k) / 255.0f;
+      t.v[c][k] = norm.active ? (v - norm.mean[c]) / norm.std[c] : v;
+    }
+}
+
+// uint8 HWC -> float32 planes through the table.
+void u8_to_chw(const std::uint8_t* __restrict src, std::size_t n, float* __restrict out, const Table& t) {
   float* __restrict r = out;
   float* __restrict g = out + n;
   float* __restrict b = out + 2 * n;
-  if (!norm.active) {
-    for (std::size_t i = 0; i < n; ++i) {
-      r[i] = static_cast<float>(src[3 * i]) / 255.0f;
-      g[i] = static_cast<float>(src[3 * i + 1]) / 255.0f;
-      b[i] = static_cast<float>(src[3 * i + 2]) / 255.0f;
-    }
-    return;
-  }
-  const float m0 = norm.mean[0], m1 = norm.mean[1], m2 = norm.mean[2];
-  const float s0 = norm.std[0], s1 = norm.std[1], s2 = norm.std[2];
+  const float* __restrict t0 = t.v[0];
+  const float* __restrict t1 = t.v[1];
+  const float* __restrict t2 = t.v[2];
   for (std::size_t i = 0; i < n; ++i) {
-    r[i] = (static_cast<float>(src[3 * i]) / 255.0f - m0) / s0;
-    g[i] = (static_cast<float>(src[3 * i + 1]) / 255.0f - m1) / s1;
-    b[i] = (static_cast<float>(src[3 * i + 2]) / 255.0f - m2) / s2;
+    r[i] = t0[src[3 * i]];
+    g[i] = t1[src[3 * i + 1]];
+    b[i] = t2[src[3 * i + 2]];
   }
 }
 
-// uint8 HWC -> float32 HWC.
-void u8_to_hwc(const std::uint8_t* __restrict src, std::size_t n, float* __restrict out, const Norm& norm) {
-  if (!norm.active) {
-    for (std::size_t i = 0; i < 3 * n; ++i) out[i] = static_cast<float>(src[i]) / 255.0f;
-    return;
-  }
-  const float m0 = norm.mean[0], m1 = norm.mean[1], m2 = norm.mean[2];
-  const float s0 = norm.std[0], s1 = norm.std[1], s2 = norm.std[2];
+// uint8 HWC -> float32 HWC through the table.
+void u8_to_hwc(const std::uint8_t* __restrict src, std::size_t n, float* __restrict out, const Table& t) {
+  const float* __restrict t0 = t.v[0];
+  const float* __restrict t1 = t.v[1];
+  const float* __restrict t2 = t.v[2];
   for (std::size_t i = 0; i < n; ++i) {
-    out[3 * i] = (static_cast<float>(src[3 * i]) / 255.0f - m0) / s0;
-    out[3 * i + 1] = (static_cast<float>(src[3 * i + 1]) / 255.0f - m1) / s1;
-    out[3 * i + 2] = (static_cast<float>(src[3 * i + 2]) / 255.0f - m2) / s2;
+    out[3 * i] = t0[src[3 * i]];
+    out[3 * i + 1] = t1[src[3 * i + 1]];
+    out[3 * i + 2] = t2[src[3 * i + 2]];
   }
 }
 
@@ -144,10 +151,12 @@ void write_sample(const Image& img, const OutputFormat& format, std::span<std::b
     return;
   }
   const auto* src = static_cast<const std::uint8_t*>(img.data());
+  Table table;
+  fill_table(table, norm);
   if (chw)
-    u8_to_chw(src, n, dst, norm);
+    u8_to_chw(src, n, dst, table);
   else
-    u8_to_hwc(src, n, dst, norm);
+    u8_to_hwc(src, n, dst, table);
 }
 
 }  // namespace pixelcache::data

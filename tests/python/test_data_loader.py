@@ -66,6 +66,22 @@ def test_batches_are_the_datasets_samples_in_a_seeded_permutation(tree):
     assert Loader(ds, 4).order(1) == list(range(len(ds)))
 
 
+def test_batch_memory_is_reused_only_once_nothing_refers_to_it(tree):
+    ds = ImageFolder(tree, STEPS, dtype="uint8")
+    want = torch.stack([ds[i][0] for i in range(len(ds))])
+    loader = Loader(ds, 3, prefetch=1)
+    for _ in range(2):
+        # Only a view of each batch kept (the batch tensor itself dropped):
+        # the views keep their memory from being written by later batches.
+        views = [x[1:] for x, _ in loader]
+        assert all(torch.equal(v, want[3 * i + 1:3 * i + 3]) for i, v in enumerate(views))
+        addresses = {v.data_ptr() for v in views}
+        assert len(addresses) == len(views)
+    # Batches dropped at once: a few slabs serve the whole epoch.
+    seen = {x.data_ptr() for x, _ in loader}
+    assert len(seen) <= 4
+
+
 def test_early_break_stops_the_threads(tree):
     ds = ImageFolder(tree, STEPS, augment="random_resized_crop:48")
     before = thread_count()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import numbers
 import os
+import threading
 import warnings
 import weakref
 from collections import deque
@@ -26,6 +27,43 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+class _Slabs:
+    """Batch memory recycled from batch to batch. A batch's samples are
+    written into a slab — a tensor allocated with torch (an array with NumPy
+    for output="numpy") — and the batch handed out is a NumPy view of it
+    (made a tensor with torch.from_numpy: no copy). When that view is
+    collected — the batch and every view of it gone, whoever held them — the
+    slab goes back to the pool for a later batch of the same shape. Fresh
+    tensors of tens of MiB would each cost a page fault per 4 KiB, zeroed by
+    the kernel: three to four times the rest of a cached batch (measured)."""
+
+    def __init__(self, keep: int) -> None:
+        self._free: dict = {}
+        self._lock = threading.Lock()
+        self._keep = keep
+
+    def take(self, shape: tuple, is_float: bool, numpy: bool) -> tuple:
+        """(the batch's NumPy view, its address, its bytes)."""
+        key = (shape, is_float, numpy)
+        with self._lock:
+            free = self._free.get(key)
+            slab = free.pop() if free else None
+        if slab is None:
+            if numpy:
+                slab = np.empty(shape, np.float32 if is_float else np.uint8)
+            else:
+                slab = torch.empty(shape, dtype=torch.float32 if is_float else torch.uint8)
+        view = slab.view() if numpy else slab.numpy()
+        weakref.finalize(view, self._give, key, slab)
+        return view, view.ctypes.data, view.nbytes
+
+    def _give(self, key: tuple, slab: Any) -> None:
+        with self._lock:
+            free = self._free.setdefault(key, [])
+            if len(free) < self._keep:
+                free.append(slab)
 
 
 class Loader:
@@ -77,6 +115,7 @@ class Loader:
     _targets: Optional[list]
     _core: Any
     _pid: int
+    _slabs: _Slabs
 
     def __init__(self, dataset: ImageDataset, batch_size: int, *, shuffle: bool = False, drop_last: bool = False,
                  workers: Optional[int] = None, seed: int = 0, prefetch: int = 2, on_error: str = "raise") -> None:
@@ -111,6 +150,7 @@ class Loader:
         self.skipped_samples: list = []
         self._core = None
         self._pid = 0
+        self._slabs = _Slabs(self.prefetch + 2)
         self._make_core()
 
     def _make_core(self) -> Any:
@@ -180,12 +220,7 @@ class _Epoch:
         b = self._next_submit
         rows = self._run.batch_rows(b)
         shape = (rows, *self._shape)
-        if self._numpy:
-            x: Any = np.empty(shape, np.float32 if self._float else np.uint8)
-            x_ptr, x_bytes = x.ctypes.data, x.nbytes
-        else:
-            x = torch.empty(shape, dtype=torch.float32 if self._float else torch.uint8)
-            x_ptr, x_bytes = x.data_ptr(), x.numel() * x.element_size()
+        x, x_ptr, x_bytes = self._loader._slabs.take(shape, self._float, self._numpy)
         y: Any = None
         y_ptr = 0
         if self._loader._targets is not None:
@@ -222,6 +257,8 @@ class _Epoch:
                                   stacklevel=2)
             if count == 0:
                 continue  # every sample of the batch was skipped
+            if not self._numpy:
+                x = torch.from_numpy(x)  # the batch tensor over the slab: its last reference hands the slab back
             if count < x.shape[0]:
                 x = x[:count]
                 y = y[:count] if y is not None else None
