@@ -182,19 +182,21 @@ class Loader:
         return self._make_core().order(self.epoch if epoch is None else epoch)
 
     def __iter__(self) -> Iterator[Any]:
-        return _Epoch(self)
+        return _EpochIterator(self)
 
     def __repr__(self) -> str:
         return (f"Loader({self.dataset!r}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"drop_last={self.drop_last}, workers={self.workers}, prefetch={self.prefetch})")
 
 
-class _Epoch:
+class _EpochIterator:
     """One pass over a Loader: submits batches to the C++ epoch run,
     `prefetch` ahead, and yields them in order."""
 
     def __init__(self, loader: Loader) -> None:
+        _reap()
         self._loader = loader
+        self._thread = threading.get_ident()
         self._run: Any = None
         self._pending: deque = deque()  # (b, x, y) submitted and not yet returned
         self._next_submit = 0
@@ -230,7 +232,7 @@ class _Epoch:
         self._run.submit(b, x_ptr, x_bytes, y_ptr)
         self._next_submit += 1
 
-    def __iter__(self) -> "_Epoch":
+    def __iter__(self) -> "_EpochIterator":
         return self
 
     def __next__(self) -> Any:
@@ -274,6 +276,15 @@ class _Epoch:
 
     def __del__(self) -> None:
         try:
+            if threading.get_ident() != self._thread and self._run is not None:
+                # Collected on another thread — perhaps one of this run's own,
+                # running a Python augment — which must not join the run's
+                # threads: stopped later from a thread that may, its buffers
+                # kept alive until then.
+                with _orphans_lock:
+                    _orphans.append((self._run, list(self._pending)))
+                self._run = None
+                return
             self.close()
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
@@ -281,10 +292,22 @@ class _Epoch:
 
 # Epochs still running at exit are stopped before the interpreter goes (their
 # threads may be waiting for the GIL to call a Python augment).
-_live: "weakref.WeakSet[_Epoch]" = weakref.WeakSet()
+_live: "weakref.WeakSet[_EpochIterator]" = weakref.WeakSet()
+_orphans: list = []
+_orphans_lock = threading.Lock()
+
+
+def _reap() -> None:
+    """Stops the runs of iterators collected on other threads."""
+    with _orphans_lock:
+        orphans = _orphans[:]
+        _orphans.clear()
+    for run, _buffers in orphans:
+        run.cancel()
 
 
 @atexit.register
 def _stop_all() -> None:
     for e in list(_live):
         e.close()
+    _reap()
