@@ -11,10 +11,10 @@
 //      (XXH3-128 of its bytes, digest_bytes()) and the index updated.
 //   2. Transformed image. Looked up in the cache under transform_key()
 //      (namespace, "pixelcache.data.transform", data_cache_version(), the
-//      file digest, Transform::digest()). On a miss the file's bytes are
-//      decoded with the transform's shrink-on-load hint
-//      (Transform::load_options) and the steps applied; the result is stored
-//      as an image entry tagged "pixelcache.data". Concurrent misses of one
+//      file digest, Transform::digest()). On a miss Transform::run decodes
+//      the file's bytes with the transform's shrink-on-load hint and applies
+//      the steps (sizes and sampling positions those of a full decode); the
+//      result is stored as an image entry tagged "pixelcache.data". Concurrent misses of one
 //      key in a process decode once (Cache::get_or_compute). So a transform
 //      runs at most once per (file content, steps, version) for every process
 //      and machine sharing the cache. Without a cache: read, decode and
@@ -54,8 +54,8 @@
 // all in uint64 arithmetic modulo 2^64. Augments use stream 0 and the
 // sample's dataset index; a sample's draws are numbered n = 0, 1, 2, ... in
 // the order the steps make them (SampleRandom). uniform() is
-// (u >> 11) * 2^-53 in [0, 1); below(k) is floor(u * k / 2^64) in [0, k).
-// Shuffles use stream 1 (shuffled_order()).
+// (u >> 11) * 2^-53 in [0, 1); below(k) is floor(u * k / 2^64) in [0, k);
+// each takes one draw. Shuffles use stream 1 (shuffled_order()).
 //
 // Thread safety: Augment, OutputFormat and the free functions are values /
 // pure functions, safe from any number of threads. SampleSource and Loader
