@@ -22,7 +22,9 @@ Image transform(const Pipeline& pipeline, std::span<const std::uint8_t> bytes, c
   return pipeline.transform.run(bytes, source);
 }
 
-std::string pipeline_version() { return std::string("1/") + version(); }
+// 2: a shrink-on-load decode is resized from exactly its content, sized as
+// the full image (Transform::run), so outputs of such steps changed.
+std::string pipeline_version() { return std::string("2/") + version(); }
 
 Digest output_key(const Pipeline& pipeline, const Digest& input_digest, Format format, std::string_view key_namespace) {
   std::vector<Value> steps;

@@ -96,7 +96,33 @@ struct FdCloser {
 Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
   if (data.empty()) empty_input(source);
   Decoded d = decode_stored({data, options, source});
-  if (options.apply_orientation) d.image = detail::apply_orientation(d.image, d.orientation);
+  if (d.full_size.height == 0) d.full_size = d.image.size();  // decoders that do not shrink
+  // The content of a decode at 1/k scale (stored orientation): n / k of the
+  // ceil(n / k) pixels of a side, the padding last.
+  const ImageSize have = d.image.size(), full = d.full_size;
+  double eh = have.height, ew = have.width;
+  for (int k : {2, 4, 8})
+    if (full != have && (full.height + k - 1) / k == have.height && (full.width + k - 1) / k == have.width) {
+      eh = static_cast<double>(full.height) / k, ew = static_cast<double>(full.width) / k;
+      break;
+    }
+  const double py = have.height - eh, px = have.width - ew;  // padding at the bottom / right
+  d.content = {0, 0, eh, ew};
+  if (options.apply_orientation) {
+    d.image = detail::apply_orientation(d.image, d.orientation);
+    if (d.orientation >= 5) d.full_size = {d.full_size.width, d.full_size.height};
+    // Where the stored bottom / right padding goes once oriented.
+    switch (d.orientation) {
+      case 2: d.content = {0, px, eh, ew}; break;   // mirrored: right -> left
+      case 3: d.content = {py, px, eh, ew}; break;  // rotated 180
+      case 4: d.content = {py, 0, eh, ew}; break;   // flipped: bottom -> top
+      case 5: d.content = {0, 0, ew, eh}; break;    // transposed: right -> bottom, bottom -> right
+      case 6: d.content = {0, py, ew, eh}; break;   // 90 clockwise: bottom -> left, right -> bottom
+      case 7: d.content = {px, py, ew, eh}; break;  // transverse: bottom -> left, right -> top
+      case 8: d.content = {px, 0, ew, eh}; break;   // 90 counter-clockwise: bottom -> right, right -> top
+      default: break;
+    }
+  }
   return d;
 }
 

@@ -7,6 +7,7 @@
 
 #include "pixelcache/catalogue.hpp"
 #include "pixelcache/error.hpp"
+#include "pixelcache/ops.hpp"
 #include "pixelcache/value.hpp"
 
 namespace pixelcache {
@@ -46,11 +47,16 @@ Step parse_step(std::string_view text) {
   step.apply = [args](const Image& img) { return catalogue::invoke(args, img).as<Image>(); };
   if (it->name == "resize") {
     const auto& hw = args["size"].as<HashableList>();
-    step.shrink_to = {static_cast<int>(hw[0].as<std::int64_t>()), static_cast<int>(hw[1].as<std::int64_t>())};
+    const ImageSize to{static_cast<int>(hw[0].as<std::int64_t>()), static_cast<int>(hw[1].as<std::int64_t>())};
+    step.shrink_to = to;
+    step.output_size = [to](ImageSize from) { return resized_size(from, to); };
+    step.interpolation = parse_interpolation(args["mode"].as<std::string>());
   } else if (it->name == "resize_min_size") {
     // The result's sides are rounded down to a multiple of `modulo`: a
     // decode that keeps min_size - modulo + 1 on the shorter side suffices.
-    step.shrink_min_side = std::max(1, int_arg(args, "min_size") - int_arg(args, "modulo") + 1);
+    const int min_size = int_arg(args, "min_size"), modulo = int_arg(args, "modulo");
+    step.shrink_min_side = std::max(1, min_size - modulo + 1);
+    step.output_size = [min_size, modulo](ImageSize from) { return min_size_resized(from, min_size, modulo); };
   }
   return step;
 }
@@ -88,7 +94,12 @@ Image Transform::apply(Image img) const {
 }
 
 Image Transform::run(std::span<const std::uint8_t> bytes, std::string_view source, const LoadOptions& base) const {
-  return apply(decode(bytes, load_options(base), source));
+  Decoded d = decode_ex(bytes, load_options(base), source);
+  if (steps_.empty() || !steps_.front().output_size || d.image.size() == d.full_size) return apply(std::move(d.image));
+  // Shrunk on load: the first step's size as the full-scale image gets it.
+  Image img = resize_region(d.image, steps_.front().output_size(d.full_size), d.content, steps_.front().interpolation);
+  for (std::size_t i = 1; i < steps_.size(); ++i) img = steps_[i].apply(img);
+  return img;
 }
 
 std::vector<std::string> Transform::keys() const {

@@ -32,6 +32,7 @@
 // Thread safety: every function is reentrant and may run concurrently.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -104,6 +105,19 @@ struct Decoded {
   Format format = Format::Unknown;
   /// EXIF orientation found in the file (1..8; 1 when absent).
   int orientation = 1;
+  /// The image's size at full scale (after orientation, as `image`): what
+  /// a decode without a shrink-on-load hint gives. Equal to image.size()
+  /// unless the decoder shrank it (LoadOptions::shrink_hint /
+  /// shrink_min_side), so a caller can size its resize as the full image
+  /// would (same geometry with or without shrink-on-load).
+  ImageSize full_size{0, 0};
+  /// The part of `image` that holds the full image's content, in image
+  /// pixels: {top, left, height, width}. For a decode at 1/k scale a side of
+  /// ceil(n / k) pixels holds n / k pixels of content, the last one partly
+  /// padding (first, once the orientation mirrors that side), so this is
+  /// full_size / k placed accordingly; else the whole image. resize_region()
+  /// of it keeps the full image's geometry.
+  std::array<double, 4> content{0, 0, 0, 0};
 };
 
 /// Decodes encoded bytes. `source` names the input in errors.

@@ -12,6 +12,7 @@
 // with several threads (OpenCV's parallel_for_).
 #pragma once
 
+#include <array>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +47,15 @@ Interpolation parse_interpolation(std::string_view name);
 /// even), at least 1 (resized_size()). Throws InvalidArgument for a negative size or both
 /// sides 0.
 Image resize(const Image& img, ImageSize size, Interpolation interpolation = Interpolation::Bilinear);
+/// resize() of the region {top, left, height, width} of `img` (fractional
+/// pixels, inside the image, not empty) to `size` (both sides positive), as
+/// Pillow's resize(size, box=(left, top, left + width, top + height)). For
+/// images decoded at reduced scale, whose last row / column is partly
+/// padding: resampling exactly their content (Decoded::content) keeps the
+/// full image's geometry. Throws InvalidArgument for an empty image, a
+/// non-positive size or a region outside the image.
+Image resize_region(const Image& img, ImageSize size, std::array<double, 4> region,
+                    Interpolation interpolation = Interpolation::Bilinear);
 /// The size resize(img of size `from`, `to`) gives: `to` itself, or with a
 /// side of 0 filled in proportion (see resize()). Throws InvalidArgument for
 /// a negative side or both sides 0.
@@ -63,6 +73,9 @@ Image downsample(const Image& img, int factor, Interpolation interpolation = Int
 /// that rounds down to 0.
 Image resize_min_size(const Image& img, int min_size, int modulo = 16,
                       Interpolation interpolation = Interpolation::Bilinear);
+/// The size resize_min_size() gives an image of size `from`. Throws
+/// InvalidArgument as resize_min_size() does.
+ImageSize min_size_resized(ImageSize from, int min_size, int modulo = 16);
 /// Mirrors left-right.
 Image flip_horizontal(const Image& img);
 /// Mirrors top-bottom.

@@ -26,6 +26,7 @@
 #include "pixelcache/digest.hpp"
 #include "pixelcache/image.hpp"
 #include "pixelcache/io.hpp"
+#include "pixelcache/ops.hpp"
 
 namespace pixelcache {
 
@@ -45,6 +46,14 @@ struct Step {
   /// result's shorter side is then rounded down to its modulo, so the hint
   /// is that minus the modulo), 0 for other steps.
   int shrink_min_side = 0;
+  /// For shrink-on-load: the size this step gives an input of a given size
+  /// (resize, resize_min_size; empty for other steps), so that an image
+  /// decoded at reduced scale is resized to the size its full-scale decode
+  /// would get: shrink-on-load changes pixel values by rounding, never the
+  /// geometry.
+  std::function<ImageSize(ImageSize)> output_size;
+  /// The filter of a resizing step (resize's mode; bilinear otherwise).
+  Interpolation interpolation = Interpolation::Bilinear;
 };
 
 /// Parses one step. Throws InvalidArgument naming the argument that is
@@ -80,7 +89,10 @@ class Transform {
   /// Applies the steps in order.
   Image apply(Image img) const;
   /// Decodes `bytes` (named `source` in errors) with load_options(`base`),
-  /// then applies the steps. Throws what decoding and the steps throw.
+  /// then applies the steps. When the decoder shrank the image, the first
+  /// step resizes it to the size it gives the full-scale image
+  /// (Step::output_size): same sizes as apply(decode(bytes)). Throws what
+  /// decoding and the steps throw.
   Image run(std::span<const std::uint8_t> bytes, std::string_view source = "<bytes>",
             const LoadOptions& base = {}) const;
   /// The steps' keys, in order.

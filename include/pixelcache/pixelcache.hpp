@@ -9,6 +9,7 @@
 #include "pixelcache/cache.hpp"
 #include "pixelcache/catalogue.hpp"
 #include "pixelcache/compose.hpp"
+#include "pixelcache/data.hpp"
 #include "pixelcache/digest.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/geometry.hpp"

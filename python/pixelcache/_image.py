@@ -467,17 +467,19 @@ class HashableImage(Operations):
         """Loads a path, URL or encoded bytes and resizes to `size` in one
         step: a JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain
         when `size` is that small (as Pillow's draft() and vipsthumbnail do),
-        never below `size`. The result can differ from
-        HashableImage(source).resize(size) by rounding (mean under one
-        level). Other inputs are loaded, then resized."""
+        never below `size`. A side of 0 keeps the aspect ratio ((0, 256):
+        256 wide; (256, 0): 256 high), computed from the full-scale image, so
+        the result has the size of HashableImage(source).resize(size) and
+        samples the same places; its pixels differ by the DCT scaling's
+        rounding (about one level on average). Other inputs are loaded, then
+        resized."""
         draft = _opargs._size(size)
         if isinstance(source, (str, pathlib.PurePath)):
-            img = HashableImage._wrap(_pixelcache.Image.from_path(os.fspath(source), draft=draft), "pil")
-        elif isinstance(source, (bytes, bytearray, memoryview)):
-            img = HashableImage._wrap(_pixelcache.Image.from_bytes(bytes(source), draft=draft), "pil")
-        else:
-            img = HashableImage(source)
-        return img.resize(draft, interpolation)
+            img = _pixelcache.Image.load_resized(os.fspath(source), draft, interpolation)
+            return HashableImage._wrap(img, "pil")
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return HashableImage._wrap(_pixelcache.Image.load_resized(bytes(source), draft, interpolation), "pil")
+        return HashableImage(source).resize(draft, interpolation)
 
     # The image operations (resize, rotate, to_binary, mask2bbox, blend, ...)
     # are the generated methods of Operations (_ops.py, from the C++

@@ -272,6 +272,34 @@ void bind_image(py::module_& m) {
           py::arg("data"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
           py::arg("draft") = std::pair<int, int>{0, 0}, py::arg("max_expansion") = kDefaultMaxExpansion,
           "Decodes encoded image bytes.")
+      .def_static(
+          "load_resized",
+          [](const py::object& source, std::pair<int, int> size, const std::string& interpolation,
+             std::uint64_t max_pixels) {
+            const ImageSize to{size.first, size.second};
+            const Interpolation interp = parse_interpolation(interpolation);
+            resized_size(ImageSize{1, 1}, to);  // InvalidArgument for a negative size or both sides 0, before reading
+            LoadOptions o;
+            o.max_pixels = max_pixels;
+            o.shrink_hint = to;
+            Decoded d;
+            if (PyBytes_Check(source.ptr())) {
+              const std::string_view v = source.cast<py::bytes>();
+              py::gil_scoped_release release;
+              d = decode_ex({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()}, o);
+            } else {
+              const std::string path = source.cast<std::string>();
+              py::gil_scoped_release release;
+              d = load_ex(path, o);
+            }
+            py::gil_scoped_release release;
+            // The size the full-scale image gets (a side of 0 follows its aspect ratio), whatever the shrink.
+            return resize_region(d.image, resized_size(d.full_size, to), d.content, interp);
+          },
+          py::arg("source"), py::arg("size"), py::arg("interpolation") = "bilinear",
+          py::arg("max_pixels") = kDefaultMaxPixels,
+          "Loads a path / URL or decodes bytes with shrink-on-load and resizes to `size` (a side may be 0), sized "
+          "as the full-scale image.")
       .def_static("from_array", &from_array, py::arg("array"), py::arg("layout") = "HWC", py::arg("source") = "ndarray",
                   "Copies an array (h, w[, c]) or (c, h, w) of uint8, uint16, bool or float32 in [0, 1].")
       .def_static("from_pixels", &from_pixels, "Rebuilds an image from mode, size, storage kind and pixels().")

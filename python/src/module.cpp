@@ -16,4 +16,5 @@ PYBIND11_MODULE(_pixelcache, m) {
   bind_catalogue(m);
   bind_cache(m);
   bind_memo_front(m);
+  bind_data(m);
 }

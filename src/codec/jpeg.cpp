@@ -123,6 +123,7 @@ Decoded decode_jpeg(const DecodeInput& in) {
   }
   const int orient = parse_exif_orientation(markers.exif);
   // Shrink on load (LoadOptions::shrink_hint): decoded at a smaller scale.
+  const ImageSize full{hd.height, hd.width};  // stored orientation
   const ImageSize scaled = decoded_size(hd, orient, in.options);
   const int w = scaled.width, ht = scaled.height;
 
@@ -147,6 +148,7 @@ Decoded decode_jpeg(const DecodeInput& in) {
 
   Decoded out;
   out.format = Format::JPEG;
+  out.full_size = full;
   const ImageSize sz{ht, w};
   if (cs == TJCS_CMYK || cs == TJCS_YCCK) {
     std::vector<std::uint8_t> cmyk(static_cast<std::size_t>(w) * ht * 4);

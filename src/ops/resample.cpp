@@ -63,7 +63,8 @@ Filter filter_for(Interpolation i) {
 }
 
 // For each output index: the first input index, the tap count, and ksize
-// normalised weights (Pillow's precompute_coeffs with box = [0, in_size]).
+// normalised weights (Pillow's precompute_coeffs with box = [in0, in0 +
+// extent]: [0, in_size] for a whole-image resize).
 struct Coeffs {
   int ksize = 0;
   std::vector<int> start, count;
@@ -71,8 +72,8 @@ struct Coeffs {
   std::vector<std::int32_t> w8;  // fixed point
 };
 
-Coeffs precompute(int in_size, int out_size, Filter f) {
-  const double scale = static_cast<double>(in_size) / out_size;
+Coeffs precompute(int in_size, int out_size, Filter f, double in0, double extent) {
+  const double scale = extent / out_size;
   const double filterscale = std::max(scale, 1.0);
   const double support = f.support * filterscale;
   Coeffs c;
@@ -82,7 +83,7 @@ Coeffs precompute(int in_size, int out_size, Filter f) {
   c.w.assign(static_cast<std::size_t>(out_size) * c.ksize, 0.0);
   c.w8.assign(c.w.size(), 0);
   for (int xx = 0; xx < out_size; ++xx) {
-    const double center = (xx + 0.5) * scale;
+    const double center = in0 + (xx + 0.5) * scale;
     const double ss = 1.0 / filterscale;
     int xmin = static_cast<int>(center - support + 0.5);
     if (xmin < 0) xmin = 0;
@@ -203,11 +204,20 @@ void horizontal_pass(const Plane<T>& in, T* out, int out_cols, const Coeffs& c) 
   });
 }
 
+// The source region resampled, in source pixels: rows [top, top + height),
+// columns [left, left + width) (the whole image, or less for
+// resize_region()).
+struct Extent {
+  double top = 0, left = 0, height = 0, width = 0;
+  bool whole(int rows, int cols) const { return top == 0 && left == 0 && height == rows && width == cols; }
+};
+
 template <class T>
-void resample(const Plane<T>& src, T* dst, ImageSize out, Filter f) {
-  const bool need_h = out.width != src.cols, need_v = out.height != src.rows;
-  const Coeffs ch = need_h ? precompute(src.cols, out.width, f) : Coeffs{};
-  const Coeffs cv_ = need_v ? precompute(src.rows, out.height, f) : Coeffs{};
+void resample(const Plane<T>& src, T* dst, ImageSize out, Filter f, Extent e) {
+  const bool need_h = out.width != src.cols || e.left != 0 || e.width != src.cols;
+  const bool need_v = out.height != src.rows || e.top != 0 || e.height != src.rows;
+  const Coeffs ch = need_h ? precompute(src.cols, out.width, f, e.left, e.width) : Coeffs{};
+  const Coeffs cv_ = need_v ? precompute(src.rows, out.height, f, e.top, e.height) : Coeffs{};
   if (need_h && need_v) {
     std::vector<T> tmp;
     if (out.height < src.rows) {  // shrink rows first: the second pass sees fewer rows
@@ -229,20 +239,20 @@ void resample(const Plane<T>& src, T* dst, ImageSize out, Filter f) {
 // Source index of each output index for NEAREST, as Pillow's
 // ImagingScaleAffine computes it: the position accumulates in double, so at
 // exact pixel boundaries the result is Pillow's, not floor((x + 0.5) * scale).
-std::vector<int> nearest_table(int in_size, int out_size) {
-  const double scale = static_cast<double>(in_size) / out_size;
+std::vector<int> nearest_table(int in_size, int out_size, double in0, double extent) {
+  const double scale = extent / out_size;
   std::vector<int> t(out_size);
-  double pos = scale * 0.5;
+  double pos = in0 + scale * 0.5;
   for (int x = 0; x < out_size; ++x, pos += scale) t[x] = std::clamp(static_cast<int>(pos), 0, in_size - 1);
   return t;
 }
 
 // Pillow's NEAREST: the source pixel under each output pixel's centre.
-Image resize_nearest(const Image& img, ImageSize size) {
+Image resize_nearest(const Image& img, ImageSize size, Extent e) {
   const int c = img.channels();
   const std::size_t es = img.pixel_type() == PixelType::F32 ? 4 : 1;
-  const std::vector<int> xs = nearest_table(img.width(), size.width);
-  const std::vector<int> ys = nearest_table(img.height(), size.height);
+  const std::vector<int> xs = nearest_table(img.width(), size.width, e.left, e.width);
+  const std::vector<int> ys = nearest_table(img.height(), size.height, e.top, e.height);
   const auto* src = static_cast<const std::uint8_t*>(img.data());
   const std::size_t in_row = static_cast<std::size_t>(img.width()) * c * es;
   const std::size_t px = c * es;
@@ -273,19 +283,19 @@ ImageSize resized_size(ImageSize from, ImageSize to) {
   return to;
 }
 
-Image resize(const Image& img, ImageSize size, Interpolation interpolation) {
-  if (img.empty()) throw InvalidArgument("resize: the image is empty");
-  size = resized_size(img.size(), size);
-  size.validate("resize: target size");
-  if (size == img.size()) return img;
-  if (interpolation == Interpolation::Nearest) return resize_nearest(img, size);
+namespace {
+
+// resize() of the region `e` of `img` to `size` (validated).
+Image resample_image(const Image& img, ImageSize size, Interpolation interpolation, Extent e) {
+  if (size == img.size() && e.whole(img.height(), img.width())) return img;
+  if (interpolation == Interpolation::Nearest) return resize_nearest(img, size, e);
   const Filter f = filter_for(interpolation);
   if (img.is_binary()) {
     // Resample as 0 / 255 and threshold at half: no edge growth.
     const Image gray = to_gray(img);
     return Image::generate(size, Mode::Binary, PixelType::U8, [&](std::span<std::byte> b) {
       auto* out = reinterpret_cast<std::uint8_t*>(b.data());
-      resample(Plane<std::uint8_t>{img.height(), img.width(), 1, gray.u8_view().data()}, out, size, f);
+      resample(Plane<std::uint8_t>{img.height(), img.width(), 1, gray.u8_view().data()}, out, size, f, e);
       for (std::size_t i = 0; i < b.size(); ++i) out[i] = out[i] >= 128 ? 1 : 0;
     });
   }
@@ -293,14 +303,35 @@ Image resize(const Image& img, ImageSize size, Interpolation interpolation) {
   if (img.pixel_type() == PixelType::F32) {
     const auto v = img.f32_view();
     return Image::generate(size, img.mode(), PixelType::F32, [&](std::span<std::byte> b) {
-      resample(Plane<float>{img.height(), img.width(), c, v.data()}, reinterpret_cast<float*>(b.data()), size, f);
+      resample(Plane<float>{img.height(), img.width(), c, v.data()}, reinterpret_cast<float*>(b.data()), size, f, e);
     });
   }
   const auto v = img.u8_view();
   return Image::generate(size, img.mode(), PixelType::U8, [&](std::span<std::byte> b) {
     resample(Plane<std::uint8_t>{img.height(), img.width(), c, v.data()}, reinterpret_cast<std::uint8_t*>(b.data()),
-             size, f);
+             size, f, e);
   });
+}
+
+}  // namespace
+
+Image resize(const Image& img, ImageSize size, Interpolation interpolation) {
+  if (img.empty()) throw InvalidArgument("resize: the image is empty");
+  size = resized_size(img.size(), size);
+  size.validate("resize: target size");
+  return resample_image(img, size, interpolation, {0, 0, double(img.height()), double(img.width())});
+}
+
+Image resize_region(const Image& img, ImageSize size, std::array<double, 4> region, Interpolation interpolation) {
+  if (img.empty()) throw InvalidArgument("resize_region: the image is empty");
+  size.validate("resize_region: target size");
+  const auto [top, left, height, width] = region;
+  if (!(top >= 0 && left >= 0 && height > 0 && width > 0 && top + height <= img.height() &&
+        left + width <= img.width()))
+    throw InvalidArgument("resize_region: the region (top " + std::to_string(top) + ", left " + std::to_string(left) +
+                          ", height " + std::to_string(height) + ", width " + std::to_string(width) +
+                          ") must be inside the " + img.size().to_string() + " image and not empty");
+  return resample_image(img, size, interpolation, {top, left, height, width});
 }
 
 Image downsample(const Image& img, int factor, Interpolation interpolation) {
@@ -313,15 +344,14 @@ Image downsample(const Image& img, int factor, Interpolation interpolation) {
   return resize(img, size, interpolation);
 }
 
-Image resize_min_size(const Image& img, int min_size, int modulo, Interpolation interpolation) {
+ImageSize min_size_resized(ImageSize from, int min_size, int modulo) {
   if (min_size <= 0 || modulo <= 0)
     throw InvalidArgument("resize_min_size: min_size and modulo must be positive, got " + std::to_string(min_size) +
                           " and " + std::to_string(modulo));
-  if (img.empty()) throw InvalidArgument("resize_min_size: the image is empty");
   // The original: the shorter side (the width when square) becomes min_size,
   // the other round(side * min_size / shorter) with Python's round (ties to
   // even: nearbyint in the default rounding mode); both floored to modulo.
-  const int h = img.height(), w = img.width();
+  const int h = from.height, w = from.width;
   auto scaled = [&](int side, int shorter) {
     return static_cast<long long>(std::nearbyint(static_cast<double>(side) * min_size / shorter));
   };
@@ -333,11 +363,19 @@ Image resize_min_size(const Image& img, int min_size, int modulo, Interpolation 
   nh -= nh % modulo;
   nw -= nw % modulo;
   const std::string what = "resize_min_size: min_size " + std::to_string(min_size) + " with modulo " +
-                           std::to_string(modulo) + " on the " + img.size().to_string() + " image ";
+                           std::to_string(modulo) + " on the " + from.to_string() + " image ";
   if (nh <= 0 || nw <= 0) throw InvalidArgument(what + "leaves a side of 0 pixels");
   if (std::max(nh, nw) > std::numeric_limits<int>::max())
     throw InvalidArgument(what + "gives a side of " + std::to_string(std::max(nh, nw)) + " pixels");
-  return resize(img, {static_cast<int>(nh), static_cast<int>(nw)}, interpolation);
+  return {static_cast<int>(nh), static_cast<int>(nw)};
+}
+
+Image resize_min_size(const Image& img, int min_size, int modulo, Interpolation interpolation) {
+  if (min_size <= 0 || modulo <= 0)
+    throw InvalidArgument("resize_min_size: min_size and modulo must be positive, got " + std::to_string(min_size) +
+                          " and " + std::to_string(modulo));
+  if (img.empty()) throw InvalidArgument("resize_min_size: the image is empty");
+  return resize(img, min_size_resized(img.size(), min_size, modulo), interpolation);
 }
 
 }  // namespace pixelcache

@@ -113,6 +113,24 @@ TEST(Resize, DownsampleAndMinSize) {
   EXPECT_EQ(resize_min_size(pattern(10, 7, Mode::L), 4, 1).size(), (ImageSize{6, 4}));  // round(5.71) = 6
 }
 
+TEST(Resize, RegionsAsPillowsBox) {
+  // The whole image is resize(); a region is the resize of its crop when it
+  // falls on whole pixels and the filter does not reach beyond it (nearest).
+  EXPECT_EQ(resize_region(cat(), {120, 200}, {0, 0, 300, 451}), resize(cat(), {120, 200}));
+  EXPECT_EQ(min_size_resized({300, 451}, 100, 1), (ImageSize{100, 150}));
+  EXPECT_EQ(min_size_resized({300, 451}, 100), resize_min_size(cat(), 100).size());
+  const Image part = crop(cat(), BoundingBox(40, 20, 240, 220));
+  EXPECT_EQ(resize_region(cat(), {50, 50}, {20, 40, 200, 200}, Interpolation::Nearest),
+            resize(part, {50, 50}, Interpolation::Nearest));
+  // A fractional region: the last half pixel left out shifts the samples.
+  const Image a = resize_region(cat(), {100, 150}, {0, 0, 299.5, 450.5});
+  EXPECT_EQ(a.size(), (ImageSize{100, 150}));
+  EXPECT_NE(a, resize(cat(), {100, 150}));
+  EXPECT_THROW(resize_region(cat(), {10, 10}, {0, 0, 301, 451}), InvalidArgument);
+  EXPECT_THROW(resize_region(cat(), {10, 10}, {-1, 0, 100, 100}), InvalidArgument);
+  EXPECT_THROW(resize_region(cat(), {0, 10}, {0, 0, 100, 100}), InvalidArgument);
+}
+
 TEST(Resize, BadArguments) {
   EXPECT_THROW(resize(cat(), {0, 0}), InvalidArgument);
   EXPECT_THROW(resize(cat(), {10, -1}), InvalidArgument);

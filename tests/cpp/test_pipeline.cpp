@@ -56,6 +56,33 @@ TEST(Pipeline, ShrinkOnLoadHints) {
   EXPECT_EQ(Transform::parse("resize_min_size:150,modulo=1").run(jpeg).size(), (ImageSize{150, 200}));
 }
 
+TEST(Pipeline, ShrinkOnLoadKeepsTheFullScaleGeometry) {
+  // Odd sides: a JPEG decoded at 1/2 or 1/4 scale has ceil(side / n) pixels,
+  // another aspect ratio than the full image; the first step is sized as for
+  // the full image.
+  const auto jpeg = encode(pattern(451, 301), Format::JPEG);
+  for (const char* steps : {"resize_min_size:100,modulo=1", "resize:x70", "resize:70x", "resize:60x60"}) {
+    const Transform t = Transform::parse(steps);
+    EXPECT_LT(decode(jpeg, t.load_options()).width(), 301) << steps;
+    EXPECT_EQ(t.run(jpeg).size(), t.apply(decode(jpeg)).size()) << steps;
+  }
+}
+
+TEST(Pipeline, DecodedFullSizeIsTheUnshrunkOrientedSize) {
+  const auto jpeg = encode(pattern(451, 301), Format::JPEG);
+  LoadOptions o;
+  o.shrink_hint = {60, 40};
+  const Decoded d = decode_ex(jpeg, o);
+  EXPECT_EQ(d.image.size(), (ImageSize{113, 76}));  // 1/4 scale (1/8 would be 57 x 38): ceil(side / 4)
+  EXPECT_EQ(d.full_size, (ImageSize{451, 301}));
+  EXPECT_EQ(decode_ex(jpeg).full_size, (ImageSize{451, 301}));
+  EXPECT_EQ(decode_ex(encode(pattern(30, 20), Format::PNG)).full_size, (ImageSize{30, 20}));
+  // EXIF orientation 6 (rotated 90 degrees): full_size is upright, as the image.
+  const Decoded r = decode_ex(read_file(data("exif_orient6.jpg")), o);
+  EXPECT_EQ(r.full_size, decode_ex(read_file(data("exif_orient6.jpg"))).image.size());
+  EXPECT_EQ(r.full_size.height > r.full_size.width, r.image.height() > r.image.width());
+}
+
 TEST(Pipeline, BadStepsAreClearErrors) {
   try {
     (void)Transform::parse("resize:64x48 rezise:32x32");

@@ -263,6 +263,24 @@ def test_load_resized_shrinks_on_load_within_a_level(tmp_path):
     assert HashableImage.load_resized(png, (150, 225)) == HashableImage(png).resize((150, 225))  # no DCT: exact
 
 
+def test_load_resized_keeps_the_aspect_ratio_with_a_side_of_zero(tmp_path):
+    # Odd sides: the 1/2, 1/4 and 1/8 scale decodes have other aspect ratios
+    # (ceil(side / n)); the free side is computed from the full-scale image.
+    big = HashableImage(ROCKET).resize((1201, 803), mode="bicubic")
+    path = tmp_path / "odd.jpg"
+    big.save(path, quality=95)
+    for size in [(0, 100), (100, 0), (0, 256), (301, 0), (0, 803)]:
+        fast = HashableImage.load_resized(path, size)
+        full = HashableImage(path).resize(size)
+        assert fast.size() == full.size(), size
+        assert diff(fast.numpy(), full.numpy())[0] < 2.0, size  # the DCT scaling's rounding and filtering
+        assert HashableImage.load_resized(path.read_bytes(), size) == fast
+    with pytest.raises(pixelcache.InvalidArgument):
+        HashableImage.load_resized(path, (0, 0))
+    with pytest.raises(pixelcache.InvalidArgument):
+        HashableImage.load_resized(path, (-5, 10))
+
+
 def test_image_size_limit_is_adjustable(camera):
     assert pixelcache.max_image_bytes() == 2**32
     try:

@@ -16,6 +16,9 @@ from pixelcache import (DEFAULT_VERBOSITY, BoundingBox, Cache, CacheError, Decod
                         ImageInfo, IoError, LimitError, LoggingRich, NetworkError, Points, display_string, get_logger,
                         max_image_bytes, memoize, palette_names, probe, pseudo_hash, seed_everything,
                         set_max_image_bytes)
+from pixelcache.data import (IMAGENET_MEAN, IMAGENET_STD, IMG_EXTENSIONS, ImageDataset, ImageFolder, Loader,
+                             SkippedSampleWarning, collate, collate_images, find_classes, has_file_allowed_extension,
+                             make_dataset)
 from pixelcache.tools import bbox as tbbox
 from pixelcache.tools import cache as tcache
 from pixelcache.tools import image as timage
@@ -135,6 +138,21 @@ def main(out: pathlib.Path) -> None:
     padded: np.ndarray = timage.center_pad(arr, ImageSize(400, 500))
     ious = tbbox.bbox_iou(np.array([[0, 0, 2, 2]]), np.array([[1, 1, 3, 3]]))
     cache_dir: pathlib.Path = tcache.get_cache_dir()
+    # pixelcache.data: a two-class folder of the test photos.
+    (out / "tree" / "a").mkdir(parents=True, exist_ok=True)
+    (out / "tree" / "b").mkdir(parents=True, exist_ok=True)
+    img.save(out / "tree" / "a" / "cat.png")
+    img.save(out / "tree" / "b" / "cat.jpg")
+    folder = ImageFolder(out / "tree", "resize_min_size:64,modulo=1 center_crop:56x56", augment=["random_flip"],
+                         mean=IMAGENET_MEAN, std=IMAGENET_STD, seed=1, allow_empty=False)
+    classes: list[str] = folder.classes
+    folder.set_epoch(1)
+    loader = Loader(folder, batch_size=2, shuffle=True, workers=1, prefetch=1, on_error="skip")
+    batches = [batch for batch in loader] + [collate([folder[0], folder[1]])]
+    paths = ImageDataset([str(p) for p, _ in folder.samples], "resize:32x32", output="image", cache=None)
+    stacked = collate_images([paths[0], paths[1]])
+    listed = make_dataset(out / "tree", find_classes(out / "tree")[1], IMG_EXTENSIONS)
+    allowed: bool = has_file_allowed_extension("x.jpg", IMG_EXTENSIONS) and SkippedSampleWarning is not None
     logging.getLogger("pixelcache").debug("%s", (version, view, same, area, smaller, shape, mode, kind, flags, stats,
                                                 values, inverse, counts, text, back, raw, black, constant, copied,
                                                 pickled, norm, box_size, corners, fractions, pixels, count, mask,
@@ -143,7 +161,8 @@ def main(out: pathlib.Path) -> None:
                                                 gone, counters, where, trimmed, checked, computed, small, key,
                                                 doubled, default, mapped, parts, largest, filled, changed,
                                                 redrawn, refined, contours, overlap, shared, aligned, labelled,
-                                                info_size, facts, from_bytes))
+                                                info_size, facts, from_bytes, classes, batches, stacked, listed,
+                                                allowed, len(loader)))
 
 
 if __name__ == "__main__":
