@@ -13,11 +13,14 @@ missing one is an error, so a renamed block cannot leave stale figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import io
 import os
 import pathlib
 import platform
 import re
+import sys
 
 
 def add_write_option(ap: argparse.ArgumentParser) -> None:
@@ -57,3 +60,28 @@ def emit(args: argparse.Namespace, name: str, script: str, text: str) -> None:
     print(text)
     if getattr(args, "write", None):
         replace_block(args.write, name, script, machine_line() + "\n\n" + text)
+
+
+class _Tee(io.TextIOBase):
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, s: str) -> int:
+        for st in self.streams:
+            st.write(s)
+        return len(s)
+
+    def flush(self) -> None:
+        for st in self.streams:
+            st.flush()
+
+
+@contextlib.contextmanager
+def block(args: argparse.Namespace, name: str, script: str):
+    """Everything printed inside goes to stdout as usual and, with --write,
+    becomes block `name` of that file."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(_Tee(sys.stdout, buf)):
+        yield
+    if getattr(args, "write", None):
+        replace_block(args.write, name, script, machine_line() + "\n\n" + buf.getvalue().strip("\n"))
