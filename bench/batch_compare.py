@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import report  # bench/report.py
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 SOURCES = ["chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg"]
@@ -88,6 +89,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--no-peers", action="store_true", help="time only our cold run and the warm (cached) rerun")
     ap.add_argument("--pillow-run", nargs=2, metavar=("FOLDER", "OUT"), help=argparse.SUPPRESS)
+    report.add_write_option(ap)
     args = ap.parse_args()
     if args.pillow_run:
         pillow_run(*args.pillow_run)
@@ -144,21 +146,22 @@ def main() -> int:
             print(f"the warm rerun wrote {f.name} differently from the cold run", file=sys.stderr)
             return 1
     ours, ours_cpu = times["pixelcache batch -j 2"], cpu["pixelcache batch -j 2"]
-    print(f"{len(inputs)} JPEGs 4000x3000 -> {SIZE}x{SIZE} PNG, 2 processes / threads, {args.rounds} rounds, "
-          f"load average at the start: {load:.1f}; seconds: median (min-max); "
-          "ratio = pixelcache / peer, round by round (the warm rerun: warm / our cold run)")
-    print()
-    print("| command | wall time, s | wall ratio | CPU time (user + sys), s | CPU ratio |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for name, t in times.items():
-        if name == warm_name:  # warm / cold
-            ratio = spread([a / b for a, b in zip(t, ours)], 3) + "x"
-            cpu_ratio = spread([a / b for a, b in zip(cpu[name], ours_cpu)], 3) + "x"
-        else:
-            ratio = "" if t is ours else spread([a / b for a, b in zip(ours, t)]) + "x"
-            cpu_ratio = "" if t is ours else spread([a / b for a, b in zip(ours_cpu, cpu[name])]) + "x"
-        print(f"| `{name}` | {spread(t, 3 if name == warm_name else 2)} | {ratio} | "
-              f"{spread(cpu[name], 3 if name == warm_name else 2)} | {cpu_ratio} |")
+    with report.block(args, "batch", "bench/batch_compare.py"):
+        print(f"{len(inputs)} JPEGs 4000x3000 -> {SIZE}x{SIZE} PNG, 2 processes / threads, {args.rounds} rounds, "
+              f"load average at the start: {load:.1f}; seconds: median (min-max); "
+              "ratio = pixelcache / peer, round by round (the warm rerun: warm / our cold run)")
+        print()
+        print("| command | wall time, s | wall ratio | CPU time (user + sys), s | CPU ratio |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for name, t in times.items():
+            if name == warm_name:  # warm / cold
+                ratio = spread([a / b for a, b in zip(t, ours)], 3) + "x"
+                cpu_ratio = spread([a / b for a, b in zip(cpu[name], ours_cpu)], 3) + "x"
+            else:
+                ratio = "" if t is ours else spread([a / b for a, b in zip(ours, t)]) + "x"
+                cpu_ratio = "" if t is ours else spread([a / b for a, b in zip(ours_cpu, cpu[name])]) + "x"
+            print(f"| `{name}` | {spread(t, 3 if name == warm_name else 2)} | {ratio} | "
+                  f"{spread(cpu[name], 3 if name == warm_name else 2)} | {cpu_ratio} |")
     return 0
 
 

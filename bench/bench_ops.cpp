@@ -31,6 +31,13 @@ void BM_EqualizeHist(benchmark::State& s) {
     benchmark::DoNotOptimize(out.data());
   }
 }
+void BM_EqualizeHistRgb(benchmark::State& s) {
+  const Image rgb = photo_12mp();
+  for (auto _ : s) {
+    const Image out = equalize_hist(rgb);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
 void BM_CenterPad(benchmark::State& s) {
   run_op(s, [](const Image& i) { return center_pad(i, {3200, 4200}, 0); });
 }
@@ -81,6 +88,7 @@ BENCHMARK(BM_Resize12MPTo256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Rotate45)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ToGray)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EqualizeHist)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_EqualizeHistRgb)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_CenterPad)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_JpegToThumbnailPng)->Unit(benchmark::kMillisecond)->UseRealTime();
 

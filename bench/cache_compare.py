@@ -39,6 +39,7 @@ import joblib  # noqa: E402
 
 import pixelcache  # noqa: E402
 from pixelcache import HashableImage  # noqa: E402
+import report  # bench/report.py
 
 SIZE = (256, 256)
 
@@ -65,6 +66,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--count", type=int, default=50)
     ap.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "pixelcache-batch-bench"))
+    report.add_write_option(ap)
     args = ap.parse_args()
     paths = [str(p) for p in make_inputs(pathlib.Path(args.data), args.count)[:args.count]]
     reference = [thumbnail(p).digest() for p in paths]  # warms the page cache, and checks every variant's output
@@ -107,22 +109,23 @@ def main() -> int:
             joblib_hash_ms.append((time.perf_counter() - t) * 1e3)
 
     ratio = lambda a, b: [x / y for x, y in zip(warm[a], warm[b])]  # noqa: E731
-    print(f"\nthumbnail(path), 12 MP JPEG -> 256x256, {len(paths)} images, {args.rounds} rounds: "
-          "median (min-max)\n")
-    print("| cache | cold call, ms | warm hit, µs | ours / peer, warm, round by round |")
-    print("| --- | ---: | ---: | ---: |")
-    rows = [("`functools.lru_cache`", "lru", ""),
-            ("`joblib.Memory`", "joblib", ""),
-            ("`diskcache` memoize", "diskcache", ""),
-            ("pixelcache memory tier", "memory", f"{spread(ratio('memory', 'lru'), 'x')} of lru_cache"),
-            ("pixelcache disk tier (LMDB)", "disk",
-             f"{spread(ratio('disk', 'joblib'), 'x')} of joblib; {spread(ratio('disk', 'diskcache'), 'x')} of "
-             "diskcache"),
-            ("pixelcache Redis tier (loopback)", "redis", "")]
-    for label, key, note in rows:
-        print(f"| {label} | {spread(cold[key])} | {spread(warm[key])} | {note} |")
-    print(f"\nkeying a 12 MP HashableImage argument: first {first_key_ms:.2f} ms (its digest), then "
-          f"{later_key_us:.2f} µs; joblib.hash of a 12 MP image: {spread(joblib_hash_ms, ' ms')} every time")
+    with report.block(args, "cache-python", "bench/cache_compare.py"):
+        print(f"\nthumbnail(path), 12 MP JPEG -> 256x256, {len(paths)} images, {args.rounds} rounds: "
+              "median (min-max)\n")
+        print("| cache | cold call, ms | warm hit, µs | ours / peer, warm, round by round |")
+        print("| --- | ---: | ---: | ---: |")
+        rows = [("`functools.lru_cache`", "lru", ""),
+                ("`joblib.Memory`", "joblib", ""),
+                ("`diskcache` memoize", "diskcache", ""),
+                ("pixelcache memory tier", "memory", f"{spread(ratio('memory', 'lru'), 'x')} of lru_cache"),
+                ("pixelcache disk tier (LMDB)", "disk",
+                 f"{spread(ratio('disk', 'joblib'), 'x')} of joblib; {spread(ratio('disk', 'diskcache'), 'x')} of "
+                 "diskcache"),
+                ("pixelcache Redis tier (loopback)", "redis", "")]
+        for label, key, note in rows:
+            print(f"| {label} | {spread(cold[key])} | {spread(warm[key])} | {note} |")
+        print(f"\nkeying a 12 MP HashableImage argument: first {first_key_ms:.2f} ms (its digest), then "
+              f"{later_key_us:.2f} µs; joblib.hash of a 12 MP image: {spread(joblib_hash_ms, ' ms')} every time")
     return 0
 
 

@@ -20,6 +20,7 @@ from PIL import Image
 from pixelcache import HashableImage
 
 from timing import median_ms, paired_median_ms  # bench/timing.py
+import report  # bench/report.py
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -42,6 +43,7 @@ def photo_12mp(tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=21)
+    report.add_write_option(ap)
     args = ap.parse_args()
     r = args.repeat
     rows = []
@@ -124,12 +126,13 @@ def main():
     row("8 x decode 12 MP JPEG, 2 threads", median_ms(batch(2), max(5, r // 3)), "same, 1 thread",
         median_ms(batch(1), max(5, r // 3)), "~0.5x on 2 cores (GIL released)")
 
-    print(f"pixelcache Python benchmarks, {sys.version.split()[0]}, torch {torch.__version__}, "
-          f"Pillow {Image.__version__}, NumPy {np.__version__}; median of {r}\n")
-    print("| work | pixelcache | peer | peer time | ratio | target |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for work, ours, peer_name, peer, ratio, target, unit in rows:
-        print(f"| {work} | {ours:.3g} {unit} | {peer_name} | {peer:.3g} {unit} | {ratio:.2f}x | {target} |")
+    with report.block(args, "python", "bench/python_compare.py"):
+        print(f"pixelcache Python benchmarks, {sys.version.split()[0]}, torch {torch.__version__}, "
+              f"Pillow {Image.__version__}, NumPy {np.__version__}; median of {r}\n")
+        print("| work | pixelcache | peer | peer time | ratio | target |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for work, ours, peer_name, peer, ratio, target, unit in rows:
+            print(f"| {work} | {ours:.3g} {unit} | {peer_name} | {peer:.3g} {unit} | {ratio:.2f}x | {target} |")
 
 
 if __name__ == "__main__":

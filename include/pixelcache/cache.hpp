@@ -108,8 +108,11 @@
 // Compression: with Compression::Auto, bodies of 4 KiB and more are zstd-
 // compressed (level 3) when a trial on their first 16 KiB (level 1) shrinks
 // to half or less, and stored compressed when the whole body then shrinks
-// to half or less too: masks, flat images, repetitive values. Photographs stay
-// raw: zstd saves them ~8 % but makes a disk hit of a 12 MP photo ~6x
+// to half or less too: masks, flat images, repetitive values; bodies of
+// 1 MiB and more only when the trial and the whole shrink 8-fold, since zstd
+// decompresses a 2-3x compressible body at ~1 GB/s (a 12 MP smooth photo's
+// hit would cost 3-5x a copy) but an 8x one at about copy speed. Photographs
+// stay raw: zstd saves them ~8 % but makes a disk hit of a 12 MP photo ~6x
 // slower (bench/bench_cache.cpp), while a 12 MP mask shrinks 29x. A body
 // that would shrink beyond what a reader accepts (1024:1 above 64 MiB) is
 // stored raw.
@@ -259,7 +262,7 @@ class Entry {
 /// Body compression of stored entries.
 enum class Compression : std::uint8_t {
   None,  ///< never compress
-  Auto,  ///< zstd when a trial and then the whole body show it halves the size (see file comment)
+  Auto,  ///< zstd when a trial and then the whole body show it halves the size (8-fold from 1 MiB; file comment)
   Zstd,  ///< always zstd (level 3) for bodies of 64 bytes and more
 };
 

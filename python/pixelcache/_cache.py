@@ -81,7 +81,9 @@ class Cache:
       ``connect_timeout`` / ``command_timeout`` (seconds, for Redis),
       ``retry_backoff`` (seconds before a failed tier is tried again,
       doubling per failure up to 32x), ``compression`` (``"auto"``: zstd
-      for bodies that halve, such as masks; ``"none"``; ``"zstd"``),
+      for bodies that halve, such as masks — from 1 MiB only for those that
+      shrink 8-fold, so a large hit costs about one copy; ``"none"``;
+      ``"zstd"``),
       ``secret`` (str or bytes; None: ``$PIXELCACHE_CACHE_KEY``): the key
       that signs pickled results. Loading a pickle runs code, so pickled
       results are stored signed (HMAC-SHA256) and refused unless their

@@ -25,6 +25,15 @@ constexpr std::size_t kAutoMinBody = 4096;
 // Compression::Auto compresses when a trial on this many leading bytes, at
 // the fastest level, shrinks them to half or less (about 40 us).
 constexpr std::size_t kTrialBytes = 16 * 1024;
+// Compression::Auto: a body of this size or more is compressed only when it
+// shrinks kLargeRatio-fold. zstd decompresses a 2-3x compressible body at
+// about 1 GB/s — a 12 MP smooth photo's hit would take 3-5x a copy — but a
+// body that shrinks 8x or more (masks, flat images) at close to copy speed,
+// so a large hit stays within about one copy (bench/hit_compare.py).
+constexpr std::size_t kLargeBody = std::size_t{1} << 20;
+constexpr std::size_t kLargeRatio = 8;
+// The ratio Auto asks of a body of `total` bytes.
+std::size_t auto_ratio(std::size_t total) { return total >= kLargeBody ? kLargeRatio : 2; }
 constexpr int kTrialLevel = 1;
 constexpr std::size_t kZstdMinBody = 64;
 constexpr int kZstdLevel = 3;
@@ -168,7 +177,7 @@ bool worth_compressing(std::span<const std::span<const std::uint8_t>> parts, std
     }
   sample = sample.first(std::min(sample.size(), kTrialBytes));
   const std::span<const std::uint8_t> one[] = {sample};
-  return zstd_compress(one, kTrialLevel).size() * 2 <= sample.size();
+  return zstd_compress(one, kTrialLevel).size() * auto_ratio(total) <= sample.size();
 }
 
 }  // namespace
@@ -254,7 +263,8 @@ EncodedEntry EncodedEntry::prepare(const Entry& entry, const EntryAddress& addre
     // Nor beyond what a reader accepts (kMaxExpansion : 1 above
     // kFreeExpansion): a flat image that shrinks further is stored raw.
     const bool readable = body_len <= std::max(kFreeExpansion, kMaxExpansion * z.size());
-    const bool keep = readable && (compression == Compression::Auto ? z.size() * 2 <= body_len : z.size() < body_len);
+    const bool keep = readable && (compression == Compression::Auto ? z.size() * auto_ratio(body_len) <= body_len
+                                                                    : z.size() < body_len);
     if (keep) {
       out.owned_ = std::move(z);
       out.body_ = out.owned_;

@@ -2,6 +2,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <vector>
@@ -253,16 +254,104 @@ Image rgb2bgr(const Image& img) {
 
 Image bgr2rgb(const Image& img) { return rgb2bgr(img); }
 
+namespace {
+
+using Histogram = std::array<std::uint32_t, 256>;
+
+// OpenCV's equalizeHist table of one channel's histogram (the same float
+// arithmetic and rounding, so results are identical): levels below the
+// first present one map to 0, the first to 0, and each next level to
+// round(cumulative count * 255 / (total - count of the first)); a channel of
+// one level keeps it.
+std::array<std::uint8_t, 256> equalize_table(const Histogram& hist, std::uint64_t total) {
+  std::array<std::uint8_t, 256> lut{};
+  int i = 0;
+  while (i < 255 && hist[i] == 0) ++i;
+  if (hist[i] == total) {
+    lut.fill(static_cast<std::uint8_t>(i));
+    return lut;
+  }
+  const float scale = 255.f / static_cast<float>(total - hist[i]);
+  int sum = 0;
+  for (lut[i++] = 0; i < 256; ++i) {
+    sum += static_cast<int>(hist[i]);
+    lut[i] = cv::saturate_cast<std::uint8_t>(static_cast<float>(sum) * scale);
+  }
+  return lut;
+}
+
+// Counts the samples of interleaved 3-channel pixels [a, b) into h[0..11]:
+// four counters per channel, pixel by pixel in turn, so that runs of equal
+// samples (smooth regions) do not wait on one counter.
+void count_rgb(const std::uint8_t* px, std::size_t a, std::size_t b, Histogram* h) {
+  const std::uint8_t* p = px + 3 * a;
+  std::size_t i = a;
+  for (; i + 4 <= b; i += 4, p += 12) {
+    ++h[0][p[0]], ++h[1][p[1]], ++h[2][p[2]];
+    ++h[3][p[3]], ++h[4][p[4]], ++h[5][p[5]];
+    ++h[6][p[6]], ++h[7][p[7]], ++h[8][p[8]];
+    ++h[9][p[9]], ++h[10][p[10]], ++h[11][p[11]];
+  }
+  for (; i < b; ++i, p += 3) ++h[0][p[0]], ++h[1][p[1]], ++h[2][p[2]];
+}
+
+// Maps interleaved 3-channel pixels [a, b) through the three tables.
+void map_rgb(const std::uint8_t* px, std::uint8_t* out, std::size_t a, std::size_t b,
+             const std::array<std::array<std::uint8_t, 256>, 3>& lut) {
+  const std::uint8_t* p = px + 3 * a;
+  std::uint8_t* o = out + 3 * a;
+  const std::uint8_t *l0 = lut[0].data(), *l1 = lut[1].data(), *l2 = lut[2].data();
+  std::size_t i = a;
+  for (; i + 4 <= b; i += 4, p += 12, o += 12) {
+    o[0] = l0[p[0]], o[1] = l1[p[1]], o[2] = l2[p[2]];
+    o[3] = l0[p[3]], o[4] = l1[p[4]], o[5] = l2[p[5]];
+    o[6] = l0[p[6]], o[7] = l1[p[7]], o[8] = l2[p[8]];
+    o[9] = l0[p[9]], o[10] = l1[p[10]], o[11] = l2[p[11]];
+  }
+  for (; i < b; ++i, p += 3, o += 3) o[0] = l0[p[0]], o[1] = l1[p[1]], o[2] = l2[p[2]];
+}
+
+// Equalises interleaved 3-channel pixels: one pass for the three
+// histograms, one pass through the three tables, each split over threads.
+void equalize_rgb(const Image& src, std::uint8_t* out) {
+  const auto in = src.u8_view();
+  const std::size_t n = in.size() / 3;  // pixels
+  const int stripes = std::max(1, std::min(cv::getNumThreads(), static_cast<int>(n >> 16)));
+  std::vector<std::array<Histogram, 12>> part(static_cast<std::size_t>(stripes));
+  const auto range_of = [&](int k) { return std::pair{n * k / stripes, n * (k + 1) / stripes}; };
+  cv::parallel_for_(cv::Range(0, stripes), [&](const cv::Range& r) {
+    for (int k = r.start; k < r.end; ++k) {
+      auto& h = part[static_cast<std::size_t>(k)];
+      for (auto& x : h) x.fill(0);
+      const auto [a, b] = range_of(k);
+      count_rgb(in.data(), a, b, h.data());
+    }
+  });
+  std::array<std::array<std::uint8_t, 256>, 3> lut;
+  for (std::size_t c = 0; c < 3; ++c) {
+    Histogram total{};
+    for (const auto& h : part)
+      for (std::size_t set = 0; set < 4; ++set)
+        for (int v = 0; v < 256; ++v) total[v] += h[c + 3 * set][v];
+    lut[c] = equalize_table(total, n);
+  }
+  cv::parallel_for_(cv::Range(0, stripes), [&](const cv::Range& r) {
+    for (int k = r.start; k < r.end; ++k) {
+      const auto [a, b] = range_of(k);
+      map_rgb(in.data(), out, a, b, lut);
+    }
+  });
+}
+
+}  // namespace
+
 Image equalize_hist(const Image& img) {
   require_image(img, "equalize_hist");
   const Image src = (img.is_binary() ? to_gray(img) : img).as_u8();
   if (src.is_gray()) return make_like(src, src.size(), [&](cv::Mat& d) { cv::equalizeHist(as_mat(src), d); });
-  return make_like(src, src.size(), [&](cv::Mat& d) {  // per channel
-    std::vector<cv::Mat> planes;
-    cv::split(as_mat(src), planes);
-    for (cv::Mat& p : planes) cv::equalizeHist(p, p);
-    cv::merge(planes, d);
-  });
+  // Per channel, as OpenCV's equalizeHist of each plane, without splitting.
+  return Image::generate(src.size(), src.mode(), PixelType::U8,
+                         [&](std::span<std::byte> b) { equalize_rgb(src, reinterpret_cast<std::uint8_t*>(b.data())); });
 }
 
 }  // namespace pixelcache

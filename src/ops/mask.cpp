@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <opencv2/imgproc.hpp>
 #include <tuple>
 
@@ -20,14 +21,7 @@ using detail::binarise;
 using detail::check_same_size;
 
 // Integer pixel box [x0, x1) x [y0, y1).
-struct Box {
-  int x0, y0, x1, y1;
-  /// Sharing area (the original's positive-area IoU); touching is not enough.
-  bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
-  Box united(const Box& o) const {
-    return {std::min(x0, o.x0), std::min(y0, o.y0), std::max(x1, o.x1), std::max(y1, o.y1)};
-  }
-};
+using Box = detail::MaskBox;
 
 Box union_box(const Image& img, std::span<const BoundingBox> bboxes, const char* op) {
   if (bboxes.empty()) throw InvalidArgument(std::string(op) + ": no bounding boxes (an empty mask has none)");
@@ -52,6 +46,71 @@ void validate(const Mask2BboxOptions& o) {
 }
 
 }  // namespace
+
+namespace detail {
+
+std::vector<MaskBox> merge_overlapping(std::vector<MaskBox> boxes) {
+  // Rounds of a sweep from left to right. The boxes the sweep line crosses
+  // ("active") overlap each other in x, so once merged they are disjoint in
+  // y: kept in a map by their top edge, a new box finds the active boxes it
+  // overlaps in O(log n) plus one step per box it absorbs. A union reaches
+  // back to the left, where a box the sweep has passed may now overlap it,
+  // so rounds repeat until one merges nothing (the result — no two boxes
+  // overlapping, each the union of a connected group — does not depend on
+  // the order of merges). Each round is O(n log n); a round after the first
+  // runs only when a union grew into boxes already passed.
+  for (bool merged = true; merged && boxes.size() > 1;) {
+    merged = false;
+    std::sort(boxes.begin(), boxes.end(), [](const MaskBox& a, const MaskBox& b) { return a.x0 < b.x0; });
+    std::vector<MaskBox> done;
+    done.reserve(boxes.size());
+    std::multimap<int, MaskBox> active;  // by y0; disjoint in y
+    // Boxes leave the active set when the sweep reaches their right edge.
+    std::multimap<int, int> ends;  // x1 -> y0 of an active box
+    for (MaskBox b : boxes) {
+      while (!ends.empty() && ends.begin()->first <= b.x0) {
+        const auto [x1, y0] = *ends.begin();
+        ends.erase(ends.begin());
+        auto range = active.equal_range(y0);
+        for (auto it = range.first; it != range.second; ++it)
+          if (it->second.x1 == x1) {
+            done.push_back(it->second);
+            active.erase(it);
+            break;
+          }
+      }
+      for (bool grew = true; grew;) {
+        grew = false;
+        // Active boxes overlapping b in y: starting before b.y1, ending after b.y0.
+        auto it = active.lower_bound(b.y0);
+        if (it != active.begin()) --it;  // the one starting above may reach down into b
+        while (it != active.end() && it->first < b.y1) {
+          if (it->second.y1 > b.y0 && it->second.x1 > b.x0) {
+            const MaskBox a = it->second;
+            b = b.united(a);
+            auto range = ends.equal_range(a.x1);
+            for (auto e = range.first; e != range.second; ++e)
+              if (e->second == a.y0) {
+                ends.erase(e);
+                break;
+              }
+            it = active.erase(it);
+            merged = grew = true;
+          } else {
+            ++it;
+          }
+        }
+      }
+      active.emplace(b.y0, b);
+      ends.emplace(b.x1, b.y0);
+    }
+    for (const auto& [y0, b] : active) done.push_back(b);
+    boxes = std::move(done);
+  }
+  return boxes;
+}
+
+}  // namespace detail
 
 std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o) {
   validate(o);
@@ -102,19 +161,9 @@ std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o)
     boxes.push_back({std::max(0, b.x0 - mx), std::max(0, b.y0 - my), std::min(bin.width(), b.x1 + mx),
                      std::min(bin.height(), b.y1 + my)});
   }
-  // Overlapping boxes become their union, transitively: repeat until no
-  // pair overlaps (the original does one pass, which is not transitive).
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (std::size_t i = 0; i < boxes.size() && !changed; ++i)
-      for (std::size_t j = i + 1; j < boxes.size(); ++j)
-        if (boxes[i].overlaps(boxes[j])) {
-          boxes[i] = boxes[i].united(boxes[j]);
-          boxes.erase(boxes.begin() + static_cast<std::ptrdiff_t>(j));
-          changed = true;
-          break;
-        }
-  }
+  // Overlapping boxes become their union, transitively, until no pair
+  // overlaps (the original does one pass, which is not transitive).
+  boxes = detail::merge_overlapping(std::move(boxes));
   if (o.merge && boxes.size() > 1) {  // the original's merge: one box, the union of all
     Box u = boxes.front();
     for (const Box& b : boxes) u = u.united(b);

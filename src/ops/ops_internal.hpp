@@ -1,8 +1,10 @@
 // Internal helpers shared by the operation files.
 #pragma once
 
+#include <algorithm>
 #include <opencv2/core.hpp>
 #include <string>
+#include <vector>
 
 #include "pixelcache/error.hpp"
 #include "pixelcache/image.hpp"
@@ -40,6 +42,24 @@ inline void require_mode(const Image& img, Mode mode, const char* op) {
 struct Rect {
   int x0, y0, x1, y1;
 };
+
+/// An integer pixel box [x0, x1) x [y0, y1) of mask2bbox.
+struct MaskBox {
+  int x0, y0, x1, y1;
+  /// Sharing area (the original's positive-area IoU); touching is not enough.
+  bool overlaps(const MaskBox& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
+  MaskBox united(const MaskBox& o) const {
+    return {std::min(x0, o.x0), std::min(y0, o.y0), std::max(x1, o.x1), std::max(y1, o.y1)};
+  }
+  bool operator==(const MaskBox&) const = default;
+};
+
+/// Replaces overlapping boxes by their union, transitively, until no two
+/// overlap (the unique result: each box is the union of a group connected
+/// by overlaps of the unions). O(n log n) per round of a sweep; rounds
+/// repeat only while unions grow into boxes already swept. Order of the
+/// result unspecified.
+std::vector<MaskBox> merge_overlapping(std::vector<MaskBox> boxes);
 
 /// The pixel rectangle of `box` on `img` (a normalised box is resolved with
 /// the image's size; starts rounded down, ends up), checked against the

@@ -121,6 +121,18 @@ TEST(CacheEntry, AutoCompressesMasksButNotPhotographs) {
   EXPECT_EQ(photo[6], 0);
   const auto none = enc(Entry(flat_mask(512, 512)), Compression::None);
   EXPECT_EQ(none[6], 0);
+  // Issue 18: a large body (1 MiB and more) is compressed only when it
+  // shrinks 8-fold: one that merely halves (a smooth photo) stays raw, so
+  // its hit costs about one copy instead of a 1 GB/s decompression.
+  std::vector<std::uint8_t> low = noise_bytes(1024 * 1024 * 3, 5);
+  for (auto& v : low) v = static_cast<std::uint8_t>(100 + (v & 3));  // ~2 bits a sample: shrinks ~3-4x
+  const auto smooth = enc(Entry(Image::from_u8({1024, 1024}, Mode::RGB, low)), Compression::Auto);
+  EXPECT_EQ(smooth[6] & 1, 0);
+  const auto forced = enc(Entry(Image::from_u8({1024, 1024}, Mode::RGB, low)), Compression::Zstd);
+  EXPECT_EQ(forced[6] & 1, 1);
+  EXPECT_LT(forced.size() * 2, smooth.size());  // it does halve
+  const auto big_mask = enc(Entry(flat_mask(2048, 2048)), Compression::Auto);
+  EXPECT_EQ(big_mask[6] & 1, 1);  // 4 MiB that shrink far more than 8-fold
   const EntryHeader h = read_entry_header(mask);
   EXPECT_TRUE(h.compressed);
   EXPECT_EQ(h.body_bytes, 16u + 512 * 512);

@@ -1,5 +1,9 @@
 // Masks and boxes (mask.hpp): exact expectations on synthetic masks, the
 // crop / uncrop round trip on a photo, bad input.
+#include <opencv2/imgproc.hpp>
+#include <tuple>
+
+#include "ops/ops_internal.hpp"
 #include "test_support.hpp"
 
 namespace pixelcache::test {
@@ -199,6 +203,92 @@ TEST(ImageCrop, RemembersWhereItCameFrom) {
   EXPECT_EQ(crop(edited, px_box(0, 0, 100, 50)), crop(img, px_box(0, 0, 100, 50)));
   EXPECT_THROW(c.uncrop(resize(img, {10, 10})), InvalidArgument);
   EXPECT_THROW(ImageCrop::from_mask(img, rects(300, 451, {})), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace pixelcache::test
+
+namespace pixelcache::test {
+namespace {
+
+// The merge of overlapping boxes, the slow way: repeat until no pair overlaps.
+std::vector<detail::MaskBox> merge_by_pairs(std::vector<detail::MaskBox> boxes) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t i = 0; i < boxes.size() && !changed; ++i)
+      for (std::size_t j = i + 1; j < boxes.size(); ++j)
+        if (boxes[i].overlaps(boxes[j])) {
+          boxes[i] = boxes[i].united(boxes[j]);
+          boxes.erase(boxes.begin() + static_cast<std::ptrdiff_t>(j));
+          changed = true;
+          break;
+        }
+  }
+  return boxes;
+}
+
+std::vector<detail::MaskBox> sorted(std::vector<detail::MaskBox> v) {
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.y0, a.x0, a.y1, a.x1) < std::tie(b.y0, b.x0, b.y1, b.x1);
+  });
+  return v;
+}
+
+// Issue 18: the sweep gives exactly the transitive merge of the pairwise
+// loop, on random boxes of every density (chains, nests, unions that reach
+// back to boxes already swept).
+TEST(Mask2Bbox, SweepMergeEqualsThePairwiseFixpoint) {
+  std::uint32_t s = 12345;
+  const auto rnd = [&](int n) { return static_cast<int>((s = s * 1664525u + 1013904223u) >> 8) % n; };
+  for (int round = 0; round < 400; ++round) {
+    const int n = 1 + rnd(60), extent = 20 + rnd(400), side = 1 + rnd(40);
+    std::vector<detail::MaskBox> boxes;
+    for (int i = 0; i < n; ++i) {
+      const int x = rnd(extent), y = rnd(extent);
+      boxes.push_back({x, y, x + 1 + rnd(side), y + 1 + rnd(side)});
+    }
+    const auto fast = sorted(detail::merge_overlapping(boxes));
+    EXPECT_EQ(fast, sorted(merge_by_pairs(boxes))) << "round " << round;
+    for (std::size_t i = 0; i < fast.size(); ++i)
+      for (std::size_t j = i + 1; j < fast.size(); ++j) ASSERT_FALSE(fast[i].overlaps(fast[j]));
+  }
+}
+
+// Issue 18: 100,000 separate regions give OpenCV's component boxes, one
+// each (a noisy mask: the quadratic merge took half a minute on 12 MP).
+TEST(Mask2Bbox, HundredThousandRegionsMatchOpenCv) {
+  const int h = 1000, w = 1000;  // dots on a grid of 3 x 3 cells: 333 x 333 = 110,889 regions
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(h) * w, 0);
+  std::uint32_t s = 7;
+  for (int y = 0; y + 1 < h; y += 3)
+    for (int x = 0; x + 1 < w; x += 3) {
+      s = s * 1664525u + 1013904223u;
+      px[static_cast<std::size_t>(y) * w + x] = 1;
+      if (s >> 31) px[static_cast<std::size_t>(y + 1) * w + x] = 1;        // some two tall
+      if ((s >> 30) & 1) px[static_cast<std::size_t>(y) * w + x + 1] = 1;  // some two wide
+    }
+  const Image mask = Image::from_u8({h, w}, Mode::Binary, px);
+  Mask2BboxOptions o;
+  o.margin = 0;
+  o.area_threshold = 0;
+  o.closing = {0, 0};
+  o.opening = {0, 0};
+  const auto boxes = mask2bbox(mask, o);
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(cv::Mat(h, w, CV_8U, px.data()), labels, stats, centroids, 8);
+  ASSERT_EQ(boxes.size(), static_cast<std::size_t>(n - 1));
+  ASSERT_GT(boxes.size(), 100000u);
+  std::vector<detail::MaskBox> cv_boxes;
+  for (int i = 1; i < n; ++i) {
+    const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+    cv_boxes.push_back({x, y, x + stats.at<int>(i, cv::CC_STAT_WIDTH), y + stats.at<int>(i, cv::CC_STAT_HEIGHT)});
+  }
+  std::vector<detail::MaskBox> ours;
+  for (const auto& b : boxes) {
+    const auto r = b.to_int_pixels();
+    ours.push_back({r[0], r[1], r[2], r[3]});
+  }
+  EXPECT_EQ(ours, sorted(cv_boxes));  // mask2bbox returns them in reading order
 }
 
 }  // namespace
