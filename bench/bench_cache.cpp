@@ -1,4 +1,4 @@
-// Cache benchmarks (DESIGN §7): hits of a 256x256 result from the memory,
+// Cache benchmarks: hits of a 256x256 result from the memory,
 // disk (LMDB) and Redis tiers; a disk hit of a 12 MP image against a memcpy
 // of its 36 MB in the same run (target: at most 1.5x); put costs; and the
 // compression choice (a zstd-compressed 12 MP photo and a compressed mask).

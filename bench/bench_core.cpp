@@ -1,4 +1,4 @@
-// Foundation benchmarks (DESIGN §7): digest of a 12 MP image against memcpy
+// Foundation benchmarks: digest of a 12 MP image against memcpy
 // of the same buffer; JPEG and PNG decode of a 12 MP photo. The peers
 // (Pillow, OpenCV) are timed on the same files by bench/compare.py.
 #include <benchmark/benchmark.h>

@@ -1,4 +1,4 @@
-// Operation benchmarks on the 12 MP photo (DESIGN §7). Peers: bench/compare.py.
+// Operation benchmarks on the 12 MP photo. Peers: bench/compare.py.
 #include <benchmark/benchmark.h>
 
 #include "bench_data.hpp"

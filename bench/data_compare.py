@@ -45,6 +45,8 @@ import sys
 import tempfile
 import time
 
+import report  # bench/report.py
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 PHOTOS = ["assets/chelsea.png", "assets/astronaut.png", "assets/coffee.png", "assets/rocket.jpg",
           "tests/data/chelsea_q95.jpg", "tests/data/camera.png"]
@@ -229,6 +231,7 @@ def main() -> None:
     ap.add_argument("--root")
     ap.add_argument("--crops")
     ap.add_argument("--cache-dir")
+    report.add_write_option(ap)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.root, args.crops, args.cache_dir, args.epochs, args.batch,
@@ -262,6 +265,11 @@ def main() -> None:
             out.append(res["images"] / statistics.mean(ts))
         return out
 
+    with report.block(args, "data", "bench/data_compare.py"):
+        print_tables(args, files, megapixels, configs, results, rate)
+
+
+def print_tables(args, files, megapixels, configs, results, rate) -> None:
     load = os.getloadavg()
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                platform.processor())

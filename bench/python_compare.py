@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Times the Python package against what a Python user would write instead,
 in one run, and prints the ratios (pixelcache / peer, lower is better) as a
-Markdown table. Targets from DESIGN section 7.
+Markdown table. Targets: doc/benchmarks.md.
 
     PYTHONPATH=build/release/python /usr/bin/python3 bench/python_compare.py [--repeat 21]
 """

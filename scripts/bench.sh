@@ -3,7 +3,7 @@
 # the same run, and writes each script's tables into doc/benchmarks.md (its
 # generated block): the published figures are always one run of a script.
 #
-#   bash scripts/bench.sh [NAME...]     NAME: core cache-cpp cache-python hits-python batch python
+#   bash scripts/bench.sh [NAME...]     NAME: core cache-cpp cache-python hits-python batch python data
 #
 # Needs a quiet machine for figures worth publishing (see doc/benchmarks.md).
 set -euo pipefail
@@ -20,8 +20,9 @@ declare -A scripts=(
   [hits-python]="bench/hit_compare.py"
   [batch]="bench/batch_compare.py"
   [python]="bench/python_compare.py"
+  [data]="bench/data_compare.py"
 )
-order=(core cache-cpp cache-python hits-python batch python)
+order=(core cache-cpp cache-python hits-python batch python data)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${order[@]}")
 for name in "${names[@]}"; do

@@ -1,5 +1,5 @@
 // The operation table (catalogue.hpp): every image operation with its
-// arguments as the Python original names them (ORIGINAL-API.md §3.5-§3.12),
+// arguments as the Python original names them,
 // its one-line doc, and the call of the typed C++ function it runs.
 #include <climits>
 
@@ -177,7 +177,7 @@ const std::vector<std::string> kOrientations = {"horizontal", "vertical"};
 
 std::vector<Operation> build() {
   std::vector<Operation> t;
-  // ---------------------------------------------------------------- §3.6 geometry
+  // ---------------------------------------------------------------- geometry
   t.push_back(op("resize", "resize(img, size, interpolation)",
                  "Resampled to `size` with Pillow's filters, antialiased when shrinking; the pixel mode is kept, and "
                  "the current size returns the image itself. A side of 0 (steps: `256x`, `x256`) follows the other's "
@@ -243,7 +243,7 @@ std::vector<Operation> build() {
                    for (Image& i : as_images(a, "other")) all.push_back(std::move(i));
                    return Value(concat(all, as_str(a, "mode") == "horizontal"));
                  }));
-  // ---------------------------------------------------------------- §3.5 colour and type
+  // ---------------------------------------------------------------- colour and type
   t.push_back(
       nullary("to_rgb", "RGB: gray replicated to three channels, binary as 0 / 255; RGB returns itself.", to_rgb));
   t.push_back(nullary("to_gray", "Gray (L) with Pillow's convert(\"L\") formula; binary as 0 / 255; L returns itself.",
@@ -291,7 +291,7 @@ std::vector<Operation> build() {
                    if (p.kind() == Value::Kind::String) return Value(apply_palette(img, p.as<std::string>()));
                    return Value(apply_palette(img, std::span<const std::uint8_t>(p.as<Array>().data)));
                  }));
-  // ---------------------------------------------------------------- §3.7 masks, boxes, crops
+  // ---------------------------------------------------------------- masks, boxes, crops
   {
     Operation o = op("mask2bbox", "mask2bbox(img, Mask2BboxOptions)",
                      "The bounding boxes of the mask's 8-connected regions (exclusive ends), grown by `margin`, "
@@ -389,7 +389,7 @@ std::vector<Operation> build() {
     o.step = false;
     t.push_back(std::move(o));
   }
-  // ---------------------------------------------------------------- §3.8 compositing, §3.10 constants
+  // ---------------------------------------------------------------- compositing, constants
   t.push_back(op("blend", "blend(img, other, alpha, with_bbox, merge_bbox)",
                  "With a binary mask: pixels outside it scaled by `alpha`; with an image: alpha * mask + (1 - alpha) "
                  "* image. `with_bbox` draws red boxes around the mask's regions.",
@@ -403,7 +403,7 @@ std::vector<Operation> build() {
                  }));
   t.push_back(nullary("zeros_like", "A black image of the same size and mode.", zeros_like));
   t.push_back(nullary("ones_like", "A white image of the same size and mode (255; true for binary).", ones_like));
-  // ---------------------------------------------------------------- §3.12 grids
+  // ---------------------------------------------------------------- grids
   {
     Operation o =
         op("make_image_grid", "make_image_grid(HashableDict, GridOptions)",

@@ -1,4 +1,4 @@
-// pixelcache/cache.hpp — the content-addressed cache (DESIGN §5): memory,
+// pixelcache/cache.hpp — the content-addressed cache: memory,
 // disk (LMDB) and Redis tiers stacked behind one Cache, keyed by 128-bit
 // digests, and memoize().
 //

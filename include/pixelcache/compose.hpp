@@ -42,7 +42,7 @@ Image operator/(const Image& a, double factor);
 
 /// A black image of the same size, mode and storage.
 Image zeros_like(const Image& img);
-/// A white image (255, or 1 for binary; DESIGN §8: not 1 = black for uint8).
+/// A white image (255, or 1 for binary; unlike the original, not 1 = black for uint8).
 Image ones_like(const Image& img);
 
 }  // namespace pixelcache

@@ -73,7 +73,7 @@ class BoundingBox {
   /// (xmin, ymin, xmax, ymax) normalised to [0, 1]. Throws InvalidArgument if
   /// the box is in pixels and has no image size.
   std::array<double, 4> xyxyn() const;
-  /// (xmin, ymin, width, height) normalised (DESIGN §8: normalised values,
+  /// (xmin, ymin, width, height) normalised (a difference from the original: normalised values,
   /// not pixels). Same error as xyxyn().
   std::array<double, 4> xywhn() const;
 

@@ -1,5 +1,5 @@
 // pixelcache/grid.hpp — labelled comparison grids and text images, as the
-// Python original's make_image_grid and display_string (ORIGINAL-API §10, §6).
+// Python original's make_image_grid and display_string.
 //
 // Text is drawn with FreeType, antialiased, in JetBrains Mono Regular (Debian
 // fonts-jetbrains-mono, the original's font), else DejaVu Sans; the

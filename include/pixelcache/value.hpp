@@ -1,5 +1,5 @@
 // pixelcache/value.hpp — hashable values and the immutable containers
-// HashableList and HashableDict (DESIGN §4).
+// HashableList and HashableDict.
 //
 // A Value holds null, bool, int, float, string, Image, BoundingBox, an
 // n-dimensional array (dtype + shape + bytes), or a nested HashableList /

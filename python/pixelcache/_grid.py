@@ -1,4 +1,4 @@
-"""make_image_grid and display_string as the original's (ORIGINAL-API §10 and §6).
+"""make_image_grid and display_string as the original's.
 
 The work runs in the C++ core (src/ops/grid.cpp, src/ops/text.cpp) with the
 GIL released; this module maps the original's Python arguments onto it.

@@ -1,5 +1,5 @@
 // make_image_grid and create_text (grid.hpp): the original's layout
-// (ORIGINAL-API §10) and its label strip (tools/text.py create_text), built on
+// and its label strip (tools/text.py create_text), built on
 // display_string's layout.
 #include "pixelcache/grid.hpp"
 

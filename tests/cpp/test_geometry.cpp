@@ -19,7 +19,7 @@ TEST(BoundingBox, PixelAndNormalizedForms) {
   EXPECT_EQ(b.xyxy(), (std::array<double, 4>{10, 20, 110, 220}));
   EXPECT_EQ(b.xywh(), (std::array<double, 4>{10, 20, 100, 200}));
   EXPECT_EQ(b.xyxyn(), (std::array<double, 4>{0.05, 0.05, 0.55, 0.55}));
-  const auto n = b.xywhn();  // normalised, not pixels (DESIGN §8)
+  const auto n = b.xywhn();  // normalised, not pixels (a deliberate difference from the original)
   EXPECT_DOUBLE_EQ(n[2], 0.5);
   EXPECT_DOUBLE_EQ(n[3], 0.5);
   const BoundingBox bn = b.to_normalized();

@@ -1,5 +1,5 @@
-// Labelled grids and text (grid.hpp): the original's layout (ORIGINAL-API
-// §10), label strip and display_string rules (§6). Pillow-based checks of the
+// Labelled grids and text (grid.hpp): the original's layout, label strip
+// and display_string rules. Pillow-based checks of the
 // font sizes and label placement are in tests/python/test_original_grid.py.
 #include "test_support.hpp"
 

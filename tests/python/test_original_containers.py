@@ -1,4 +1,4 @@
-"""ORIGINAL-API.md §4: HashableDict and HashableList, with the original's
+"""The Python original's API: HashableDict and HashableList, with the original's
 argument names, read protection, repr, repetition, slices and errors; and
 one list of member types shared by the containers and the digest."""
 from __future__ import annotations

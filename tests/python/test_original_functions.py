@@ -1,4 +1,4 @@
-"""ORIGINAL-API.md §6 (and §1's logging names): pseudo_hash with the
+"""The Python original's API: pseudo_hash with the
 original's test vectors, seed_everything per its text, the logging adapter.
 (display_string is tested with the grid and text work.)"""
 from __future__ import annotations

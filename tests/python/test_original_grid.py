@@ -1,8 +1,8 @@
-"""ORIGINAL-API §10 (HashableImage.make_image_grid) and §6 (display_string).
+"""The Python original's HashableImage.make_image_grid and display_string.
 
 The reference is a small Pillow implementation of the original's
 tools/text.py rules (display_string, create_text, remove_white_text) written
-from ORIGINAL-API.md, with the original's font (JetBrains Mono Regular,
+from the original's API, with the original's font (JetBrains Mono Regular,
 Debian fonts-jetbrains-mono). Tolerances: font sizes within 1 point (and
 mostly exact); ink boxes and label-strip sizes within 3 pixels (glyph
 rasterisation is FreeType in both, positions are not promised identical);
@@ -99,7 +99,7 @@ def ref_create_text(grid, texts, orientation):
 
 
 def ref_grid(images, orientation):
-    """Steps 1-4 of §10 (cells centre-padded with the library's center_pad)."""
+    """Steps 1-4 of the original's grid layout (cells centre-padded with the library's center_pad)."""
     lists = {k: list(v) for k, v in images.items()}
     longest = max(len(v) for v in lists.values())
     for v in lists.values():

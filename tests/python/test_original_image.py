@@ -1,4 +1,4 @@
-"""ORIGINAL-API.md §3.1-§3.4, §3.10, §3.11: HashableImage construction,
+"""The Python original's API: HashableImage construction,
 filenames, saving, accessors, introspection, statistics, constant images,
 hash and equality, called with the original's argument names and defaults."""
 from __future__ import annotations
@@ -24,14 +24,14 @@ def rgb_array():
     return rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
 
 
-# -- §3.1 construction ------------------------------------------------------------
+# -- construction ------------------------------------------------------------
 def test_sources_and_their_mode(data, chelsea_array):
     assert HashableImage(str(data / "chelsea.png")).mode == "torch"  # a path is torch storage in the original
     assert HashableImage((data / "chelsea.png").read_bytes()).mode == "pil"
     assert HashableImage(chelsea_array).mode == "numpy"
     assert HashableImage(Image.fromarray(chelsea_array)).mode == "pil"
     assert HashableImage(torch.zeros(1, 3, 2, 2)).mode == "torch"
-    # One meaning whatever the source (DESIGN 8): the same pixels are equal.
+    # One meaning whatever the source (a deliberate difference from the original): the same pixels are equal.
     assert HashableImage(data / "chelsea.png") == HashableImage(chelsea_array)
 
 
@@ -60,7 +60,7 @@ def test_zeros_from_size():
     assert img.tensor().shape == (1, 3, 4, 5) and img.max() == 0
 
 
-# -- §3.2 filenames, saving, display --------------------------------------------------
+# -- filenames, saving, display --------------------------------------------------
 def test_get_filename_follows_the_source_file(tmp_path, chelsea_array):
     path = tmp_path / "cat.png"
     Image.fromarray(chelsea_array).save(path)
@@ -125,7 +125,7 @@ def test_show_calls_pil_show(monkeypatch, rgb_array):
     assert shown == [(8, 6)]
 
 
-# -- §3.3 accessors -------------------------------------------------------------------
+# -- accessors -------------------------------------------------------------------
 @pytest.mark.parametrize("make", ["numpy", "pil", "torch"])
 def test_copies_and_views(make, rgb_array):
     src = {"numpy": rgb_array, "pil": Image.fromarray(rgb_array),
@@ -150,7 +150,7 @@ def test_numpy_view_of_float_storage_is_the_uint8_conversion():
     assert v.dtype == np.uint8 and v.shape == (2, 3) and (v == 128).all() and not v.flags.writeable
 
 
-# -- §3.4 introspection and statistics -----------------------------------------------
+# -- introspection and statistics -----------------------------------------------
 def test_dtype_size_shape_flags(rgb_array):
     rgb, gray = HashableImage(rgb_array), HashableImage(rgb_array[..., 0])
     mask = HashableImage(rgb_array[..., 0] > 128)
@@ -169,7 +169,7 @@ def test_statistics_are_in_the_native_scale(rgb_array):
     t = torch.from_numpy(rgb_array).double() / 255
     assert unit.mean() == pytest.approx(round(float(t.mean()), 5), abs=1e-5)
     assert unit.max() == pytest.approx(float(t.max()), abs=1e-5) and unit.min() == pytest.approx(float(t.min()), abs=1e-5)
-    assert unit.std() == pytest.approx(float(t.std(unbiased=False)), abs=1e-5)  # N, not N - 1 (DESIGN 8)
+    assert unit.std() == pytest.approx(float(t.std(unbiased=False)), abs=1e-5)  # N, not N - 1 (a deliberate difference from the original)
     mask = HashableImage(rgb_array[..., 0] > 128)
     assert mask.sum() == float((rgb_array[..., 0] > 128).sum()) and mask.max() == 1.0
 
@@ -201,7 +201,7 @@ def test_copy_is_a_new_equal_image_without_temp_files(rgb_array, tmp_path, monke
     assert c is not img and c == img and c.mode == img.mode and hash(c) == hash(img)
 
 
-# -- §3.10 constant images --------------------------------------------------------------
+# -- constant images --------------------------------------------------------------
 @pytest.mark.parametrize("make, white", [
     (lambda a: a, 255.0), (lambda a: Image.fromarray(a), 255.0),
     (lambda a: torch.from_numpy(a).permute(2, 0, 1)[None].float() / 255, 1.0)])
@@ -209,12 +209,12 @@ def test_zeros_like_and_ones_like(make, white, rgb_array):
     img = HashableImage(make(rgb_array))
     z, o = img.zeros_like(), img.ones_like()
     assert z.mode == o.mode == img.mode and z.shape == o.shape == img.shape
-    assert z.max() == 0 and o.min() == white  # ones_like is white for every storage (DESIGN 8)
+    assert z.max() == 0 and o.min() == white  # ones_like is white for every storage (a deliberate difference from the original)
     mask = HashableImage(rgb_array[..., 0] > 128)
     assert mask.ones_like().numpy().all() and not mask.zeros_like().numpy().any()
 
 
-# -- §3.11 hash and equality ------------------------------------------------------------
+# -- hash and equality ------------------------------------------------------------
 def test_hash_and_equality(rgb_array):
     a, b = HashableImage(rgb_array), HashableImage(Image.fromarray(rgb_array))
     assert a == b and hash(a) == hash(b) and a is not b

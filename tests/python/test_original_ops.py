@@ -1,7 +1,7 @@
-"""The image operations of ORIGINAL-API.md §3.5-§3.10 (and §7.2 where the
+"""The image operations of the Python original's API (and tools.mask where the
 methods reach it), called as code written for the Python original calls
 them: the original's argument names, positional / keyword-only rules and
-defaults, checked against the documented result. Where DESIGN §8 fixes a
+defaults, checked against the documented result. Where a deliberate difference fixes a
 bug of the original the test says so and checks the fix (the README lists
 each difference)."""
 import inspect
@@ -26,7 +26,7 @@ PK, KW, PO = "POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY", "POSITIONAL_ONLY"
 MASK_KW = {"normalized": (KW, False), "merge": (KW, False), "closing": (KW, (0, 0)), "opening": (KW, (0, 0)),
            "area_threshold": (KW, 0.0), "number_of_objects": (KW, -1)}
 
-# The original's signatures (ORIGINAL-API.md §3.5-§3.8), parameter by parameter.
+# The original's signatures, parameter by parameter.
 ORIGINAL = {
     "to_rgb": {}, "to_gray": {}, "invert_binary": {}, "invert_rgb": {}, "rgb2bgr": {}, "bgr2rgb": {},
     "equalize_hist": {}, "zeros_like": {}, "ones_like": {},
@@ -81,13 +81,13 @@ def mask():
     return HashableImage(m)
 
 
-# ---------------------------------------------------------------- §3.5 colour and type
+# ---------------------------------------------------------------- colour and type
 
 def test_to_rgb_and_to_gray(rgb, gray):
     assert rgb.to_rgb() is rgb  # the original returns self for RGB arrays and tensors
     out = gray.to_rgb()
     assert out.shape == (31, 45, 3) and np.array_equal(out.numpy()[..., 0], gray.numpy())
-    assert np.array_equal(gray.numpy(), np.asarray(rgb.pil().convert("L")))  # Pillow's formula (§8: one formula)
+    assert np.array_equal(gray.numpy(), np.asarray(rgb.pil().convert("L")))  # Pillow's formula (a deliberate difference: one formula)
     assert gray.dtype() == "L" and gray.shape == (31, 45)
 
 
@@ -113,7 +113,7 @@ def test_to_binary_area_min_fills_holes_then_removes_islands():
     assert out[10, 10] and not out[1, 1] and out.sum() == 100
     # Every island small: the largest stays (the original's remove_small_regions).
     assert HashableImage(a).to_binary(0.5, area_min=150 / 400).numpy().sum() == 100
-    # Background regions under the threshold are holes too, border or not (the original's §13.22).
+    # Background regions under the threshold are holes too, border or not (a known bug of the original).
     assert HashableImage(a).to_binary(0.5, area_min=0.9).numpy().all()
 
 
@@ -141,7 +141,7 @@ def test_apply_palette_positional_only_and_gray_only(gray, rgb):
 
 
 def test_equalize_hist_per_channel_for_rgb(rgb, gray, data):
-    """The docstring's "per channel for RGB" (the original's PIL storage; §13.8)."""
+    """The docstring's "per channel for RGB" (the original's PIL storage; a known bug of the original)."""
     out = rgb.equalize_hist()
     assert out.dtype() == "RGB"
     a = rgb.numpy()
@@ -156,12 +156,12 @@ def test_equalize_hist_per_channel_for_rgb(rgb, gray, data):
     assert "per channel for RGB" in HashableImage.equalize_hist.__doc__
 
 
-# ---------------------------------------------------------------- §3.6 geometry
+# ---------------------------------------------------------------- geometry
 
 def test_resize_same_size_returns_self_and_keeps_mode(rgb, gray, mask):
     for img in (rgb, gray, mask):
         assert img.resize(img.size()) is img
-        assert img.resize(ImageSize(10, 12), mode="nearest").dtype() == img.dtype()  # §8: mode kept
+        assert img.resize(ImageSize(10, 12), mode="nearest").dtype() == img.dtype()  # a deliberate difference: mode kept
     out = rgb.resize(ImageSize(height=20, width=30), "lanczos")
     ref = rgb.pil().resize((30, 20), Image.Resampling.LANCZOS)
     assert np.abs(out.numpy().astype(int) - np.asarray(ref)).mean() < 0.5
@@ -225,7 +225,7 @@ def test_concat_is_an_instance_method(rgb):
         rgb.concat([rgb.resize(ImageSize(10, 10))], "horizontal")
 
 
-# ---------------------------------------------------------------- §3.7 masks, boxes, crops (§7.2)
+# ---------------------------------------------------------------- masks, boxes, crops
 
 def test_mask2bbox_margin_required_and_keyword_only_options(mask):
     with pytest.raises(TypeError):
@@ -234,7 +234,7 @@ def test_mask2bbox_margin_required_and_keyword_only_options(mask):
         mask.mask2bbox(0.0, True)  # normalized is keyword-only
     boxes = mask.mask2bbox(0.0)
     assert isinstance(boxes, HashableList) and all(isinstance(b, BoundingBox) for b in boxes)
-    # §8: exclusive ends, stable order (the original: inclusive ends, any order).
+    # a deliberate difference: exclusive ends, stable order (the original: inclusive ends, any order).
     assert [b.xyxy for b in boxes] == [(10, 5, 30, 15), (45, 25, 55, 38)]
     assert all(b.image_size == ImageSize(40, 60) for b in boxes)
     norm = mask.mask2bbox(0.0, normalized=True)
@@ -316,7 +316,7 @@ def test_set_minmax_positional_only_in_the_unit_range(gray):
         gray.set_minmax(0, 255)  # levels are not the original's scale
 
 
-# ---------------------------------------------------------------- §3.8 compositing, §3.9, §3.10
+# ---------------------------------------------------------------- compositing
 
 def test_blend_with_a_bool_mask_scales_the_outside(rgb):
     m = np.zeros((31, 45), bool)
@@ -340,7 +340,7 @@ def test_blend_with_a_colour_mask_weights_it(rgb):
 
 
 def test_arithmetic_without_reflected_number_forms(rgb):
-    assert np.array_equal((rgb + 10).numpy(), np.clip(rgb.numpy().astype(int) + 10, 0, 255))  # §8: saturating
+    assert np.array_equal((rgb + 10).numpy(), np.clip(rgb.numpy().astype(int) + 10, 0, 255))  # a deliberate difference: saturating
     for reflected in (lambda: 5 + rgb, lambda: 2 * rgb, lambda: 5 - rgb):
         with pytest.raises(TypeError):
             reflected()
@@ -348,7 +348,7 @@ def test_arithmetic_without_reflected_number_forms(rgb):
 
 def test_constant_images(rgb, mask):
     assert rgb.zeros_like().max() == 0 and rgb.zeros_like().shape == rgb.shape
-    assert rgb.ones_like().min() == 255  # §8: white, not 1
+    assert rgb.ones_like().min() == 255  # a deliberate difference: white, not 1
     assert mask.ones_like().numpy().all()
 
 

@@ -1,9 +1,9 @@
-"""The public names and signatures of the Python original (ORIGINAL-API.md),
+"""The public names and signatures of the Python original (its public API),
 checked with inspect.signature: ours must accept every call the original
 accepts, with the same defaults.
 
 Each row is (dotted name, the original's parameter list as Python source).
-A parameter the table marks positional-only ("x, /") is one ORIGINAL-API.md
+A parameter the table marks positional-only ("x, /") is one the original
 shows without a documented name: only its position is checked. A default
 of `...` means "has a default" (the original's default is an object we do
 not share, e.g. a torchvision enum). Rules, per parameter of the original:
@@ -35,7 +35,7 @@ ORIGINAL_EXPORTS = {"DEFAULT_VERBOSITY", "BoundingBox", "HashableDict", "Hashabl
                     "ImageSize", "LoggingRich", "Points", "display_string", "get_logger", "pseudo_hash",
                     "seed_everything", "__version__"}
 
-# §3.1-§3.4, §3.10, §3.11 (methods take `self`), §4, §5, §6, §7.
+# The image class (methods take `self`), containers, types, functions, tools.
 SURFACE = [
     ("HashableImage", "image"),
     ("HashableImage.from_base64", "s"),
@@ -161,7 +161,7 @@ SURFACE = [
     ("tools.utils.seed_everything", "seed=None, *, workers=False, verbose=True, cuda_deterministic=True"),
 ]
 
-# §3.5-§3.9, §3.12 (make_image_grid), §6 (display_string): the operation
+# The operations, make_image_grid and display_string: the operation
 # catalogue and the grid / text branches of issue 9.
 OPERATIONS = [
     ("HashableImage.to_rgb", "self"),

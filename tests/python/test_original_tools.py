@@ -1,4 +1,4 @@
-"""ORIGINAL-API.md §7: the helper modules users import (pixelcache.tools.*),
+"""The Python original's API: the helper modules users import (pixelcache.tools.*),
 called with the original's argument names and defaults."""
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def rgb():
     return np.random.default_rng(3).integers(0, 256, (12, 16, 3), dtype=np.uint8)
 
 
-# -- §7.1 tools/image.py ----------------------------------------------------------
+# -- tools/image.py ----------------------------------------------------------
 def test_read_image(data, chelsea_array):
     t = timage.read_image(data / "chelsea.png")
     assert t.shape == (1, 3, 300, 451) and t.dtype == torch.float32
@@ -106,7 +106,7 @@ def test_resize_image():
     assert m.dtype == torch.bool and m.shape == (1, 1, 4, 4)
 
 
-# -- §7.2 tools/mask.py -----------------------------------------------------------
+# -- tools/mask.py -----------------------------------------------------------
 @pytest.fixture()
 def blobs():
     m = np.zeros((40, 50), bool)
@@ -150,7 +150,7 @@ def test_morphology_regions_blend(blobs):
     assert out[0, 0].tolist() == [100, 100, 100] and out[6, 12].tolist() == [200, 200, 200]
 
 
-# -- §7.3 tools/bbox.py -----------------------------------------------------------
+# -- tools/bbox.py -----------------------------------------------------------
 def test_bbox_tools(rgb):
     assert np.array_equal(tbbox.crop_from_bbox(rgb, [(2, 1, 6, 5), (4, 3, 8, 9)], is_normalized=False),
                           rgb[1:9, 2:8])
@@ -170,7 +170,7 @@ def test_bbox_tools(rgb):
     assert tbbox.points2bbox([[(1, 5), (3, 2)]]) == [(1.0, 2.0, 3.0, 5.0)]
 
 
-# -- §7.4-§7.6 draw, text, keypoints ----------------------------------------------
+# -- draw, text, keypoints ----------------------------------------------
 def test_draw_bbox(rgb):
     out = tdraw.draw_bbox(np.zeros((20, 20, 3), np.uint8), [(2, 2, 10, 10)], width=1)
     assert isinstance(out, np.ndarray) and out[2, 5].tolist() == [255, 0, 0] and not out[5, 5].any()
@@ -208,7 +208,7 @@ def test_kpts2bbox():
         tkp.kpts2bbox(torch.tensor([[0.1, 0.2]]), normalized=False)
 
 
-# -- §7.7, §7.8 cache and utils ---------------------------------------------------
+# -- cache and utils ---------------------------------------------------
 def test_cache_tools(tmp_path, monkeypatch):
     calls = []
 

@@ -1,4 +1,4 @@
-"""ORIGINAL-API.md §7.2 and §7.5: the original's component, region, polygon and
+"""The Python original's API: the original's component, region, polygon and
 comparison helpers of tools.mask, and tools.text.create_text, on small
 hand-made inputs whose answers are known, with direct cv2 calls as the
 reference where the original uses cv2."""
@@ -42,7 +42,7 @@ def test_keep_n_largest_components(three):
     for n in (3, 7, -1):
         assert np.array_equal(tmask.keep_n_largest_components(three, n), three)
     assert not tmask.keep_n_largest_components(three, 0).any()
-    # uint8 0/255 input (the original hands a bool array to cv2, §13 21), the caller's mask untouched
+    # uint8 0/255 input (the original hands a bool array to cv2, a known bug of the original), the caller's mask untouched
     assert tmask.keep_n_largest_components(three.astype(np.uint8) * 255, 1).sum() == 16
     assert np.array_equal(three, before)
     # 8-connectivity: two diagonal squares are one component
@@ -144,7 +144,7 @@ def test_polygon_round_trip_rectangle_and_disc():
     # CHAIN_APPROX_SIMPLE keeps every bend of a disc's outline: the round trip is within 1 % of the area
     assert np.count_nonzero(back ^ disc) <= 0.01 * disc.sum()
     assert tmask.mask_to_polygon(rect, min_area=601) == []  # contour area 29 x 19 = 551 < 601
-    assert tmask.mask_to_polygon(np.zeros((5, 5), bool)) == []  # the original raises ValueError (§13 23)
+    assert tmask.mask_to_polygon(np.zeros((5, 5), bool)) == []  # the original raises ValueError (a known bug of the original)
     # a list of polygons, and nothing
     two = tmask.polygon_to_mask([[(0, 0), (2, 0), (2, 2), (0, 2)], [(5, 5), (7, 5), (7, 7)]], (10, 10))
     assert two[0:3, 0:3].all() and two[5, 5] and two[7, 7] and two.sum() == 9 + 6
@@ -190,7 +190,7 @@ def test_mask_iou_and_intersection():
     c = np.zeros((10, 10), bool)
     c[8:10, 8:10] = True  # 4 px, disjoint
     iou = tmask.mask_iou(np.stack([a, b]), np.stack([a, b, c]))
-    assert isinstance(iou, np.ndarray) and iou.shape == (2, 3)  # works on ndarrays (§13 20)
+    assert isinstance(iou, np.ndarray) and iou.shape == (2, 3)  # works on ndarrays (a known bug of the original)
     assert iou == pytest.approx(np.array([[1, 8 / 24, 0], [8 / 24, 1, 0]]))
     assert tmask.mask_iou(a, b, just_intersection=True) == pytest.approx(np.array([[8.0]]))
     assert tmask.mask_iou(np.zeros((3, 3)), np.zeros((3, 3)))[0, 0] == 0.0  # empty union

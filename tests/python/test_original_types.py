@@ -1,4 +1,4 @@
-"""ORIGINAL-API.md §5: ImageSize, BoundingBox, ImageCrop and Points with the
+"""The Python original's API: ImageSize, BoundingBox, ImageCrop and Points with the
 original's constructors, methods and results."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pixelcache
 from pixelcache import BoundingBox, HashableImage, ImageCrop, ImageSize, Points
 
 
-# -- §5.1 ImageSize ---------------------------------------------------------------
+# -- ImageSize ---------------------------------------------------------------
 def test_image_size_construction():
     s = ImageSize(height=300, width=451)
     assert s == ImageSize(300, 451) and (s.height, s.width) == (300, 451) and s.is_normalized is False
@@ -47,7 +47,7 @@ def test_image_size_from_image(data, chelsea_array):
         ImageSize.from_image(42)
 
 
-# -- §5.2 BoundingBox -------------------------------------------------------------
+# -- BoundingBox -------------------------------------------------------------
 def test_bounding_box_construction_and_validation():
     size = ImageSize(100, 200)
     b = BoundingBox(20, 10, 60, 50, size)
@@ -87,7 +87,7 @@ def test_bounding_box_equality_and_hash():
     assert pickle.loads(pickle.dumps(a)) == a
 
 
-# -- §5.3 ImageCrop ---------------------------------------------------------------
+# -- ImageCrop ---------------------------------------------------------------
 def test_image_crop_is_keyword_only_and_validated():
     with pytest.raises(TypeError):
         ImageCrop(0, 0, 1, 1)
@@ -126,7 +126,7 @@ def test_image_crop_extras_round_trip(chelsea_array):
     assert ImageCrop.from_bbox(img, BoundingBox(0, 0, 10, 10, normalized=False)).image.size() == ImageSize(10, 10)
 
 
-# -- §5.4 Points ------------------------------------------------------------------
+# -- Points ------------------------------------------------------------------
 def test_points_fields_and_conversions():
     size = ImageSize(height=10, width=20)
     p = Points(points=np.array([[2.0, 3.0], [10.5, 7.9]]), is_normalized=False, image_size=size)

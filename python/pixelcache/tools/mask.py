@@ -3,7 +3,7 @@
 region, polygon and comparison helpers (reduce_masks and below) use OpenCV's
 cv2 as the original does (Debian python3-opencv, imported on first use).
 Boxes are (xmin, ymin, xmax, ymax) tuples of floats with exclusive ends
-(DESIGN 8: the original's inclusive ends lost the last row and column of
+(a deliberate difference: the original's inclusive ends lost the last row and column of
 crops), in a stable top-to-bottom order. No function modifies its inputs."""
 from __future__ import annotations
 
