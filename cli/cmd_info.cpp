@@ -1,7 +1,10 @@
-// `pixelcache info [--json] FILE|URL...`: size, mode, format, digest and
-// EXIF orientation of each input (sizes after the orientation is applied).
+// `pixelcache info [--json] [--glob PATTERN] INPUT...`: size, mode, format,
+// digest and EXIF orientation of each input (sizes after the orientation is
+// applied). Inputs as for batch: files, folders (walked, sorted), @LIST, -,
+// URLs.
 #include <iostream>
 
+#include "batch_inputs.hpp"
 #include "commands.hpp"
 #include "pixelcache/pixelcache.hpp"
 
@@ -11,14 +14,20 @@ Runner add_info(CLI::App& app) {
   auto* cmd = app.add_subcommand("info", "Print size, mode, format, digest and orientation of images");
   auto inputs = std::make_shared<std::vector<std::string>>();
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("inputs", *inputs, "Image files or http(s) URLs")->required();
+  auto glob = std::make_shared<std::string>();
+  cmd->add_option("inputs", *inputs,
+                  "Image files, folders (walked recursively, sorted, image extensions), @LIST, - or http(s) URLs")
+      ->required();
+  cmd->add_option("--glob", *glob, "In folders, the files matching this pattern instead of the image extensions");
   cmd->add_flag("--json", *json,
                 "One JSON object per input and line (keys: file, width, height, mode, format, "
                 "digest, orientation)");
-  return [inputs, json] {
+  return [inputs, json, glob] {
     int status = 0;
-    for (const auto& in : *inputs) {
+    for (const auto& input : collect_inputs(*inputs, *glob, {}, std::cin)) {
+      const std::string& in = input.source;
       try {
+        if (!input.error.empty()) throw IoError(input.error);
         const Decoded d = load_ex(in);
         const Image& img = d.image;
         if (*json) {
