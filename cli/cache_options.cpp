@@ -15,6 +15,7 @@ CacheOptions CacheArgs::options() const {
     if (const char* url = std::getenv("PIXELCACHE_REDIS_URL")) o.redis_url = url;
   }
   if (!dir.empty()) o.disk_path = dir;
+  if (!key_namespace.empty()) o.key_namespace = key_namespace;
   o.disk_bytes = max_bytes;
   o.memory_bytes = 0;
   return o;
@@ -48,7 +49,7 @@ void add_cache_options(CLI::App& cmd, CacheSwitch& cache) {
       ->option_text("[=DIR]");
   cmd.add_option_function<std::uint64_t>(
          "--cache-max-bytes", [&cache](const std::uint64_t& n) { cache.args.max_bytes = n; },
-         "Bound of a new cache store, e.g. 500M or 10G (default 4G); least recently used entries are evicted beyond "
+         "Bound of a new cache store, e.g. 500M or 10G (default 1G); least recently used entries are evicted beyond "
          "it. An existing store keeps the bound recorded in it (`pixelcache cache trim --max-bytes` changes it)")
       ->transform(CLI::AsSizeValue(false));
 }

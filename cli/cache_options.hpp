@@ -24,6 +24,8 @@ namespace pixelcache::cli {
 struct CacheArgs {
   /// The disk tier's directory; empty = the default directory.
   std::string dir;
+  /// The namespace (CacheOptions::key_namespace); empty = "default".
+  std::string key_namespace;
   /// Bound of the disk tier in bytes (CacheOptions::disk_bytes); nullopt:
   /// the store's own.
   std::optional<std::uint64_t> max_bytes;

@@ -279,6 +279,8 @@ Runner add_batch(CLI::App& app) {
           json_report.write(r);
           progress.count(r.outcome, r.outcome == Outcome::Written && r.digests.cache == CacheUse::Hit);
           if (r.outcome == Outcome::Failed) progress.note("pixelcache: " + printable(r.error));
+          if (cache)  // a tier that went down, said once (the batch goes on without it)
+            for (const auto& n : cache->take_notices()) progress.note("pixelcache: note: " + printable(n));
         },
         [&] { return interrupts.stop_requested(); }, [&] { progress.draw(); });
     progress.clear();

@@ -23,6 +23,7 @@ namespace {
 
 struct Args {
   std::string dir;
+  std::string ns;  // --namespace; empty: "default", and the whole disk store for clear
   bool json = false;
   std::uint64_t max_bytes = 0;
 };
@@ -32,6 +33,7 @@ struct Args {
 std::unique_ptr<Cache> open_cache(const Args& a, fs::path& disk_dir, bool& has_store) {
   CacheArgs args;
   args.dir = a.dir;
+  args.key_namespace = a.ns;
   CacheOptions o = args.options();
   disk_dir = o.disk_path;
   std::error_code ec;
@@ -40,10 +42,10 @@ std::unique_ptr<Cache> open_cache(const Args& a, fs::path& disk_dir, bool& has_s
   return std::make_unique<Cache>(o);
 }
 
-// (entries, bytes) of the Redis tier, counted by listing this namespace's keys.
-std::pair<std::uint64_t, std::uint64_t> count_redis(Cache& cache) {
+// (entries, bytes) of a tier, counted by listing this namespace's entries.
+std::pair<std::uint64_t, std::uint64_t> count_entries(Cache& cache, TierKind tier) {
   std::pair<std::uint64_t, std::uint64_t> n{0, 0};
-  cache.for_each_entry(TierKind::Redis, [&](const EntryInfo& e) {
+  cache.for_each_entry(tier, [&](const EntryInfo& e) {
     ++n.first;
     n.second += e.bytes;
     return true;
@@ -53,9 +55,12 @@ std::pair<std::uint64_t, std::uint64_t> count_redis(Cache& cache) {
 
 const char* redis_source = "$PIXELCACHE_REDIS_URL";
 
-int stats(Cache& cache, const fs::path& dir, bool has_store, bool json) {
+int stats(Cache& cache, const fs::path& dir, bool has_store, bool named, bool json) {
   std::optional<std::pair<std::uint64_t, std::uint64_t>> redis;
-  if (cache.has_tier(TierKind::Redis)) redis = count_redis(cache);
+  if (cache.has_tier(TierKind::Redis)) redis = count_entries(cache, TierKind::Redis);
+  const std::string& ns = cache.options().key_namespace;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> in_ns;  // the disk entries of --namespace
+  if (has_store && named) in_ns = count_entries(cache, TierKind::Disk);
   const CacheStats st = cache.stats();
   std::error_code ec;
   const auto file_bytes = has_store ? fs::file_size(disk_store_file(dir), ec) : 0;
@@ -69,6 +74,10 @@ int stats(Cache& cache, const fs::path& dir, bool has_store, bool json) {
            ", \"bytes\": " + std::to_string(disk ? disk->bytes.value_or(0) : 0) +
            ", \"max_bytes\": " + std::to_string(disk ? disk->max_bytes : 0) +
            ", \"file_bytes\": " + std::to_string(ec ? 0 : file_bytes);
+    if (in_ns)
+      out += ", \"namespace\": " + json_string(printable(ns)) +
+             ", \"namespace_entries\": " + std::to_string(in_ns->first) +
+             ", \"namespace_bytes\": " + std::to_string(in_ns->second);
     const StoreTotals t = disk ? disk->totals.value_or(StoreTotals{}) : StoreTotals{};
     out += ", \"hits\": " + std::to_string(t.hits) + ", \"misses\": " + std::to_string(t.misses) +
            ", \"writes\": " + std::to_string(t.writes) + ", \"evictions\": " + std::to_string(t.evictions) +
@@ -85,6 +94,9 @@ int stats(Cache& cache, const fs::path& dir, bool has_store, bool json) {
              "\n       since created: " + std::to_string(t.hits) + " hits, " + std::to_string(t.misses) + " misses, " +
              std::to_string(t.writes) + " writes, " + std::to_string(t.evictions) + " evictions, " +
              std::to_string(t.corrupt) + " corrupt entries dropped\n";
+      if (in_ns)
+        out += "       namespace \"" + printable(ns) + "\": " + std::to_string(in_ns->first) + " entries, " +
+               human_bytes(in_ns->second) + "\n";
     } else {
       out += "       unreadable (" + std::to_string(disk ? disk->errors : 0) + " errors)\n";
     }
@@ -111,17 +123,39 @@ int stats(Cache& cache, const fs::path& dir, bool has_store, bool json) {
   return 0;
 }
 
-int clear(Cache& cache, bool has_store, bool json) {
+// Erases this namespace's entries (the disk store's and Redis's); true when
+// every erase worked.
+bool clear_namespace(Cache& cache) {
+  std::vector<Digest> keys;
+  for (TierKind t : {TierKind::Disk, TierKind::Redis})
+    if (cache.has_tier(t))
+      cache.for_each_entry(t, [&](const EntryInfo& e) {
+        keys.push_back(e.key);
+        return true;
+      });
+  const auto before = cache.stats();
+  for (const Digest& k : keys) cache.erase(k);
+  const auto after = cache.stats();
+  for (const auto& t : before.tiers)
+    if (const auto now = after.tier(t.tier); !now || now->errors != t.errors) return false;
+  return true;
+}
+
+int clear(Cache& cache, bool has_store, bool named, bool json) {
   const CacheStats before = cache.stats();
-  std::optional<std::pair<std::uint64_t, std::uint64_t>> redis;
-  if (cache.has_tier(TierKind::Redis)) redis = count_redis(cache);
-  const bool ok = cache.clear();
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> redis, disk_ns;
+  if (cache.has_tier(TierKind::Redis)) redis = count_entries(cache, TierKind::Redis);
+  if (named && has_store) disk_ns = count_entries(cache, TierKind::Disk);
+  // --namespace: only its entries; otherwise the whole disk store and the
+  // default namespace's Redis keys.
+  const bool ok = named ? clear_namespace(cache) : cache.clear();
   const CacheStats after = cache.stats();
   std::string human, js = "{\"cleared\": " + std::string(ok ? "true" : "false") + ", \"tiers\": [";
   bool first = true;
   for (const auto& t : before.tiers) {
     std::uint64_t entries = t.entries.value_or(0), bytes = t.bytes.value_or(0);
     if (t.tier == TierKind::Redis && redis) std::tie(entries, bytes) = *redis;
+    if (t.tier == TierKind::Disk && disk_ns) std::tie(entries, bytes) = *disk_ns;
     const auto now = after.tier(t.tier);
     const bool tier_ok = now && now->errors == t.errors;
     js += std::string(first ? "" : ", ") + "{\"tier\": \"" + tier_name(t.tier) +
@@ -200,6 +234,9 @@ Runner add_cache(CLI::App& app) {
       "checked completely (both: 5).\n");
   auto a = std::make_shared<Args>();
   cmd->add_option("--dir", a->dir, "Cache directory (default: as run --cache)");
+  cmd->add_option("--namespace", a->ns,
+                  "The cache namespace (Python Cache(namespace=...); default \"default\"): stats counts its entries, "
+                  "clear removes only them; Redis keys are always this namespace's");
   cmd->add_flag("--json", a->json, "One JSON object instead of lines for people");
   auto* st = cmd->add_subcommand(
       "stats", "Entries and bytes per tier, and the disk store's lifetime hits, misses, writes, evictions, corrupt");
@@ -219,8 +256,8 @@ Runner add_cache(CLI::App& app) {
     bool has_store = false;
     const auto cache = open_cache(*a, dir, has_store);
     print_notices(*cache);
-    if (st->parsed()) return stats(*cache, dir, has_store, a->json);
-    if (cl->parsed()) return clear(*cache, has_store, a->json);
+    if (st->parsed()) return stats(*cache, dir, has_store, !a->ns.empty(), a->json);
+    if (cl->parsed()) return clear(*cache, has_store, !a->ns.empty(), a->json);
     if (tr->parsed()) return trim(*cache, has_store, a->max_bytes, a->json);
     if (ve->parsed()) {
       const int status = verify(*cache, has_store, a->json);

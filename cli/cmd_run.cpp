@@ -55,6 +55,7 @@ Runner add_run(CLI::App& app) {
     const Pipeline pipeline = Pipeline::parse(a->steps, a->encode);  // all parsed before any work
     const auto cache = a->cache.open();                              // and the cache opened
     const Processed r = process(pipeline, a->input, a->output, format_from_extension(a->output), cache.get());
+    if (cache) print_notices(*cache);  // e.g. a Redis tier that is down, and why
     if (r.cache == CacheUse::Hit)
       std::cerr << "pixelcache run: cache hit (" << origin_name(r.origin) << "): " << printable(a->output) << '\n';
     else if (r.cache == CacheUse::Miss)

@@ -51,8 +51,9 @@ void Progress::draw(bool force) {
   if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
   const std::size_t done = written_ + failed_ + skipped_;
+  const std::size_t processed = written_ + failed_;  // skipped inputs cost next to nothing: not in the rate
   const double s = seconds();
-  const double rate = s > 0 ? static_cast<double>(done) / s : 0.0;
+  const double rate = s > 0 ? static_cast<double>(processed) / s : 0.0;
   constexpr int width = 30;
   const double frac = total_ ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
   const int filled = static_cast<int>(frac * width);
@@ -61,8 +62,9 @@ void Progress::draw(bool force) {
   line.append(static_cast<std::size_t>(width - filled), '.');
   char tail[128];
   std::snprintf(tail, sizeof tail, "] %3d%% %.1f/s ETA %s", static_cast<int>(frac * 100), rate,
-                done > 0 && rate > 0 ? clock_time(static_cast<double>(total_ - done) / rate).c_str() : "?");
+                processed > 0 && rate > 0 ? clock_time(static_cast<double>(total_ - done) / rate).c_str() : "?");
   line += tail;
+  if (skipped_ > 0) line += "  " + std::to_string(skipped_) + " skipped";
   if (failed_ > 0) line += "  " + std::to_string(failed_) + " failed";
   const std::lock_guard lock(print_);
   std::fputs(line.c_str(), out_);
@@ -78,13 +80,20 @@ void Progress::clear() {
 
 std::string Progress::summary(int signal, bool caching) const {
   const std::size_t done = written_ + failed_ + skipped_;
+  const std::size_t processed = written_ + failed_;
   const double s = seconds();
   const std::string from_cache =
       caching || cached_ > 0 ? " (" + std::to_string(cached_.load()) + " from the cache)" : std::string();
+  // The rate counts the inputs processed (written or failed), not the
+  // skipped ones, which cost next to nothing.
+  char rate[64];
+  if (processed > 0 && s > 0)
+    std::snprintf(rate, sizeof rate, "%.1f inputs/s", static_cast<double>(processed) / s);
+  else
+    std::snprintf(rate, sizeof rate, "none processed");
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%zu written%s, %zu failed, %zu skipped (output exists) in %.1f s (%.1f inputs/s)",
-                written_.load(), from_cache.c_str(), failed_.load(), skipped_.load(), s,
-                s > 0 ? static_cast<double>(done) / s : 0.0);
+  std::snprintf(buf, sizeof buf, "%zu written%s, %zu failed, %zu skipped (output exists) in %.1f s (%s)",
+                written_.load(), from_cache.c_str(), failed_.load(), skipped_.load(), s, rate);
   std::string out = "pixelcache batch: " + std::to_string(total_) + " inputs: " + buf;
   if (signal != 0) {
     const char* name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";

@@ -34,7 +34,9 @@ class Progress {
   void draw(bool force = false);
   /// Clears the bar, leaving the line empty for the summary.
   void clear();
-  /// "N inputs: W written, F failed, S skipped (output exists) in T s (R/s)",
+  /// "N inputs: W written, F failed, S skipped (output exists) in T s (R
+  /// inputs/s)" — R counts the inputs processed (written or failed), not
+  /// the skipped ones; "none processed" when all were skipped —
   /// with "W written (C from the cache)" when outputs came from the cache
   /// and, when `caching`, "(0 from the cache)" too, and with what was not
   /// started when `signal` (non-zero) interrupted the run.

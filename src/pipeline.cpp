@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
+#include <vector>
 
 #include "pixelcache/catalogue.hpp"
 #include "pixelcache/error.hpp"
@@ -34,13 +36,56 @@ std::string step_help() {
          "';', kernels K or WxH.\n";
 }
 
+namespace {
+
+// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The steps whose names are closest to `name` (at most a third of its
+// letters apart, and at most 3), best first.
+std::vector<std::string> close_steps(std::string_view name) {
+  std::vector<std::pair<std::size_t, std::string>> scored;
+  const std::size_t most = std::min<std::size_t>(3, std::max<std::size_t>(1, name.size() / 3));
+  for (const auto& op : catalogue::operations())
+    if (op.step)
+      if (const std::size_t d = edit_distance(name, op.name); d <= most) scored.emplace_back(d, op.name);
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (const auto& [d, n] : scored)
+    if (out.size() < 3) out.push_back(n);
+  return out;
+}
+
+}  // namespace
+
+std::string unknown_step_message(std::string_view name) {
+  std::string msg = "unknown step '" + escape_bytes(name) + "'";
+  const auto close = close_steps(name);
+  for (std::size_t i = 0; i < close.size(); ++i)
+    msg += (i == 0 ? " — did you mean '" : i + 1 == close.size() ? "' or '" : "', '") + close[i];
+  if (!close.empty()) msg += "'?";
+  return msg + " (--help lists the steps)";
+}
+
 Step parse_step(std::string_view text) {
   const std::string t(text);
   const std::string name = t.substr(0, t.find(':'));
   const auto& ops = catalogue::operations();
   const auto it = std::find_if(ops.begin(), ops.end(), [&](const auto& op) { return op.name == name && op.step; });
-  if (it == ops.end())
-    throw InvalidArgument("unknown step '" + escape_bytes(name) + "'; the steps are:\n" + step_help());
+  if (it == ops.end()) throw InvalidArgument(unknown_step_message(name));
   const catalogue::Arguments args = catalogue::parse_call(t);
   Step step;
   step.key = catalogue::canonical_call(args);

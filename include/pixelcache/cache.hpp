@@ -411,8 +411,9 @@ struct CacheOptions {
 /// lock file is this + "-lock", its signing key pixelcache-v2.key).
 std::filesystem::path disk_store_file(const std::filesystem::path& dir);
 
-/// Bound of a new disk store when CacheOptions::disk_bytes is not given.
-inline constexpr std::uint64_t kDefaultDiskBytes = std::uint64_t{4} << 30;
+/// Bound of a new disk store when CacheOptions::disk_bytes is not given:
+/// 1 GiB (diskcache's default), so a cache nobody configured stays modest.
+inline constexpr std::uint64_t kDefaultDiskBytes = std::uint64_t{1} << 30;
 /// Largest disk bound accepted, 16 TiB.
 inline constexpr std::uint64_t kMaxDiskBytes = std::uint64_t{1} << 44;
 

@@ -58,8 +58,13 @@ struct Step {
 
 /// Parses one step. Throws InvalidArgument naming the argument that is
 /// wrong, or, for an unknown name (or an operation whose result is not an
-/// image), listing the accepted steps.
+/// image), unknown_step_message().
 Step parse_step(std::string_view text);
+
+/// "unknown step 'rezise' — did you mean 'resize'? (--help lists the
+/// steps)": up to three steps whose names are within a few letters of
+/// `name` (edit distance), or none.
+std::string unknown_step_message(std::string_view name);
 
 /// One line per step: "name:ARG[,arg=default]  description", then a line on
 /// the argument formats.

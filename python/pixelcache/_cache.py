@@ -67,7 +67,7 @@ class Cache:
       default, ``$PIXELCACHE_CACHE_DIR``, else ``$XDG_CACHE_HOME/pixelcache``,
       else ``~/.cache/pixelcache``.
     - ``max_bytes``: the disk tier's bound. It belongs to the store and is
-      recorded in it: None (the default) takes the store's bound, or 4 GiB
+      recorded in it: None (the default) takes the store's bound, or 1 GiB
       for a new store; a number is the bound of a new store, while an
       existing store keeps its own (a CacheWarning says so; ``trim``
       changes it). 0 turns the disk tier off.
@@ -318,13 +318,17 @@ class Cache:
         has hits, misses, writes, evictions, corrupt, errors (calls of this
         Cache object), entries and bytes (the store's; None for Redis),
         max_bytes and available (False while backing off after an error);
-        the disk tier also has ``store``: the store's lifetime hits, misses,
-        writes, evictions and corrupt entries, summed over every process
-        that used it (what ``pixelcache cache stats`` shows).
+        the disk tier also has ``path`` (the store's directory) and ``store``:
+        the store's lifetime hits, misses, writes, evictions and corrupt
+        entries, summed over every process that used it (what ``pixelcache
+        cache stats`` shows).
         ``computed`` counts memoized calls that ran the function, ``joined``
         those that waited for another thread's run of the same key. Memory
         hits include the calls memoize's in-process front answered."""
-        return self._c.stats()
+        out = self._c.stats()
+        if "disk" in out:
+            out["disk"]["path"] = self._path  # where the store is
+        return out
 
     def trim(self, max_bytes: int) -> dict:
         """Makes `max_bytes` the disk store's bound (recorded in the store,

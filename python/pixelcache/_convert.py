@@ -76,9 +76,16 @@ def from_numpy(a: np.ndarray) -> _pixelcache.Image:
     return _pixelcache.Image.from_array(a)
 
 
+_NORMALISED_HINT = ("; a normalised tensor ((x - mean) / std)? HashableImage.from_normalized(t, mean, std) "
+                    "undoes the normalisation")
+
+
 def from_tensor(t) -> _pixelcache.Image:
-    """Copies a torch tensor: float (1, c, h, w) or (c, h, w) in [0, 1] with
-    c = 1 or 3, bool (1, 1, h, w) masks, uint8 levels; any device."""
+    """Copies a torch tensor: float in [0, 1], bool masks, uint8 levels; any
+    device. Layouts: channels first — (1, c, h, w), (c, h, w) — when the
+    channel dimension is 1 or 3; otherwise channels last — (1, h, w, c),
+    (h, w, c), as NumPy and PIL lay images out — when the last dimension is
+    1 or 3; (h, w) is one channel."""
     import torch
 
     t = t.detach()
@@ -94,7 +101,10 @@ def from_tensor(t) -> _pixelcache.Image:
     elif t.ndim != 3:
         raise InvalidArgument(f"expected a tensor of shape (1, c, h, w), (c, h, w) or (h, w), got {shape}")
     if t.shape[0] not in (1, 3):
-        raise InvalidArgument(f"expected 1 or 3 channels in (1, c, h, w), got {t.shape[0]} (shape {shape})")
+        if t.shape[-1] not in (1, 3):
+            raise InvalidArgument(f"expected 1 or 3 channels, first ((1, c, h, w) or (c, h, w)) or last ((1, h, w, "
+                                  f"c) or (h, w, c)), got shape {shape}")
+        t = t.permute(2, 0, 1)  # channels last (h, w, c) -> (c, h, w)
     if t.dtype == torch.bool:
         if t.shape[0] != 1:
             raise InvalidArgument(f"bool tensors must be masks of shape (1, 1, h, w), got {shape}")
@@ -102,7 +112,12 @@ def from_tensor(t) -> _pixelcache.Image:
     if t.is_floating_point() and t.dtype != torch.float32:
         t = t.float()
     if t.dtype in (torch.float32, torch.uint8):
-        return _pixelcache.Image.from_array(t.contiguous().numpy(), layout="CHW", source="tensor")
+        try:
+            return _pixelcache.Image.from_array(t.contiguous().numpy(), layout="CHW", source="tensor")
+        except InvalidArgument as e:
+            if "within [0, 1]" in str(e):
+                raise InvalidArgument(str(e) + _NORMALISED_HINT) from None
+            raise
     raise InvalidType(f"expected a float tensor in [0, 1], a bool mask or uint8 levels, got dtype {t.dtype}")
 
 

@@ -52,6 +52,9 @@ struct TierState {
 struct Store {
   std::unique_ptr<StoreTier> tier;
   TierState state;
+  /// The current outage was announced (take_notices()); cleared when the
+  /// tier works again, so the next outage is announced too.
+  std::atomic<bool> announced{false};
 };
 
 // One computation in flight, shared by the callers of get_or_compute that
@@ -103,6 +106,16 @@ struct Cache::Impl {
   std::mutex flights_mu;
   std::unordered_map<Digest, std::shared_ptr<Flight>, DigestHash> flights;
   std::atomic<std::uint64_t> computed{0}, joined{0};
+  std::mutex notices_mu;
+  std::vector<std::string> notices;
+
+  // Says once per outage that a tier stopped working, and why.
+  void announce(Store& s, const std::string& why) {
+    if (s.announced.exchange(true)) return;
+    std::lock_guard lock(notices_mu);
+    notices.push_back(std::string(tier_name(s.tier->kind())) + " tier unavailable (" + why +
+                      "); going on without it, trying again after a back-off");
+  }
 
   // Runs `f` on `s` unless it is backing off; counts failures. Returns false
   // when the tier was skipped or failed.
@@ -113,14 +126,17 @@ struct Cache::Impl {
       f(*s.tier);
     } catch (const TierFailure& e) {
       s.state.failed(e.writes_only(), opt.retry_backoff);
+      announce(s, e.what());
       return false;
     } catch (const LimitError&) {
       return false;  // an entry too large for this process's image limit: a miss, not a failure
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
       s.state.failed(false, opt.retry_backoff);
+      announce(s, e.what());
       return false;
     }
     s.state.succeeded(write);
+    if (s.announced.load(std::memory_order_relaxed)) s.announced.store(false, std::memory_order_relaxed);
     return true;
   }
 
@@ -437,6 +453,10 @@ void Cache::flush() {
 
 std::vector<std::string> Cache::take_notices() {
   std::vector<std::string> out;
+  {
+    std::lock_guard lock(impl_->notices_mu);
+    out.swap(impl_->notices);
+  }
   for (auto& s : impl_->stores)
     for (auto& n : s->tier->take_notices()) out.push_back(std::move(n));
   return out;

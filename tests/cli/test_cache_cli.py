@@ -404,8 +404,8 @@ def test_cache_stats_human_and_json(exe, distinct, tmp_path):
     p = run(exe, "cache", "stats", "--dir", cache)
     lines = p.stdout.splitlines()
     assert lines[0].startswith(f"disk   {cache} (store file ")
-    assert lines[1].strip().startswith("60 entries, ") and lines[1].endswith(" stored of at most 4.0 GiB")
-    assert d["max_bytes"] == 4 << 30
+    assert lines[1].strip().startswith("60 entries, ") and lines[1].endswith(" stored of at most 1.0 GiB")
+    assert d["max_bytes"] == 1 << 30  # the default bound of a new store
     assert lines[2].strip() == "since created: 0 hits, 60 misses, 60 writes, 0 evictions, 0 corrupt entries dropped"
 
 
@@ -431,7 +431,7 @@ def test_cache_trim_and_clear(exe, distinct, tmp_path):
     assert p.returncode == 0 and "the store's bound is 1024 bytes" in p.stderr, p.stderr
     assert stats(exe, cache)[1]["disk"]["max_bytes"] == 1024
     assert run(exe, "cache", "trim", "--max-bytes", "4G", "--dir", cache).returncode == 0
-    assert stats(exe, cache)[1]["disk"]["max_bytes"] == 4 << 30
+    assert stats(exe, cache)[1]["disk"]["max_bytes"] == 4 << 30  # (the 4G trim above)
     fill(exe, distinct, tmp_path, cache)
     p = run(exe, "cache", "clear", "--dir", cache)
     assert p.returncode == 0 and p.stdout.startswith("cleared disk: 60 entries (")

@@ -88,8 +88,13 @@ TEST(Pipeline, BadStepsAreClearErrors) {
     (void)Transform::parse("resize:64x48 rezise:32x32");
     FAIL();
   } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown step 'rezise'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown step 'rezise' — did you mean 'resize'?"), std::string::npos)
+        << e.what();
+    // One suggestion line, not the whole catalogue.
+    EXPECT_EQ(std::string(e.what()).find("rotate"), std::string::npos) << e.what();
   }
+  // Nothing close: no suggestion, still the pointer to --help.
+  EXPECT_EQ(unknown_step_message("qqqqqqqqqq"), "unknown step 'qqqqqqqqqq' (--help lists the steps)");
   EXPECT_THROW((void)parse_step("resize:x"), InvalidArgument);
   EXPECT_THROW((void)parse_step("resize:0x0"), InvalidArgument);
   EXPECT_THROW((void)parse_step("center_crop:0x10"), InvalidArgument);
