@@ -99,6 +99,10 @@ struct Decoded {
   Format format = Format::Unknown;
   /// EXIF orientation found in the file (1..8; 1 when absent).
   int orientation = 1;
+  /// 1: decoded at full size; 2, 4 or 8: a JPEG decoded at 1/scale of its
+  /// size in the DCT domain (shrink-on-load, LoadOptions::shrink_hint /
+  /// shrink_min_side), so `image` is not the full decode.
+  int scale = 1;
 };
 
 /// Decodes encoded bytes. `source` names the input in errors.

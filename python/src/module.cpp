@@ -15,4 +15,6 @@ PYBIND11_MODULE(_pixelcache, m) {
   bind_catalogue(m);
   bind_cache(m);
   bind_memo_front(m);
+  bind_phash(m);
+  bind_dups(m);
 }

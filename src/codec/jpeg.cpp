@@ -75,6 +75,7 @@ Decoded decode_jpeg(const DecodeInput& in) {
 
   // Shrink on load: the smallest DCT scale (1/8 .. 1) that stays at or above
   // the hinted size, compared in stored orientation.
+  int scale = 1;
   const ImageSize hint = in.options.shrink_hint;
   const int min_side = in.options.shrink_min_side;
   if (hint.height > 0 || hint.width > 0 || min_side > 0) {
@@ -86,7 +87,7 @@ Decoded decode_jpeg(const DecodeInput& in) {
       const tjscalingfactor f{1, denom};
       const int sw = TJSCALED(w, f), sh = TJSCALED(ht, f);
       if (sw >= want_w && sh >= want_h && std::min(sw, sh) >= min_side) {
-        best_w = sw, best_h = sh;
+        best_w = sw, best_h = sh, scale = denom;
         break;
       }
     }
@@ -139,6 +140,7 @@ Decoded decode_jpeg(const DecodeInput& in) {
     });
   }
   out.orientation = orient ? orient : 1;
+  out.scale = scale;
   return out;
 }
 

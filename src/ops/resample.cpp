@@ -8,6 +8,7 @@
 #include <limits>
 #include <opencv2/core.hpp>
 
+#include "ops_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/ops.hpp"
 
@@ -203,14 +204,17 @@ void horizontal_pass(const Plane<T>& in, T* out, int out_cols, const Coeffs& c) 
   });
 }
 
+// Both passes: the cheaper order (vertical first when rows shrink), or with
+// `pillow_order` Pillow's (horizontal first), whose uint8 intermediate
+// rounds exactly as Pillow's does.
 template <class T>
-void resample(const Plane<T>& src, T* dst, ImageSize out, Filter f) {
+void resample(const Plane<T>& src, T* dst, ImageSize out, Filter f, bool pillow_order = false) {
   const bool need_h = out.width != src.cols, need_v = out.height != src.rows;
   const Coeffs ch = need_h ? precompute(src.cols, out.width, f) : Coeffs{};
   const Coeffs cv_ = need_v ? precompute(src.rows, out.height, f) : Coeffs{};
   if (need_h && need_v) {
     std::vector<T> tmp;
-    if (out.height < src.rows) {  // shrink rows first: the second pass sees fewer rows
+    if (out.height < src.rows && !pillow_order) {  // shrink rows first: the second pass sees fewer rows
       tmp.resize(static_cast<std::size_t>(out.height) * src.stride());
       vertical_pass(src, tmp.data(), out.height, cv_);
       horizontal_pass(Plane<T>{out.height, src.cols, src.ch, tmp.data()}, dst, out.width, ch);
@@ -302,6 +306,23 @@ Image resize(const Image& img, ImageSize size, Interpolation interpolation) {
              size, f);
   });
 }
+
+namespace detail {
+
+Image resize_pillow_order(const Image& img, ImageSize size, Interpolation interpolation) {
+  if (img.empty() || img.is_binary() || img.pixel_type() != PixelType::U8 ||
+      interpolation == Interpolation::Nearest)
+    throw InvalidArgument("resize_pillow_order: needs an 8-bit RGB or L image and a convolution filter");
+  size.validate("resize: target size");
+  if (size == img.size()) return img;
+  const auto v = img.u8_view();
+  return Image::generate(size, img.mode(), PixelType::U8, [&](std::span<std::byte> b) {
+    resample(Plane<std::uint8_t>{img.height(), img.width(), img.channels(), v.data()},
+             reinterpret_cast<std::uint8_t*>(b.data()), size, filter_for(interpolation), true);
+  });
+}
+
+}  // namespace detail
 
 Image downsample(const Image& img, int factor, Interpolation interpolation) {
   if (factor < 1) throw InvalidArgument("downsample: factor must be an integer >= 1, got " + std::to_string(factor));
