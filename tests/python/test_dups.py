@@ -84,8 +84,9 @@ def test_near_groups_recall_and_precision(variants):
         recall, precision, found, grouped = corpus.recall_precision(groups, truth)
         print(f"\n{kind} threshold {dups.threshold}: {len(truth)} files, {len(groups)} near groups, "
               f"recall {recall:.3f}, precision {precision:.3f} ({found} of {grouped} grouped pairs related)")
-        assert precision >= 0.9, kind
-        assert recall >= (0.5 if kind == "phash" else 0.3), kind
+        # Measured (6 fields): phash 1.000 / 1.000, dhash and ahash recall 1.000, precision 0.933.
+        assert recall >= 0.95, kind
+        assert precision >= (0.95 if kind == "phash" else 0.9), kind
 
 
 def test_cache_second_run_decodes_nothing(variants, tmp_path):

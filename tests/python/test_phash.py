@@ -128,7 +128,7 @@ def test_hex_and_conveniences(chelsea, camera):
 def test_shape_mismatch_and_bad_hex(chelsea):
     with pytest.raises(TypeError):
         chelsea.phash(8) - chelsea.phash(5)
-    for bad in ("", "xyz", "123"):
+    for bad in ("", "xyz", "12", "g" * 16):
         with pytest.raises(pixelcache.InvalidArgument):
             pixelcache.hex_to_hash(bad)
 
