@@ -75,12 +75,14 @@ void print_text(const DuplicateReport& r) {
 void print_json(const DuplicateReport& r) {
   for (const auto& g : r.exact) {
     std::cout << "{\"group\": \"exact\", \"digest\": \"" << g.digest.hex() << "\", \"files\": [";
-    for (std::size_t i = 0; i < g.files.size(); ++i) std::cout << (i ? ", " : "") << json_string(path_of(r, g.files[i]));
+    for (std::size_t i = 0; i < g.files.size(); ++i)
+      std::cout << (i ? ", " : "") << json_string(path_of(r, g.files[i]));
     std::cout << "]}\n";
   }
   for (const auto& g : r.near) {
-    std::cout << "{\"group\": \"near\", \"hash\": \"" << hash_kind_name(r.hash.kind) << "\", \"threshold\": "
-              << r.threshold << ", \"centre\": " << json_string(path_of(r, g.centre)) << ", \"files\": [";
+    std::cout << "{\"group\": \"near\", \"hash\": \"" << hash_kind_name(r.hash.kind)
+              << "\", \"threshold\": " << r.threshold << ", \"centre\": " << json_string(path_of(r, g.centre))
+              << ", \"files\": [";
     for (std::size_t i = 0; i < g.members.size(); ++i)
       std::cout << (i ? ", " : "") << "{\"path\": " << json_string(path_of(r, g.members[i].file))
                 << ", \"distance\": " << g.members[i].distance << "}";

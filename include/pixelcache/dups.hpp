@@ -75,9 +75,9 @@ enum class DuplicatePhase : std::uint8_t {
 /// One finished file of a phase, as on_progress receives it.
 struct DuplicateProgress {
   DuplicatePhase phase = DuplicatePhase::Hash;
-  std::size_t file = 0;     ///< index into the paths
-  bool ok = true;           ///< false: the file failed (its error is in the report)
-  bool from_cache = false;  ///< the result came from the cache (nothing decoded)
+  std::size_t file = 0;                ///< index into the paths
+  bool ok = true;                      ///< false: the file failed (its error is in the report)
+  bool from_cache = false;             ///< the result came from the cache (nothing decoded)
   const std::string* error = nullptr;  ///< the message when !ok (valid during the call)
 };
 
@@ -114,9 +114,9 @@ struct DuplicateOptions {
 struct FileReport {
   std::string path;
   bool ok = false;
-  std::string error;            ///< when !ok: "<path>: <what was wrong>"
-  Digest bytes_digest;          ///< XXH3-128 of the file's bytes
-  ImageHash hash;               ///< when ok
+  std::string error;                   ///< when !ok: "<path>: <what was wrong>"
+  Digest bytes_digest;                 ///< XXH3-128 of the file's bytes
+  ImageHash hash;                      ///< when ok
   std::optional<Digest> pixel_digest;  ///< of the full decode, when computed or cached
   bool hash_from_cache = false;        ///< the hash came from the cache
 };
@@ -141,12 +141,12 @@ struct NearGroup {
 
 /// Counters of a run.
 struct DuplicateStats {
-  std::size_t files = 0;              ///< inputs (repeated paths counted once)
-  std::size_t failed = 0;             ///< files that could not be read or decoded
-  std::size_t hashes_computed = 0;    ///< hashes computed (a decode each)
-  std::size_t hashes_from_cache = 0;  ///< hashes the cache held
-  std::size_t full_decodes = 0;       ///< full decodes for the exact check
-  std::size_t digests_from_cache = 0; ///< pixel digests of the exact check the cache held
+  std::size_t files = 0;               ///< inputs (repeated paths counted once)
+  std::size_t failed = 0;              ///< files that could not be read or decoded
+  std::size_t hashes_computed = 0;     ///< hashes computed (a decode each)
+  std::size_t hashes_from_cache = 0;   ///< hashes the cache held
+  std::size_t full_decodes = 0;        ///< full decodes for the exact check
+  std::size_t digests_from_cache = 0;  ///< pixel digests of the exact check the cache held
   /// Every decode of this run: hashes_computed + full_decodes.
   std::size_t decoded() const noexcept { return hashes_computed + full_decodes; }
 };

@@ -89,10 +89,14 @@ class HashIndex {
     std::vector<std::uint64_t> keys;   // sorted chunk values
     std::vector<std::uint32_t> ids;    // the hash of each key
     std::vector<std::uint32_t> start;  // bits <= kDirectBits: first position of each value, 2^bits + 1
+    std::vector<std::uint64_t> words;  // hashes of one word: the hash of each key (read in order)
+    std::uint64_t mask = 0;            // hashes of one word: the chunk's bits
   };
+  // pairs() for hashes of one word: no seen-marks (a pair is taken in the
+  // first chunk that finds it) and the bucket's hashes read in order.
+  std::vector<HashPair> pairs_one_word() const;
   std::uint64_t chunk_value(std::size_t id, const Chunk& c) const;
   std::uint64_t chunk_value(std::span<const std::uint64_t> words, const Chunk& c) const;
-  int distance_to(std::size_t id, std::span<const std::uint64_t> words) const;
   // Calls visit(id) once for every hash sharing a chunk value within
   // distance / m bits with `words`; `stamp` marks ids seen (sized size()).
   template <class F>

@@ -2,6 +2,8 @@
 // pixelcache.find_duplicates (python/pixelcache/_dups.py shapes the
 // results). The work runs with the GIL released; a progress callback and
 // Ctrl-C are served from the calling thread every ~100 ms.
+#include "pixelcache/dups.hpp"
+
 #include <pybind11/stl.h>
 
 #include <atomic>
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include "bindings.hpp"
-#include "pixelcache/dups.hpp"
 
 namespace pixelcache::python {
 namespace {

@@ -1,6 +1,8 @@
 // Bindings of phash.hpp: _pixelcache.ImageHash (the public
 // pixelcache.ImageHash, with imagehash's conveniences) and the hash
 // functions. Hashing releases the GIL.
+#include "pixelcache/phash.hpp"
+
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "bindings.hpp"
-#include "pixelcache/phash.hpp"
 
 namespace pixelcache::python {
 namespace {
@@ -68,7 +69,8 @@ void bind_image_hash(py::module_& m) {
           },
           py::arg("hex"), py::arg("shape") = py::none(),
           "Parses imagehash's hex form: a square hash as imagehash.hex_to_hash, or of shape (rows, cols).")
-      .def_property_readonly("hash", &bool_array, "The bits as a (rows, cols) bool array (a copy), as imagehash's .hash.")
+      .def_property_readonly("hash", &bool_array,
+                             "The bits as a (rows, cols) bool array (a copy), as imagehash's .hash.")
       .def_property_readonly("shape", [](const ImageHash& h) { return py::make_tuple(h.rows(), h.cols()); })
       .def("__str__", &ImageHash::hex)
       .def("__repr__", &ImageHash::to_string)
@@ -127,8 +129,7 @@ void bind_phash(py::module_& m) {
       py::arg("path"), py::arg("kind"), py::arg("hash_size"), py::arg("highfreq_factor"), py::arg("max_pixels"));
   m.def(
       "hash_bytes",
-      [](const py::bytes& data, const std::string& kind, int hash_size, int highfreq_factor,
-         std::uint64_t max_pixels) {
+      [](const py::bytes& data, const std::string& kind, int hash_size, int highfreq_factor, std::uint64_t max_pixels) {
         const HashSpec s = spec_of(kind, hash_size, highfreq_factor);
         LoadOptions o;
         o.max_pixels = max_pixels;

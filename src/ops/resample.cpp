@@ -310,8 +310,7 @@ Image resize(const Image& img, ImageSize size, Interpolation interpolation) {
 namespace detail {
 
 Image resize_pillow_order(const Image& img, ImageSize size, Interpolation interpolation) {
-  if (img.empty() || img.is_binary() || img.pixel_type() != PixelType::U8 ||
-      interpolation == Interpolation::Nearest)
+  if (img.empty() || img.is_binary() || img.pixel_type() != PixelType::U8 || interpolation == Interpolation::Nearest)
     throw InvalidArgument("resize_pillow_order: needs an 8-bit RGB or L image and a convolution filter");
   size.validate("resize: target size");
   if (size == img.size()) return img;

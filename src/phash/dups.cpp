@@ -159,9 +159,8 @@ void form_groups(DuplicateReport& r, const Distinct& d) {
               [&](const NearMember& a, const NearMember& b) { return by_path(r, a.file, b.file); });
     r.near.push_back(std::move(near));
   }
-  std::sort(r.near.begin(), r.near.end(), [&](const NearGroup& a, const NearGroup& b) {
-    return by_path(r, a.members[0].file, b.members[0].file);
-  });
+  std::sort(r.near.begin(), r.near.end(),
+            [&](const NearGroup& a, const NearGroup& b) { return by_path(r, a.members[0].file, b.members[0].file); });
 }
 
 }  // namespace
@@ -203,7 +202,8 @@ DuplicateReport find_duplicates(const std::vector<std::string>& paths, const Dup
     for (auto& [rep, files] : d.same_bytes)  // copies share the representative's result
       for (std::size_t f : files) {
         if (!r.files[rep].ok && r.files[f].ok)
-          r.files[f].ok = false, r.files[f].error = escape_bytes(r.files[f].path) + ": as its copy " + r.files[rep].error;
+          r.files[f].ok = false,
+          r.files[f].error = escape_bytes(r.files[f].path) + ": as its copy " + r.files[rep].error;
         r.files[f].pixel_digest = r.files[rep].pixel_digest;
       }
     form_groups(r, d);

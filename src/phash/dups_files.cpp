@@ -78,7 +78,9 @@ Digest image_hash_key(std::string_view key_namespace, const Digest& bytes_digest
 }
 
 Digest pixel_digest_key(std::string_view key_namespace, const Digest& bytes_digest) {
-  return CacheKey(key_namespace, "pixelcache.pixel_digest", duplicate_cache_version()).add_digest(bytes_digest).digest();
+  return CacheKey(key_namespace, "pixelcache.pixel_digest", duplicate_cache_version())
+      .add_digest(bytes_digest)
+      .digest();
 }
 
 bool hash_one(FileReport& f, DuplicateContext& ctx) {
@@ -100,8 +102,9 @@ bool hash_one(FileReport& f, DuplicateContext& ctx) {
       return Entry(Value(HashableList{h.value(), digest}), kHashTag);
     };
     bool cached = false;
-    auto [h, digest] = fetch(ctx.cache, image_hash_key(ns, f.bytes_digest, spec), compute,
-                             [&](const Entry& e) { return parse_hash_entry(e, spec); }, cached);
+    auto [h, digest] = fetch(
+        ctx.cache, image_hash_key(ns, f.bytes_digest, spec), compute,
+        [&](const Entry& e) { return parse_hash_entry(e, spec); }, cached);
     if (cached) ++ctx.hashes_from_cache;
     f.hash = std::move(h);
     f.pixel_digest = digest;

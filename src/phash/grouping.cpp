@@ -113,7 +113,8 @@ Grouping parse_grouping(std::string_view name) {
 std::vector<HashGroup> group_pairs(std::size_t count, std::span<const HashPair> pairs, Grouping grouping,
                                    const std::function<int(std::size_t, std::size_t)>& distance) {
   const Graph g = make_graph(count, pairs);
-  std::vector<HashGroup> out = grouping == Grouping::Connected ? components(count, g, pairs, distance) : centres(count, g);
+  std::vector<HashGroup> out =
+      grouping == Grouping::Connected ? components(count, g, pairs, distance) : centres(count, g);
   for (auto& group : out)
     std::sort(group.members.begin(), group.members.end(),
               [](const Neighbour& a, const Neighbour& b) { return a.index < b.index; });

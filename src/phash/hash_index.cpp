@@ -1,13 +1,13 @@
 // Multi-index hashing over ImageHash bits (hash_index.hpp): chunk tables, the
 // cost model choosing the number of chunks, searches and the all-pairs join.
+#include "pixelcache/hash_index.hpp"
+
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
 #include "pixelcache/error.hpp"
-#include "pixelcache/hash_index.hpp"
 
 namespace pixelcache {
 
@@ -59,6 +59,24 @@ int choose_chunks(std::size_t n, int bits, int r) {
   return best_m;
 }
 
+// Bits set in x. Not std::popcount: without -mpopcnt (the baseline x86-64
+// target) that is a call into libgcc per word, which made the all-pairs join
+// spend a third of its time in calls; this inlines to a dozen operations.
+inline int popcount64(std::uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
+
+// The Hamming distance of two hashes of `n` words (inline: a call to an exported
+// function of the library goes through the PLT).
+inline int word_distance(const std::uint64_t* a, const std::uint64_t* b, std::size_t n) {
+  int d = 0;
+  for (std::size_t i = 0; i < n; ++i) d += popcount64(a[i] ^ b[i]);
+  return d;
+}
+
 // Calls f(v) for every value within `left` bits of v among its low b bits,
 // each once.
 template <class F>
@@ -71,7 +89,8 @@ void flips(std::uint64_t v, int from, int left, int b, F& f) {
 }  // namespace
 
 HashIndex::HashIndex(std::span<const ImageHash> hashes, int max_distance) : max_distance_(max_distance) {
-  if (max_distance < 0) throw InvalidArgument("HashIndex: max_distance must be >= 0, got " + std::to_string(max_distance));
+  if (max_distance < 0)
+    throw InvalidArgument("HashIndex: max_distance must be >= 0, got " + std::to_string(max_distance));
   if (hashes.size() >= kUnseen) throw InvalidArgument("HashIndex: at most 2^32 - 2 hashes");
   count_ = hashes.size();
   if (count_ == 0) return;
@@ -98,6 +117,11 @@ HashIndex::HashIndex(std::span<const ImageHash> hashes, int max_distance) : max_
     k.keys.resize(count_);
     k.ids.resize(count_);
     for (std::size_t i = 0; i < count_; ++i) k.keys[i] = entries[i].first, k.ids[i] = entries[i].second;
+    if (words_per_hash_ == 1) {
+      k.words.resize(count_);
+      for (std::size_t i = 0; i < count_; ++i) k.words[i] = words_[k.ids[i]];
+      k.mask = (~std::uint64_t{0} >> (64 - k.bits)) << (64 - k.first_bit - k.bits);
+    }
     if (k.bits <= kDirectBits) {
       const std::size_t values = std::size_t{1} << k.bits;
       k.start.assign(values + 1, 0);
@@ -116,13 +140,6 @@ std::uint64_t HashIndex::chunk_value(std::size_t id, const Chunk& c) const {
 
 std::uint64_t HashIndex::chunk_value(std::span<const std::uint64_t> words, const Chunk& c) const {
   return extract(words.data(), c.first_bit, c.bits);
-}
-
-int HashIndex::distance_to(std::size_t id, std::span<const std::uint64_t> words) const {
-  const std::uint64_t* w = &words_[id * words_per_hash_];
-  int d = 0;
-  for (std::size_t i = 0; i < words_per_hash_; ++i) d += std::popcount(w[i] ^ words[i]);
-  return d;
 }
 
 template <class F>
@@ -160,7 +177,7 @@ std::vector<Neighbour> HashIndex::within(const ImageHash& query, int distance) c
                           std::to_string(bits_) + "-bit hashes");
   const auto words = query.words();
   auto check = [&](std::size_t id) {
-    const int d = distance_to(id, words);
+    const int d = word_distance(&words_[id * words_per_hash_], words.data(), words_per_hash_);
     if (d <= distance) out.push_back({id, d});
   };
   if (chunks_.empty()) {
@@ -179,10 +196,12 @@ std::vector<HashPair> HashIndex::pairs() const {
     for (std::size_t a = 0; a < count_; ++a) {
       const std::span<const std::uint64_t> wa(&words_[a * words_per_hash_], words_per_hash_);
       for (std::size_t b = a + 1; b < count_; ++b)
-        if (const int d = distance_to(b, wa); d <= max_distance_) out.push_back({a, b, d});
+        if (const int d = word_distance(&words_[b * words_per_hash_], wa.data(), words_per_hash_); d <= max_distance_)
+          out.push_back({a, b, d});
     }
     return out;
   }
+  if (words_per_hash_ == 1) return pairs_one_word();
   std::vector<std::uint32_t> stamp(count_, kUnseen);
   std::vector<HashPair> found;
   for (std::size_t a = 0; a < count_; ++a) {
@@ -190,11 +209,52 @@ std::vector<HashPair> HashIndex::pairs() const {
     found.clear();
     candidates(wa, max_distance_, stamp, static_cast<std::uint32_t>(a), [&](std::size_t b) {
       if (b <= a) return;
-      if (const int d = distance_to(b, wa); d <= max_distance_) found.push_back({a, b, d});
+      if (const int d = word_distance(&words_[b * words_per_hash_], wa.data(), words_per_hash_); d <= max_distance_)
+        found.push_back({a, b, d});
     });
     std::sort(found.begin(), found.end(), [](const HashPair& x, const HashPair& y) { return x.b < y.b; });
     out.insert(out.end(), found.begin(), found.end());
   }
+  return out;
+}
+
+std::vector<HashPair> HashIndex::pairs_one_word() const {
+  const int s = max_distance_ / static_cast<int>(chunks_.size());
+  std::vector<HashPair> out;
+  for (std::size_t ci = 0; ci < chunks_.size(); ++ci) {
+    const Chunk& c = chunks_[ci];
+    // The queries in this chunk's order: consecutive ones share a bucket and
+    // probe the same buckets, which stay in cache.
+    for (std::size_t q = 0; q < count_; ++q) {
+      const std::uint32_t a = c.ids[q];
+      const std::uint64_t wa = c.words[q];
+      auto bucket = [&](std::uint64_t key) {
+        std::size_t lo, hi;
+        if (!c.start.empty()) {
+          lo = c.start[key], hi = c.start[key + 1];
+        } else {
+          const auto [b, e] = std::equal_range(c.keys.begin(), c.keys.end(), key);
+          lo = static_cast<std::size_t>(b - c.keys.begin()), hi = static_cast<std::size_t>(e - c.keys.begin());
+        }
+        // Each pair once, from its lower index: a bucket's ids ascend (the
+        // entries are sorted by key, then id), so read it from the end.
+        for (std::size_t p = hi; p-- > lo;) {
+          const std::uint32_t b = c.ids[p];
+          if (b <= a) break;
+          const std::uint64_t x = c.words[p] ^ wa;
+          const int d = popcount64(x);
+          if (d > max_distance_) continue;
+          // Taken in the first chunk within s bits: an earlier one found it already.
+          bool earlier = false;
+          for (std::size_t cj = 0; cj < ci && !earlier; ++cj) earlier = popcount64(x & chunks_[cj].mask) <= s;
+          if (!earlier) out.push_back({a, b, d});
+        }
+      };
+      flips(extract(&wa, c.first_bit, c.bits), 0, s, c.bits, bucket);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const HashPair& x, const HashPair& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
   return out;
 }
 

@@ -81,9 +81,8 @@ ImageHash ImageHash::from_hex(std::string_view hex, int rows, int cols) {
       const bool set = (v >> (3 - b)) & 1;
       if (pos < pad) {
         if (set)
-          throw InvalidArgument("ImageHash.from_hex: " + quoted(hex) + " has bits set beyond the " +
-                                std::to_string(n) + " bits of a " + std::to_string(rows) + " x " +
-                                std::to_string(cols) + " hash");
+          throw InvalidArgument("ImageHash.from_hex: " + quoted(hex) + " has bits set beyond the " + std::to_string(n) +
+                                " bits of a " + std::to_string(rows) + " x " + std::to_string(cols) + " hash");
       } else {
         bits[pos - pad] = set ? 1 : 0;
       }

@@ -1,6 +1,8 @@
 // The three hashes of phash.hpp with imagehash's definitions: gray levels
 // (Pillow's convert("L")), the Lanczos reduction in Pillow's pass order, and
 // the bits; hashes of encoded data with shrink-on-load; default thresholds.
+#include "pixelcache/phash.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -8,7 +10,6 @@
 #include "ops/ops_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/ops.hpp"
-#include "pixelcache/phash.hpp"
 
 namespace pixelcache {
 
@@ -73,13 +74,15 @@ ImageHash perceptual_bits(const Image& small, int hash_size) {
   for (int k = 0; k < hash_size; ++k)
     for (int y = 0; y < n; ++y) {
       const double c = t[static_cast<std::size_t>(k) * n + y];
-      for (int x = 0; x < n; ++x) rows[static_cast<std::size_t>(k) * n + x] += c * px[static_cast<std::size_t>(y) * n + x];
+      for (int x = 0; x < n; ++x)
+        rows[static_cast<std::size_t>(k) * n + x] += c * px[static_cast<std::size_t>(y) * n + x];
     }
   std::vector<double> low(static_cast<std::size_t>(hash_size) * hash_size, 0.0);
   for (int k = 0; k < hash_size; ++k)
     for (int l = 0; l < hash_size; ++l) {
       double s = 0.0;
-      for (int x = 0; x < n; ++x) s += t[static_cast<std::size_t>(l) * n + x] * rows[static_cast<std::size_t>(k) * n + x];
+      for (int x = 0; x < n; ++x)
+        s += t[static_cast<std::size_t>(l) * n + x] * rows[static_cast<std::size_t>(k) * n + x];
       low[static_cast<std::size_t>(k) * hash_size + l] = s;
     }
   // numpy.median: the middle value, or the mean of the two middle values.
@@ -149,9 +152,7 @@ ImageHash image_hash(const Image& img, const HashSpec& spec) {
   return perceptual_bits(small, spec.hash_size);
 }
 
-ImageHash average_hash(const Image& img, int hash_size) {
-  return image_hash(img, {HashKind::Average, hash_size, 4});
-}
+ImageHash average_hash(const Image& img, int hash_size) { return image_hash(img, {HashKind::Average, hash_size, 4}); }
 
 ImageHash dhash(const Image& img, int hash_size) { return image_hash(img, {HashKind::Difference, hash_size, 4}); }
 

@@ -49,8 +49,8 @@ void sample(Folder& f) {
   for (const char* n : {"chelsea.png", "chelsea.bmp", "chelsea.webp", "chelsea_q95.jpg", "exif_orient6.jpg",
                         "rocket.jpg", "coffee.png", "truncated.jpg"})
     f.copy(n);
-  f.copy("rocket.jpg", "rocket_copy.jpg");                             // the same bytes
-  save(load(test::data("rocket.jpg")), f.dir / "rocket_full.png");     // the same pixels as a PNG
+  f.copy("rocket.jpg", "rocket_copy.jpg");                          // the same bytes
+  save(load(test::data("rocket.jpg")), f.dir / "rocket_full.png");  // the same pixels as a PNG
   f.paths.push_back((f.dir / "rocket_full.png").string());
   f.write("notes.jpg", "not an image");
   fs::create_directory(f.dir / "folder.png");
@@ -69,8 +69,7 @@ TEST(FindDuplicates, ExactAndNearGroups) {
   EXPECT_EQ(names(r, r.exact[0].files), (std::vector<std::string>{"chelsea.bmp", "chelsea.png", "chelsea.webp"}));
   EXPECT_EQ(r.exact[0].digest, load(test::data("chelsea.png")).digest());
   // rocket.jpg decodes at 1/2 for its hash; its full decode joins the PNG.
-  EXPECT_EQ(names(r, r.exact[1].files),
-            (std::vector<std::string>{"rocket.jpg", "rocket_copy.jpg", "rocket_full.png"}));
+  EXPECT_EQ(names(r, r.exact[1].files), (std::vector<std::string>{"rocket.jpg", "rocket_copy.jpg", "rocket_full.png"}));
   EXPECT_EQ(r.exact[1].digest, load(test::data("rocket.jpg")).digest());
   // rocket.jpg (once for its two copies), chelsea_q95.jpg and exif_orient6.jpg
   // decode at 1/2 for their hashes and lie near another file: decoded again

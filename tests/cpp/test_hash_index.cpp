@@ -65,8 +65,8 @@ TEST(HashIndex, PairsEqualBruteForce) {
 
 TEST(HashIndex, UsesChunksForSmallRadii) {
   const auto hashes = corpus(8, 20000, 7);
-  EXPECT_GE(HashIndex(hashes, 8).chunks(), 2);      // sub-quadratic
-  EXPECT_EQ(HashIndex(hashes, 30).chunks(), 0);     // no chunking beats a scan near half the bits
+  EXPECT_GE(HashIndex(hashes, 8).chunks(), 2);   // sub-quadratic
+  EXPECT_EQ(HashIndex(hashes, 30).chunks(), 0);  // no chunking beats a scan near half the bits
   EXPECT_EQ(HashIndex(std::vector<ImageHash>(hashes.begin(), hashes.begin() + 5), 8).chunks(), 0);
 }
 
@@ -114,7 +114,7 @@ TEST(GroupHashes, CentreKeepsEveryMemberWithinTheThreshold) {
   const auto connected = group_hashes(chain, 6, Grouping::Connected);
   ASSERT_EQ(connected.size(), 1u);
   EXPECT_EQ(connected[0].members.size(), 4u);
-  EXPECT_EQ(connected[0].centre, 1u);  // the most neighbours (with 2), the lower index
+  EXPECT_EQ(connected[0].centre, 1u);               // the most neighbours (with 2), the lower index
   EXPECT_EQ(connected[0].members[3].distance, 12);  // 18 is 12 from the centre at 6
 }
 

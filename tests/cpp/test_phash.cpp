@@ -100,7 +100,8 @@ TEST(ImageHash, ValueFormDigestAndEquality) {
   EXPECT_EQ(CacheKey("ns", "f").add(h).digest(), CacheKey("ns", "f").add(v).digest());
   // Shape is part of equality; hashing follows the digest.
   EXPECT_NE(ImageHash::from_hex("abc", 3, 4), ImageHash::from_hex("abc", 4, 3));
-  std::unordered_set<ImageHash> set{h, ImageHash::from_hex("d879f8f89b1bbf00"), ImageHash::from_hex("0000000000000000")};
+  std::unordered_set<ImageHash> set{h, ImageHash::from_hex("d879f8f89b1bbf00"),
+                                    ImageHash::from_hex("0000000000000000")};
   EXPECT_EQ(set.size(), 2u);
   EXPECT_EQ(h.to_string(), "ImageHash(8x8, d879f8f89b1bbf00)");
 }
