@@ -110,6 +110,11 @@ int run(const Args& a) {
   DuplicateOptions o;
   o.hash = {parse_hash_kind(a.hash), a.hash_size, 4};
   o.hash.validate();
+  if (a.threshold > o.hash.bits()) {  // a usage error, before any work
+    std::cerr << "pixelcache dups: --threshold " << a.threshold << " is above the " << o.hash.bits() << " bits of a "
+              << o.hash.to_string() << " hash\n";
+    return 2;
+  }
   o.threshold = a.threshold;
   o.grouping = parse_grouping(a.groups);
   o.workers = a.jobs;

@@ -85,4 +85,6 @@ def test_usage_errors(exe, data):
     assert run(exe, "dups", data / "chelsea.png", "--hash", "nohash").returncode == 2
     assert run(exe, "dups", data / "chelsea.png", "--hash-size", "0").returncode == 2
     assert run(exe, "dups", data / "chelsea.png", "--threshold", "-1").returncode == 2
+    p = run(exe, "dups", data / "chelsea.png", "--threshold", "65")
+    assert p.returncode == 2 and "above the 64 bits" in p.stderr
     assert run(exe, "dups").returncode == 2
