@@ -38,14 +38,17 @@ std::unique_ptr<Cache> CacheSwitch::open() const {
   return a.open();
 }
 
-void add_cache_options(CLI::App& cmd, CacheSwitch& cache) {
+void add_cache_options(CLI::App& cmd, CacheSwitch& cache, std::string_view what) {
   // A flag, so `--cache STEP` never takes the step for a directory: the
   // directory is given as --cache=DIR.
+  const std::string first =
+      what.empty() ? "Look each output up in the cache before decoding; store it after computing." : std::string(what);
   cmd.add_flag("--cache", cache.flag,
-               "Look each output up in the cache before decoding; store it after computing. --cache=DIR puts the "
-               "store in DIR (default: $PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else "
-               "~/.cache/pixelcache; a folder named 'true': --cache=./true); a Redis tier is added when "
-               "$PIXELCACHE_REDIS_URL is set")
+               first +
+                   " --cache=DIR puts the "
+                   "store in DIR (default: $PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else "
+                   "~/.cache/pixelcache; a folder named 'true': --cache=./true); a Redis tier is added when "
+                   "$PIXELCACHE_REDIS_URL is set")
       ->option_text("[=DIR]");
   cmd.add_option_function<std::uint64_t>(
          "--cache-max-bytes", [&cache](const std::uint64_t& n) { cache.args.max_bytes = n; },

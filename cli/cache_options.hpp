@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "pixelcache/cache.hpp"
 
@@ -56,8 +57,9 @@ struct CacheSwitch {
 };
 
 /// Registers --cache[=DIR] and --cache-max-bytes N (sizes as 500M, 4G, ...)
-/// on `cmd`.
-void add_cache_options(CLI::App& cmd, CacheSwitch& cache);
+/// on `cmd`. `what` is the first sentence of --cache's help (what is looked
+/// up); empty: the outputs of run / batch.
+void add_cache_options(CLI::App& cmd, CacheSwitch& cache, std::string_view what = {});
 
 /// `bytes` for people: "0 B", "512 B", "1.5 KiB", "3.2 MiB", "4.0 GiB".
 std::string human_bytes(std::uint64_t bytes);

@@ -20,6 +20,7 @@ Runner add_grid(CLI::App& app);
 Runner add_demo(CLI::App& app);
 Runner add_batch(CLI::App& app);
 Runner add_cache(CLI::App& app);
+Runner add_dups(CLI::App& app);
 
 /// Registers -q/--quality and --lossless on `cmd`, writing into `options`.
 void add_encode_options(CLI::App& cmd, EncodeOptions& options);

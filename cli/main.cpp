@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("pixelcache ") + pixelcache::version());
   app.require_subcommand(1);
   std::vector<std::pair<CLI::App*, Runner>> commands;
-  for (auto add : {add_info, add_hash, add_run, add_batch, add_cache, add_grid, add_demo}) {
+  for (auto add : {add_info, add_hash, add_run, add_batch, add_dups, add_cache, add_grid, add_demo}) {
     const std::size_t before = app.get_subcommands({}).size();
     Runner r = add(app);
     commands.emplace_back(app.get_subcommands({})[before], std::move(r));

@@ -20,8 +20,8 @@ std::string clock_time(double s) {  // m:ss or h:mm:ss
 
 }  // namespace
 
-Progress::Progress(std::size_t total, bool bar, std::FILE* out)
-    : total_(total), bar_(bar), out_(out), start_(std::chrono::steady_clock::now()) {}
+Progress::Progress(std::size_t total, bool bar, std::FILE* out, std::string label)
+    : total_(total), bar_(bar), label_(std::move(label)), out_(out), start_(std::chrono::steady_clock::now()) {}
 
 double Progress::seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -57,7 +57,8 @@ void Progress::draw(bool force) {
   constexpr int width = 30;
   const double frac = total_ ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
   const int filled = static_cast<int>(frac * width);
-  std::string line = "\r\033[K" + std::to_string(done) + "/" + std::to_string(total_) + " [";
+  std::string line = "\r\033[K" + (label_.empty() ? std::string() : label_ + " ") + std::to_string(done) + "/" +
+                     std::to_string(total_) + " [";
   line.append(static_cast<std::size_t>(filled), '#');
   line.append(static_cast<std::size_t>(width - filled), '.');
   char tail[128];

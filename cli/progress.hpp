@@ -21,8 +21,9 @@ enum class Outcome { Written, Failed, Skipped };
 class Progress {
  public:
   /// `total` inputs; the bar is drawn on `out` when `bar` is true (callers
-  /// pass isatty(out)), else nothing is drawn until summary().
-  Progress(std::size_t total, bool bar, std::FILE* out);
+  /// pass isatty(out)), else nothing is drawn until summary(). A `label`
+  /// starts the bar ("hashing 12/300 [###...").
+  Progress(std::size_t total, bool bar, std::FILE* out, std::string label = {});
 
   /// Counts one finished input; `from_cache`: a written output that came
   /// from the cache (counted in written() and cached()).
@@ -52,6 +53,7 @@ class Progress {
 
   const std::size_t total_;
   const bool bar_;
+  const std::string label_;
   std::FILE* const out_;
   const std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_{};

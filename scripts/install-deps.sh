@@ -21,6 +21,7 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-numpy python3-pil python3-opencv python3-xxhash
+  python3-scipy   # tests/tools/imagehash_ref.py: imagehash's phash (scipy.fftpack.dct)
   python3-matplotlib libvips-tools
   python3-cachetools
   python3-zstandard   # tests/tools/cache_entry_spec.py reads compressed cache entries

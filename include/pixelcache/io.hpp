@@ -118,6 +118,10 @@ struct Decoded {
   /// full_size / k placed accordingly; else the whole image. resize_region()
   /// of it keeps the full image's geometry.
   std::array<double, 4> content{0, 0, 0, 0};
+  /// 1: decoded at full size; 2, 4 or 8: a JPEG decoded at 1/scale of its
+  /// size in the DCT domain (shrink-on-load, LoadOptions::shrink_hint /
+  /// shrink_min_side), so `image` is not the full decode.
+  int scale = 1;
 };
 
 /// Decodes encoded bytes. `source` names the input in errors.

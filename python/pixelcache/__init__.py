@@ -26,6 +26,8 @@ from ._utils import pseudo_hash, seed_everything
 from ._batch import batch
 from ._cache import Cache, CacheWarning
 from ._memoize import memoize
+from ._dups import (DuplicateGroup, Duplicates, HashGroup, ImageHash, default_threshold, find_duplicates,
+                    group_hashes, hex_to_hash, image_hash)
 
 __all__ = [
     # The original's exports.
@@ -38,4 +40,7 @@ __all__ = [
     "probe", "ImageInfo",
     # The content-addressed cache.
     "Cache", "CacheWarning", "memoize", "CacheError",
+    # Perceptual hashes (imagehash's definitions) and duplicates.
+    "ImageHash", "hex_to_hash", "image_hash", "default_threshold", "group_hashes", "HashGroup", "find_duplicates",
+    "Duplicates", "DuplicateGroup",
 ]

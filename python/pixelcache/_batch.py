@@ -17,12 +17,12 @@ R = TypeVar("R")
 
 
 class _Counter:
-    """The progress display when tqdm is missing: "batch: 37/100" on a
-    terminal (stderr), redrawn at most ten times a second; a final line only
-    when stderr is not a terminal."""
+    """The progress display when tqdm is missing: "batch: 37/100" (`desc`:
+    the label) on a terminal (stderr), redrawn at most ten times a second; a
+    final line only when stderr is not a terminal."""
 
-    def __init__(self, total: Optional[int]):
-        self.total, self.n, self.last = total, 0, 0.0
+    def __init__(self, total: Optional[int], desc: str = "batch"):
+        self.total, self.n, self.last, self.desc = total, 0, 0.0, desc
         self.tty = sys.stderr.isatty()
         self.lock = threading.Lock()  # updated from the worker threads
 
@@ -32,12 +32,12 @@ class _Counter:
             now = time.monotonic()
             if self.tty and now - self.last >= 0.1:
                 self.last = now
-                sys.stderr.write(f"\rbatch: {self.n}/{self.total if self.total is not None else '?'}")
+                sys.stderr.write(f"\r{self.desc}: {self.n}/{self.total if self.total is not None else '?'}")
                 sys.stderr.flush()
 
     def close(self) -> None:
         total = f"/{self.total}" if self.total is not None else ""
-        sys.stderr.write(("\r" if self.tty else "") + f"batch: {self.n}{total} done\n")
+        sys.stderr.write(("\r" if self.tty else "") + f"{self.desc}: {self.n}{total} done\n")
         sys.stderr.flush()
 
 
@@ -49,14 +49,14 @@ class _NoProgress:
         pass
 
 
-def _progress(progress, total: Optional[int]):
+def _progress(progress, total: Optional[int], desc: str = "batch"):
     if not progress:
         return _NoProgress()
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        return _Counter(total)
-    return tqdm(total=total, unit="input", desc="batch")
+        return _Counter(total, desc)
+    return tqdm(total=total, unit="input", desc=desc)
 
 
 def batch(inputs: Iterable[T], fn: Callable[[T], R], workers: Optional[int] = None, progress: bool = True,

@@ -270,6 +270,25 @@ class HashableImage(Operations):
     def __pixelcache_value__(self) -> _pixelcache.Image:
         return self._img
 
+    # -- perceptual hashes: imagehash's definitions (include/pixelcache/phash.hpp) --
+    def average_hash(self, hash_size: int = 8) -> _pixelcache.ImageHash:
+        """imagehash.average_hash of these pixels: gray (Pillow's formula),
+        LANCZOS to hash_size x hash_size, bit = pixel > mean. Bits row-major;
+        str() is imagehash's hex, `a - b` the Hamming distance."""
+        return _pixelcache.image_hash(self._img, "ahash", hash_size, 4)
+
+    def dhash(self, hash_size: int = 8) -> _pixelcache.ImageHash:
+        """imagehash.dhash of these pixels: gray, LANCZOS to (hash_size + 1) x
+        hash_size (width x height), bit = right neighbour > left."""
+        return _pixelcache.image_hash(self._img, "dhash", hash_size, 4)
+
+    def phash(self, hash_size: int = 8, highfreq_factor: int = 4) -> _pixelcache.ImageHash:
+        """imagehash.phash of these pixels: gray, LANCZOS to N x N (N =
+        hash_size * highfreq_factor), 2-D DCT-II (scipy.fftpack's, axis 0 then
+        1), the top-left hash_size x hash_size coefficients, bit = > their
+        median."""
+        return _pixelcache.image_hash(self._img, "phash", hash_size, highfreq_factor)
+
     # -- pickling and copies ------------------------------------------------
     def __reduce_ex__(self, protocol: Any) -> tuple:
         img = self._img

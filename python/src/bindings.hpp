@@ -39,6 +39,8 @@ void bind_catalogue(py::module_& m);
 void bind_cache(py::module_& m);
 void bind_memo_front(py::module_& m);
 void bind_data(py::module_& m);
+void bind_phash(py::module_& m);
+void bind_dups(py::module_& m);
 
 /// A Python object tree as a pixelcache::Value (value.cpp: None, bool, int,
 /// float, str, images, BoundingBox, ImageSize, arrays, tensors, lists,

@@ -17,4 +17,6 @@ PYBIND11_MODULE(_pixelcache, m) {
   bind_cache(m);
   bind_memo_front(m);
   bind_data(m);
+  bind_phash(m);
+  bind_dups(m);
 }

@@ -79,7 +79,7 @@ Mode jpeg_mode(const JpegHeader& hd) { return hd.colorspace == TJCS_GRAY ? Mode:
 // The size decode_jpeg() gives (stored orientation): the header's, or with
 // a shrink-on-load hint the smallest DCT scale (1/8 .. 1) that stays at or
 // above the hinted size, compared in stored orientation.
-ImageSize decoded_size(const JpegHeader& hd, int orientation, const LoadOptions& options) {
+ImageSize decoded_size(const JpegHeader& hd, int orientation, const LoadOptions& options, int* scale = nullptr) {
   int w = hd.width, ht = hd.height;
   const ImageSize hint = options.shrink_hint;
   const int min_side = options.shrink_min_side;
@@ -90,7 +90,10 @@ ImageSize decoded_size(const JpegHeader& hd, int orientation, const LoadOptions&
     for (int denom : {8, 4, 2}) {
       const tjscalingfactor f{1, denom};
       const int sw = TJSCALED(w, f), sh = TJSCALED(ht, f);
-      if (sw >= want_w && sh >= want_h && std::min(sw, sh) >= min_side) return {sh, sw};
+      if (sw >= want_w && sh >= want_h && std::min(sw, sh) >= min_side) {
+        if (scale) *scale = denom;
+        return {sh, sw};
+      }
     }
   }
   return {ht, w};
@@ -124,7 +127,8 @@ Decoded decode_jpeg(const DecodeInput& in) {
   const int orient = parse_exif_orientation(markers.exif);
   // Shrink on load (LoadOptions::shrink_hint): decoded at a smaller scale.
   const ImageSize full{hd.height, hd.width};  // stored orientation
-  const ImageSize scaled = decoded_size(hd, orient, in.options);
+  int scale = 1;
+  const ImageSize scaled = decoded_size(hd, orient, in.options, &scale);
   const int w = scaled.width, ht = scaled.height;
 
   auto check = [&](int rc) {
@@ -174,6 +178,7 @@ Decoded decode_jpeg(const DecodeInput& in) {
     });
   }
   out.orientation = orient ? orient : 1;
+  out.scale = scale;
   return out;
 }
 

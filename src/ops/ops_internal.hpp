@@ -9,6 +9,7 @@
 #include "pixelcache/error.hpp"
 #include "pixelcache/image.hpp"
 #include "pixelcache/interop/opencv.hpp"
+#include "pixelcache/ops.hpp"
 
 namespace pixelcache::detail {
 
@@ -80,6 +81,14 @@ void remove_small_regions(cv::Mat& mask, double min_area, int connectivity);
 /// A mask as binary: any mode, any channel > 0 (mask.hpp's convention).
 /// Defined in color.cpp beside to_binary().
 Image binarise(const Image& mask, const char* op);
+
+/// resize() with Pillow's pass order, horizontal then vertical, so the
+/// uint8 intermediate rounds as Pillow's ImagingResample does and the result
+/// equals Pillow's resize exactly (resize() picks the cheaper order and may
+/// differ by a level). For 8-bit RGB / L images and the convolution filters
+/// (not Nearest; InvalidArgument otherwise). The perceptual hashes
+/// (phash.hpp) reduce with it. Defined in resample.cpp.
+Image resize_pillow_order(const Image& img, ImageSize size, Interpolation interpolation);
 
 /// Throws InvalidArgument "<op>: mask is AxB but the image is CxD".
 inline void check_same_size(const Image& img, const Image& mask, const char* op) {

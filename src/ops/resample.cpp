@@ -8,6 +8,7 @@
 #include <limits>
 #include <opencv2/core.hpp>
 
+#include "ops_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/ops.hpp"
 
@@ -212,15 +213,18 @@ struct Extent {
   bool whole(int rows, int cols) const { return top == 0 && left == 0 && height == rows && width == cols; }
 };
 
+// Both passes over the region `e`: the cheaper order (vertical first when
+// rows shrink), or with `pillow_order` Pillow's (horizontal first), whose
+// uint8 intermediate rounds exactly as Pillow's does.
 template <class T>
-void resample(const Plane<T>& src, T* dst, ImageSize out, Filter f, Extent e) {
+void resample(const Plane<T>& src, T* dst, ImageSize out, Filter f, Extent e, bool pillow_order = false) {
   const bool need_h = out.width != src.cols || e.left != 0 || e.width != src.cols;
   const bool need_v = out.height != src.rows || e.top != 0 || e.height != src.rows;
   const Coeffs ch = need_h ? precompute(src.cols, out.width, f, e.left, e.width) : Coeffs{};
   const Coeffs cv_ = need_v ? precompute(src.rows, out.height, f, e.top, e.height) : Coeffs{};
   if (need_h && need_v) {
     std::vector<T> tmp;
-    if (out.height < src.rows) {  // shrink rows first: the second pass sees fewer rows
+    if (out.height < src.rows && !pillow_order) {  // shrink rows first: the second pass sees fewer rows
       tmp.resize(static_cast<std::size_t>(out.height) * src.stride());
       vertical_pass(src, tmp.data(), out.height, cv_);
       horizontal_pass(Plane<T>{out.height, src.cols, src.ch, tmp.data()}, dst, out.width, ch);
@@ -333,6 +337,23 @@ Image resize_region(const Image& img, ImageSize size, std::array<double, 4> regi
                           ") must be inside the " + img.size().to_string() + " image and not empty");
   return resample_image(img, size, interpolation, {top, left, height, width});
 }
+
+namespace detail {
+
+Image resize_pillow_order(const Image& img, ImageSize size, Interpolation interpolation) {
+  if (img.empty() || img.is_binary() || img.pixel_type() != PixelType::U8 || interpolation == Interpolation::Nearest)
+    throw InvalidArgument("resize_pillow_order: needs an 8-bit RGB or L image and a convolution filter");
+  size.validate("resize: target size");
+  if (size == img.size()) return img;
+  const auto v = img.u8_view();
+  return Image::generate(size, img.mode(), PixelType::U8, [&](std::span<std::byte> b) {
+    resample(Plane<std::uint8_t>{img.height(), img.width(), img.channels(), v.data()},
+             reinterpret_cast<std::uint8_t*>(b.data()), size, filter_for(interpolation),
+             Extent{0, 0, double(img.height()), double(img.width())}, true);
+  });
+}
+
+}  // namespace detail
 
 Image downsample(const Image& img, int factor, Interpolation interpolation) {
   if (factor < 1) throw InvalidArgument("downsample: factor must be an integer >= 1, got " + std::to_string(factor));

@@ -153,6 +153,16 @@ def main(out: pathlib.Path) -> None:
     stacked = collate_images([paths[0], paths[1]])
     listed = make_dataset(out / "tree", find_classes(out / "tree")[1], IMG_EXTENSIONS)
     allowed: bool = has_file_allowed_extension("x.jpg", IMG_EXTENSIONS) and SkippedSampleWarning is not None
+    # Perceptual hashes and duplicates (issue 20).
+    ph: pixelcache.ImageHash = img.phash() if img.dhash(8) != img.average_hash() else img.phash(8, 4)
+    apart: int = ph - pixelcache.hex_to_hash(str(ph))
+    fh: pixelcache.ImageHash = pixelcache.image_hash(DATA / "chelsea.png", "dhash", hash_size=8)
+    near_limit: int = pixelcache.default_threshold("phash", 8)
+    hgroups: list[pixelcache.HashGroup] = pixelcache.group_hashes([ph, fh], near_limit)
+    dups: pixelcache.Duplicates = pixelcache.find_duplicates([DATA / "chelsea.png"], hash="phash", threshold=None,
+                                                             cache=None, workers=1, progress=False)
+    dgroups: list[pixelcache.DuplicateGroup] = dups.exact + dups.near
+    logging.getLogger("pixelcache").debug("%s", (ph, apart, fh, hgroups, dgroups, ph.digest(), hash(ph)))
     logging.getLogger("pixelcache").debug("%s", (version, view, same, area, smaller, shape, mode, kind, flags, stats,
                                                 values, inverse, counts, text, back, raw, black, constant, copied,
                                                 pickled, norm, box_size, corners, fractions, pixels, count, mask,

@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+"""Near duplicates (issue 20): perceptual hashing, grouping and `pixelcache
+dups`, against their targets, in one run:
+
+  1. phash of 12 MP JPEGs, one thread: pixelcache.image_hash(path) (JPEG
+     shrink-on-load, C++ reduction and DCT) against the same definition in
+     Pillow + NumPy + SciPy as imagehash runs it (Image.open, convert("L"),
+     resize LANCZOS, scipy.fftpack.dct, median: tests/tools/imagehash_ref.py).
+     Target: <= 0.1x. Also shown, not a target: the Pillow definition with
+     Image.draft() (Pillow's own DCT-domain shrink), and how many bits the
+     two hashes differ by.
+  2. pixelcache.group_hashes over 100,000 random 64-bit hashes (1,000 of them
+     planted near copies, 0-8 bits from another) at threshold 8, the call
+     timed (multi-index hashing). Target: <= 1 s.
+  3. `pixelcache dups DIR --cache=DIR -j 2` over a few hundred photos: cold
+     (an empty cache, filled by the run) and warm (the same command again,
+     every hash in the cache: no decoding). Target: warm <= 0.05x cold.
+
+Each figure is the median of --rounds rounds, with min-max; ratios are taken
+round by round (the commands alternate, so a drift of the machine hits both
+sides). The inputs are in the OS page cache for every command alike (one
+untimed warm-up). Prints a markdown table (there is no bench/report.py).
+
+    /usr/bin/python3 bench/dups_compare.py [--cli build/release/cli/pixelcache] [--rounds 3]
+                                           [--data DIR] [--photos 300] [--big 8]
+
+Inputs are written once into --data (default $TMPDIR/pixelcache-dups-bench):
+--big 4000x3000 JPEGs (test photos upscaled, Gaussian noise sigma 3, quality
+90, as bench/batch_compare.py), and --photos 2000x1500 JPEGs for `dups`:
+noisy crops of the test photos at random places and scales, one in five a
+near copy of another (resized, re-compressed at quality 60-90, brightened)
+and one in twenty a byte copy.
+"""
+import argparse
+import importlib.util
+import os
+import pathlib
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+SOURCES = ["chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg"]
+
+
+def _ref():
+    spec = importlib.util.spec_from_file_location("imagehash_ref", REPO / "tests" / "tools" / "imagehash_ref.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def make_big(folder: pathlib.Path, count: int) -> list:
+    import cv2
+    import numpy as np
+
+    marker = folder / f".big-{count}"
+    if not marker.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"writing {count} 12 MP JPEGs into {folder} (once) ...", file=sys.stderr)
+        photos = [cv2.imread(str(REPO / "tests" / "data" / s), cv2.IMREAD_COLOR) for s in SOURCES]
+        for i in range(count):
+            big = cv2.resize(photos[i % len(photos)], (4000, 3000), interpolation=cv2.INTER_CUBIC)
+            noise = np.random.default_rng(i).normal(0, 3, big.shape)
+            img = np.clip(big + noise, 0, 255).astype(np.uint8)
+            cv2.imwrite(str(folder / f"big{i:03d}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        marker.touch()
+    return sorted(folder.glob("big*.jpg"))[:count]
+
+
+def make_photos(folder: pathlib.Path, count: int) -> pathlib.Path:
+    import cv2
+    import numpy as np
+
+    out = folder / f"photos-{count}"
+    marker = out / ".complete"
+    if marker.exists():
+        return out
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    print(f"writing {count} 2000x1500 JPEGs into {out} (once) ...", file=sys.stderr)
+    photos = [cv2.imread(str(REPO / "tests" / "data" / s), cv2.IMREAD_COLOR) for s in SOURCES]
+    rnd = random.Random(20)
+    made: list = []
+    for i in range(count):
+        name = out / f"photo{i:03d}.jpg"
+        if made and i % 20 == 19:
+            shutil.copy(rnd.choice(made), name)  # a byte copy
+            continue
+        if made and i % 5 == 4:  # a near copy of an earlier photo
+            img = cv2.imread(str(rnd.choice(made)), cv2.IMREAD_COLOR)
+            f = rnd.uniform(0.6, 0.95)
+            img = cv2.resize(img, (round(img.shape[1] * f), round(img.shape[0] * f)), interpolation=cv2.INTER_AREA)
+            img = np.clip(img.astype(np.float32) * rnd.uniform(0.9, 1.1), 0, 255).astype(np.uint8)
+            cv2.imwrite(str(name), img, [cv2.IMWRITE_JPEG_QUALITY, rnd.randint(60, 90)])
+            made.append(name)
+            continue
+        src = photos[i % len(photos)]
+        h, w = src.shape[:2]
+        s = rnd.uniform(0.4, 0.8)
+        ch, cw = int(h * s), int(w * s)
+        y, x = rnd.randint(0, h - ch), rnd.randint(0, w - cw)
+        crop = cv2.resize(src[y:y + ch, x:x + cw], (2000, 1500), interpolation=cv2.INTER_CUBIC)
+        noise = np.random.default_rng(i).normal(0, 3, crop.shape)
+        img = np.clip(crop + noise, 0, 255).astype(np.uint8)
+        cv2.imwrite(str(name), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        made.append(name)
+    marker.touch()
+    return out
+
+
+def spread(values, digits=3) -> str:
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def bench_hashing(big: list, rounds: int):
+    import pixelcache
+    from PIL import Image
+
+    ref = _ref()
+
+    def ours():
+        return [pixelcache.image_hash(p, "phash") for p in big]
+
+    def pillow():
+        out = []
+        for p in big:
+            with Image.open(p) as im:
+                out.append(ref.phash(im))
+        return out
+
+    def pillow_draft():
+        out = []
+        for p in big:
+            with Image.open(p) as im:
+                im.draft("RGB", (128, 128))
+                out.append(ref.phash(im))
+        return out
+
+    mine, theirs = ours(), pillow()  # warm-up, and the agreement
+    bits = [int((m.hash != t).sum()) for m, t in zip(mine, theirs)]
+    times = {"ours": [], "pillow": [], "draft": []}
+    for _ in range(rounds):
+        for name, fn in (("ours", ours), ("pillow", pillow), ("draft", pillow_draft)):
+            t = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - t) * 1e3 / len(big))
+    return times, bits
+
+
+def bench_grouping(rounds: int, n: int = 100_000, planted: int = 1000, threshold: int = 8):
+    import pixelcache
+
+    rnd = random.Random(8)
+    values = [rnd.getrandbits(64) for _ in range(n - planted)]
+    for _ in range(planted):
+        v = rnd.choice(values)
+        for b in rnd.sample(range(64), rnd.randint(0, threshold)):
+            v ^= 1 << b
+        values.append(v)
+    hashes = [pixelcache.ImageHash.from_hex(f"{v:016x}") for v in values]
+    times, groups = [], None
+    for _ in range(rounds):
+        t = time.perf_counter()
+        groups = pixelcache.group_hashes(hashes, threshold)
+        times.append(time.perf_counter() - t)
+    return times, len(groups), sum(len(g.members) for g in groups)
+
+
+def run_dups(cli: str, folder: pathlib.Path, cache: pathlib.Path):
+    t = time.perf_counter()
+    p = subprocess.run([cli, "dups", str(folder), f"--cache={cache}", "-j", "2", "--json"], capture_output=True,
+                       text=True)
+    seconds = time.perf_counter() - t
+    if p.returncode != 0:
+        raise SystemExit(f"pixelcache dups failed ({p.returncode}): {p.stderr}")
+    summary = p.stderr.strip().splitlines()[-1]
+    decoded = int(re.search(r"(\d+) decoded", summary).group(1))
+    return seconds, decoded, p.stdout, summary
+
+
+def bench_dups(cli: str, photos: pathlib.Path, rounds: int):
+    for f in photos.glob("*.jpg"):  # the page cache, for both runs alike
+        f.read_bytes()
+    cold, warm, ratios = [], [], []
+    last = None
+    with tempfile.TemporaryDirectory(prefix="pixelcache-dups-bench-") as tmp:
+        run_dups(cli, photos, pathlib.Path(tmp) / "warmup")  # untimed
+        for r in range(rounds):
+            cache = pathlib.Path(tmp) / f"cache{r}"
+            c_s, c_dec, c_out, c_sum = run_dups(cli, photos, cache)
+            w_s, w_dec, w_out, w_sum = run_dups(cli, photos, cache)
+            if w_dec != 0 or w_out != c_out:
+                raise SystemExit(f"the warm run decoded {w_dec} files or printed other groups")
+            cold.append(c_s)
+            warm.append(w_s)
+            ratios.append(w_s / c_s)
+            last = (c_dec, c_sum, w_sum, c_out)
+    return cold, warm, ratios, last
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cli", default=str(REPO / "build" / "release" / "cli" / "pixelcache"))
+    ap.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "pixelcache-dups-bench"))
+    ap.add_argument("--photos", type=int, default=300)
+    ap.add_argument("--big", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    data = pathlib.Path(a.data)
+    big = make_big(data, a.big)
+    photos = make_photos(data, a.photos)
+
+    h_times, bits = bench_hashing(big, a.rounds)
+    h_ratio = [o / p for o, p in zip(h_times["ours"], h_times["pillow"])]
+    d_ratio = [o / p for o, p in zip(h_times["ours"], h_times["draft"])]
+    g_times, g_groups, g_members = bench_grouping(a.rounds)
+    cold, warm, w_ratio, (c_dec, c_sum, w_sum, out) = bench_dups(a.cli, photos, a.rounds)
+    exact = sum(1 for line in out.splitlines() if '"exact"' in line)
+    near = sum(1 for line in out.splitlines() if '"near"' in line)
+
+    print(f"## Near duplicates ({a.rounds} rounds: median (min-max); {os.cpu_count()} CPUs)\n")
+    print("| what | pixelcache | peer | ratio | target |")
+    print("| --- | --- | --- | --- | --- |")
+    print(f"| phash of a 12 MP JPEG, ms (1 thread, {len(big)} files) | {spread(h_times['ours'], 1)} | "
+          f"Pillow+NumPy+SciPy {spread(h_times['pillow'], 1)} | {spread(h_ratio)} | <= 0.1x |")
+    print(f"| (not a target) the same with Pillow's draft(), ms | {spread(h_times['ours'], 1)} | "
+          f"{spread(h_times['draft'], 1)} | {spread(d_ratio)} | - |")
+    print(f"| group_hashes, 100,000 random 64-bit hashes, threshold 8, s ({g_groups} groups, {g_members} hashes) | "
+          f"{spread(g_times)} | - | - | <= 1 s |")
+    print(f"| `pixelcache dups -j 2`, {a.photos} 2000x1500 JPEGs, cold (empty cache), s | {spread(cold, 2)} | - | - | - |")
+    print(f"| the same, warm (every hash cached, 0 decoded), s | {spread(warm, 3)} | cold | {spread(w_ratio)} | "
+          f"<= 0.05x |")
+    print()
+    print(f"phash bits apart, shrink-on-load vs the Pillow definition on the full decode: {bits}")
+    print(f"dups: {exact} exact and {near} near groups; cold decoded {c_dec} files")
+    print(f"cold: {c_sum}\nwarm: {w_sum}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
