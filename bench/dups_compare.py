@@ -44,6 +44,8 @@ import sys
 import tempfile
 import time
 
+import report  # bench/report.py
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 SOURCES = ["chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg"]
 
@@ -211,6 +213,7 @@ def main() -> int:
     ap.add_argument("--photos", type=int, default=300)
     ap.add_argument("--big", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=3)
+    report.add_write_option(ap)
     a = ap.parse_args()
     data = pathlib.Path(a.data)
     big = make_big(data, a.big)
@@ -224,7 +227,15 @@ def main() -> int:
     exact = sum(1 for line in out.splitlines() if '"exact"' in line)
     near = sum(1 for line in out.splitlines() if '"near"' in line)
 
-    print(f"## Near duplicates ({a.rounds} rounds: median (min-max); {os.cpu_count()} CPUs)\n")
+    with report.block(a, "dups", "bench/dups_compare.py"):
+        print_tables(a, big, h_times, h_ratio, d_ratio, g_times, g_groups, g_members, cold, warm, w_ratio, bits,
+                     exact, near, c_dec, c_sum, w_sum)
+    return 0
+
+
+def print_tables(a, big, h_times, h_ratio, d_ratio, g_times, g_groups, g_members, cold, warm, w_ratio, bits,
+                 exact, near, c_dec, c_sum, w_sum) -> None:
+    print(f"{a.rounds} rounds: median (min-max); {os.cpu_count()} CPUs.\n")
     print("| what | pixelcache | peer | ratio | target |")
     print("| --- | --- | --- | --- | --- |")
     print(f"| phash of a 12 MP JPEG, ms (1 thread, {len(big)} files) | {spread(h_times['ours'], 1)} | "
@@ -240,7 +251,6 @@ def main() -> int:
     print(f"phash bits apart, shrink-on-load vs the Pillow definition on the full decode: {bits}")
     print(f"dups: {exact} exact and {near} near groups; cold decoded {c_dec} files")
     print(f"cold: {c_sum}\nwarm: {w_sum}")
-    return 0
 
 
 if __name__ == "__main__":

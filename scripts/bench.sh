@@ -3,7 +3,7 @@
 # the same run, and writes each script's tables into doc/benchmarks.md (its
 # generated block): the published figures are always one run of a script.
 #
-#   bash scripts/bench.sh [NAME...]     NAME: core cache-cpp cache-python hits-python batch python data
+#   bash scripts/bench.sh [NAME...]     NAME: core cache-cpp cache-python hits-python batch python data dups
 #
 # Needs a quiet machine for figures worth publishing (see doc/benchmarks.md).
 set -euo pipefail
@@ -21,8 +21,9 @@ declare -A scripts=(
   [batch]="bench/batch_compare.py"
   [python]="bench/python_compare.py"
   [data]="bench/data_compare.py"
+  [dups]="bench/dups_compare.py"
 )
-order=(core cache-cpp cache-python hits-python batch python data)
+order=(core cache-cpp cache-python hits-python batch python data dups)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${order[@]}")
 for name in "${names[@]}"; do
