@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Generates, from the C++ operation catalogue (include/pixelcache/catalogue.hpp),
 the operation methods of HashableImage (python/pixelcache/_ops.py) and the
-operation list of README.md (between its GENERATED markers).
+operation list of doc/operations.md (between its GENERATED markers).
 
     PYTHONPATH=build/release/python /usr/bin/python3 tools/gen_python_ops.py [--check]
 
@@ -22,7 +22,7 @@ import textwrap
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OPS_PY = ROOT / "python" / "pixelcache" / "_ops.py"
-README = ROOT / "README.md"
+OPERATIONS_DOC = ROOT / "doc" / "operations.md"
 BEGIN = "<!-- BEGIN GENERATED: operations (tools/gen_python_ops.py; do not edit) -->"
 END = "<!-- END GENERATED: operations -->"
 
@@ -194,7 +194,7 @@ def render_readme_block(catalogue: list) -> str:
 def render_readme(text: str, catalogue: list) -> str:
     start, end = text.find(BEGIN), text.find(END)
     if start < 0 or end < 0:
-        raise SystemExit(f"gen_python_ops: README.md lacks the markers {BEGIN!r} ... {END!r}")
+        raise SystemExit(f"gen_python_ops: doc/operations.md lacks the markers {BEGIN!r} ... {END!r}")
     return text[:start] + render_readme_block(catalogue) + text[end + len(END):]
 
 
@@ -203,7 +203,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="only report files that are out of date")
     args = parser.parse_args()
     catalogue = load_catalogue()
-    wanted = {OPS_PY: render_ops(catalogue), README: render_readme(README.read_text(), catalogue)}
+    wanted = {OPS_PY: render_ops(catalogue), OPERATIONS_DOC: render_readme(OPERATIONS_DOC.read_text(), catalogue)}
     stale = [path for path, text in wanted.items() if not path.exists() or path.read_text() != text]
     if args.check:
         for path in stale:

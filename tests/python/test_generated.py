@@ -1,6 +1,6 @@
 """The generated files are up to date with the C++ operation catalogue:
 python/pixelcache/_ops.py (the HashableImage operation methods) and the
-operation list in README.md, both written by tools/gen_python_ops.py.
+operation list in doc/operations.md, both written by tools/gen_python_ops.py.
 Regenerating must change nothing."""
 import importlib.util
 import inspect
@@ -42,8 +42,8 @@ def test_the_package_runs_the_committed_module():
 
 
 def test_readme_operation_list_is_regenerated_unchanged(gen, catalogue):
-    readme = (ROOT / "README.md").read_text()
-    assert readme == gen.render_readme(readme, catalogue), "README.md's operation list is stale: run the generator"
+    readme = (ROOT / "doc" / "operations.md").read_text()
+    assert readme == gen.render_readme(readme, catalogue), "doc/operations.md's operation list is stale: run the generator"
     for op in catalogue:
         assert f"`{'' if op['method'] else 'HashableImage.'}{op['name']}(" in readme
 

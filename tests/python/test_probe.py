@@ -331,11 +331,11 @@ def test_probing_a_100_megapixel_png_takes_no_memory(tmp_path):
 
 
 def test_readme_example_runs(monkeypatch):
-    """The README's probe example, run from the repository root."""
+    """The probe example of doc/python.md, run from the repository root."""
     root = pathlib.Path(__file__).parents[2]
-    readme = (root / "README.md").read_text()
+    readme = (root / "doc" / "python.md").read_text()
     marker = "<!-- probe example: tests/python/test_probe.py runs this block -->\n```python\n"
     assert marker in readme
     block = readme.split(marker, 1)[1].split("```", 1)[0]
     monkeypatch.chdir(root)
-    exec(compile(block, "README.md", "exec"), {})
+    exec(compile(block, "doc/python.md", "exec"), {})
