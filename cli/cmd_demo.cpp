@@ -1,5 +1,5 @@
 // `pixelcache demo [-o DIR]`: the main job. From the bundled sample photos it
-// writes the README's two pictures — a grid of transformations and the mask
+// writes the two pictures doc/cli.md describes — a grid of transformations and the mask
 // workflow (mask -> boxes -> blend -> crop -> uncrop) — and shows that the
 // digest is a content key across formats.
 #include <filesystem>

@@ -1,4 +1,4 @@
-// The README's C++ example: load, inspect, digest, build from a raw buffer,
+// The C++ example of README.md and doc/cpp.md: load, inspect, digest, build from a raw buffer,
 // convert to and from OpenCV, save. Run by ctest (example_quickstart).
 //
 //   quickstart ASSETS_DIR OUTPUT_DIR

@@ -2,8 +2,8 @@
 methods reach it), called as code written for the Python original calls
 them: the original's argument names, positional / keyword-only rules and
 defaults, checked against the documented result. Where a deliberate difference fixes a
-bug of the original the test says so and checks the fix (the README lists
-each difference)."""
+bug of the original the test says so and checks the fix (doc/differences.md
+lists each difference)."""
 import inspect
 
 import cv2

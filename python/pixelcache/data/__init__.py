@@ -22,7 +22,7 @@ cached, augmented and normalised by pixelcache's C++ core.
 The transform (steps in the CLI's grammar) runs at most once per (file
 content, steps, version) when a pixelcache.Cache is given: the cache fills
 itself during the first epoch, keyed by content, shared by processes and
-machines. See the README's "pixelcache.data" section.
+machines. See doc/python.md, "pixelcache.data: feeding PyTorch".
 """
 from ._collate import collate, collate_images
 from ._dataset import IMAGENET_MEAN, IMAGENET_STD, ImageDataset
