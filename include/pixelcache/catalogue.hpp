@@ -10,7 +10,7 @@
 //   * the Python methods of HashableImage are generated from it
 //     (tools/gen_python_ops.py writes python/pixelcache/_ops.py) and call
 //     invoke() through the extension;
-//   * the README's operation list is generated from it.
+//   * the operation list of doc/operations.md is generated from it.
 // The typed C++ functions (ops.hpp, mask.hpp, compose.hpp, grid.hpp) stay
 // the C++ API and do the validation; invoke() calls them. The ranges in the
 // table document what those functions accept (a test checks that each

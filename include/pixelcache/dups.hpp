@@ -22,8 +22,8 @@
 // decode at full size anyway (every format but JPEG, and small JPEGs) get it
 // for free. A JPEG decoded at reduced scale is decoded again at full size
 // only when its hash is within max(threshold, bits / 8) bits of another
-// file's (identical pixels give hashes a few bits apart at most, README
-// "Near duplicates"), or when another file has the same bytes; a JPEG near
+// file's (identical pixels give hashes a few bits apart at most,
+// doc/near-duplicates.md), or when another file has the same bytes; a JPEG near
 // no other file cannot be an exact duplicate of one.
 //
 // Cache: with `options.cache`, every file's hash is kept under the key

@@ -17,7 +17,7 @@
 // most of the tree (17 of the ~30 distance branches at every node), so
 // grouping 100,000 hashes costs billions of distance computations, while
 // multi-index hashing stays at about a thousand per query
-// (bench/dups_compare.py times it: README "Near duplicates"). When no
+// (bench/dups_compare.py times it: doc/benchmarks.md, "Near duplicates"). When no
 // number of chunks beats a linear scan (r near half the bits, or few
 // hashes) the index scans, which is the quadratic floor.
 //

@@ -192,7 +192,7 @@ ImageHash image_hash(const Image& img, const HashSpec& spec);
 /// one: full size for phash 8, 1/2 for ahash 8). The hash then
 /// differs slightly from the hash of the full decode: the same hash for
 /// most photos, a bit or two apart for the others (measured in
-/// tests/python/test_phash.py and README "Near duplicates"); non-JPEG
+/// tests/python/test_phash.py and doc/near-duplicates.md); non-JPEG
 /// formats always decode fully.
 LoadOptions hash_load_options(const HashSpec& spec, LoadOptions base = {});
 
@@ -209,7 +209,7 @@ ImageHash hash_file(const std::string& path_or_url, const HashSpec& spec, const 
 /// imagededup's default), 8 of 64 for ahash (whose unrelated photos come
 /// closer); scaled with the bit count for other sizes, rounded. Chosen on
 /// generated variants (resized, recompressed, cropped up to 5 %,
-/// brightness +-10 %) against unrelated photos: README "Near duplicates".
+/// brightness +-10 %) against unrelated photos: doc/near-duplicates.md.
 int default_threshold(const HashSpec& spec);
 
 }  // namespace pixelcache
