@@ -10,7 +10,8 @@ import os
 from typing import TYPE_CHECKING, Iterable, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _convert, _pixelcache
-from ._image import HashableImage, _core, _size
+from ._image import HashableImage, _size
+from ._opargs import _core
 from ._pixelcache import ImageSize
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,7 +28,7 @@ def make_image_grid(
     orientation: Literal["horizontal", "vertical"] = "horizontal",
     with_text: bool = False,
     verbose: bool = False,
-    output: Union[str, os.PathLike, None] = None,
+    output: Union[str, "os.PathLike[str]", None] = None,
 ) -> HashableImage:
     """A grid of images from {label: [images]} (a dict or HashableDict of
     lists or HashableLists of HashableImage, or anything HashableImage
@@ -63,7 +64,7 @@ def make_image_grid(
     return grid
 
 
-def _cells(label: str, items) -> list:
+def _cells(label: str, items: object) -> list[object]:
     """The images of one key: a list, tuple or HashableList; a single image
     (HashableImage, array, PIL image, tensor) stands for a list of one."""
     if isinstance(items, HashableImage) or _convert.is_pil(items) or _convert.is_tensor(items) or hasattr(
@@ -96,7 +97,7 @@ def display_string(
     *,
     text: str,
     size: Union[ImageSize, Tuple[int, int]],
-    font_path: Union[str, os.PathLike, None] = None,
+    font_path: Union[str, "os.PathLike[str]", None] = None,
     justification: Literal["center", "right", "left"] = "center",
     force_size: Optional[int] = None,
     background: Colour = (255, 255, 255),
