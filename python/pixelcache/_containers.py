@@ -7,7 +7,6 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar, overload
 import numpy as np
 
 from . import _convert, _pixelcache
-from ._image import HashableImage
 from ._pixelcache import InvalidType
 
 K = TypeVar("K")
@@ -27,14 +26,14 @@ class _PilLeaf:
     """A PIL image held by a container: a private copy, handed out as a
     fresh copy on every access (as the original), hashed by its pixels."""
 
-    __slots__ = ("pil", "_image")
+    __slots__ = ("pil", "_img")
 
     def __init__(self, pil: Any) -> None:
         self.pil = pil.copy()
-        self._image = HashableImage(self.pil)
+        self._img = _convert.from_pil(self.pil)  # as HashableImage(pil)
 
     def __pixelcache_value__(self) -> _pixelcache.Image:
-        return self._image._img
+        return self._img
 
 
 def freeze(x: Any) -> Any:

@@ -5,6 +5,8 @@ copies unless a function says "view".
 """
 from __future__ import annotations
 
+import os
+import pathlib
 import warnings
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -68,6 +70,27 @@ def from_pil(im: PIL.Image.Image) -> _pixelcache.Image:
     if im.mode in _CONVERT_TO_L_MODES:
         return _pixelcache.Image.from_array(np.asarray(im.convert("L")), source="PIL image")
     return _pixelcache.Image.from_array(np.asarray(im.convert("RGB")), source="PIL image")
+
+
+def to_core(image: object, max_pixels: int = _pixelcache.DEFAULT_MAX_PIXELS) -> tuple[_pixelcache.Image, str]:
+    """(the C++ image, its mode) of anything HashableImage accepts but a
+    HashableImage: a path or URL ("torch"), encoded bytes ("pil"), an
+    ndarray ("numpy"), a tensor ("torch"), a PIL image ("pil") or a C++
+    image ("numpy"). InvalidType for anything else."""
+    if isinstance(image, (str, pathlib.PurePath)):
+        return _pixelcache.Image.from_path(os.fspath(image), max_pixels=max_pixels), "torch"
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return _pixelcache.Image.from_bytes(bytes(image), max_pixels=max_pixels), "pil"
+    if isinstance(image, np.ndarray):
+        return from_numpy(image), "numpy"
+    if is_tensor(image):
+        return from_tensor(image), "torch"
+    if is_pil(image):
+        return from_pil(image), "pil"
+    if isinstance(image, _pixelcache.Image):
+        return image, "numpy"
+    raise InvalidType("HashableImage expects a path, URL, bytes, np.ndarray, torch.Tensor or PIL.Image, "
+                      f"got {type(image).__name__}")
 
 
 def from_numpy(a: np.ndarray[Any, Any]) -> _pixelcache.Image:

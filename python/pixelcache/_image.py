@@ -5,17 +5,18 @@ import atexit
 import base64
 import builtins
 import io
+import logging
 import math
 import os
 import pathlib
 import pickle
 import tempfile
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Sequence, Union
 
 import numpy as np
 
 from . import _convert, _opargs, _pixelcache
-from ._opargs import _bboxes, _core
+from ._opargs import _core
 from ._ops import Operations
 from ._pixelcache import ImageSize, InvalidArgument, InvalidType
 
@@ -122,19 +123,8 @@ class HashableImage(Operations):
             fingerprint = _fingerprint(name)  # taken before reading: a change while loading counts as a change
             self._img, self._kind = _pixelcache.Image.from_path(name, max_pixels=max_pixels), "torch"
             self._filename, self._fingerprint = name, fingerprint
-        elif isinstance(image, (builtins.bytes, bytearray, memoryview)):
-            self._img, self._kind = _pixelcache.Image.from_bytes(builtins.bytes(image), max_pixels=max_pixels), "pil"
-        elif isinstance(image, np.ndarray):
-            self._img, self._kind = _convert.from_numpy(image), "numpy"
-        elif _convert.is_tensor(image):
-            self._img, self._kind = _convert.from_tensor(image), "torch"
-        elif _convert.is_pil(image):
-            self._img, self._kind = _convert.from_pil(image), "pil"
-        elif isinstance(image, _pixelcache.Image):
-            self._img, self._kind = image, "numpy"
-        else:
-            raise InvalidType("HashableImage expects a path, URL, bytes, np.ndarray, torch.Tensor or PIL.Image, "
-                              f"got {type(image).__name__}")
+        else:  # bytes, arrays, tensors, PIL images (InvalidType for anything else)
+            self._img, self._kind = _convert.to_core(image, max_pixels)
 
     @classmethod
     def _wrap(cls, img: _pixelcache.Image, kind: str) -> HashableImage:
@@ -579,8 +569,68 @@ class HashableImage(Operations):
                         verbose: bool = False, output: str | os.PathLike[str] | None = None) -> HashableImage:
         """A grid of {label: [images]}: one row per label ("horizontal") or one
         column ("vertical"), optionally labelled; see pixelcache._grid.make_image_grid."""
-        from ._grid import make_image_grid
         return make_image_grid(images, orientation=orientation, with_text=with_text, verbose=verbose, output=output)
+
+
+_opargs.register_image_type(HashableImage._wrap)
+
+
+# make_image_grid of the original's pixelcache.tools (pixelcache._grid, with
+# display_string), here beside HashableImage, which it makes and takes.
+_log = logging.getLogger("pixelcache")
+
+
+def make_image_grid(
+    images: Mapping[str, Sequence[HashableImage]],
+    *,
+    orientation: Literal["horizontal", "vertical"] = "horizontal",
+    with_text: bool = False,
+    verbose: bool = False,
+    output: Union[str, "os.PathLike[str]", None] = None,
+) -> HashableImage:
+    """A grid of images from {label: [images]} (a dict or HashableDict of
+    lists or HashableLists of HashableImage, or anything HashableImage
+    accepts), as the original's HashableImage.make_image_grid.
+
+    orientation="horizontal": one row per label, its images left to right;
+    "vertical": one column per label, top to bottom; keys in insertion order.
+    Shorter lists are padded with black cells, images smaller than the
+    largest (height, width) are centre-padded with black, cells touch on a
+    black canvas. with_text=True adds the labels, black on a white strip
+    (above the columns, or left of the rows reading bottom to top), all at
+    one font size: the smallest of the labels' display_string fitting sizes,
+    so none is cut. output= saves the grid there;
+    verbose logs through logging.getLogger("pixelcache"). Returns an RGB
+    HashableImage (mode "pil"); the input is not modified.
+    Raises pixelcache.InvalidType (a TypeError) for a non-mapping, non-str
+    keys or non-list values, pixelcache.InvalidArgument (ValueError) for an empty dict, an empty list
+    or an unknown orientation.
+    """
+    if not isinstance(images, Mapping) and not hasattr(images, "items"):
+        raise _pixelcache.InvalidType(f"make_image_grid expects a dict of {{label: [images]}}, got {type(images).__name__}")
+    columns = []
+    for label, items in images.items():
+        if not isinstance(label, str):
+            raise _pixelcache.InvalidType(f"make_image_grid: labels must be str, got {type(label).__name__} {label!r}")
+        columns.append((label, [_core(i) for i in _cells(label, items)]))
+    grid = HashableImage._wrap(
+        _pixelcache.make_image_grid(columns, orientation=str(orientation), with_text=bool(with_text)), "pil")
+    if output is not None:
+        grid.save(output)
+    if verbose:
+        _log.info("image_grid=%r grid saved to %s", grid, output)
+    return grid
+
+
+def _cells(label: str, items: object) -> list[object]:
+    """The images of one key: a list, tuple or HashableList; a single image
+    (HashableImage, array, PIL image, tensor) stands for a list of one."""
+    if isinstance(items, HashableImage) or _convert.is_pil(items) or _convert.is_tensor(items) or hasattr(
+            items, "__array_interface__"):
+        return [items]
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise _pixelcache.InvalidType(f"make_image_grid: '{label}' must hold a list of images, got {type(items).__name__}")
+    return list(items)
 
 def _rebuild(mode: str, height: int, width: int, is_float: bool, data: Any, kind: str, filename: str | None = None,
              fingerprint: tuple[int, int] | None = None) -> HashableImage:

@@ -8,17 +8,26 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union, cast
 
 import numpy as np
 
-from . import _pixelcache
+from . import _convert, _pixelcache
+from ._containers import HashableList
 from ._pixelcache import InvalidArgument, InvalidType
 
 if TYPE_CHECKING:
-    from ._containers import HashableList
     from ._image import HashableImage
     from ._ops import Operations
+
+# HashableImage._wrap, registered by _image (which imports this module, not
+# the other way round): how _run_static makes its results.
+_wrap_image: Optional[Callable[[_pixelcache.Image, str], HashableImage]] = None
+
+
+def register_image_type(wrap: Callable[[_pixelcache.Image, str], HashableImage]) -> None:
+    global _wrap_image
+    _wrap_image = wrap
 
 
 def _core(x: Any, where: str = "") -> _pixelcache.Image:
@@ -28,9 +37,7 @@ def _core(x: Any, where: str = "") -> _pixelcache.Image:
         return img
     if isinstance(x, _pixelcache.Image):
         return x
-    from ._image import HashableImage
-
-    return HashableImage(x)._img
+    return _convert.to_core(x)[0]  # as HashableImage(x)._img
 
 
 def _cores(xs: Any, where: str = "") -> list[_pixelcache.Image]:
@@ -145,12 +152,6 @@ def _points(x: Any, where: str = "") -> list[tuple[float, float]]:
 _Result = Union[_pixelcache.Image, "list[_pixelcache.BoundingBox]"]
 
 
-def _boxes(out: list[_pixelcache.BoundingBox]) -> HashableList[_pixelcache.BoundingBox]:
-    from ._containers import HashableList
-
-    return HashableList(out)
-
-
 def _run(image: Operations, name: str, args: list[Any]) -> HashableImage:
     """Runs catalogue operation `name` on `image`: `image` itself when nothing
     changed (resize to the same size, to_binary of a mask, ...), else a new
@@ -166,13 +167,12 @@ def _run_boxes(image: Operations, name: str, args: list[Any]) -> HashableList[_p
     """Runs catalogue operation `name` (mask2bbox) on `image`: a HashableList of boxes."""
     out: _Result = _pixelcache.invoke(name, image._img, args)
     assert isinstance(out, list), name
-    return _boxes(out)
+    return HashableList(out)
 
 
 def _run_static(name: str, args: list[Any]) -> HashableImage:
     """Runs a catalogue operation that takes no input image."""
-    from ._image import HashableImage
-
     out: _Result = _pixelcache.invoke(name, None, args)
     assert not isinstance(out, list), name
-    return HashableImage._wrap(out, "numpy")
+    assert _wrap_image is not None  # registered when _image is imported, before any HashableImage exists
+    return _wrap_image(out, "numpy")
