@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import pathlib
 import warnings
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, TypeGuard
 
 import numpy as np
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import torch
 
 
-def is_pil(x: object) -> bool:
+def is_pil(x: object) -> TypeGuard[PIL.Image.Image]:
     """True for a PIL.Image.Image (without importing PIL when it is absent)."""
     try:
         from PIL import Image
@@ -29,7 +29,7 @@ def is_pil(x: object) -> bool:
     return isinstance(x, Image.Image)
 
 
-def is_tensor(x: object) -> bool:
+def is_tensor(x: object) -> TypeGuard[torch.Tensor]:
     """True for a torch.Tensor (without importing torch for other inputs)."""
     t = type(x)
     return t.__module__.startswith("torch") and t.__name__ in ("Tensor", "Parameter")

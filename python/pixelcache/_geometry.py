@@ -109,8 +109,11 @@ def _imagesize_from_image(image: Any) -> ImageSize:
 
 def _add_members(cls: type, members: Mapping[str, object]) -> None:
     """Adds the original's Python members to a C++ class (its instances made
-    in C++, such as ImageInfo.size, have them too). _pixelcache.pyi declares
-    them; the ctest python_stubtest checks that against these functions."""
+    in C++, such as ImageInfo.size, have them too, which a Python subclass
+    would not give them). They stay Python functions because the original's
+    signatures are checked with inspect.signature (test_original_signatures.py),
+    which pybind11's methods do not support. _pixelcache.pyi declares them;
+    the ctest python_stubtest checks that against these functions."""
     for name, value in members.items():
         setattr(cls, name, value)
 

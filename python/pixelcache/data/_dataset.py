@@ -8,19 +8,23 @@ import multiprocessing.context
 import numbers
 import os
 import threading
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
 
 from .. import _pixelcache
 from .._cache import Cache
 from .._image import HashableImage
 from .._pixelcache import InvalidArgument, InvalidType
 
-try:  # torch is optional: without it, output="numpy" and "image" still work
-    import torch as torch  # re-exported to _loader and _collate (None without torch)
+if TYPE_CHECKING:  # typed as with torch installed
+    import torch as torch  # re-exported to _loader and _collate
     from torch.utils.data import Dataset as _Base
-except ImportError:  # pragma: no cover - torch is installed where the tests run
-    torch = None
-    _Base = object
+else:
+    try:  # torch is optional: without it, output="numpy" and "image" still work
+        import torch  # None without torch
+        from torch.utils.data import Dataset as _Base
+    except ImportError:  # pragma: no cover - torch is installed where the tests run
+        torch = None
+        _Base = object
 
 #: What `transform` takes: steps in the CLI's grammar, one string (steps
 #: separated by spaces) or a list of them.
