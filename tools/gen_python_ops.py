@@ -34,8 +34,8 @@ HINTS = {
     "str": ("str", "_choice"),
     "size": ("ImageSize | tuple[int, int]", "_size"),
     "kernel_shape": ("int | tuple[int, int]", "_kernel_shape"),
-    "kernel": ("int | np.ndarray", "_kernel"),
-    "palette": ("str | np.ndarray", "_palette"),
+    "kernel": ("int | np.ndarray[Any, Any]", "_kernel"),
+    "palette": ("str | np.ndarray[Any, Any]", "_palette"),
     "image": ("HashableImage", "_core"),
     "images": ("Sequence[HashableImage]", "_cores"),
     "bbox": ("BoundingBox", "_bbox"),
@@ -127,14 +127,15 @@ def render_ops(catalogue: list) -> str:
         '"""',
         "from __future__ import annotations",
         "",
-        "from typing import TYPE_CHECKING, Literal, Sequence",
+        "from typing import TYPE_CHECKING, Any, Literal, Sequence",
         "",
         "from ._opargs import (_bbox, _bboxes, _bool, _choice, _core, _cores, _float, _int, _kernel, _kernel_shape,",
-        "                      _palette, _points, _run, _run_static, _size)",
+        "                      _palette, _points, _run, _run_boxes, _run_static, _size)",
         "",
         "if TYPE_CHECKING:",
         "    import numpy as np",
         "",
+        "    from . import _pixelcache",
         "    from ._containers import HashableList",
         "    from ._image import HashableImage",
         "    from ._pixelcache import BoundingBox, ImageSize, Points",
@@ -146,6 +147,11 @@ def render_ops(catalogue: list) -> str:
         '    """The catalogue\'s operations as methods; HashableImage inherits them."""',
         "",
         "    __slots__ = ()",
+        "",
+        "    if TYPE_CHECKING:  # what HashableImage, the only subclass, provides",
+        "        _img: _pixelcache.Image",
+        "",
+        "        def _new(self, img: _pixelcache.Image) -> HashableImage: ...",
     ]
     for op in catalogue:
         if not op["python"]:
@@ -155,7 +161,9 @@ def render_ops(catalogue: list) -> str:
         converted = [f"{HINTS[a['type']][1]}({a['name']}, {op['name'] + ': argument ' + repr(a['name'])!r})"
                      for a in op["args"]]
         args_list = f"[{', '.join(converted)}]"
-        result = "HashableList" if op["result"] == "bboxes" else "HashableImage"
+        boxes = op["result"] == "bboxes"
+        assert op["method"] or not boxes, op["name"]  # _run_static makes images only
+        result = "HashableList[BoundingBox]" if boxes else "HashableImage"
         out.append("")
         if not op["method"]:
             out.append("    @staticmethod")
@@ -165,7 +173,8 @@ def render_ops(catalogue: list) -> str:
             line = f"    def {op['name']}(\n" + "".join(f"        {p},\n" for p in params) + f"    ) -> {result}:"
         out.append(line)
         out.append(docstring(op, " " * 8))
-        call = f"_run(self, {op['name']!r}, " if op["method"] else f"_run_static({op['name']!r}, "
+        run = "_run_boxes" if boxes else "_run"
+        call = f"{run}(self, {op['name']!r}, " if op["method"] else f"_run_static({op['name']!r}, "
         line = f"        return {call}{args_list})"
         if len(line) > 120:
             line = f"        return {call}[\n" + "".join(f"            {a},\n" for a in converted) + "        ])"

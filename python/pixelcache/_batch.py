@@ -8,7 +8,8 @@ import sys
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar
+from concurrent.futures import Future
+from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVar
 
 from ._pixelcache import InvalidArgument, InvalidType
 
@@ -16,12 +17,20 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+class _Progress(Protocol):
+    """What the progress displays do (tqdm's bars, _Counter, _NoProgress)."""
+
+    def update(self, k: int = 1) -> Any: ...
+
+    def close(self) -> None: ...
+
+
 class _Counter:
     """The progress display when tqdm is missing: "batch: 37/100" (`desc`:
     the label) on a terminal (stderr), redrawn at most ten times a second; a
     final line only when stderr is not a terminal."""
 
-    def __init__(self, total: Optional[int], desc: str = "batch"):
+    def __init__(self, total: Optional[int], desc: str = "batch") -> None:
         self.total, self.n, self.last, self.desc = total, 0, 0.0, desc
         self.tty = sys.stderr.isatty()
         self.lock = threading.Lock()  # updated from the worker threads
@@ -49,14 +58,15 @@ class _NoProgress:
         pass
 
 
-def _progress(progress, total: Optional[int], desc: str = "batch"):
+def _progress(progress: object, total: Optional[int], desc: str = "batch") -> _Progress:
     if not progress:
         return _NoProgress()
     try:
         from tqdm.auto import tqdm
     except ImportError:
         return _Counter(total, desc)
-    return tqdm(total=total, unit="input", desc=desc)
+    bar: _Progress = tqdm(total=total, unit="input", desc=desc)
+    return bar
 
 
 def batch(inputs: Iterable[T], fn: Callable[[T], R], workers: Optional[int] = None, progress: bool = True,
@@ -119,6 +129,7 @@ def _cached(fn: Callable[[T], R], cache: Any) -> Callable[[T], R]:
         cache = Cache.default()
     if not isinstance(cache, Cache):
         raise InvalidType(f"batch: cache must be a pixelcache.Cache, True or None, got {type(cache).__name__}")
+    store: Cache = cache
     name, extra, names = function_identity(fn)
     function = "pixelcache.batch:" + name
     names = [*names, "the batch input"]
@@ -128,26 +139,27 @@ def _cached(fn: Callable[[T], R], cache: Any) -> Callable[[T], R]:
         if isinstance(x, (str, os.PathLike)) and not str(x).startswith(("http://", "https://")) \
                 and os.path.isfile(x):
             value = ["file content", _pixelcache.file_digest(os.fspath(x))]
-        key = _pixelcache.cache_key(cache.namespace, function, "", [*extra, value], names)
-        return cache.get_or_compute(key, lambda: fn(x))
+        key = _pixelcache.cache_key(store.namespace, function, "", [*extra, value], names)
+        return store.get_or_compute(key, lambda: fn(x))
 
     return call
 
 
-def _run(inputs: Iterator[T], fn: Callable[[T], R], workers: int, progress, total: Optional[int],
-         return_exceptions: bool) -> Iterator[R]:
+def _run(inputs: Iterator[T], fn: Callable[[T], R], workers: int, progress: object, total: Optional[int],
+         return_exceptions: bool) -> Iterator[Any]:
+    # Yields R, or with return_exceptions the exception of a failed call in its place (batch's contract).
     # A generator: nothing starts (no threads, no progress bar) before the first next().
     bar = _progress(progress, total)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pixelcache-batch")
 
-    def call(x):
+    def call(x: T) -> R:
         try:
             return fn(x)
         finally:
             bar.update(1)
 
     try:
-        pending: deque = deque(pool.submit(call, x) for x in itertools.islice(inputs, 2 * workers))
+        pending: deque[Future[R]] = deque(pool.submit(call, x) for x in itertools.islice(inputs, 2 * workers))
         while pending:
             future = pending.popleft()
             for x in itertools.islice(inputs, 1):  # keep the window full

@@ -7,12 +7,18 @@ import os
 import threading
 import warnings
 import weakref
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import Any, Callable, Optional, Tuple, TypeVar, Union
 
 from . import _codec, _pixelcache
 from ._pixelcache import InvalidArgument, InvalidType
 
 R = TypeVar("R")
+
+#: The arguments a Cache was made with (path, max_bytes, memory_bytes,
+#: redis_url, namespace, redis_ttl, connect_timeout, command_timeout,
+#: retry_backoff, compression, secret): its pickled form.
+_Args = Tuple[Optional[str], Optional[int], int, Optional[str], str, float, float, float, float, str,
+              Union[str, bytes, None]]
 
 #: What a Cache method takes as a key (see Cache).
 Key = Any
@@ -119,7 +125,7 @@ class Cache:
 
     __slots__ = ("_c", "_args", "_path", "_redis_url", "_fronts", "__weakref__")
 
-    _instances: "weakref.WeakValueDictionary[tuple, Cache]" = weakref.WeakValueDictionary()
+    _instances: "weakref.WeakValueDictionary[_Args, Cache]" = weakref.WeakValueDictionary()
     _default: Optional["Cache"] = None
     _default_lock = threading.Lock()
 
@@ -141,13 +147,12 @@ class Cache:
         if max_bytes is not None:
             max_bytes = _size(max_bytes, "max_bytes", _MAX_DISK_BYTES)
         memory_bytes = _size(memory_bytes, "memory_bytes", _MAX_MEMORY_BYTES)
-        timing = [_seconds(v, n) for v, n in ((redis_ttl, "redis_ttl"), (connect_timeout, "connect_timeout"),
-                                              (command_timeout, "command_timeout"),
-                                              (retry_backoff, "retry_backoff"))]
+        timing = (_seconds(redis_ttl, "redis_ttl"), _seconds(connect_timeout, "connect_timeout"),
+                  _seconds(command_timeout, "command_timeout"), _seconds(retry_backoff, "retry_backoff"))
         given_path = _path_text(path) if path is not None else None
         if given_path == "":
             raise InvalidArgument("Cache: path must name a directory (use max_bytes=0 to turn the disk tier off)")
-        self._args = (given_path, max_bytes, memory_bytes, redis_url, namespace, *timing, compression, secret)
+        self._args: _Args = (given_path, max_bytes, memory_bytes, redis_url, namespace, *timing, compression, secret)
         disk = ""
         if max_bytes != 0:
             disk = given_path if given_path is not None else _pixelcache._Cache.default_directory()
@@ -179,7 +184,7 @@ class Cache:
                     c = cls._default = cls()
         return c
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> Tuple[Callable[..., Cache], _Args]:
         return (_restore, self._args)
 
     def __copy__(self) -> "Cache":
@@ -296,23 +301,25 @@ class Cache:
         `key`. Concurrent calls for one key in this process run `compute`
         once; the others wait for it and share its result (or its
         exception). The caller that computed gets compute()'s own object."""
-        def run() -> tuple:
+        def run() -> Tuple[str, str, Any, R]:
             result = compute()
             return (*_codec.encode(result), result)
 
         k = self._key(key)
         entry, _origin, computed = self._c.get_or_compute(k, run)
         if entry is None:
-            return computed
+            result: R = computed
+            return result
         try:
-            return _codec.decode(*entry)
+            value: R = _codec.decode(*entry)
+            return value
         except _codec.Refused:  # never loaded: computed and replaced
             result = compute()
             self._c.put(k, *_codec.encode(result))
             return result
 
     # -- maintenance ----------------------------------------------------------------
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         """Counters per tier: ``{"memory": {...}, "disk": {...}, "redis": {...},
         "computed": n, "joined": n}`` with only the enabled tiers; each tier
         has hits, misses, writes, evictions, corrupt, errors (calls of this
@@ -330,7 +337,7 @@ class Cache:
             out["disk"]["path"] = self._path  # where the store is
         return out
 
-    def trim(self, max_bytes: int) -> dict:
+    def trim(self, max_bytes: int) -> dict[str, Any]:
         """Makes `max_bytes` the disk store's bound (recorded in the store,
         for every process that uses it) and evicts least recently used
         entries until the store holds at most that. A report dict."""
@@ -338,7 +345,7 @@ class Cache:
         self._drop_fronts()
         return report
 
-    def verify(self) -> dict:
+    def verify(self) -> dict[str, dict[str, Any]]:
         """Checks the disk store's structure, then re-reads every disk and
         Redis entry and checks it completely (its place, checksum,
         signature, contents); corrupt ones are dropped, and a store whose
@@ -353,12 +360,15 @@ class Cache:
             warnings.warn(message, CacheWarning, stacklevel=3)
 
 
-def _restore(*args: Any) -> Cache:
+def _restore(path: Optional[str], max_bytes: Optional[int], memory_bytes: int, redis_url: Optional[str],
+             namespace: str, ttl: float, connect: float, command: float, backoff: float, compression: str,
+             secret: Union[str, bytes, None]) -> Cache:
     """Unpickles a Cache: the live one made with the same arguments in this
     process, or a new one."""
+    args: _Args = (path, max_bytes, memory_bytes, redis_url, namespace, ttl, connect, command, backoff, compression,
+                   secret)
     c = Cache._instances.get(args)
     if c is None:
-        path, max_bytes, memory_bytes, redis_url, namespace, ttl, connect, command, backoff, compression, secret = args
         c = Cache(path, max_bytes, memory_bytes, redis_url, namespace, redis_ttl=ttl, connect_timeout=connect,
                   command_timeout=command, retry_backoff=backoff, compression=compression, secret=secret)
         Cache._instances[args] = c

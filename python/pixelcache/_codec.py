@@ -53,16 +53,17 @@ class _Unstorable(Exception):
     """A node the value encoding does not cover: the whole result is pickled."""
 
 
-def _tensor_array(t: Any) -> np.ndarray:
+def _tensor_array(t: Any) -> np.ndarray[Any, Any]:
     if type(t).__name__ != "Tensor" or t.device.type != "cpu" or t.requires_grad:
         raise _Unstorable
     try:
-        return t.numpy()
+        a: np.ndarray[Any, Any] = t.numpy()
+        return a
     except (TypeError, RuntimeError):  # bfloat16 and other dtypes NumPy lacks
         raise _Unstorable from None
 
 
-def _node(x: Any, codes: list) -> Any:
+def _node(x: Any, codes: list[str]) -> Any:
     """The plain tree the C++ Value conversion takes, appending the codes."""
     t = type(x)
     if x is None:
@@ -117,7 +118,7 @@ def _node(x: Any, codes: list) -> Any:
         return items if t is list else tuple(items)  # tuples may be dict keys
     if t is dict or t is HashableDict:
         codes.append("d" if t is dict else "D")
-        out = {}
+        out: dict[Any, Any] = {}
         for k, v in (x._data if t is HashableDict else x).items():
             key = _node(k, codes)
             try:
@@ -134,7 +135,7 @@ def encode(value: Any) -> tuple[str, str, Any]:
     t = type(value)
     if t is HashableImage:
         return "image", "py:" + _IMAGE_CODE[value._kind], value._img
-    codes: list = []
+    codes: list[str] = []
     try:
         tree = _node(value, codes)
     except _Unstorable:

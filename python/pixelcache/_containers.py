@@ -7,7 +7,6 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar, overload
 import numpy as np
 
 from . import _convert, _pixelcache
-from ._image import HashableImage
 from ._pixelcache import InvalidType
 
 K = TypeVar("K")
@@ -27,14 +26,14 @@ class _PilLeaf:
     """A PIL image held by a container: a private copy, handed out as a
     fresh copy on every access (as the original), hashed by its pixels."""
 
-    __slots__ = ("pil", "_image")
+    __slots__ = ("pil", "_img")
 
     def __init__(self, pil: Any) -> None:
         self.pil = pil.copy()
-        self._image = HashableImage(self.pil)
+        self._img = _convert.from_pil(self.pil)  # as HashableImage(pil)
 
     def __pixelcache_value__(self) -> _pixelcache.Image:
-        return self._image._img
+        return self._img
 
 
 def freeze(x: Any) -> Any:
@@ -93,8 +92,8 @@ def _plain(x: Any) -> Any:
 class _Hashed:
     """Digest, hash and equality shared by both containers."""
 
-    __slots__ = ()
-    _plain_types: tuple = ()  # plain Python types compared by converting them first
+    __slots__ = ("_digest", "_hash")
+    _plain_types: tuple[type, ...] = ()  # plain Python types compared by converting them first
     _digest: str | None
     _hash: int | None
 
@@ -136,7 +135,7 @@ class HashableList(_Hashed, Sequence[T]):
     `* n` repeats the list.
     """
 
-    __slots__ = ("_items", "_digest", "_hash")
+    __slots__ = ("_items",)
     _plain_types = (list, tuple)
 
     def __init__(self, data: Iterable[T] = ()) -> None:
@@ -144,7 +143,7 @@ class HashableList(_Hashed, Sequence[T]):
         self._digest = self._hash = None
 
     @classmethod
-    def _of(cls, items: tuple) -> HashableList:
+    def _of(cls, items: tuple[Any, ...]) -> HashableList[Any]:
         out = cls.__new__(cls)
         out._items, out._digest, out._hash = items, None, None
         return out
@@ -177,13 +176,13 @@ class HashableList(_Hashed, Sequence[T]):
 
     __rmul__ = __mul__
 
-    def __pixelcache_value__(self) -> tuple:
+    def __pixelcache_value__(self) -> tuple[Any, ...]:
         return self._items
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (HashableList, (self.to_list(),))
 
-    def to_list(self) -> list:
+    def to_list(self) -> list[Any]:
         """A plain list, nested containers converted too (arrays read-only,
         tensors and PIL images as copies)."""
         return [_plain(x) for x in self._items]
@@ -205,17 +204,18 @@ class HashableDict(_Hashed, Mapping[K, V]):
     key raises KeyError("Key <k> not found in HashableDict").
     """
 
-    __slots__ = ("_data", "_digest", "_hash")
+    __slots__ = ("_data",)
     _plain_types = (dict,)
 
     def __init__(self, data: Mapping[K, V] | Iterable[tuple[K, V]] = (), **kwargs: V) -> None:
-        d = dict(data, **kwargs)
-        self._data = {k: freeze(v) for k, v in d.items()}
+        d: dict[Any, V] = dict(data, **kwargs)
+        self._data: dict[K, Any] = {k: freeze(v) for k, v in d.items()}
         self._digest = self._hash = None
 
     def __getitem__(self, key: K) -> V:
         try:
-            return _out(self._data[key])
+            value: V = _out(self._data[key])
+            return value
         except KeyError:
             raise KeyError(f"Key {key} not found in HashableDict") from None
 
@@ -235,13 +235,13 @@ class HashableDict(_Hashed, Mapping[K, V]):
     def __or__(self, other: Mapping[K, V]) -> HashableDict[K, V]:
         return HashableDict({**self._data, **dict(other)})
 
-    def __pixelcache_value__(self) -> dict:
+    def __pixelcache_value__(self) -> dict[K, Any]:
         return self._data
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (HashableDict, (self.to_dict(),))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[K, Any]:
         """A plain dict, nested containers converted too (arrays read-only,
         tensors and PIL images as copies)."""
         return {k: _plain(v) for k, v in self._data.items()}

@@ -5,15 +5,22 @@ copies unless a function says "view".
 """
 from __future__ import annotations
 
+import os
+import pathlib
 import warnings
+from typing import TYPE_CHECKING, Any, Optional, TypeGuard
 
 import numpy as np
 
 from . import _pixelcache
 from ._pixelcache import InvalidArgument, InvalidType
 
+if TYPE_CHECKING:
+    import PIL.Image
+    import torch
 
-def is_pil(x) -> bool:
+
+def is_pil(x: object) -> TypeGuard[PIL.Image.Image]:
     """True for a PIL.Image.Image (without importing PIL when it is absent)."""
     try:
         from PIL import Image
@@ -22,7 +29,7 @@ def is_pil(x) -> bool:
     return isinstance(x, Image.Image)
 
 
-def is_tensor(x) -> bool:
+def is_tensor(x: object) -> TypeGuard[torch.Tensor]:
     """True for a torch.Tensor (without importing torch for other inputs)."""
     t = type(x)
     return t.__module__.startswith("torch") and t.__name__ in ("Tensor", "Parameter")
@@ -35,7 +42,7 @@ _GRAY16_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 _CONVERT_TO_L_MODES = ("LA", "La", "F")
 
 
-def from_pil(im) -> _pixelcache.Image:
+def from_pil(im: PIL.Image.Image) -> _pixelcache.Image:
     """Copies a PIL image: "1" stays binary; L, LA, I, F and I;16 become L
     (I with values above 255 and I;16 as 16-bit samples, round(v / 257));
     RGBA, P, CMYK, YCbCr, LAB, HSV and the rest become RGB (alpha dropped,
@@ -65,7 +72,28 @@ def from_pil(im) -> _pixelcache.Image:
     return _pixelcache.Image.from_array(np.asarray(im.convert("RGB")), source="PIL image")
 
 
-def from_numpy(a: np.ndarray) -> _pixelcache.Image:
+def to_core(image: object, max_pixels: int = _pixelcache.DEFAULT_MAX_PIXELS) -> tuple[_pixelcache.Image, str]:
+    """(the C++ image, its mode) of anything HashableImage accepts but a
+    HashableImage: a path or URL ("torch"), encoded bytes ("pil"), an
+    ndarray ("numpy"), a tensor ("torch"), a PIL image ("pil") or a C++
+    image ("numpy"). InvalidType for anything else."""
+    if isinstance(image, (str, pathlib.PurePath)):
+        return _pixelcache.Image.from_path(os.fspath(image), max_pixels=max_pixels), "torch"
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return _pixelcache.Image.from_bytes(bytes(image), max_pixels=max_pixels), "pil"
+    if isinstance(image, np.ndarray):
+        return from_numpy(image), "numpy"
+    if is_tensor(image):
+        return from_tensor(image), "torch"
+    if is_pil(image):
+        return from_pil(image), "pil"
+    if isinstance(image, _pixelcache.Image):
+        return image, "numpy"
+    raise InvalidType("HashableImage expects a path, URL, bytes, np.ndarray, torch.Tensor or PIL.Image, "
+                      f"got {type(image).__name__}")
+
+
+def from_numpy(a: np.ndarray[Any, Any]) -> _pixelcache.Image:
     """Copies (h, w, 3) / (h, w) uint8, (h, w) bool, uint16 or float
     (16 / 32 / 64-bit) arrays in [0, 1]; pixelcache.InvalidType (a
     TypeError) / InvalidArgument (a ValueError) name what was expected."""
@@ -80,7 +108,7 @@ _NORMALISED_HINT = ("; a normalised tensor ((x - mean) / std)? HashableImage.fro
                     "undoes the normalisation")
 
 
-def from_tensor(t) -> _pixelcache.Image:
+def from_tensor(t: torch.Tensor) -> _pixelcache.Image:
     """Copies a torch tensor: float in [0, 1], bool masks, uint8 levels; any
     device. Layouts: channels first — (1, c, h, w), (c, h, w) — when the
     channel dimension is 1 or 3; otherwise channels last — (1, h, w, c),
@@ -121,14 +149,14 @@ def from_tensor(t) -> _pixelcache.Image:
     raise InvalidType(f"expected a float tensor in [0, 1], a bool mask or uint8 levels, got dtype {t.dtype}")
 
 
-def to_pil(img: _pixelcache.Image):
+def to_pil(img: _pixelcache.Image) -> PIL.Image.Image:
     """An independent PIL image in mode "RGB", "L" or "1"."""
     from PIL import Image
 
     return Image.fromarray(img.numpy())
 
 
-def to_pil_view(img: _pixelcache.Image):
+def to_pil_view(img: _pixelcache.Image) -> PIL.Image.Image:
     """A read-only PIL image over the storage for uint8 L images; PIL keeps
     RGB as 4 bytes a pixel and "1" as 0 / 255, so those are copies."""
     from PIL import Image
@@ -138,20 +166,21 @@ def to_pil_view(img: _pixelcache.Image):
     return to_pil(img)
 
 
-def to_tensor(img: _pixelcache.Image):
+def to_tensor(img: _pixelcache.Image) -> torch.Tensor:
     """An independent (1, c, h, w) float32 tensor in [0, 1] (bool for binary)."""
     import torch
 
     return torch.from_numpy(img.tensor_data())
 
 
-def to_tensor_view(img: _pixelcache.Image):
+def to_tensor_view(img: _pixelcache.Image) -> torch.Tensor:
     """A (1, c, h, w) tensor sharing the image's memory where the storage is
     already what torch wants: float32 images and binary masks. 8-bit RGB /
     L images have no float32 storage to share, so they get a copy. Do not
     write into a view: torch has no read-only tensors."""
     import torch
 
+    view: Optional[np.ndarray[Any, Any]]
     if img.mode == "1":
         view = img.numpy_view()
     elif img.is_float:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import pathlib
-from typing import TYPE_CHECKING, Any, Iterable, Literal, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal, Optional, Sequence, Union
 
 from . import _pixelcache
-from ._pixelcache import ImageHash, InvalidArgument, InvalidType
+from ._pixelcache import ImageHash as ImageHash  # re-exported: pixelcache.ImageHash
+from ._pixelcache import InvalidArgument, InvalidType
 
 if TYPE_CHECKING:
+    from ._batch import _Progress
     from ._cache import Cache
     from ._image import HashableImage
 
@@ -103,7 +105,7 @@ class DuplicateGroup:
     def __len__(self) -> int:
         return len(self.files)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.files)
 
 
@@ -161,7 +163,10 @@ class _Bars:
     plain counter of pixelcache.batch)."""
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled, self.phase, self.bar = enabled, None, None
+        self.enabled = enabled
+        self.phase: Optional[str] = None
+        self.bar: Optional[_Progress] = None
+        self.n = 0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         from ._batch import _progress
@@ -172,7 +177,7 @@ class _Bars:
             label = "hashing" if phase == "hash" else "checking at full size"
             self.bar = _progress(self.enabled and total > 0, total, desc=label)
             self.n = 0
-        if done > self.n:
+        if done > self.n and self.bar is not None:
             self.bar.update(done - self.n)
             self.n = done
 
@@ -242,7 +247,7 @@ def find_duplicates(paths: Union[str, "os.PathLike[str]", Iterable[Union[str, "o
     return _result(r, errors, kind, hash_size, grouping)
 
 
-def _result(r: dict, errors: dict[str, str], kind: str, hash_size: int, grouping: str) -> Duplicates:
+def _result(r: dict[str, Any], errors: dict[str, str], kind: str, hash_size: int, grouping: str) -> Duplicates:
     files = r["files"]
     path = [f["path"] for f in files]
     exact = [DuplicateGroup("exact", tuple(path[i] for i in members), (0,) * len(members), path[members[0]], digest)

@@ -6,7 +6,7 @@ carry the crop it made and paste it back)."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -77,7 +77,7 @@ def _imagesize_mul(self: ImageSize, k: float) -> ImageSize:
     return ImageSize(round(self.height * k), round(self.width * k))
 
 
-def _partial_order(op):
+def _partial_order(op: Callable[[int, int], bool]) -> Callable[[ImageSize, object], bool]:
     # The original's product order: the relation must hold for both sides.
     def compare(self: ImageSize, other: object) -> bool:
         if not isinstance(other, ImageSize):
@@ -107,18 +107,31 @@ def _imagesize_from_image(image: Any) -> ImageSize:
                       f"got {type(image).__name__}")
 
 
-ImageSize.__init__ = _imagesize__init__
-ImageSize.area = _imagesize_area
-ImageSize.product = _imagesize_product
-ImageSize.min = _imagesize_min
-ImageSize.max = _imagesize_max
-ImageSize.__mul__ = _imagesize_mul
-ImageSize.__lt__ = _partial_order(lambda a, b: a < b)
-ImageSize.__le__ = _partial_order(lambda a, b: a <= b)
-ImageSize.__gt__ = _partial_order(lambda a, b: a > b)
-ImageSize.__ge__ = _partial_order(lambda a, b: a >= b)
-ImageSize.is_normalized = property(lambda self: False, doc="Always False: sizes are in pixels (the original's field).")
-ImageSize.from_image = staticmethod(_imagesize_from_image)
+def _add_members(cls: type, members: Mapping[str, object]) -> None:
+    """Adds the original's Python members to a C++ class (its instances made
+    in C++, such as ImageInfo.size, have them too, which a Python subclass
+    would not give them). They stay Python functions because the original's
+    signatures are checked with inspect.signature (test_original_signatures.py),
+    which pybind11's methods do not support. _pixelcache.pyi declares them;
+    the ctest python_stubtest checks that against these functions."""
+    for name, value in members.items():
+        setattr(cls, name, value)
+
+
+_add_members(ImageSize, {
+    "__init__": _imagesize__init__,
+    "area": _imagesize_area,
+    "product": _imagesize_product,
+    "min": _imagesize_min,
+    "max": _imagesize_max,
+    "__mul__": _imagesize_mul,
+    "__lt__": _partial_order(lambda a, b: a < b),
+    "__le__": _partial_order(lambda a, b: a <= b),
+    "__gt__": _partial_order(lambda a, b: a > b),
+    "__ge__": _partial_order(lambda a, b: a >= b),
+    "is_normalized": property(lambda self: False, doc="Always False: sizes are in pixels (the original's field)."),
+    "from_image": staticmethod(_imagesize_from_image),
+})
 
 # -- BoundingBox ----------------------------------------------------------------
 _bbox_init = BoundingBox.__init__
@@ -137,8 +150,8 @@ def _bbox__init__(self: BoundingBox, xmin: float, ymin: float, xmax: float, ymax
             image_size = ImageSize(*image_size)
         else:
             raise InvalidType(f"BoundingBox: image_size must be an ImageSize or None, got {type(image_size).__name__}")
-    _bbox_init(self, *(_number(v, f"BoundingBox: {n}") for n, v in
-                       (("xmin", xmin), ("ymin", ymin), ("xmax", xmax), ("ymax", ymax))), image_size, normalized)
+    _bbox_init(self, _number(xmin, "BoundingBox: xmin"), _number(ymin, "BoundingBox: ymin"),
+               _number(xmax, "BoundingBox: xmax"), _number(ymax, "BoundingBox: ymax"), image_size, normalized)
 
 
 def _bbox_is_normalized(self: BoundingBox) -> bool:
@@ -157,10 +170,12 @@ def _bbox_str(self: BoundingBox) -> str:
     return f"xmin: {self.xmin}, ymin: {self.ymin}, xmax: {self.xmax}, ymax: {self.ymax}"
 
 
-BoundingBox.__init__ = _bbox__init__
-BoundingBox.is_normalized = _bbox_is_normalized
-BoundingBox.size = _bbox_size
-BoundingBox.__str__ = _bbox_str
+_add_members(BoundingBox, {
+    "__init__": _bbox__init__,
+    "is_normalized": _bbox_is_normalized,
+    "size": _bbox_size,
+    "__str__": _bbox_str,
+})
 
 
 # -- Points ---------------------------------------------------------------------
@@ -192,10 +207,10 @@ class Points(_pixelcache.Points):
             raise InvalidArgument("Points: normalised points need an image_size")
         a.setflags(write=False)
         self._points, self._is_normalized, self._image_size = a, bool(is_normalized), image_size
-        super().__init__([tuple(p) for p in self.xy.tolist()])
+        super().__init__([(x, y) for x, y in self.xy.tolist()])
 
     @property
-    def points(self) -> np.ndarray:
+    def points(self) -> np.ndarray[Any, Any]:
         """The (N, 2) float64 array as given (read-only)."""
         return self._points
 
@@ -205,20 +220,21 @@ class Points(_pixelcache.Points):
         return self._is_normalized
 
     @property
-    def image_size(self) -> ImageSize | None:  # type: ignore[override]
+    def image_size(self) -> ImageSize | None:
         """The size the points belong to (None when not given)."""
         return self._image_size
 
     @property
-    def xy(self) -> np.ndarray:  # type: ignore[override]
+    def xy(self) -> np.ndarray[Any, Any]:
         """The points in pixels, (N, 2) float64: points * [width, height] when normalised."""
         if not self._is_normalized:
             return self._points
         s = self._image_size
+        assert s is not None  # normalised points have one (__init__)
         return self._points * np.array([s.width, s.height], dtype=np.float64)
 
     @property
-    def xyn(self) -> np.ndarray:
+    def xyn(self) -> np.ndarray[Any, Any]:
         """The points normalised, (N, 2): points / [width, height] when in
         pixels (InvalidArgument without an image_size)."""
         if self._is_normalized:
@@ -237,7 +253,7 @@ class Points(_pixelcache.Points):
         return len(self._points)
 
     def __iter__(self) -> Iterator[tuple[float, float]]:
-        return iter([tuple(p) for p in self.xy.tolist()])
+        return iter([(x, y) for x, y in self.xy.tolist()])
 
     def to_mask(self) -> HashableImage:
         """An L image of image_size (mode "numpy"): 255 at each point (pixel
@@ -281,7 +297,7 @@ class Points(_pixelcache.Points):
         """The largest y in pixels, truncated."""
         return int(self.xy[:, 1].max())
 
-    def __pixelcache_value__(self) -> list:
+    def __pixelcache_value__(self) -> list[Any]:
         return ["Points", self._points, self._is_normalized, self._image_size]
 
     def __eq__(self, other: object) -> bool:
@@ -297,7 +313,7 @@ class Points(_pixelcache.Points):
         return (f"Points(points={self._points.tolist()!r}, is_normalized={self._is_normalized}, "
                 f"image_size={self._image_size!r})")
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (Points, (self._points, self._is_normalized, self._image_size))
 
 
@@ -390,10 +406,12 @@ class ImageCrop:
         back into `base` at this rectangle, edges feathered over
         `blend_width` pixels; `resize` fits `edited` to the rectangle.
         `base` must have original_size when that is known."""
-        if edited is None and self.image is None:
-            raise InvalidArgument("ImageCrop.uncrop: this crop holds no image; pass `edited`")
-        crop = self.image if edited is None else (edited if isinstance(edited, HashableImage)
-                                                  else HashableImage(edited))
+        if edited is None:
+            if self.image is None:
+                raise InvalidArgument("ImageCrop.uncrop: this crop holds no image; pass `edited`")
+            crop = self.image
+        else:
+            crop = edited if isinstance(edited, HashableImage) else HashableImage(edited)
         base = base if isinstance(base, HashableImage) else HashableImage(base)
         if self.original_size is not None and base.size() != self.original_size:
             raise InvalidArgument(f"ImageCrop.uncrop: base is {base.size()}, the crop came from "
@@ -402,7 +420,7 @@ class ImageCrop:
                           normalized=self.is_normalized())
         return crop.uncrop_from_bbox(base, [box], resize=resize, blend_width=blend_width)
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[Any, ...]:
         return (self.left, self.top, self.right, self.bottom, self.image, self.original_size)
 
     def __eq__(self, other: object) -> bool:
@@ -413,8 +431,8 @@ class ImageCrop:
     def __hash__(self) -> int:
         return _pixelcache.value_digest(self)[1]
 
-    def __pixelcache_value__(self) -> list:
-        v: list = ["ImageCrop", self.left, self.top, self.right, self.bottom]
+    def __pixelcache_value__(self) -> list[Any]:
+        v: list[Any] = ["ImageCrop", self.left, self.top, self.right, self.bottom]
         return v if self.image is None else v + [self.image, self.original_size]
 
     def __repr__(self) -> str:
@@ -423,7 +441,7 @@ class ImageCrop:
             s += f", image={self.image!r}, original_size={self.original_size!r}"
         return s + ")"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_crop, self._key())
 
 

@@ -5,73 +5,18 @@ GIL released; this module maps the original's Python arguments onto it.
 """
 from __future__ import annotations
 
-import logging
 import os
-from typing import TYPE_CHECKING, Iterable, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Literal, Optional, Sequence, Tuple, Union
 
 from . import _convert, _pixelcache
-from ._image import HashableImage, _core, _size
+from ._image import _size
+from ._image import make_image_grid as make_image_grid  # the implementation, below HashableImage's method
 from ._pixelcache import ImageSize
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL.Image import Image as PILImage
 
-_log = logging.getLogger("pixelcache")
-
 Colour = Union[Tuple[int, int, int], Sequence[int], str, int]
-
-
-def make_image_grid(
-    images: Mapping[str, Sequence[HashableImage]],
-    *,
-    orientation: Literal["horizontal", "vertical"] = "horizontal",
-    with_text: bool = False,
-    verbose: bool = False,
-    output: Union[str, os.PathLike, None] = None,
-) -> HashableImage:
-    """A grid of images from {label: [images]} (a dict or HashableDict of
-    lists or HashableLists of HashableImage, or anything HashableImage
-    accepts), as the original's HashableImage.make_image_grid.
-
-    orientation="horizontal": one row per label, its images left to right;
-    "vertical": one column per label, top to bottom; keys in insertion order.
-    Shorter lists are padded with black cells, images smaller than the
-    largest (height, width) are centre-padded with black, cells touch on a
-    black canvas. with_text=True adds the labels, black on a white strip
-    (above the columns, or left of the rows reading bottom to top), all at
-    one font size: the smallest of the labels' display_string fitting sizes,
-    so none is cut. output= saves the grid there;
-    verbose logs through logging.getLogger("pixelcache"). Returns an RGB
-    HashableImage (mode "pil"); the input is not modified.
-    Raises pixelcache.InvalidType (a TypeError) for a non-mapping, non-str
-    keys or non-list values, pixelcache.InvalidArgument (ValueError) for an empty dict, an empty list
-    or an unknown orientation.
-    """
-    if not isinstance(images, Mapping) and not hasattr(images, "items"):
-        raise _pixelcache.InvalidType(f"make_image_grid expects a dict of {{label: [images]}}, got {type(images).__name__}")
-    columns = []
-    for label, items in images.items():
-        if not isinstance(label, str):
-            raise _pixelcache.InvalidType(f"make_image_grid: labels must be str, got {type(label).__name__} {label!r}")
-        columns.append((label, [_core(i) for i in _cells(label, items)]))
-    grid = HashableImage._wrap(
-        _pixelcache.make_image_grid(columns, orientation=str(orientation), with_text=bool(with_text)), "pil")
-    if output is not None:
-        grid.save(output)
-    if verbose:
-        _log.info("image_grid=%r grid saved to %s", grid, output)
-    return grid
-
-
-def _cells(label: str, items) -> list:
-    """The images of one key: a list, tuple or HashableList; a single image
-    (HashableImage, array, PIL image, tensor) stands for a list of one."""
-    if isinstance(items, HashableImage) or _convert.is_pil(items) or _convert.is_tensor(items) or hasattr(
-            items, "__array_interface__"):
-        return [items]
-    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
-        raise _pixelcache.InvalidType(f"make_image_grid: '{label}' must hold a list of images, got {type(items).__name__}")
-    return list(items)
 
 
 def _colour(value: Colour, name: str, function: str = "display_string") -> Tuple[int, int, int]:
@@ -96,7 +41,7 @@ def display_string(
     *,
     text: str,
     size: Union[ImageSize, Tuple[int, int]],
-    font_path: Union[str, os.PathLike, None] = None,
+    font_path: Union[str, "os.PathLike[str]", None] = None,
     justification: Literal["center", "right", "left"] = "center",
     force_size: Optional[int] = None,
     background: Colour = (255, 255, 255),

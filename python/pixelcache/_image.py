@@ -5,17 +5,18 @@ import atexit
 import base64
 import builtins
 import io
+import logging
 import math
 import os
 import pathlib
 import pickle
 import tempfile
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Sequence, Union
 
 import numpy as np
 
 from . import _convert, _opargs, _pixelcache
-from ._opargs import _bboxes, _core
+from ._opargs import _core
 from ._ops import Operations
 from ._pixelcache import ImageSize, InvalidArgument, InvalidType
 
@@ -23,12 +24,15 @@ if TYPE_CHECKING:  # only for the annotations
     import PIL.Image
     import torch
 
+#: The resampling filters of resize() and load_resized().
+Interpolation = Literal["bilinear", "lanczos", "nearest", "bicubic", "area"]
+
 #: What HashableImage(...) accepts (see its docstring).
 ImageInput = Union[str, "os.PathLike[str]", builtins.bytes, bytearray, memoryview, np.ndarray, "PIL.Image.Image",
                    "torch.Tensor", "HashableImage"]
 
 
-def _size(x) -> ImageSize:
+def _size(x: ImageSize | tuple[int, int]) -> ImageSize:
     """An ImageSize from an ImageSize or a (height, width) pair."""
     if isinstance(x, ImageSize):
         return x
@@ -36,7 +40,7 @@ def _size(x) -> ImageSize:
     return ImageSize(height=height, width=width)
 
 
-def _overall_mean(stats: dict) -> float:
+def _overall_mean(stats: dict[str, list[float]]) -> float:
     """The mean over every sample from per-channel stats (channels are equal in size)."""
     return float(sum(stats["mean"]) / len(stats["mean"]))
 
@@ -104,6 +108,8 @@ class HashableImage(Operations):
     # img == array) instead of taking over element-wise: those raise
     # TypeError or compare as unequal objects.
     __array_ufunc__ = None
+    _img: _pixelcache.Image
+    _kind: str
 
     def __init__(self, image: ImageInput, *, max_pixels: int = _pixelcache.DEFAULT_MAX_PIXELS) -> None:
         self._hash: int | None = None
@@ -117,19 +123,8 @@ class HashableImage(Operations):
             fingerprint = _fingerprint(name)  # taken before reading: a change while loading counts as a change
             self._img, self._kind = _pixelcache.Image.from_path(name, max_pixels=max_pixels), "torch"
             self._filename, self._fingerprint = name, fingerprint
-        elif isinstance(image, (builtins.bytes, bytearray, memoryview)):
-            self._img, self._kind = _pixelcache.Image.from_bytes(builtins.bytes(image), max_pixels=max_pixels), "pil"
-        elif isinstance(image, np.ndarray):
-            self._img, self._kind = _convert.from_numpy(image), "numpy"
-        elif _convert.is_tensor(image):
-            self._img, self._kind = _convert.from_tensor(image), "torch"
-        elif _convert.is_pil(image):
-            self._img, self._kind = _convert.from_pil(image), "pil"
-        elif isinstance(image, _pixelcache.Image):
-            self._img, self._kind = image, "numpy"
-        else:
-            raise InvalidType("HashableImage expects a path, URL, bytes, np.ndarray, torch.Tensor or PIL.Image, "
-                              f"got {type(image).__name__}")
+        else:  # bytes, arrays, tensors, PIL images (InvalidType for anything else)
+            self._img, self._kind = _convert.to_core(image, max_pixels)
 
     @classmethod
     def _wrap(cls, img: _pixelcache.Image, kind: str) -> HashableImage:
@@ -154,7 +149,7 @@ class HashableImage(Operations):
         return HashableImage(data)
 
     @staticmethod
-    def decode_bytes(data: builtins.bytes, *, unchanged: bool = False) -> np.ndarray:
+    def decode_bytes(data: builtins.bytes, *, unchanged: bool = False) -> np.ndarray[Any, Any]:
         """Decodes encoded image bytes to a plain array (not a HashableImage):
         (h, w, 3) uint8 RGB, or with `unchanged` the file's own layout:
         (h, w) uint8 for gray files, (h, w, 3) RGB for colour ones (alpha
@@ -169,7 +164,7 @@ class HashableImage(Operations):
         return img.numpy()
 
     @staticmethod
-    def from_normalized(t, mean, std) -> HashableImage:
+    def from_normalized(t: Any, mean: float | Sequence[float], std: float | Sequence[float]) -> HashableImage:
         """The image behind a normalised tensor (or array): ``x * std +
         mean`` per channel, clipped to [0, 1] — the inverse of torchvision's
         ``Normalize(mean, std)`` after ``ToTensor`` (and of
@@ -208,7 +203,7 @@ class HashableImage(Operations):
         return HashableImage._wrap(_pixelcache.Image.from_pixels("RGB", s.height, s.width, False, zeros), "torch")
 
     # -- accessors: copies --------------------------------------------------
-    def numpy(self) -> np.ndarray:
+    def numpy(self) -> np.ndarray[Any, Any]:
         """An independent copy: (h, w, 3) / (h, w) uint8, (h, w) bool for binary."""
         return self._img.numpy()
 
@@ -225,12 +220,12 @@ class HashableImage(Operations):
         pil(), numpy() or tensor()."""
         return {"pil": self.pil, "numpy": self.numpy, "torch": self.tensor}[self._kind]()
 
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
         a = self._img.numpy()
         return a if dtype is None else a.astype(dtype)
 
     # -- accessors: views ---------------------------------------------------
-    def numpy_view(self) -> np.ndarray:
+    def numpy_view(self) -> np.ndarray[Any, Any]:
         """A read-only (writeable=False) array, as numpy(): zero-copy onto
         the image's storage for 8-bit and binary images; for float32 storage
         the uint8 conversion (as the original's tensor storage gives)."""
@@ -290,13 +285,15 @@ class HashableImage(Operations):
         return _pixelcache.image_hash(self._img, "phash", hash_size, highfreq_factor)
 
     # -- pickling and copies ------------------------------------------------
-    def __reduce_ex__(self, protocol: Any) -> tuple:
+    def __reduce_ex__(self, protocol: Any) -> tuple[Callable[..., HashableImage], tuple[Any, ...]]:
         img = self._img
         view = img.float_view() if img.is_float else img.numpy_view()
         # Protocol 5 hands the storage over as a read-only buffer: out of band
         # (buffer_callback) it is never copied; in band pickle writes its
         # bytes once and loading adopts the bytes object it reads them into.
-        data = pickle.PickleBuffer(view) if protocol >= 5 else img.pixels()
+        # (typeshed's buffer types of mypy 1.0 do not list ndarray, which has the buffer protocol)
+        data = (pickle.PickleBuffer(view) if protocol >= 5 and view is not None  # type: ignore[arg-type]
+                else img.pixels())
         return (_rebuild, (img.mode, img.height, img.width, img.is_float, data, self._kind, self._filename,
                            self._fingerprint))
 
@@ -359,7 +356,7 @@ class HashableImage(Operations):
         if name is not None and self._fingerprint is not None and _fingerprint(name) == self._fingerprint:
             return name
         with tempfile.NamedTemporaryFile(prefix="pixelcache_", suffix=".png", delete=False) as f:
-            path = f.name
+            path: str = f.name
         _TEMP_FILES.append((os.getpid(), path))
         self._img.save(path)
         self._filename, self._fingerprint = path, _fingerprint(path)
@@ -494,7 +491,7 @@ class HashableImage(Operations):
         second = sum(sd * sd + m * m for sd, m in zip(s["std"], s["mean"])) / len(s["mean"])
         return self._stat(math.sqrt(max(second - mean * mean, 0.0)))
 
-    def unique(self) -> np.ndarray:
+    def unique(self) -> np.ndarray[Any, Any]:
         """The distinct sample values, sorted (levels; 0 / 1 for binary)."""
         return np.asarray(self._img.unique())
 
@@ -514,7 +511,8 @@ class HashableImage(Operations):
 
     # -- loading with a size ------------------------------------------------
     @staticmethod
-    def load_resized(source, size, interpolation: str = "bilinear") -> HashableImage:
+    def load_resized(source: ImageInput, size: ImageSize | tuple[int, int],
+                     interpolation: Interpolation = "bilinear") -> HashableImage:
         """Loads a path, URL or encoded bytes and resizes to `size` in one
         step: a JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain
         when `size` is that small (as Pillow's draft() and vipsthumbnail do),
@@ -539,7 +537,8 @@ class HashableImage(Operations):
     # are the generated methods of Operations (_ops.py, from the C++
     # catalogue); arithmetic and grids follow.
 
-    def _arith(self, op, other, reflected=False):
+    def _arith(self, op: Callable[[_pixelcache.Image, Any], _pixelcache.Image], other: object,
+               reflected: bool = False) -> HashableImage:
         if isinstance(other, HashableImage):
             a, b = (other._img, self._img) if reflected else (self._img, other._img)
             return self._new(op(a, b))
@@ -549,31 +548,93 @@ class HashableImage(Operations):
             return self._new(op(self._img, float(other)))
         return NotImplemented
 
-    def __add__(self, other):
+    def __add__(self, other: HashableImage | float) -> HashableImage:
         """Saturating sum; a number adds levels."""
         return self._arith(_pixelcache.add, other)
 
-    def __sub__(self, other):
+    def __sub__(self, other: HashableImage | float) -> HashableImage:
         return self._arith(_pixelcache.sub, other)
 
-    def __mul__(self, other):
+    def __mul__(self, other: HashableImage | float) -> HashableImage:
         """Image * image: a * b / 255; image * number scales."""
         return self._arith(_pixelcache.mul, other)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: HashableImage | float) -> HashableImage:
         return self._arith(_pixelcache.div, other)
 
     # -- grids --------------------------------------------------------------
     @staticmethod
-    def make_image_grid(images, *, orientation: str = "horizontal", with_text: bool = False, verbose: bool = False,
-                        output=None) -> HashableImage:
+    def make_image_grid(images: Mapping[str, Sequence[HashableImage]], *,
+                        orientation: Literal["horizontal", "vertical"] = "horizontal", with_text: bool = False,
+                        verbose: bool = False, output: str | os.PathLike[str] | None = None) -> HashableImage:
         """A grid of {label: [images]}: one row per label ("horizontal") or one
         column ("vertical"), optionally labelled; see pixelcache._grid.make_image_grid."""
-        from ._grid import make_image_grid
         return make_image_grid(images, orientation=orientation, with_text=with_text, verbose=verbose, output=output)
+
+
+_opargs.register_image_type(HashableImage._wrap)
+
+
+# make_image_grid of the original's pixelcache.tools (pixelcache._grid, with
+# display_string), here beside HashableImage, which it makes and takes.
+_log = logging.getLogger("pixelcache")
+
+
+def make_image_grid(
+    images: Mapping[str, Sequence[HashableImage]],
+    *,
+    orientation: Literal["horizontal", "vertical"] = "horizontal",
+    with_text: bool = False,
+    verbose: bool = False,
+    output: Union[str, "os.PathLike[str]", None] = None,
+) -> HashableImage:
+    """A grid of images from {label: [images]} (a dict or HashableDict of
+    lists or HashableLists of HashableImage, or anything HashableImage
+    accepts), as the original's HashableImage.make_image_grid.
+
+    orientation="horizontal": one row per label, its images left to right;
+    "vertical": one column per label, top to bottom; keys in insertion order.
+    Shorter lists are padded with black cells, images smaller than the
+    largest (height, width) are centre-padded with black, cells touch on a
+    black canvas. with_text=True adds the labels, black on a white strip
+    (above the columns, or left of the rows reading bottom to top), all at
+    one font size: the smallest of the labels' display_string fitting sizes,
+    so none is cut. output= saves the grid there;
+    verbose logs through logging.getLogger("pixelcache"). Returns an RGB
+    HashableImage (mode "pil"); the input is not modified.
+    Raises pixelcache.InvalidType (a TypeError) for a non-mapping, non-str
+    keys or non-list values, pixelcache.InvalidArgument (ValueError) for an empty dict, an empty list
+    or an unknown orientation.
+    """
+    if not isinstance(images, Mapping) and not hasattr(images, "items"):
+        raise _pixelcache.InvalidType(f"make_image_grid expects a dict of {{label: [images]}}, got {type(images).__name__}")
+    columns = []
+    for label, items in images.items():
+        if not isinstance(label, str):
+            raise _pixelcache.InvalidType(f"make_image_grid: labels must be str, got {type(label).__name__} {label!r}")
+        columns.append((label, [_core(i) for i in _cells(label, items)]))
+    grid = HashableImage._wrap(
+        _pixelcache.make_image_grid(columns, orientation=str(orientation), with_text=bool(with_text)), "pil")
+    if output is not None:
+        grid.save(output)
+    if verbose:
+        _log.info("image_grid=%r grid saved to %s", grid, output)
+    return grid
+
+
+def _cells(label: str, items: object) -> list[object]:
+    """The images of one key: a list, tuple or HashableList; a single image
+    (HashableImage, array, PIL image, tensor) stands for a list of one."""
+    if isinstance(items, HashableImage) or _convert.is_pil(items) or _convert.is_tensor(items) or hasattr(
+            items, "__array_interface__"):
+        return [items]
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise _pixelcache.InvalidType(f"make_image_grid: '{label}' must hold a list of images, got {type(items).__name__}")
+    return list(items)
 
 def _rebuild(mode: str, height: int, width: int, is_float: bool, data: Any, kind: str, filename: str | None = None,
              fingerprint: tuple[int, int] | None = None) -> HashableImage:
     out = HashableImage._wrap(_pixelcache.Image.from_pixels(mode, height, width, is_float, data), kind)
-    out._filename, out._fingerprint = filename, (tuple(fingerprint) if fingerprint is not None else None)
+    out._filename = filename
+    out._fingerprint = (fingerprint[0], fingerprint[1]) if fingerprint is not None else None
     return out

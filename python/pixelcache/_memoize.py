@@ -23,7 +23,7 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_O
 _pixelcache._front_image_type(HashableImage)  # the front keys these by their digest
 
 
-def _code_parts(code: types.CodeType) -> list:
+def _code_parts(code: types.CodeType) -> list[Any]:
     """What identifies a code object's behaviour, stable across processes
     (one Python version): bytecode, names and constants, nested code too."""
     consts = [_code_parts(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts]
@@ -39,7 +39,7 @@ def _immutable(x: Any) -> bool:
     return type(x) in _IMMUTABLE or hasattr(type(x), "__pixelcache_value__")
 
 
-def function_identity(fn: Callable[..., Any]) -> tuple[str, list, list]:
+def function_identity(fn: Callable[..., Any]) -> tuple[str, list[Any], list[str]]:
     """(name, extra key values, their names) of a function for keys.
 
     A module-level function or method is named ``module.qualname``. A
@@ -140,7 +140,7 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
             raise InvalidType(f"memoize: version must be a str, got {type(version).__name__}")
         if name is not None and not isinstance(name, str):
             raise InvalidType(f"memoize: name must be a str or None, got {type(name).__name__}")
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
         self._fn = fn
         self._cache = cache
         self._version = version
@@ -200,12 +200,12 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
             self._front_direct(cache._c, self._name, self._version, self._extra, list(self._all_names), self._n,
                                _codec.decode, self._compute)
 
-    def _compute(self, *args: Any) -> tuple:
+    def _compute(self, *args: Any) -> tuple[str, str, Any, R]:
         """(kind, tag, payload, result) of a call computed on a miss of the C tier path."""
         result = self._fn(*args)
         return (*_codec.encode(result), result)
 
-    def _replace(self, cache: Cache, args: tuple, kwargs: dict) -> Any:
+    def _replace(self, cache: Cache, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Computes a call whose stored entry does not decode (another type under the key: a changed
         function without a new version) and replaces the entry."""
         result = self._fn(*args, **kwargs)
@@ -217,7 +217,7 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
         return self._replace(self.cache, args, {})
 
     # -- keys -----------------------------------------------------------------------
-    def _arguments(self, args: tuple, kwargs: dict) -> list:
+    def _arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         """The argument values in parameter order, defaults applied: the
         same list whether an argument was passed by position or by name."""
         n = len(args)
@@ -238,11 +238,11 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
                           dict(v) if p.kind is inspect.Parameter.VAR_KEYWORD else v)
         return values
 
-    def _key(self, cache: Cache, args: tuple, kwargs: dict) -> bytes:
+    def _key(self, cache: Cache, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
         values = _file_contents(self._arguments(args, kwargs))
         return _pixelcache.cache_key(cache.namespace, self.name, self.version, values, self._names(len(values)))
 
-    def _names(self, count: int) -> list:
+    def _names(self, count: int) -> list[str]:
         names = self._all_names
         if len(names) == count:
             return names
@@ -273,7 +273,7 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
             names = self._names(len(values))
         values = _file_contents(values)
 
-        def compute() -> tuple:
+        def compute() -> tuple[str, str, Any, R]:
             result = fn(*args, **kwargs)
             return (*_codec.encode(result), result)
 
@@ -308,10 +308,11 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
         registry = by_value.list_registry_pickle_by_value() if by_value is not None else set()
         if module is not None and getattr(self, "__module__", "") not in registry:
             obj: Any = module
-            for part in getattr(self, "__qualname__", "").split("."):
+            qualname: str = getattr(self, "__qualname__", "")
+            for part in qualname.split("."):
                 obj = getattr(obj, part, None)
             if obj is self:
-                return self.__qualname__
+                return qualname
         return (Memoized, (self._fn, self._cache, self.version, self._given_name))
 
 

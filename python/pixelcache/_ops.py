@@ -4,14 +4,15 @@ Do not edit: change the catalogue, rebuild, and run the generator.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from ._opargs import (_bbox, _bboxes, _bool, _choice, _core, _cores, _float, _int, _kernel, _kernel_shape,
-                      _palette, _points, _run, _run_static, _size)
+                      _palette, _points, _run, _run_boxes, _run_static, _size)
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from . import _pixelcache
     from ._containers import HashableList
     from ._image import HashableImage
     from ._pixelcache import BoundingBox, ImageSize, Points
@@ -23,6 +24,11 @@ class Operations:
     """The catalogue's operations as methods; HashableImage inherits them."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:  # what HashableImage, the only subclass, provides
+        _img: _pixelcache.Image
+
+        def _new(self, img: _pixelcache.Image) -> HashableImage: ...
 
     def resize(
         self,
@@ -242,7 +248,7 @@ class Operations:
         """
         return _run(self, 'equalize_hist', [])
 
-    def apply_palette(self, palette: str | np.ndarray = 'default', /) -> HashableImage:
+    def apply_palette(self, palette: str | np.ndarray[Any, Any] = 'default', /) -> HashableImage:
         """A gray image's levels mapped through a 256-colour palette, giving RGB.
 
         Args:
@@ -265,7 +271,7 @@ class Operations:
         opening: int | tuple[int, int] = (0, 0),
         area_threshold: float = 0.0,
         number_of_objects: int = -1,
-    ) -> HashableList:
+    ) -> HashableList[BoundingBox]:
         """The bounding boxes of the mask's 8-connected regions (exclusive ends), grown by `margin`, overlapping
         boxes merged; top to bottom then left to right; an empty mask gives an empty list.
 
@@ -284,7 +290,7 @@ class Operations:
 
         Returns a HashableList of BoundingBox. C++: pixelcache::mask2bbox(img, Mask2BboxOptions).
         """
-        return _run(self, 'mask2bbox', [
+        return _run_boxes(self, 'mask2bbox', [
             _float(margin, "mask2bbox: argument 'margin'"),
             _bool(normalized, "mask2bbox: argument 'normalized'"),
             _bool(merge, "mask2bbox: argument 'merge'"),
@@ -461,7 +467,7 @@ class Operations:
     def morphologyEx(
         self,
         operation: Literal['erode', 'dilate', 'open', 'close'],
-        kernel: int | np.ndarray,
+        kernel: int | np.ndarray[Any, Any],
     ) -> HashableImage:
         """Erosion, dilation, opening or closing of the mask with a structuring element (OpenCV's morphologyEx,
         default border); returns a binary mask.

@@ -10,7 +10,7 @@ from .._pixelcache import InvalidArgument
 from ._dataset import torch
 
 
-def _empty(shape: tuple, dtype: Any) -> Any:
+def _empty(shape: tuple[Any, ...], dtype: Any) -> Any:
     """A tensor for a batch; in a DataLoader worker in shared memory (as
     default_collate does), so it reaches the main process without a copy."""
     if torch.utils.data.get_worker_info() is not None:

@@ -8,19 +8,23 @@ import multiprocessing.context
 import numbers
 import os
 import threading
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
 
 from .. import _pixelcache
 from .._cache import Cache
 from .._image import HashableImage
 from .._pixelcache import InvalidArgument, InvalidType
 
-try:  # torch is optional: without it, output="numpy" and "image" still work
-    import torch
+if TYPE_CHECKING:  # typed as with torch installed
+    import torch as torch  # re-exported to _loader and _collate
     from torch.utils.data import Dataset as _Base
-except ImportError:  # pragma: no cover - torch is installed where the tests run
-    torch = None  # type: ignore[assignment]
-    _Base = object  # type: ignore[assignment,misc]
+else:
+    try:  # torch is optional: without it, output="numpy" and "image" still work
+        import torch  # None without torch
+        from torch.utils.data import Dataset as _Base
+    except ImportError:  # pragma: no cover - torch is installed where the tests run
+        torch = None
+        _Base = object
 
 #: What `transform` takes: steps in the CLI's grammar, one string (steps
 #: separated by spaces) or a list of them.
@@ -33,7 +37,7 @@ _OUTPUTS = ("tensor", "numpy", "image")
 _DTYPES = ("float32", "uint8")
 
 
-def _steps(transform: Steps) -> list:
+def _steps(transform: Steps) -> list[Any]:
     if transform is None:
         return []
     if isinstance(transform, str):
@@ -46,7 +50,7 @@ def _steps(transform: Steps) -> list:
     return steps
 
 
-def _augment(augment: AugmentSpec) -> list:
+def _augment(augment: AugmentSpec) -> list[Any]:
     if augment is None:
         return []
     items = list(augment) if isinstance(augment, (list, tuple)) else [augment]
@@ -82,7 +86,7 @@ def _adapter(fn: Callable[..., Any]) -> Callable[[Any, int], Any]:
     return call
 
 
-def _norm(v: Any, name: str) -> Optional[list]:
+def _norm(v: Any, name: str) -> Optional[list[Any]]:
     if v is None:
         return None
     if isinstance(v, numbers.Real):
@@ -117,18 +121,19 @@ class _Epoch:
         self._value = value
 
     def get(self) -> int:
-        return self._shared.value if self._shared is not None else self._value
+        value: int = self._shared.value if self._shared is not None else self._value
+        return value
 
     def set(self, value: int) -> None:
         self._value = value
         if self._shared is not None:
             self._shared.value = value
 
-    def __getstate__(self) -> tuple:
+    def __getstate__(self) -> tuple[Any, ...]:
         spawning = multiprocessing.context.get_spawning_popen() is not None
         return (self._shared if spawning else None, self.get())
 
-    def __setstate__(self, state: tuple) -> None:
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
         self._shared, self._value = state
         if self._shared is None:
             self.__init__(self._value)  # type: ignore[misc]
@@ -183,20 +188,20 @@ class ImageDataset(_Base):
     InvalidArgument / InvalidType here.
     """
 
-    samples: list
-    targets: Optional[list]
-    transform: list
-    augment: list
+    samples: list[Any]
+    targets: Optional[list[Any]]
+    transform: list[Any]
+    augment: list[Any]
     cache: Optional[Cache]
     output: str
     dtype: str
-    mean: Optional[list]
-    std: Optional[list]
+    mean: Optional[list[Any]]
+    std: Optional[list[Any]]
     seed: int
     max_pixels: int
-    _paths: list
+    _paths: list[Any]
     _epoch: _Epoch
-    _src: Any
+    _src: Optional[_pixelcache._DataSource]
     _pid: int
     _lock: Any
 
@@ -238,13 +243,13 @@ class ImageDataset(_Base):
         self.output, self.dtype, self.mean, self.std, self.seed = output, dtype, mean_, std_, int(seed)
         self.max_pixels = max_pixels
         self._epoch = _Epoch(0)
-        self._src: Any = None
+        self._src = None
         self._pid = 0
         self._lock = threading.Lock()
         self._source()  # bad arguments fail here, not in a worker
 
     # -- the C++ side, one per process -------------------------------------------------
-    def _source(self) -> Any:
+    def _source(self) -> _pixelcache._DataSource:
         src = self._src
         if src is not None and self._pid == os.getpid():
             return src
@@ -259,12 +264,12 @@ class ImageDataset(_Base):
                 self._pid = os.getpid()
             return self._src
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_src"], state["_pid"], state["_lock"] = None, 0, None
         return state
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
@@ -305,7 +310,7 @@ class ImageDataset(_Base):
         image the cache holds."""
         return HashableImage._wrap(self._source().transformed(self._paths[index]), "torch")
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         """This process's counters: samples made, digests from the in-process
         stat index (``index_hits``) and from the cache's
         (``index_cache_hits``), files read and hashed, transformed images

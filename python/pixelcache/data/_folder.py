@@ -98,7 +98,7 @@ class ImageFolder(ImageDataset):
     classes: List[str]
     class_to_idx: Dict[str, int]
     extensions: Optional[Tuple[str, ...]]
-    imgs: list
+    imgs: list[Any]
 
     def __init__(self, root: Union[str, "os.PathLike[str]"], transform: Steps = None, *, augment: AugmentSpec = None,
                  cache: Any = None, output: str = "tensor", dtype: str = "float32", mean: Any = None, std: Any = None,

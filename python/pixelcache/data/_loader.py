@@ -9,12 +9,15 @@ import threading
 import warnings
 import weakref
 from collections import deque
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import numpy as np
 
 from .._pixelcache import InvalidArgument, InvalidType
 from ._dataset import ImageDataset, torch
+
+if TYPE_CHECKING:
+    from .. import _pixelcache
 
 
 class SkippedSampleWarning(UserWarning):
@@ -40,11 +43,11 @@ class _Slabs:
     the kernel: three to four times the rest of a cached batch (measured)."""
 
     def __init__(self, keep: int) -> None:
-        self._free: dict = {}
+        self._free: dict[Any, Any] = {}
         self._lock = threading.Lock()
         self._keep = keep
 
-    def take(self, shape: tuple, is_float: bool, numpy: bool) -> tuple:
+    def take(self, shape: tuple[Any, ...], is_float: bool, numpy: bool) -> tuple[Any, ...]:
         """(the batch's NumPy view, its address, its bytes)."""
         key = (shape, is_float, numpy)
         with self._lock:
@@ -59,7 +62,7 @@ class _Slabs:
         weakref.finalize(view, self._give, key, slab)
         return view, view.ctypes.data, view.nbytes
 
-    def _give(self, key: tuple, slab: Any) -> None:
+    def _give(self, key: tuple[Any, ...], slab: Any) -> None:
         with self._lock:
             free = self._free.setdefault(key, [])
             if len(free) < self._keep:
@@ -111,9 +114,9 @@ class Loader:
     seed: int
     on_error: str
     skipped: int
-    skipped_samples: list
-    _targets: Optional[list]
-    _core: Any
+    skipped_samples: list[Any]
+    _targets: Optional[list[Any]]
+    _core: Optional[_pixelcache._DataLoader]
     _pid: int
     _slabs: _Slabs
 
@@ -147,13 +150,13 @@ class Loader:
         self._targets = [int(t) for t in targets] if targets is not None else None
         #: Samples left out so far (on_error="skip"), and (index, path, error) of each.
         self.skipped = 0
-        self.skipped_samples: list = []
+        self.skipped_samples: list[Any] = []
         self._core = None
         self._pid = 0
         self._slabs = _Slabs(self.prefetch + 2)
         self._make_core()
 
-    def _make_core(self) -> Any:
+    def _make_core(self) -> _pixelcache._DataLoader:
         if self._core is None or self._pid != os.getpid():
             from .. import _pixelcache
             ds = self.dataset
@@ -176,7 +179,7 @@ class Loader:
     def epoch(self) -> int:
         return self.dataset.epoch
 
-    def order(self, epoch: Optional[int] = None) -> list:
+    def order(self, epoch: Optional[int] = None) -> list[Any]:
         """The sample indices of an epoch (default: the current one), in the
         order the batches take them."""
         return self._make_core().order(self.epoch if epoch is None else epoch)
@@ -198,7 +201,7 @@ class _EpochIterator:
         self._loader = loader
         self._thread = threading.get_ident()
         self._run: Any = None
-        self._pending: deque = deque()  # (b, x, y) submitted and not yet returned
+        self._pending: deque[Any] = deque()  # (b, x, y) submitted and not yet returned
         self._next_submit = 0
         self._next_yield = 0
         core = loader._make_core()
@@ -293,7 +296,7 @@ class _EpochIterator:
 # Epochs still running at exit are stopped before the interpreter goes (their
 # threads may be waiting for the GIL to call a Python augment).
 _live: "weakref.WeakSet[_EpochIterator]" = weakref.WeakSet()
-_orphans: list = []
+_orphans: list[Any] = []
 _orphans_lock = threading.Lock()
 
 

@@ -3,7 +3,7 @@
 the rest is arithmetic on box coordinates."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 import numpy as np
 
@@ -23,7 +23,8 @@ def _boxes(bboxes: Sequence[Box], size: ImageSize, is_normalized: bool) -> list[
     return [BoundingBox(*b, image_size=size, normalized=is_normalized) for b in bboxes]
 
 
-def crop_from_bbox(image_np: np.ndarray, /, bboxes: Sequence[Box], *, is_normalized: bool) -> np.ndarray:
+def crop_from_bbox(image_np: np.ndarray[Any, Any], /, bboxes: Sequence[Box], *,
+                   is_normalized: bool) -> np.ndarray[Any, Any]:
     """The pixels inside the union of `bboxes` (pixels, or fractions of the
     image with `is_normalized`), as an array of the image's layout.
     InvalidArgument for an empty list or a box outside the image."""
@@ -31,8 +32,9 @@ def crop_from_bbox(image_np: np.ndarray, /, bboxes: Sequence[Box], *, is_normali
     return img.crop_from_bbox(_boxes(bboxes, img.size(), is_normalized)).numpy()
 
 
-def uncrop_from_bbox(base_image: np.ndarray, image: np.ndarray, bboxes: Sequence[Box], *, is_normalized: bool,
-                     resize: bool = False, blend_width: int = 0) -> np.ndarray:
+def uncrop_from_bbox(base_image: np.ndarray[Any, Any], image: np.ndarray[Any, Any], bboxes: Sequence[Box], *,
+                     is_normalized: bool,
+                     resize: bool = False, blend_width: int = 0) -> np.ndarray[Any, Any]:
     """`image` pasted into `base_image` over the union of `bboxes`, edges
     feathered over `blend_width` pixels; `resize` fits it to the box first."""
     base = HashableImage(base_image)
@@ -104,7 +106,7 @@ def align_bounding_boxes(base: Sequence[Box], anchors: Sequence[Box]) -> list[Bo
     if len(base) == 0 or len(anchors) == 0:
         return list(anchors)
     best = np.asarray(bbox_iou(np.asarray(base), np.asarray(anchors))).argmax(axis=1)
-    return [tuple(anchors[int(j)]) for j in best]
+    return [cast(Box, tuple(anchors[int(j)])) for j in best]
 
 
 def points2bbox(list_points: Sequence[Any]) -> list[Box]:

@@ -27,7 +27,7 @@ def read_image(fname: str | os.PathLike[str], /) -> torch.Tensor:
     return HashableImage(fname).tensor()
 
 
-def numpy2tensor(image: np.ndarray) -> torch.Tensor:
+def numpy2tensor(image: np.ndarray[Any, Any]) -> torch.Tensor:
     """An (h, w, 3) / (h, w) uint8 or (h, w) bool array as a (1, c, h, w)
     tensor: uint8 as float32 k / 255, bool stays bool."""
     return HashableImage(image).tensor()
@@ -55,7 +55,7 @@ def _batch_grid(t: torch.Tensor, padding: int) -> torch.Tensor:
 
 
 def tensor2numpy(tensor: torch.Tensor, *, output_type: Any = np.uint8, min_max: tuple[float, float] = (0, 1),
-                 padding: int = 2) -> np.ndarray:
+                 padding: int = 2) -> np.ndarray[Any, Any]:
     """A (b, c, h, w) tensor as an (h, w, 3) / (h, w) array: values mapped
     from `min_max` to [0, 1] and clamped, then times 255 and rounded half to
     even for uint8 (`output_type` np.uint8), or kept in [0, 1] for a float
@@ -78,7 +78,8 @@ def tensor2numpy(tensor: torch.Tensor, *, output_type: Any = np.uint8, min_max: 
         f = ((a.float() - lo) / (hi - lo)).clamp(0, 1).numpy()
         out = np.round(f * 255).astype(np.uint8) if np.dtype(output_type) == np.uint8 else f.astype(output_type)
     out = np.transpose(out, (1, 2, 0))
-    return out[..., 0] if out.shape[2] == 1 else out
+    image: np.ndarray[Any, Any] = out[..., 0] if out.shape[2] == 1 else out
+    return image
 
 
 def tensor2pil(tensor: torch.Tensor, *, min_max: tuple[float, float] = (0, 1), padding: int = 2) -> PIL.Image.Image:
@@ -124,7 +125,8 @@ def make_image_grid(images: list[PIL.Image.Image], rows: int, cols: int, resize:
     return grid
 
 
-def center_pad(image: np.ndarray, size: ImageSize, fill: int | tuple = (0, 0)) -> np.ndarray:
+def center_pad(image: np.ndarray[Any, Any], size: ImageSize,
+               fill: int | tuple[int, ...] = (0, 0)) -> np.ndarray[Any, Any]:
     """`image` centred on an (H, W, 3) uint8 canvas of `size` filled with
     `fill` (one level; a tuple must repeat one level), as
     HashableImage.center_pad."""
@@ -178,11 +180,12 @@ def resize_image(tensor: torch.Tensor, /, resolution: int | ImageSize | None, mo
             side = min(h, w) if resize_min_max == "min" else max(h, w)
             nh, nw = h * resolution / side, w * resolution / side
         size = ImageSize(max(modulo, round(nh / modulo) * modulo), max(modulo, round(nw / modulo) * modulo))
-    interpolation = "nearest" if mode == "nearest-exact" else mode
+    # A str checked by resize (InvalidArgument naming the filters it knows).
+    interpolation: Any = "nearest" if mode == "nearest-exact" else mode
     return HashableImage(tensor).resize(size, interpolation).tensor()
 
 
-def rgb2gray(rgb: np.ndarray) -> np.ndarray:
+def rgb2gray(rgb: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """An (h, w, 3) uint8 RGB array as (h, w) uint8 gray, with Pillow's
     convert("L") formula (the original's float64 result failed its own
     type check)."""

@@ -10,7 +10,7 @@ from .._pixelcache import ImageSize, InvalidArgument
 __all__ = ["kpts2bbox"]
 
 
-def kpts2bbox(kpts: Any, *, normalized: bool, image_size: ImageSize | None = None) -> list[tuple]:
+def kpts2bbox(kpts: Any, *, normalized: bool, image_size: ImageSize | None = None) -> list[tuple[Any, ...]]:
     """The (xmin, ymin, xmax, ymax) box of each set of keypoints: `kpts` is
     (n, 2|3) or (b, n, 2|3) pixel (x, y[, visibility]) points (tensor or
     array). Pixel boxes are truncated ints; with `normalized`, floats

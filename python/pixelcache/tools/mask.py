@@ -50,13 +50,14 @@ def mask2bbox(binary_mask: Any, /, margin: float, *, normalized: bool = False, m
 
 
 def mask2squaremask(mask: Any, margin: float, *, merge: bool = False, verbose: bool = True, closing: Kernel = (0, 0),
-                    opening: Kernel = (0, 0), area_threshold: float = 0.0, number_of_objects: int = -1) -> np.ndarray:
+                    opening: Kernel = (0, 0), area_threshold: float = 0.0,
+                    number_of_objects: int = -1) -> np.ndarray[Any, Any]:
     """A bool mask, True inside every region's box (see mask2bbox)."""
     return _mask(mask).mask2squaremask(margin, merge=merge, closing=closing, opening=opening,
                                        area_threshold=area_threshold, number_of_objects=number_of_objects).numpy()
 
 
-def bbox2mask(bbox: Sequence[Box], image_size: ImageSize) -> np.ndarray:
+def bbox2mask(bbox: Sequence[Box], image_size: ImageSize) -> np.ndarray[Any, Any]:
     """A bool (h, w) mask of `image_size`, True inside every box. Boxes whose
     values are all in [0, 1] are fractions of the size (scaled and rounded
     half to even); other boxes are pixels."""
@@ -69,7 +70,7 @@ def bbox2mask(bbox: Sequence[Box], image_size: ImageSize) -> np.ndarray:
     return mask
 
 
-def resize_squaremask(mask: Any, size: ImageSize, **kwargs: Any) -> np.ndarray:
+def resize_squaremask(mask: Any, size: ImageSize, **kwargs: Any) -> np.ndarray[Any, Any]:
     """The mask resized (nearest) to `size`, then mask2squaremask(margin=0, **kwargs)."""
     resized = HashableImage(mask).resize(size if isinstance(size, ImageSize) else ImageSize(*size), "nearest")
     return mask2squaremask(resized, 0.0, **kwargs)
@@ -77,7 +78,7 @@ def resize_squaremask(mask: Any, size: ImageSize, **kwargs: Any) -> np.ndarray:
 
 def crop_from_mask(image: Any, mask: Any, margin: float = 0.0, *, normalized: bool = False, merge: bool = False,
                    verbose: bool = True, closing: Kernel = (0, 0), opening: Kernel = (0, 0),
-                   area_threshold: float = 0.0, number_of_objects: int = -1) -> np.ndarray:
+                   area_threshold: float = 0.0, number_of_objects: int = -1) -> np.ndarray[Any, Any]:
     """The pixels of `image` inside the union of the mask's region boxes
     (see mask2bbox), as an array of the image's layout. InvalidArgument for
     an empty mask. `normalized` changes nothing (boxes are resolved in
@@ -88,10 +89,11 @@ def crop_from_mask(image: Any, mask: Any, margin: float = 0.0, *, normalized: bo
 
 
 # cv2.MORPH_* values, as the original passes them.
-_MORPH = {0: "erode", 1: "dilate", 2: "open", 3: "close"}
+_MORPH: dict[int, Literal["erode", "dilate", "open", "close"]] = {0: "erode", 1: "dilate", 2: "open", 3: "close"}
 
 
-def morphologyEx(mask: Any, mode: int, kernel: Any, /, *, struct: str | None = None) -> np.ndarray:  # noqa: N802
+def morphologyEx(mask: Any, mode: int, kernel: Any, /, *,  # noqa: N802
+                 struct: str | None = None) -> np.ndarray[Any, Any]:
     """cv2.morphologyEx on a mask, as a bool array: `mode` is cv2's
     MORPH_ERODE (0), MORPH_DILATE (1), MORPH_OPEN (2) or MORPH_CLOSE (3);
     `kernel` a square array of ones (its side is used) or a side length.
@@ -124,7 +126,8 @@ def remove_disconnected_regions(masks: Any, area_thresh: float = 0.0, /) -> Any:
     return out[0] if single else out
 
 
-def mask_blend(image: Any, mask: Any, alpha: float, *, with_bbox: bool = True, merge_bbox: bool = True) -> np.ndarray:
+def mask_blend(image: Any, mask: Any, alpha: float, *, with_bbox: bool = True,
+               merge_bbox: bool = True) -> np.ndarray[Any, Any]:
     """HashableImage.blend on arrays: with a bool mask, pixels outside it
     scaled by `alpha` and (with `with_bbox`) red boxes around its regions;
     with a 3-channel image, alpha * mask + (1 - alpha) * image. Returns an
@@ -134,7 +137,7 @@ def mask_blend(image: Any, mask: Any, alpha: float, *, with_bbox: bool = True, m
 
 
 # -- components, regions, polygons and comparisons (OpenCV, as the original) ---------------------------------------
-def _bool_mask(mask: Any, where: str) -> np.ndarray:
+def _bool_mask(mask: Any, where: str) -> np.ndarray[Any, Any]:
     """`mask` (anything HashableImage accepts; nonzero = True) as a new bool
     (h, w) array; errors are re-raised naming `where`."""
     try:
@@ -153,7 +156,8 @@ def _int_arg(value: Any, where: str, minimum: int) -> int:
     return int(value)
 
 
-def _components(mask: np.ndarray, connectivity: int = 8) -> tuple[int, np.ndarray, np.ndarray]:
+def _components(mask: np.ndarray[Any, Any],
+                connectivity: int = 8) -> tuple[int, np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """(label count including the background label 0, int32 labels, area per
     label) of cv2.connectedComponentsWithStats on a bool mask."""
     n, labels, stats, _ = _cv2().connectedComponentsWithStats(mask.astype(np.uint8), connectivity=connectivity)
@@ -167,7 +171,7 @@ def _cv2() -> Any:
     return module
 
 
-def keep_n_largest_components(mask: Any, n: int) -> np.ndarray:
+def keep_n_largest_components(mask: Any, n: int) -> np.ndarray[Any, Any]:
     """A new bool mask holding only the `n` 8-connected components of `mask`
     with the largest areas (ties: the first in raster order of their first
     pixel); the whole mask when it has n or fewer, or when n is -1.
@@ -190,7 +194,7 @@ def _kernel_side(value: Any, where: str) -> tuple[int, int]:
 
 
 def reduce_masks(mask: Any, *, number_of_objects: int = -1, closing: Kernel = (0, 0), opening: Kernel = (0, 0),
-                 area_threshold: float = 0.0, merge: bool = False, verbose: bool = True) -> list[np.ndarray]:
+                 area_threshold: float = 0.0, merge: bool = False, verbose: bool = True) -> list[np.ndarray[Any, Any]]:
     """`mask` split into one bool (h, w) mask per 8-connected component, in
     raster order of their first pixels, after (in this order) removing
     holes and islands smaller than `area_threshold` (a fraction of the image
@@ -207,7 +211,9 @@ def reduce_masks(mask: Any, *, number_of_objects: int = -1, closing: Kernel = (0
     wanted = _int_arg(number_of_objects, f"{where} 'number_of_objects'", -1)
     if area_threshold:
         m = remove_disconnected_regions(m, float(area_threshold))
-    for op, kernel, name in (("open", opening, "opening"), ("close", closing, "closing")):
+    steps: tuple[tuple[Literal["open", "close"], Kernel, str], ...] = (("open", opening, "opening"),
+                                                                      ("close", closing, "closing"))
+    for op, kernel, name in steps:
         kh, kw = _kernel_side(kernel, f"{where} '{name}'")
         if kh > 0 and kw > 0:
             m = HashableImage(m).morphologyEx(op, np.ones((kh, kw), np.uint8)).numpy()
@@ -224,7 +230,7 @@ def reduce_masks(mask: Any, *, number_of_objects: int = -1, closing: Kernel = (0
 
 
 def remove_small_regions(mask: Any, area_thresh: float, mode: Literal["holes", "islands"],
-                         connectivity: int = 8) -> tuple[np.ndarray, bool]:
+                         connectivity: int = 8) -> tuple[np.ndarray[Any, Any], bool]:
     """(new bool mask, whether it differs from `mask`): with mode "holes",
     background components (`connectivity` 4 or 8) smaller than
     area_thresh * h * w pixels are filled, including background touching
@@ -257,7 +263,7 @@ def remove_small_regions(mask: Any, area_thresh: float, mode: Literal["holes", "
     return out, bool(np.any(out != m))
 
 
-def contour_from_mask(mask: Any) -> list[np.ndarray]:
+def contour_from_mask(mask: Any) -> list[np.ndarray[Any, Any]]:
     """The outer contours of the mask's regions (cv2.findContours with
     RETR_EXTERNAL and CHAIN_APPROX_NONE: every boundary pixel), each an
     int32 (k, 1, 2) array of (x, y) as OpenCV returns them; [] for an empty
@@ -282,7 +288,7 @@ def mask_to_polygon(mask: Any, *, min_area: float = 100.0) -> list[list[int]]:
     return [[int(x), int(y)] for x, y in largest.reshape(-1, 2)]
 
 
-def _polygon_list(polygons: Any) -> list[np.ndarray]:
+def _polygon_list(polygons: Any) -> list[np.ndarray[Any, Any]]:
     """int32 (k, 2) arrays from one polygon [(x, y), ...] or a list of them."""
     if len(polygons) == 0:
         return []
@@ -303,7 +309,7 @@ def _polygon_list(polygons: Any) -> list[np.ndarray]:
     return out
 
 
-def polygon_to_mask(polygons: Any, image_shape: Union[ImageSize, tuple[int, int]]) -> np.ndarray:
+def polygon_to_mask(polygons: Any, image_shape: Union[ImageSize, tuple[int, int]]) -> np.ndarray[Any, Any]:
     """A bool mask of `image_shape` ((height, width) or ImageSize), True
     inside and on the edges of the polygon(s) (cv2.fillPoly): one polygon
     [(x, y), ...] as mask_to_polygon returns, or a list of them (coordinates
@@ -328,7 +334,7 @@ def refine_masks(masks: Any, min_area: float = 100.0) -> Any:
         raise InvalidArgument(f"refine_masks: argument 'masks' must be a (b, 1, h, w) batch, got shape {arr.shape}")
     out = np.zeros(arr.shape, dtype=bool)
     for i in range(arr.shape[0]):
-        out[i, 0] = polygon_to_mask(mask_to_polygon(arr[i, 0] != 0, min_area=min_area), arr.shape[2:4])
+        out[i, 0] = polygon_to_mask(mask_to_polygon(arr[i, 0] != 0, min_area=min_area), (arr.shape[2], arr.shape[3]))
     if tensor:
         import torch
 
@@ -336,7 +342,7 @@ def refine_masks(masks: Any, min_area: float = 100.0) -> Any:
     return out
 
 
-def _mask_stack(masks: Any, where: str) -> np.ndarray:
+def _mask_stack(masks: Any, where: str) -> np.ndarray[Any, Any]:
     """A bool (n, h, w) stack from a mask (h, w), a stack (n, h, w), a batch
     (n, 1, h, w) or a list of masks; tensors and HashableImages accepted."""
     if isinstance(masks, (list, tuple)):
@@ -353,7 +359,8 @@ def _mask_stack(masks: Any, where: str) -> np.ndarray:
         arr = arr[None]
     if arr.ndim != 3:
         raise InvalidArgument(f"{where} must be a mask (h, w) or masks (n, h, w) / (n, 1, h, w), got shape {arr.shape}")
-    return arr != 0
+    stack: np.ndarray[Any, Any] = arr != 0
+    return stack
 
 
 def mask_iou(m1: Any, m2: Any, /, *, just_intersection: bool = False) -> Any:

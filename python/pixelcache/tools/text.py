@@ -57,7 +57,7 @@ def textsize(text: str, font: ImageFont.FreeTypeFont) -> tuple[int, int]:
     return int(round(right)), int(round(bottom))
 
 
-def remove_white_text(img: np.ndarray) -> np.ndarray:
+def remove_white_text(img: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """`img` with the all-white (255) rows at the top and bottom trimmed,
     keeping 2 rows above and 1 below the first and last inked rows (never
     starting before row 0). An all-white image comes back unchanged."""
@@ -82,9 +82,10 @@ def draw_text(image: Any, text: str, position: tuple[int, int], font_path: str |
     return np.asarray(pil) if is_array else pil
 
 
-def create_text(img_path: Union[str, os.PathLike, np.ndarray], texts: Sequence[str], background: Colour = "white",
+def create_text(img_path: Union[str, "os.PathLike[str]", np.ndarray[Any, Any]], texts: Sequence[str],
+                background: Colour = "white",
                 orientation: Literal["horizontal", "vertical"] = "horizontal",
-                font_path: Union[str, os.PathLike, None] = None) -> np.ndarray:
+                font_path: Union[str, "os.PathLike[str]", None] = None) -> np.ndarray[Any, Any]:
     """The image (a path of an image file, or an (h, w, c) array) with a
     strip of labels added, as make_image_grid(with_text=True) draws it (the
     same C++ code): "vertical" puts one label per column in a strip above
