@@ -7,7 +7,7 @@ photos upscaled, with noise, quality 90) to several thumbnail sizes. Prints
 the mean absolute difference in levels (0-255), mean and max over the
 images, per target size.
 
-    PYTHONPATH=build/release/python /usr/bin/python3 bench/shrink_quality.py [--count 24]
+    PYTHONPATH=build/release/python /usr/bin/python3 bench/shrink_quality.py [--count 24] [--write FILE]
 """
 import argparse
 import io
@@ -19,6 +19,9 @@ import numpy as np
 from PIL import Image
 
 from pixelcache import HashableImage
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import report  # noqa: E402  (bench/report.py)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -45,8 +48,15 @@ def mad(a: np.ndarray, b: np.ndarray) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=24)
+    report.add_write_option(ap)
     args = ap.parse_args()
     data = list(jpegs(args.count))
+    with report.block(args, "shrink-quality", "bench/shrink_quality.py"):
+        table(args, data)
+    return 0
+
+
+def table(args: argparse.Namespace, data: list) -> None:
     print(f"{args.count} JPEGs of 1-3 MP (noisy photos, quality 90); mean absolute difference in levels: mean over "
           "the images (max)\n")
     print("| target | load_resized vs decode + resize | Pillow draft + resize vs decode + resize | "
@@ -67,7 +77,6 @@ def main() -> int:
             cross.append(mad(shrunk, pil_draft))
         f = lambda v: f"{statistics.mean(v):.2f} ({max(v):.2f})"  # noqa: E731
         print(f"| {size}x{size} | {f(ours)} | {f(pil)} | {f(cross)} |")
-    return 0
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 # the same run, and writes each script's tables into doc/benchmarks.md (its
 # generated block): the published figures are always one run of a script.
 #
-#   bash scripts/bench.sh [NAME...]     NAME: core cache-cpp cache-python hits-python batch python data dups
+#   bash scripts/bench.sh [NAME...]     NAME: core cache-cpp cache-python hits-python batch python data dups shrink-quality
 #
 # Needs a quiet machine for figures worth publishing (see doc/benchmarks.md).
 set -euo pipefail
@@ -22,8 +22,9 @@ declare -A scripts=(
   [python]="bench/python_compare.py"
   [data]="bench/data_compare.py"
   [dups]="bench/dups_compare.py"
+  [shrink-quality]="bench/shrink_quality.py"
 )
-order=(core cache-cpp cache-python hits-python batch python data dups)
+order=(core cache-cpp cache-python hits-python batch python data dups shrink-quality)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${order[@]}")
 for name in "${names[@]}"; do
