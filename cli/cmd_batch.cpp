@@ -204,6 +204,58 @@ Record run_one(const BatchInput& in, const Shared& s, unsigned worker) {
   return r;
 }
 
+// `pixelcache batch` with its parsed arguments: the exit status.
+int run_batch(const Args& a) {
+  auto [args, steps] = split_arguments(a.positional);
+  const Pipeline pipeline{Transform(std::move(steps)), a.encode};
+  const fs::path outdir = a.output;
+  std::vector<BatchInput> inputs = collect_inputs(args, a.glob, outdir, std::cin);
+  std::string ext;
+  if (!a.format.empty()) {
+    ext = "." + a.format;
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  plan_outputs(inputs, outdir, ext);
+  const std::unique_ptr<Cache> cache = a.cache.open();  // an unusable cache stops the batch before any work
+  Report json_report(a.report);
+  if (inputs.empty()) report("batch: no inputs found (folders take image extensions unless --glob says otherwise)");
+
+  // Outputs go beneath the output folder (created on first use), never
+  // over an input file.
+  const OutputFolder outputs(outdir);
+  InputFiles input_files;
+  for (const auto& in : inputs)
+    if (!is_url(in.source)) input_files.add(in.source);
+  const char* named = std::getenv("PIXELCACHE_NAMED_TEMPORARIES");
+
+  const unsigned workers = a.jobs;
+  Interrupts interrupts(workers);
+  const Shared shared{pipeline,
+                      cache.get(),
+                      a.skip_existing,
+                      outputs,
+                      input_files,
+                      interrupts,
+                      named != nullptr && std::string_view(named) == "1"};
+  Progress progress(inputs.size(), ::isatty(STDOUT_FILENO) == 1, stdout);
+  run_pool(
+      inputs.size(), workers,
+      [&](unsigned w, std::size_t i) {
+        const Record r = run_one(inputs[i], shared, w);
+        json_report.write(r);
+        progress.count(r.outcome, r.outcome == Outcome::Written && r.digests.cache == CacheUse::Hit);
+        if (r.outcome == Outcome::Failed) progress.note("pixelcache: " + printable(r.error));
+        if (cache)  // a tier that went down, said once (the batch goes on without it)
+          for (const auto& n : cache->take_notices()) progress.note("pixelcache: note: " + printable(n));
+      },
+      [&] { return interrupts.stop_requested(); }, [&] { progress.draw(); });
+  progress.clear();
+  const int sig = interrupts.signal_number();
+  std::cout << progress.summary(sig, cache != nullptr) << std::endl;
+  if (sig != 0) return 128 + sig;
+  return progress.failed() > 0 ? 1 : 0;
+}
+
 }  // namespace
 
 Runner add_batch(CLI::App& app) {
@@ -239,56 +291,7 @@ Runner add_batch(CLI::App& app) {
   add_encode_options(*cmd, a->encode);
   add_cache_options(*cmd, a->cache);
 
-  return [a] {
-    auto [args, steps] = split_arguments(a->positional);
-    const Pipeline pipeline{Transform(std::move(steps)), a->encode};
-    const fs::path outdir = a->output;
-    std::vector<BatchInput> inputs = collect_inputs(args, a->glob, outdir, std::cin);
-    std::string ext;
-    if (!a->format.empty()) {
-      ext = "." + a->format;
-      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    plan_outputs(inputs, outdir, ext);
-    const std::unique_ptr<Cache> cache = a->cache.open();  // an unusable cache stops the batch before any work
-    Report json_report(a->report);
-    if (inputs.empty()) report("batch: no inputs found (folders take image extensions unless --glob says otherwise)");
-
-    // Outputs go beneath the output folder (created on first use), never
-    // over an input file.
-    const OutputFolder outputs(outdir);
-    InputFiles input_files;
-    for (const auto& in : inputs)
-      if (!is_url(in.source)) input_files.add(in.source);
-    const char* named = std::getenv("PIXELCACHE_NAMED_TEMPORARIES");
-
-    const unsigned workers = a->jobs;
-    Interrupts interrupts(workers);
-    const Shared shared{pipeline,
-                        cache.get(),
-                        a->skip_existing,
-                        outputs,
-                        input_files,
-                        interrupts,
-                        named != nullptr && std::string_view(named) == "1"};
-    Progress progress(inputs.size(), ::isatty(STDOUT_FILENO) == 1, stdout);
-    run_pool(
-        inputs.size(), workers,
-        [&](unsigned w, std::size_t i) {
-          const Record r = run_one(inputs[i], shared, w);
-          json_report.write(r);
-          progress.count(r.outcome, r.outcome == Outcome::Written && r.digests.cache == CacheUse::Hit);
-          if (r.outcome == Outcome::Failed) progress.note("pixelcache: " + printable(r.error));
-          if (cache)  // a tier that went down, said once (the batch goes on without it)
-            for (const auto& n : cache->take_notices()) progress.note("pixelcache: note: " + printable(n));
-        },
-        [&] { return interrupts.stop_requested(); }, [&] { progress.draw(); });
-    progress.clear();
-    const int sig = interrupts.signal_number();
-    std::cout << progress.summary(sig, cache != nullptr) << std::endl;
-    if (sig != 0) return 128 + sig;
-    return progress.failed() > 0 ? 1 : 0;
-  };
+  return [a] { return run_batch(*a); };
 }
 
 }  // namespace pixelcache::cli

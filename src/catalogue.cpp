@@ -54,6 +54,14 @@ std::string shortest(double v) {
 
 bool integral(double d) { return std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9.0e15; }
 
+// One little-endian sample of type T at p, as a double.
+template <typename T>
+double read_sample(const std::uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return static_cast<double>(v);
+}
+
 // The samples of an Array as doubles (NumPy dtypes, little-endian).
 std::vector<double> array_values(const Array& a) {
   struct Kind {
@@ -63,56 +71,16 @@ std::vector<double> array_values(const Array& a) {
   };
   static const Kind kinds[] = {
       {"bool", 1, [](const std::uint8_t* p) { return *p ? 1.0 : 0.0; }},
-      {"uint8", 1, [](const std::uint8_t* p) { return static_cast<double>(*p); }},
-      {"int8", 1, [](const std::uint8_t* p) { return static_cast<double>(static_cast<std::int8_t>(*p)); }},
-      {"uint16", 2,
-       [](const std::uint8_t* p) {
-         std::uint16_t v;
-         std::memcpy(&v, p, 2);
-         return double(v);
-       }},
-      {"int16", 2,
-       [](const std::uint8_t* p) {
-         std::int16_t v;
-         std::memcpy(&v, p, 2);
-         return double(v);
-       }},
-      {"uint32", 4,
-       [](const std::uint8_t* p) {
-         std::uint32_t v;
-         std::memcpy(&v, p, 4);
-         return double(v);
-       }},
-      {"int32", 4,
-       [](const std::uint8_t* p) {
-         std::int32_t v;
-         std::memcpy(&v, p, 4);
-         return double(v);
-       }},
-      {"uint64", 8,
-       [](const std::uint8_t* p) {
-         std::uint64_t v;
-         std::memcpy(&v, p, 8);
-         return double(v);
-       }},
-      {"int64", 8,
-       [](const std::uint8_t* p) {
-         std::int64_t v;
-         std::memcpy(&v, p, 8);
-         return double(v);
-       }},
-      {"float32", 4,
-       [](const std::uint8_t* p) {
-         float v;
-         std::memcpy(&v, p, 4);
-         return double(v);
-       }},
-      {"float64", 8,
-       [](const std::uint8_t* p) {
-         double v;
-         std::memcpy(&v, p, 8);
-         return v;
-       }},
+      {"uint8", 1, read_sample<std::uint8_t>},
+      {"int8", 1, read_sample<std::int8_t>},
+      {"uint16", 2, read_sample<std::uint16_t>},
+      {"int16", 2, read_sample<std::int16_t>},
+      {"uint32", 4, read_sample<std::uint32_t>},
+      {"int32", 4, read_sample<std::int32_t>},
+      {"uint64", 8, read_sample<std::uint64_t>},
+      {"int64", 8, read_sample<std::int64_t>},
+      {"float32", 4, read_sample<float>},
+      {"float64", 8, read_sample<double>},
   };
   for (const Kind& k : kinds) {
     if (a.dtype != k.name) continue;
@@ -184,6 +152,67 @@ Value in_range(const ArgSpec& a, const Value& v) {
   return v;
 }
 
+// An ArgType::Size: a (height, width) pair, each side at least `a.min`
+// (1 when unset).
+Value coerce_size(const ArgSpec& a, const Value& v) {
+  if (v.kind() != Value::Kind::List)
+    throw InvalidArgument("expects an ImageSize or a (height, width) pair, got " + what_is(v));
+  const auto [h, w] = pair_of(v);
+  // A Size's `min` (when set) is its least side: 0 lets a side follow
+  // the other's scale (resize:256x).
+  const double least = std::isfinite(a.min) ? a.min : 1;
+  if (h < least || w < least || (h == 0 && w == 0)) {
+    constexpr std::int64_t kInt = std::numeric_limits<int>::max();
+    const bool fits = std::abs(h) <= kInt && std::abs(w) <= kInt;
+    throw InvalidArgument(std::string(least <= 0 ? "must be positive (one side may be 0 to keep the aspect "
+                                                   "ratio), got "
+                                                 : "must be positive, got ") +
+                          (fits ? ImageSize{static_cast<int>(h), static_cast<int>(w)}.to_string()
+                                : "height " + std::to_string(h) + ", width " + std::to_string(w)));
+  }
+  return size_value(h, w);
+}
+
+// An ArgType::Kernel: k (a k x k square), an image, or a 2-D array / list
+// of rows (nonzero = in), as a binary Image.
+Value coerce_kernel(const Value& v) {
+  using K = Value::Kind;
+  const K k = v.kind();
+  if (k == K::Int) return Value(ones_kernel(v.as<std::int64_t>(), v.as<std::int64_t>()));
+  if (k == K::Image) return Value(to_binary(v.as<Image>()));
+  if (k != K::Array && k != K::List)
+    throw InvalidArgument("expects an int or a 2-D array (nonzero = in the kernel), got " + what_is(v));
+  const auto rows = rows_of(v);
+  const std::size_t h = rows.size(), w = rows.empty() ? 0 : rows[0].size();
+  if (h == 0 || w == 0) throw InvalidArgument("the kernel is empty");
+  std::vector<std::uint8_t> cells;
+  for (const auto& r : rows) {
+    if (r.size() != w) throw InvalidArgument("the kernel's rows differ in length");
+    for (double x : r) cells.push_back(x != 0.0);
+  }
+  return Value(Image::from_u8({static_cast<int>(h), static_cast<int>(w)}, Mode::Binary, std::move(cells)));
+}
+
+// An ArgType::Palette: a name, or a 256 x 3 table of levels as a uint8 Array.
+Value coerce_palette(const Value& v) {
+  using K = Value::Kind;
+  const K k = v.kind();
+  if (k == K::String) return v;
+  if (k != K::Array && k != K::List)
+    throw InvalidArgument("expects a palette name or a 256 x 3 uint8 table, got " + what_is(v));
+  const auto rows = rows_of(v);
+  Array t{"uint8", {256, 3}, {}};
+  if (rows.size() != 256) throw InvalidArgument("a palette table has 256 rows, got " + std::to_string(rows.size()));
+  for (const auto& r : rows) {
+    if (r.size() != 3) throw InvalidArgument("a palette table has 3 columns (R, G, B)");
+    for (double x : r) {
+      if (!(x >= 0 && x <= 255) || !integral(x)) throw InvalidArgument("palette entries are levels 0..255");
+      t.data.push_back(static_cast<std::uint8_t>(x));
+    }
+  }
+  return Value(std::move(t));
+}
+
 Value coerce_value(const ArgSpec& a, const Value& v) {
   using K = Value::Kind;
   const K k = v.kind();
@@ -212,60 +241,15 @@ Value coerce_value(const ArgSpec& a, const Value& v) {
       }
       return v;
     }
-    case ArgType::Size: {
-      if (k != K::List) throw InvalidArgument("expects an ImageSize or a (height, width) pair, got " + what_is(v));
-      const auto [h, w] = pair_of(v);
-      // A Size's `min` (when set) is its least side: 0 lets a side follow
-      // the other's scale (resize:256x).
-      const double least = std::isfinite(a.min) ? a.min : 1;
-      if (h < least || w < least || (h == 0 && w == 0)) {
-        constexpr std::int64_t kInt = std::numeric_limits<int>::max();
-        const bool fits = std::abs(h) <= kInt && std::abs(w) <= kInt;
-        throw InvalidArgument(std::string(least <= 0 ? "must be positive (one side may be 0 to keep the aspect "
-                                                       "ratio), got "
-                                                     : "must be positive, got ") +
-                              (fits ? ImageSize{static_cast<int>(h), static_cast<int>(w)}.to_string()
-                                    : "height " + std::to_string(h) + ", width " + std::to_string(w)));
-      }
-      return size_value(h, w);
-    }
+    case ArgType::Size: return coerce_size(a, v);
     case ArgType::KernelShape: {
       if (k == K::Int) return size_value(v.as<std::int64_t>(), v.as<std::int64_t>());
       if (k != K::List) throw InvalidArgument("expects an int or a (height, width) pair, got " + what_is(v));
       const auto [h, w] = pair_of(v);
       return size_value(h, w);
     }
-    case ArgType::Kernel: {
-      if (k == K::Int) return Value(ones_kernel(v.as<std::int64_t>(), v.as<std::int64_t>()));
-      if (k == K::Image) return Value(to_binary(v.as<Image>()));
-      if (k != K::Array && k != K::List)
-        throw InvalidArgument("expects an int or a 2-D array (nonzero = in the kernel), got " + what_is(v));
-      const auto rows = rows_of(v);
-      const std::size_t h = rows.size(), w = rows.empty() ? 0 : rows[0].size();
-      if (h == 0 || w == 0) throw InvalidArgument("the kernel is empty");
-      std::vector<std::uint8_t> cells;
-      for (const auto& r : rows) {
-        if (r.size() != w) throw InvalidArgument("the kernel's rows differ in length");
-        for (double x : r) cells.push_back(x != 0.0);
-      }
-      return Value(Image::from_u8({static_cast<int>(h), static_cast<int>(w)}, Mode::Binary, std::move(cells)));
-    }
-    case ArgType::Palette: {
-      if (k == K::String) return v;
-      if (k != K::Array && k != K::List)
-        throw InvalidArgument("expects a palette name or a 256 x 3 uint8 table, got " + what_is(v));
-      const auto rows = rows_of(v);
-      Array t{"uint8", {256, 3}, {}};
-      if (rows.size() != 256) throw InvalidArgument("a palette table has 256 rows, got " + std::to_string(rows.size()));
-      for (const auto& r : rows) {
-        if (r.size() != 3) throw InvalidArgument("a palette table has 3 columns (R, G, B)");
-        for (double x : r) {
-          if (!(x >= 0 && x <= 255) || !integral(x)) throw InvalidArgument("palette entries are levels 0..255");
-          t.data.push_back(static_cast<std::uint8_t>(x));
-        }
-      }
-      return Value(std::move(t));
-    }
+    case ArgType::Kernel: return coerce_kernel(v);
+    case ArgType::Palette: return coerce_palette(v);
     case ArgType::Image:
       if (k != K::Image || v.as<Image>().empty()) throw InvalidArgument("expects an image, got " + what_is(v));
       return v;

@@ -175,9 +175,10 @@ const std::vector<std::string> kRotateModes = {"bilinear", "nearest", "bicubic"}
 const std::vector<std::string> kMorphologies = {"erode", "dilate", "open", "close"};
 const std::vector<std::string> kOrientations = {"horizontal", "vertical"};
 
-std::vector<Operation> build() {
-  std::vector<Operation> t;
-  // ---------------------------------------------------------------- geometry
+// The groups of the table: each appends its operations to `t`, in table order.
+
+// Geometry: resizing, crops, rotation, flips, padding, concatenation.
+void add_geometry(std::vector<Operation>& t) {
   t.push_back(op("resize", "resize(img, size, interpolation)",
                  "Resampled to `size` with Pillow's filters, antialiased when shrinking; the pixel mode is kept, and "
                  "the current size returns the image itself. A side of 0 (steps: `256x`, `x256`) follows the other's "
@@ -243,7 +244,10 @@ std::vector<Operation> build() {
                    for (Image& i : as_images(a, "other")) all.push_back(std::move(i));
                    return Value(concat(all, as_str(a, "mode") == "horizontal"));
                  }));
-  // ---------------------------------------------------------------- colour and type
+}
+
+// Colour and type: conversions, inversions, channel order, levels, palettes.
+void add_colour(std::vector<Operation>& t) {
   t.push_back(
       nullary("to_rgb", "RGB: gray replicated to three channels, binary as 0 / 255; RGB returns itself.", to_rgb));
   t.push_back(nullary("to_gray", "Gray (L) with Pillow's convert(\"L\") formula; binary as 0 / 255; L returns itself.",
@@ -291,7 +295,10 @@ std::vector<Operation> build() {
                    if (p.kind() == Value::Kind::String) return Value(apply_palette(img, p.as<std::string>()));
                    return Value(apply_palette(img, std::span<const std::uint8_t>(p.as<Array>().data)));
                  }));
-  // ---------------------------------------------------------------- masks, boxes, crops
+}
+
+// Masks to boxes and crops: mask2bbox, crops from masks / boxes / points, uncrop.
+void add_mask_crops(std::vector<Operation>& t) {
   {
     Operation o = op("mask2bbox", "mask2bbox(img, Mask2BboxOptions)",
                      "The bounding boxes of the mask's 8-connected regions (exclusive ends), grown by `margin`, "
@@ -338,6 +345,10 @@ std::vector<Operation> build() {
            return Value(uncrop_from_bbox(img, as_image(a, "base"), as_boxes(a, "bboxes"), as_bool(a, "resize"),
                                          as_int(a, "blend_width")));
          }));
+}
+
+// Masks: morphology, union, masked fill, points_to_mask.
+void add_morphology(std::vector<Operation>& t) {
   t.push_back(op("morphologyEx", "morphology(img, op, kernel)",
                  "Erosion, dilation, opening or closing of the mask with a structuring element (OpenCV's "
                  "morphologyEx, default border); returns a binary mask.",
@@ -389,7 +400,10 @@ std::vector<Operation> build() {
     o.step = false;
     t.push_back(std::move(o));
   }
-  // ---------------------------------------------------------------- compositing, constants
+}
+
+// Compositing and constants: blend, zeros_like, ones_like.
+void add_compositing(std::vector<Operation>& t) {
   t.push_back(op("blend", "blend(img, other, alpha, with_bbox, merge_bbox)",
                  "With a binary mask: pixels outside it scaled by `alpha`; with an image: alpha * mask + (1 - alpha) "
                  "* image. `with_bbox` draws red boxes around the mask's regions.",
@@ -403,7 +417,10 @@ std::vector<Operation> build() {
                  }));
   t.push_back(nullary("zeros_like", "A black image of the same size and mode.", zeros_like));
   t.push_back(nullary("ones_like", "A white image of the same size and mode (255; true for binary).", ones_like));
-  // ---------------------------------------------------------------- grids
+}
+
+// Grids: make_image_grid.
+void add_grids(std::vector<Operation>& t) {
   {
     Operation o =
         op("make_image_grid", "make_image_grid(HashableDict, GridOptions)",
@@ -430,6 +447,17 @@ std::vector<Operation> build() {
     o.step = false;
     t.push_back(std::move(o));
   }
+}
+
+// The whole table, the groups in this order (generated docs and tests depend on it).
+std::vector<Operation> build() {
+  std::vector<Operation> t;
+  add_geometry(t);
+  add_colour(t);
+  add_mask_crops(t);
+  add_morphology(t);
+  add_compositing(t);
+  add_grids(t);
   return t;
 }
 

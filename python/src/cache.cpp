@@ -347,9 +347,50 @@ py::tuple fetch_with(Cache& c, const Digest& k, const std::function<py::object()
   return py::make_tuple(entry, origin, computed, token);
 }
 
-void bind_cache(py::module_& m) {
-  using nogil = py::call_guard<py::gil_scoped_release>;
+namespace {
 
+using nogil = py::call_guard<py::gil_scoped_release>;
+using CacheClass = py::class_<Cache, std::shared_ptr<Cache>>;
+
+// Cache.trim() as {evicted_entries, evicted_bytes, entries, bytes, ok}.
+py::dict trim_dict(Cache& c, std::uint64_t max_bytes) {
+  TrimReport r;
+  {
+    py::gil_scoped_release nogil;
+    r = c.trim(max_bytes);
+  }
+  py::dict d;
+  d["evicted_entries"] = r.evicted_entries;
+  d["evicted_bytes"] = r.evicted_bytes;
+  d["entries"] = r.entries;
+  d["bytes"] = r.bytes;
+  d["ok"] = r.ok;
+  return d;
+}
+
+// Cache.verify() as {tier: {checked, ok, corrupt, complete, set_aside, problem}}.
+py::dict verify_dict(Cache& c) {
+  VerifyReport r;
+  {
+    py::gil_scoped_release nogil;
+    r = c.verify();
+  }
+  py::dict d;
+  for (const auto& t : r.tiers) {
+    py::dict x;
+    x["checked"] = t.checked;
+    x["ok"] = t.ok;
+    x["corrupt"] = t.corrupt;
+    x["complete"] = t.complete;
+    x["set_aside"] = t.set_aside;
+    x["problem"] = t.problem;
+    d[tier_name(t.tier)] = x;
+  }
+  return d;
+}
+
+// The module-level key helpers of pixelcache.memoize.
+void bind_key_functions(py::module_& m) {
   m.def(
       "cache_key",
       [](const std::string& ns, const std::string& function, const std::string& version, py::handle arguments,
@@ -375,47 +416,25 @@ void bind_cache(py::module_& m) {
         return digest_to_bytes(d);
       },
       py::arg("path"), "XXH3-128 of a file's bytes, as 16 bytes; IoError naming the path when unreadable.");
+}
 
-  py::class_<Cache, std::shared_ptr<Cache>>(m, "_Cache", "The C++ cache (pixelcache::Cache); see pixelcache.Cache.")
-      .def(py::init([](const std::string& ns, std::uint64_t memory_bytes, const std::string& disk_path,
-                       std::optional<std::uint64_t> disk_bytes, const std::string& redis_url, double redis_ttl,
-                       double connect_timeout, double command_timeout, double retry_backoff,
-                       const std::string& compression, const std::string& secret) {
-             CacheOptions o = make_options(ns, memory_bytes, disk_path, disk_bytes, redis_url, redis_ttl,
-                                           connect_timeout, command_timeout, retry_backoff, compression, secret);
+// _Cache's entry methods: get, put, contains, erase, clear, get_or_compute, memo_call.
+void bind_entry_methods(CacheClass& cls) {
+  cls.def(
+         "get",
+         [](Cache& c, py::handle key) -> py::object {
+           const Digest k = parse_key(key);
+           std::optional<Entry> e;
+           TierKind found = TierKind::Memory;
+           {
              py::gil_scoped_release nogil;
-             return std::make_shared<Cache>(std::move(o));
-           }),
-           py::arg("namespace"), py::arg("memory_bytes"), py::arg("disk_path"), py::arg("disk_bytes"),
-           py::arg("redis_url"), py::arg("redis_ttl"), py::arg("connect_timeout"), py::arg("command_timeout"),
-           py::arg("retry_backoff"), py::arg("compression"), py::arg("secret"))
-      .def_static(
-          "default_directory", [] { return CacheOptions::default_directory().string(); },
-          "$PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else ~/.cache/pixelcache.")
-      .def(
-          "has_tier",
-          [](const Cache& c, const std::string& tier) {
-            if (tier == "memory") return c.has_tier(TierKind::Memory);
-            if (tier == "disk") return c.has_tier(TierKind::Disk);
-            if (tier == "redis") return c.has_tier(TierKind::Redis);
-            throw InvalidArgument("tier must be \"memory\", \"disk\" or \"redis\", got \"" + escape_bytes(tier) + "\"");
-          },
-          py::arg("tier"))
-      .def(
-          "get",
-          [](Cache& c, py::handle key) -> py::object {
-            const Digest k = parse_key(key);
-            std::optional<Entry> e;
-            TierKind found = TierKind::Memory;
-            {
-              py::gil_scoped_release nogil;
-              e = c.get(k, &found);
-            }
-            if (!e) return py::none();
-            py::tuple out = entry_out(*e);
-            return py::make_tuple(out[0], out[1], out[2], tier_or_none(e, found));
-          },
-          py::arg("key"), "(kind, tag, payload, tier) or None on a miss.")
+             e = c.get(k, &found);
+           }
+           if (!e) return py::none();
+           py::tuple out = entry_out(*e);
+           return py::make_tuple(out[0], out[1], out[2], tier_or_none(e, found));
+         },
+         py::arg("key"), "(kind, tag, payload, tier) or None on a miss.")
       .def(
           "put",
           [](Cache& c, py::handle key, const std::string& kind, const std::string& tag, py::handle payload) {
@@ -457,48 +476,51 @@ void bind_cache(py::module_& m) {
           py::arg("function"), py::arg("version"), py::arg("arguments"), py::arg("names"), py::arg("compute"),
           "get_or_compute() under the key of (namespace, function, version, the arguments' digests), in one call; "
           "a fourth item: (memory generation, entry bytes) when the memory tier holds the entry (for "
-          "_MemoFront._front_store), else None.")
-      .def("stats", &stats_dict, "Counters per tier ({tier: {...}}) and computed / joined.")
+          "_MemoFront._front_store), else None.");
+}
+
+// _Cache's statistics and upkeep: stats, flush, take_notices, trim, verify.
+void bind_maintenance_methods(CacheClass& cls) {
+  cls.def("stats", &stats_dict, "Counters per tier ({tier: {...}}) and computed / joined.")
       .def("flush", &Cache::flush, nogil(),
            "Writes the disk tier's pending recency updates and read counts to the store now.")
       .def("take_notices", &Cache::take_notices, nogil(),
            "Messages for the user since the last call (a store set aside, a bound other than the one asked for).")
+      .def("trim", &trim_dict, py::arg("max_bytes"))
+      .def("verify", &verify_dict);
+}
+
+}  // namespace
+
+void bind_cache(py::module_& m) {
+  bind_key_functions(m);
+  CacheClass cls(m, "_Cache", "The C++ cache (pixelcache::Cache); see pixelcache.Cache.");
+  cls.def(py::init([](const std::string& ns, std::uint64_t memory_bytes, const std::string& disk_path,
+                      std::optional<std::uint64_t> disk_bytes, const std::string& redis_url, double redis_ttl,
+                      double connect_timeout, double command_timeout, double retry_backoff,
+                      const std::string& compression, const std::string& secret) {
+            CacheOptions o = make_options(ns, memory_bytes, disk_path, disk_bytes, redis_url, redis_ttl,
+                                          connect_timeout, command_timeout, retry_backoff, compression, secret);
+            py::gil_scoped_release nogil;
+            return std::make_shared<Cache>(std::move(o));
+          }),
+          py::arg("namespace"), py::arg("memory_bytes"), py::arg("disk_path"), py::arg("disk_bytes"),
+          py::arg("redis_url"), py::arg("redis_ttl"), py::arg("connect_timeout"), py::arg("command_timeout"),
+          py::arg("retry_backoff"), py::arg("compression"), py::arg("secret"))
+      .def_static(
+          "default_directory", [] { return CacheOptions::default_directory().string(); },
+          "$PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else ~/.cache/pixelcache.")
       .def(
-          "trim",
-          [](Cache& c, std::uint64_t max_bytes) {
-            TrimReport r;
-            {
-              py::gil_scoped_release nogil;
-              r = c.trim(max_bytes);
-            }
-            py::dict d;
-            d["evicted_entries"] = r.evicted_entries;
-            d["evicted_bytes"] = r.evicted_bytes;
-            d["entries"] = r.entries;
-            d["bytes"] = r.bytes;
-            d["ok"] = r.ok;
-            return d;
+          "has_tier",
+          [](const Cache& c, const std::string& tier) {
+            if (tier == "memory") return c.has_tier(TierKind::Memory);
+            if (tier == "disk") return c.has_tier(TierKind::Disk);
+            if (tier == "redis") return c.has_tier(TierKind::Redis);
+            throw InvalidArgument("tier must be \"memory\", \"disk\" or \"redis\", got \"" + escape_bytes(tier) + "\"");
           },
-          py::arg("max_bytes"))
-      .def("verify", [](Cache& c) {
-        VerifyReport r;
-        {
-          py::gil_scoped_release nogil;
-          r = c.verify();
-        }
-        py::dict d;
-        for (const auto& t : r.tiers) {
-          py::dict x;
-          x["checked"] = t.checked;
-          x["ok"] = t.ok;
-          x["corrupt"] = t.corrupt;
-          x["complete"] = t.complete;
-          x["set_aside"] = t.set_aside;
-          x["problem"] = t.problem;
-          d[tier_name(t.tier)] = x;
-        }
-        return d;
-      });
+          py::arg("tier"));
+  bind_entry_methods(cls);
+  bind_maintenance_methods(cls);
 }
 
 }  // namespace pixelcache::python

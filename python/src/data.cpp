@@ -242,7 +242,10 @@ void fill_image_batch(const std::vector<Image>& images, std::uintptr_t out, std:
 
 }  // namespace
 
-void bind_data(py::module_& m) {
+namespace {
+
+// The module-level helpers of pixelcache.data: versions, randomness, step keys, batches.
+void bind_data_functions(py::module_& m) {
   m.def("data_cache_version", &data::data_cache_version,
         "The version part of pixelcache.data's cache keys (pixelcache and pipeline versions).");
   m.def("augment_help", &data::augment_help, "The augment steps, one line each.");
@@ -266,7 +269,10 @@ void bind_data(py::module_& m) {
   m.def("fill_image_batch", &fill_image_batch, py::arg("images"), py::arg("out"), py::arg("nbytes"),
         "Writes images of one mode and size into a buffer at address `out` as float32 planes in [0, 1] (bool bytes "
         "for binary), one after the other.");
+}
 
+// _DataSource: the per-sample pipeline.
+void bind_data_source(py::module_& m) {
   py::class_<SampleSource, std::shared_ptr<SampleSource>>(m, "_DataSource",
                                                           "The per-sample pipeline (pixelcache::data::SampleSource).")
       .def(py::init(&make_source), py::arg("transform"), py::arg("augment"), py::arg("cache"), py::arg("layout"),
@@ -287,7 +293,10 @@ void bind_data(py::module_& m) {
            "Counters: samples, index_hits, index_cache_hits, files_hashed, transform_hits, "
            "transforms_computed.")
       .def_property_readonly("sample_dtype", [](const SampleSource& s) { return out_dtype(s.options().output); });
+}
 
+// _DataLoader: batches, order, epochs.
+void bind_data_loader(py::module_& m) {
   py::class_<data::Loader, std::shared_ptr<data::Loader>>(m, "_DataLoader", "pixelcache::data::Loader.")
       .def(py::init([](std::shared_ptr<SampleSource> source, std::vector<std::string> paths,
                        std::vector<std::int64_t> targets, std::size_t batch_size, bool shuffle, bool drop_last,
@@ -320,7 +329,10 @@ void bind_data(py::module_& m) {
             return r;
           },
           py::arg("epoch"), "Starts an epoch: an _EpochRun (the sample shape is known when it returns).");
+}
 
+// _EpochRun: one epoch in progress.
+void bind_epoch_run(py::module_& m) {
   py::class_<PyEpochRun>(m, "_EpochRun", "One epoch of a _DataLoader in progress (pixelcache::data::EpochRun).")
       .def_property_readonly("sample_shape",
                              [](PyEpochRun& r) {
@@ -344,6 +356,15 @@ void bind_data(py::module_& m) {
       .def("wait", &wait_batch, py::arg("b"), "(count, [(index, path, error) skipped]) of batch b once done.")
       .def("cancel", &PyEpochRun::stop, "Drops queued work, joins the threads (the GIL released).")
       .def("skipped", [](PyEpochRun& r) { return r.get().skipped(); });
+}
+
+}  // namespace
+
+void bind_data(py::module_& m) {
+  bind_data_functions(m);
+  bind_data_source(m);
+  bind_data_loader(m);
+  bind_epoch_run(m);
 }
 
 }  // namespace pixelcache::python

@@ -35,7 +35,10 @@ std::optional<ImageSize> size_from_state(const py::object& o) {
 
 }  // namespace
 
-void bind_geometry(py::module_& m) {
+namespace {
+
+// ImageSize: (height, width), comparing equal to a tuple of the same.
+void bind_image_size(py::module_& m) {
   py::class_<ImageSize>(m, "ImageSize", "Height and width of an image in pixels (height first).")
       .def(py::init(&make_size), py::arg("height"), py::arg("width"))
       .def_readonly("height", &ImageSize::height)
@@ -56,7 +59,10 @@ void bind_geometry(py::module_& m) {
            })
       .def(py::pickle([](const ImageSize& s) { return py::make_tuple(s.height, s.width); },
                       [](const py::tuple& t) { return make_size(t[0].cast<int>(), t[1].cast<int>()); }));
+}
 
+// BoundingBox: its coordinates, conversions, arithmetic, repr and pickling.
+void bind_bounding_box(py::module_& m) {
   py::class_<BoundingBox>(m, "BoundingBox",
                           "An axis-aligned box (exclusive ends), in pixels or normalised by image_size.")
       .def(py::init<double, double, double, double, std::optional<ImageSize>, std::optional<bool>>(), py::arg("xmin"),
@@ -128,7 +134,10 @@ void bind_geometry(py::module_& m) {
             return BoundingBox(t[0].cast<double>(), t[1].cast<double>(), t[2].cast<double>(), t[3].cast<double>(),
                                size_from_state(t[4]), t[5].cast<bool>());
           }));
+}
 
+// Points: (x, y) pairs with an optional image size.
+void bind_points(py::module_& m) {
   py::class_<Points>(m, "Points", "(x, y) points in pixels, optionally tied to an image size.")
       .def(py::init<std::vector<std::pair<double, double>>, std::optional<ImageSize>>(), py::arg("xy"),
            py::arg("image_size") = py::none())
@@ -152,6 +161,14 @@ void bind_geometry(py::module_& m) {
                       [](const py::tuple& t) {
                         return Points(t[0].cast<std::vector<std::pair<double, double>>>(), size_from_state(t[1]));
                       }));
+}
+
+}  // namespace
+
+void bind_geometry(py::module_& m) {
+  bind_image_size(m);
+  bind_bounding_box(m);
+  bind_points(m);
 }
 
 }  // namespace pixelcache::python

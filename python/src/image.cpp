@@ -235,8 +235,13 @@ Format parse_format(const std::string& name) { return format_from_extension("ima
 
 }  // namespace
 
-void bind_image(py::module_& m) {
-  using nogil = py::call_guard<py::gil_scoped_release>;
+namespace {
+
+using nogil = py::call_guard<py::gil_scoped_release>;
+using ImageClass = py::class_<Image>;
+
+// The module-level limits and file writer.
+void bind_image_functions(py::module_& m) {
   m.attr("DEFAULT_MAX_PIXELS") = kDefaultMaxPixels;
   m.attr("DEFAULT_MAX_EXPANSION") = kDefaultMaxExpansion;
   m.def(
@@ -252,14 +257,17 @@ void bind_image(py::module_& m) {
         "The largest pixel buffer any image may have, in bytes (4 GiB by default).");
   m.def("set_max_image_bytes", &set_max_image_bytes, py::arg("bytes"),
         "Sets the process-wide limit on one image's pixel buffer; larger images raise LimitError.");
-  py::class_<Image>(m, "Image", "The immutable C++ image (pixelcache::Image).")
-      .def_static(
-          "from_path",
-          [](const std::string& p, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft,
-             std::uint64_t max_expansion) { return load(p, load_options(max_pixels, max_expansion, orient, draft)); },
-          py::arg("path"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
-          py::arg("draft") = std::pair<int, int>{0, 0}, py::arg("max_expansion") = kDefaultMaxExpansion, nogil(),
-          "Loads a file path or http(s) URL.")
+}
+
+// Image's static constructors: from a path, bytes, an array or pixels().
+void bind_image_constructors(ImageClass& cls) {
+  cls.def_static(
+         "from_path",
+         [](const std::string& p, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft,
+            std::uint64_t max_expansion) { return load(p, load_options(max_pixels, max_expansion, orient, draft)); },
+         py::arg("path"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
+         py::arg("draft") = std::pair<int, int>{0, 0}, py::arg("max_expansion") = kDefaultMaxExpansion, nogil(),
+         "Loads a file path or http(s) URL.")
       .def_static(
           "from_bytes",
           [](const py::bytes& b, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft,
@@ -302,8 +310,12 @@ void bind_image(py::module_& m) {
           "as the full-scale image.")
       .def_static("from_array", &from_array, py::arg("array"), py::arg("layout") = "HWC", py::arg("source") = "ndarray",
                   "Copies an array (h, w[, c]) or (c, h, w) of uint8, uint16, bool or float32 in [0, 1].")
-      .def_static("from_pixels", &from_pixels, "Rebuilds an image from mode, size, storage kind and pixels().")
-      .def("tensor_data", &tensor_data, "(1, c, h, w) float32 copy in [0, 1]; (1, 1, h, w) bool for binary.")
+      .def_static("from_pixels", &from_pixels, "Rebuilds an image from mode, size, storage kind and pixels().");
+}
+
+// Image's pixel access: copies and read-only views.
+void bind_image_pixels(ImageClass& cls) {
+  cls.def("tensor_data", &tensor_data, "(1, c, h, w) float32 copy in [0, 1]; (1, 1, h, w) bool for binary.")
       .def(
           "pixels", [](const Image& i) { return py::bytes(static_cast<const char*>(i.data()), i.byte_size()); },
           "The stored samples as bytes (uint8, or float32 when is_float).")
@@ -341,8 +353,12 @@ void bind_image(py::module_& m) {
             if (i.pixel_type() == PixelType::F32) return view_of(i);
             return py::none();
           },
-          "A read-only float32 view when the storage is float32, else None.")
-      .def("digest", &Image::hex_digest, nogil(), "The 32-hex content digest.")
+          "A read-only float32 view when the storage is float32, else None.");
+}
+
+// Image's digest, equality, properties, statistics and encoding.
+void bind_image_identity_and_io(ImageClass& cls) {
+  cls.def("digest", &Image::hex_digest, nogil(), "The 32-hex content digest.")
       .def(
           "__hash__", [](const Image& i) { return static_cast<py::ssize_t>(i.digest().fold()); }, nogil(),
           "The folded digest (computed once per storage).")
@@ -378,6 +394,16 @@ void bind_image(py::module_& m) {
           "Writes a file atomically (pixelcache::save); the format comes from the extension. `path`: str or the "
           "bytes of the name.")
       .def("__repr__", &Image::to_string);
+}
+
+}  // namespace
+
+void bind_image(py::module_& m) {
+  bind_image_functions(m);
+  ImageClass cls(m, "Image", "The immutable C++ image (pixelcache::Image).");
+  bind_image_constructors(cls);
+  bind_image_pixels(cls);
+  bind_image_identity_and_io(cls);
 }
 
 }  // namespace pixelcache::python

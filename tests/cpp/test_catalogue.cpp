@@ -1,6 +1,8 @@
 // The operation catalogue (catalogue.hpp): every operation run by name
 // agrees with its typed C++ function, the table's ranges are what the
 // functions enforce, binding and the text form, canonical keys.
+#include <fstream>
+#include <regex>
 #include <set>
 
 #include "catalogue_cases.hpp"
@@ -155,6 +157,31 @@ TEST(Catalogue, UsageLinesComeFromTheTable) {
   EXPECT_EQ(cg::usage(cg::operation("resize")), "resize:SIZE[,mode=bilinear]");
   EXPECT_EQ(cg::usage(cg::operation("to_gray")), "to_gray");
   EXPECT_EQ(cg::usage(cg::operation("rotate")), "rotate:ROTATION[,mode=bilinear][,expand=true]");
+}
+
+// The libFuzzer dictionary of `pixelcache run` steps is written by hand:
+// its step entries (s<N>="name:") must be exactly the catalogue's steps.
+TEST(Catalogue, FuzzDictionaryHasEveryStepName) {
+  const auto path = data_dir().parent_path() / "fuzz" / "dict" / "fuzz_parse_step.dict";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  const std::regex entry(R"re(^s[0-9]+="([^"]*):"\s*$)re");
+  std::set<std::string> in_dict, steps;
+  std::smatch m;
+  for (std::string line; std::getline(in, line);) {
+    if (std::regex_match(line, m, entry)) {
+      EXPECT_TRUE(in_dict.insert(m[1].str()).second) << "duplicate " << m[1];
+    }
+  }
+  for (const auto& op : cg::operations())
+    if (op.step) steps.insert(op.name);
+  std::string missing, extra;
+  for (const auto& n : steps)
+    if (!in_dict.count(n)) missing += " " + n;
+  for (const auto& n : in_dict)
+    if (!steps.count(n)) extra += " " + n;
+  EXPECT_EQ(in_dict, steps) << "update " << path << " to the catalogue's step names; missing:" << missing
+                            << "; not steps:" << extra;
 }
 
 }  // namespace
