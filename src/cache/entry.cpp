@@ -1,7 +1,7 @@
 // Bytes and Entry: the values a Cache stores (cache.hpp).
 #include <cstring>
 
-#include "cache/codec.hpp"
+#include "cache/entry_format.hpp"
 
 namespace pixelcache {
 

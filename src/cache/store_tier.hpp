@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "cache/codec.hpp"
+#include "cache/entry_format.hpp"
 #include "pixelcache/cache.hpp"
 
 namespace pixelcache::cache_detail {

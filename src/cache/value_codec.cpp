@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-#include "cache/codec.hpp"
+#include "cache/entry_format.hpp"
 
 namespace pixelcache::cache_detail {
 

@@ -1,10 +1,10 @@
-// zstd compression of entry bodies (codec.hpp).
+// zstd compression of entry bodies (entry_format.hpp).
 #include <zstd.h>
 
 #include <algorithm>
 #include <memory>
 
-#include "cache/codec.hpp"
+#include "cache/entry_format.hpp"
 
 namespace pixelcache::cache_detail {
 

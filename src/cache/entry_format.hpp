@@ -1,5 +1,6 @@
-// Internal: the stored entry format of cache.hpp — writing entries without a
-// contiguous copy, the image and Value bodies, zstd helpers.
+// Internal: the stored entry format of pixelcache/cache/entry_format.hpp —
+// writing entries without a contiguous copy, the image and Value bodies,
+// zstd helpers.
 #pragma once
 
 #include <array>
@@ -100,7 +101,7 @@ void append_image_body(const Image& img, std::vector<std::uint8_t>& out);
 /// digest; the hash runs while the pixels are copied.
 Image image_from_body(std::span<const std::uint8_t> body, const Digest* expected);
 
-/// Appends the Value encoding of cache.hpp.
+/// Appends the Value encoding of pixelcache/cache/entry_format.hpp.
 void encode_value(const Value& v, std::vector<std::uint8_t>& out);
 /// Parses a whole Value body; throws CorruptEntryError.
 Value decode_value(std::span<const std::uint8_t> body);

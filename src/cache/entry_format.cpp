@@ -1,6 +1,6 @@
-// The stored entry format (cache.hpp): header, checksum, image bodies,
-// encode_entry / decode_entry / read_entry_header.
-#include "cache/codec.hpp"
+// The stored entry format (pixelcache/cache/entry_format.hpp): header,
+// checksum, image bodies, encode_entry / decode_entry / read_entry_header.
+#include "cache/entry_format.hpp"
 
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include <xxhash.h>
@@ -57,7 +57,7 @@ std::uint64_t get_u64(const std::uint8_t* p) {
   return v;
 }
 
-// Header offsets (cache.hpp).
+// Header offsets (pixelcache/cache/entry_format.hpp).
 constexpr std::size_t kOffNamespaceLen = 8, kOffStored = 16, kOffBody = 24, kOffDigest = 32, kOffKey = 48,
                       kOffChecksum = 64;
 
