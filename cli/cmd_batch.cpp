@@ -144,7 +144,11 @@ class Report {
 class SlotObserver final : public detail::TemporaryObserver {
  public:
   SlotObserver(Interrupts& interrupts, unsigned slot) : interrupts_(interrupts), slot_(slot) {}
-  void named(int dirfd, const char* name) noexcept override { interrupts_.writing(slot_, dirfd, name); }
+  // Armed before the file exists: a second Ctrl-C between its creation and
+  // named() still removes it.
+  void creating(int dirfd, const char* name) noexcept override { interrupts_.writing(slot_, dirfd, name); }
+  void not_created() noexcept override { interrupts_.writing(slot_, -1, nullptr); }
+  void named(int, const char*) noexcept override {}  // armed already (re-arming would disarm for a moment)
   void cleared() noexcept override { interrupts_.writing(slot_, -1, nullptr); }
 
  private:

@@ -98,6 +98,14 @@ class Temporary {
 
   std::string next_name() const { return options_.next_name ? options_.next_name() : random_temporary_name(); }
 
+  // `name` is about to be created (TemporaryObserver::creating()).
+  void announce(const std::string& name) const {
+    if (options_.observer) options_.observer->creating(dirfd_, name.c_str());
+  }
+  // The announced name was not created (taken, or an error).
+  void withdraw() const noexcept {
+    if (options_.observer) options_.observer->not_created();
+  }
   // `name` now exists and is ours.
   void own(std::string name) {
     name_ = std::move(name);
@@ -146,6 +154,7 @@ bool write_unnamed(Temporary& t, std::string_view name, std::span<const std::uin
   std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd.get());
   for (int attempt = 0;; ++attempt) {
     std::string tmp = t.next_name();
+    t.announce(tmp);
     // linkat never follows a link at the new name: an existing one is EEXIST.
     // Through /proc (needs no privilege), else AT_EMPTY_PATH (needs
     // CAP_DAC_READ_SEARCH on older kernels).
@@ -155,7 +164,9 @@ bool write_unnamed(Temporary& t, std::string_view name, std::span<const std::uin
       t.own(std::move(tmp));
       break;
     }
-    if (errno != EEXIST) return false;  // cannot give it a name: the unnamed file just goes, the named way follows
+    const int err = errno;
+    t.withdraw();
+    if (err != EEXIST) return false;  // cannot give it a name: the unnamed file just goes, the named way follows
     if (attempt + 1 == kNameAttempts) fail(t.display(), "no free temporary name in the folder", EEXIST);
   }
   if (const int err = fd.close()) {
@@ -171,6 +182,7 @@ void write_named(Temporary& t, std::string_view name, std::span<const std::uint8
   const int f = [&] {
     for (int attempt = 0;; ++attempt) {
       std::string tmp = t.next_name();
+      t.announce(tmp);
       // O_EXCL: an existing name (a planted symlink included) is EEXIST, never opened.
       const int opened = ::openat(t.dirfd(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
       if (opened >= 0) {
@@ -178,6 +190,7 @@ void write_named(Temporary& t, std::string_view name, std::span<const std::uint8
         return opened;
       }
       const int err = errno;
+      t.withdraw();
       if (err != EEXIST) fail(t.display(), "cannot create a temporary file in its folder", err);
       if (attempt + 1 == kNameAttempts) fail(t.display(), "no free temporary name in the folder", err);
     }

@@ -47,6 +47,15 @@ void reject_nul(std::string_view path);
 /// handler then reads.
 class TemporaryObserver {
  public:
+  /// `name` (in the folder `dirfd`) is about to be created by this write:
+  /// an observer that removes names from a signal handler arms it now, so
+  /// the handler can never run between the file's creation and named()
+  /// (removing a name not created yet is harmless, and a random name is
+  /// nobody else's). Followed by named() or not_created(); `name` lives
+  /// until then.
+  virtual void creating(int /*dirfd*/, const char* /*name*/) noexcept {}
+  /// The name announced by creating() was not created (taken, or an error).
+  virtual void not_created() noexcept {}
   /// `name` (in the folder `dirfd`) was just created by this write and is
   /// ours until cleared(); `name` lives until then.
   virtual void named(int dirfd, const char* name) noexcept = 0;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "py_error.hpp"
 
 namespace pixelcache::python {
 
@@ -121,47 +122,6 @@ Entry entry_in(const std::string& kind, const std::string& tag, py::handle paylo
   throw InvalidArgument("entry kind must be \"image\", \"value\", \"bytes\" or \"code\", got \"" + escape_bytes(kind) +
                         "\"");
 }
-
-// --------------------------------------------------------------- Python errors across threads
-
-// A reference released under the GIL, or leaked once the interpreter is gone.
-struct PyRef {
-  PyObject* p = nullptr;
-  explicit PyRef(PyObject* o) : p(o) { Py_XINCREF(p); }
-  PyRef(const PyRef&) = delete;
-  PyRef& operator=(const PyRef&) = delete;
-  ~PyRef() {
-    if (p == nullptr || !Py_IsInitialized()) return;
-#if PY_VERSION_HEX >= 0x030D0000
-    if (Py_IsFinalizing()) return;
-#else
-    if (_Py_IsFinalizing()) return;
-#endif
-    py::gil_scoped_acquire gil;
-    Py_DECREF(p);
-  }
-};
-
-// A Python exception raised by a compute function, carried through the C++
-// single-flight to the caller and to every waiter, and raised again there.
-class PythonFailure : public std::exception {
- public:
-  explicit PythonFailure(py::error_already_set& e)
-      : type_(std::make_shared<PyRef>(e.type().ptr())),
-        value_(std::make_shared<PyRef>(e.value().ptr())),
-        trace_(std::make_shared<PyRef>(e.trace().ptr())) {}
-  const char* what() const noexcept override { return "a Python exception"; }
-  // Sets the Python error indicator (call with the GIL).
-  void restore() const {
-    Py_XINCREF(type_->p);
-    Py_XINCREF(value_->p);
-    Py_XINCREF(trace_->p);
-    PyErr_Restore(type_->p, value_->p, trace_->p);
-  }
-
- private:
-  std::shared_ptr<PyRef> type_, value_, trace_;
-};
 
 // --------------------------------------------------------------- options and stats
 
@@ -309,7 +269,7 @@ Digest memo_key(std::string_view ns, std::string_view function, std::string_view
 
 py::tuple fetch_with(Cache& c, const Digest& k, const std::function<py::object()>& compute, bool front) {
   py::object computed;  // the leader's own result object
-  std::optional<PythonFailure> failure;
+  std::optional<PythonError> failure;
   std::optional<Cache::Fetched> fetched;
   {
     py::gil_scoped_release nogil;
@@ -323,10 +283,10 @@ py::tuple fetch_with(Cache& c, const Digest& k, const std::function<py::object()
           computed = r[3];
           return e;
         } catch (py::error_already_set& e) {
-          throw PythonFailure(e);
+          throw PythonError(e, "a Python exception in a compute function");
         }
       });
-    } catch (const PythonFailure& e) {
+    } catch (const PythonError& e) {
       failure = e;
     }
   }

@@ -18,55 +18,13 @@
 #include <memory>
 
 #include "bindings.hpp"
+#include "py_error.hpp"
 
 namespace pixelcache::python {
 namespace {
 
 using data::EpochRun;
 using data::SampleSource;
-
-bool finalizing() {
-#if PY_VERSION_HEX >= 0x030D0000
-  return Py_IsFinalizing();
-#else
-  return _Py_IsFinalizing();
-#endif
-}
-
-// A strong reference released under the GIL, or leaked once the interpreter
-// is going.
-struct Ref {
-  PyObject* p = nullptr;
-  explicit Ref(PyObject* o) : p(o) { Py_XINCREF(p); }
-  Ref(const Ref&) = delete;
-  Ref& operator=(const Ref&) = delete;
-  ~Ref() {
-    if (p == nullptr || !Py_IsInitialized() || finalizing()) return;
-    py::gil_scoped_acquire gil;
-    Py_DECREF(p);
-  }
-};
-
-// A Python exception raised in a callable, carried across C++ (threads
-// included) and raised again where the call started.
-class PythonError : public std::exception {
- public:
-  explicit PythonError(py::error_already_set& e)
-      : type_(std::make_shared<Ref>(e.type().ptr())),
-        value_(std::make_shared<Ref>(e.value().ptr())),
-        trace_(std::make_shared<Ref>(e.trace().ptr())) {}
-  const char* what() const noexcept override { return "a Python exception in an augment callable"; }
-  // Sets the Python error indicator (with the GIL).
-  void restore() const {
-    Py_XINCREF(type_->p);
-    Py_XINCREF(value_->p);
-    Py_XINCREF(trace_->p);
-    PyErr_Restore(type_->p, value_->p, trace_->p);
-  }
-
- private:
-  std::shared_ptr<Ref> type_, value_, trace_;
-};
 
 // Runs `fn` with the GIL released; a PythonError comes back as the Python
 // exception it carries.
@@ -83,15 +41,16 @@ auto released(F&& fn) {
 
 // A custom augment step calling `adapter(image, seed)` -> Image under the GIL.
 data::AugmentStep python_step(const py::handle& adapter, std::string name) {
-  auto fn = std::make_shared<Ref>(adapter.ptr());
+  auto fn = std::make_shared<PyRef>(adapter.ptr());
   return data::Augment::custom(std::move(name), [fn](const Image& img, std::uint64_t seed) -> Image {
-    if (!Py_IsInitialized() || finalizing()) throw Error("augment callable: the Python interpreter is shutting down");
+    if (!Py_IsInitialized() || interpreter_finalizing())
+      throw Error("augment callable: the Python interpreter is shutting down");
     py::gil_scoped_acquire gil;
     try {
       const py::object out = py::reinterpret_borrow<py::object>(fn->p)(img, seed);
       return out.cast<Image>();
     } catch (py::error_already_set& e) {
-      throw PythonError(e);
+      throw PythonError(e, "a Python exception in an augment callable");
     }
   });
 }

@@ -159,6 +159,38 @@ TEST_P(AtomicFile, EveryWriteReportsItsOwnTemporaryName) {
   EXPECT_EQ(entries(dir_).size(), 5u);
 }
 
+// Regression (a flaky `batch` test: a second Ctrl-C left a `.pxc-*.tmp`
+// behind): the name is announced before the file exists, so a signal handler
+// that removes the announced names can never find a created file it does not
+// know. Each creating() is followed by named() of the same name (the file
+// now there) or by not_created() (a taken name: the planted links).
+class Announcer final : public detail::TemporaryObserver {
+ public:
+  void creating(int dirfd, const char* name) noexcept override {
+    struct stat st {};
+    const bool exists = ::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    events.push_back(std::string(exists ? "creating-existing " : "creating ") + name);
+  }
+  void not_created() noexcept override { events.emplace_back("not_created"); }
+  void named(int, const char* name) noexcept override { events.push_back(std::string("named ") + name); }
+  void cleared() noexcept override { events.emplace_back("cleared"); }
+  std::vector<std::string> events;
+};
+
+TEST_P(AtomicFile, TemporaryNamesAreAnnouncedBeforeTheyExist) {
+  const std::vector<std::string> planned = {".pxc-aaaaaaaaaaa.tmp", ".pxc-bbbbbbbbbbb.tmp"};
+  fs::create_symlink(canary_, dir_ / planned[0]);  // taken: announced, not created
+  std::size_t next = 0;
+  AtomicWriteOptions o = options();
+  o.next_name = [&] { return planned.at(next++); };
+  Announcer a;
+  o.observer = &a;
+  write(dir_ / "x.png", "data", o);
+  EXPECT_EQ(a.events, (std::vector<std::string>{"creating-existing " + planned[0], "not_created",
+                                                "creating " + planned[1], "named " + planned[1], "cleared"}));
+  expect_canary_untouched();
+}
+
 TEST_P(AtomicFile, PlantedSymlinksAtTemporaryNamesAreNeverFollowed) {
   const fs::path out = dir_ / "photo.png";
   // The old fixed name, and the first names the writer will try: symlinks
