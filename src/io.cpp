@@ -60,9 +60,8 @@ Format format_from_extension(const std::filesystem::path& path) {
                     "' (expected .png, .jpg, .jpeg, .webp, .tif, .tiff or .bmp)");
 }
 
-namespace {
-// The codec for the sniffed format; the image as stored, orientation unapplied.
-Decoded decode_stored(const detail::DecodeInput& in) {
+namespace detail {
+Decoded decode_stored(const DecodeInput& in) {
   const Format f = sniff_format(in.data);
   switch (f) {
     case Format::JPEG: return detail::decode_jpeg(in);
@@ -79,11 +78,11 @@ Decoded decode_stored(const detail::DecodeInput& in) {
                     ": not a supported image format (expected JPEG, PNG, WebP, HEIF/AVIF, TIFF, BMP or GIF data; " +
                     std::to_string(in.data.size()) + " bytes)");
 }
-}  // namespace
+}  // namespace detail
 
 Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
   if (data.empty()) throw DecodeError(escape_bytes(source) + ": empty input (0 bytes)");
-  Decoded d = decode_stored({data, options, source});
+  Decoded d = detail::decode_stored({data, options, source});
   if (options.apply_orientation) d.image = detail::apply_orientation(d.image, d.orientation);
   return d;
 }

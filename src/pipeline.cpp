@@ -7,6 +7,7 @@
 
 #include "pixelcache/catalogue.hpp"
 #include "pixelcache/error.hpp"
+#include "pixelcache/ops.hpp"
 #include "pixelcache/value.hpp"
 
 namespace pixelcache {
@@ -47,10 +48,12 @@ Step parse_step(std::string_view text) {
   if (it->name == "resize") {
     const auto& hw = args["size"].as<HashableList>();
     step.shrink_to = {static_cast<int>(hw[0].as<std::int64_t>()), static_cast<int>(hw[1].as<std::int64_t>())};
+    step.resize = ResizeSpec::to(step.shrink_to, parse_interpolation(args["mode"].as<std::string>()));
   } else if (it->name == "resize_min_size") {
     // The result's sides are rounded down to a multiple of `modulo`: a
     // decode that keeps min_size - modulo + 1 on the shorter side suffices.
     step.shrink_min_side = std::max(1, int_arg(args, "min_size") - int_arg(args, "modulo") + 1);
+    step.resize = ResizeSpec::min_side(int_arg(args, "min_size"), int_arg(args, "modulo"));
   }
   return step;
 }
@@ -88,7 +91,11 @@ Image Transform::apply(Image img) const {
 }
 
 Image Transform::run(std::span<const std::uint8_t> bytes, std::string_view source, const LoadOptions& base) const {
-  return apply(decode(bytes, load_options(base), source));
+  if (steps_.empty() || !steps_.front().resize) return apply(decode(bytes, load_options(base), source));
+  // A first resize: the decode streams into it (thumbnail.hpp).
+  Image img = decode_resized(bytes, *steps_.front().resize, load_options(base), source);
+  for (std::size_t i = 1; i < steps_.size(); ++i) img = steps_[i].apply(img);
+  return img;
 }
 
 std::vector<std::string> Transform::keys() const {

@@ -67,6 +67,13 @@ struct LoadOptions {
   /// Refuse images with more pixels than this (LimitError), checked against
   /// the header before decoding.
   std::uint64_t max_pixels = kDefaultMaxPixels;
+  /// The pixel limit of streamed decodes (thumbnail.hpp: decode_resized(),
+  /// load_resized(), Transform::run() with a first resize step, `pixelcache
+  /// run` / `batch`), whose memory does not grow with the image: they accept
+  /// up to max(max_pixels, max_stream_pixels) pixels. 0 (the default) means
+  /// equal to max_pixels. A file that cannot stream (JPEG, interlaced PNG or
+  /// GIF, HEIF / AVIF) and every whole decode stay within max_pixels.
+  std::uint64_t max_stream_pixels = 0;
   /// Refuse (LimitError, before decoding) an image whose decoded size
   /// (width * height * 3 for colour, * 1 for gray and binary) is above
   /// kExpansionFreeBytes and above this many bytes per byte of encoded
@@ -83,9 +90,10 @@ struct LoadOptions {
   /// size (after orientation), so a JPEG may be decoded at 1/2, 1/4 or 1/8
   /// scale in the DCT domain, never below this size; a side of 0 is not
   /// constrained (a resize that keeps the aspect ratio). {0, 0} decodes at
-  /// full size. Other formats ignore it. The result is then a slightly
-  /// different (but not worse) image than a full decode followed by a
-  /// resize.
+  /// full size. A WebP is decoded at the same scales through libwebp's
+  /// scaler (config.options.use_scaling). Other formats ignore it. The
+  /// result is then a slightly different (but not worse) image than a full
+  /// decode followed by a resize.
   ImageSize shrink_hint{0, 0};
   /// Shrink-on-load hint for a resize of the shorter side: the decoded
   /// image's shorter side stays at or above this (0: no constraint).

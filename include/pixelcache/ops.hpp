@@ -63,6 +63,9 @@ Image downsample(const Image& img, int factor, Interpolation interpolation = Int
 /// that rounds down to 0.
 Image resize_min_size(const Image& img, int min_size, int modulo = 16,
                       Interpolation interpolation = Interpolation::Bilinear);
+/// The size resize_min_size(img of size `from`, min_size, modulo) gives.
+/// Throws what resize_min_size() throws for that size.
+ImageSize resized_min_size(ImageSize from, int min_size, int modulo = 16);
 /// Mirrors left-right.
 Image flip_horizontal(const Image& img);
 /// Mirrors top-bottom.

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,6 +27,7 @@
 #include "pixelcache/digest.hpp"
 #include "pixelcache/image.hpp"
 #include "pixelcache/io.hpp"
+#include "pixelcache/thumbnail.hpp"
 
 namespace pixelcache {
 
@@ -45,6 +47,9 @@ struct Step {
   /// result's shorter side is then rounded down to its modulo, so the hint
   /// is that minus the modulo), 0 for other steps.
   int shrink_min_side = 0;
+  /// For resize and resize_min_size: the resize as a ResizeSpec
+  /// (thumbnail.hpp), so a first step can stream the decode into it.
+  std::optional<ResizeSpec> resize;
 };
 
 /// Parses one step. Throws InvalidArgument naming the argument that is
@@ -80,7 +85,11 @@ class Transform {
   /// Applies the steps in order.
   Image apply(Image img) const;
   /// Decodes `bytes` (named `source` in errors) with load_options(`base`),
-  /// then applies the steps. Throws what decoding and the steps throw.
+  /// then applies the steps. Throws what decoding and the steps throw. When
+  /// the first step is a resize or resize_min_size, the decode streams into
+  /// it (decode_resized(), thumbnail.hpp): the same pixels, bit for bit, in
+  /// memory that does not grow with the image, and within
+  /// max(max_pixels, max_stream_pixels) pixels for the formats that stream.
   Image run(std::span<const std::uint8_t> bytes, std::string_view source = "<bytes>",
             const LoadOptions& base = {}) const;
   /// The steps' keys, in order.

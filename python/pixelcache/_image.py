@@ -10,7 +10,7 @@ import os
 import pathlib
 import pickle
 import tempfile
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
 import numpy as np
 
@@ -463,21 +463,29 @@ class HashableImage(Operations):
 
     # -- loading with a size ------------------------------------------------
     @staticmethod
-    def load_resized(source, size, interpolation: str = "bilinear") -> HashableImage:
+    def load_resized(source, size, interpolation: str = "bilinear", *,
+                     max_pixels: int = _pixelcache.DEFAULT_MAX_PIXELS,
+                     max_stream_pixels: Optional[int] = None) -> HashableImage:
         """Loads a path, URL or encoded bytes and resizes to `size` in one
         step: a JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain
-        when `size` is that small (as Pillow's draft() and vipsthumbnail do),
-        never below `size`. The result can differ from
-        HashableImage(source).resize(size) by rounding (mean under one
-        level). Other inputs are loaded, then resized."""
+        (a WebP at those scales by libwebp's scaler) when `size` is that
+        small (as Pillow's draft() and vipsthumbnail do), never below `size`.
+        The result can differ from HashableImage(source).resize(size) by
+        rounding (mean under one level). PNG, TIFF, BMP, GIF and WebP images
+        stream from the decoder through the resampler, never
+        decoded whole (the same pixels as decode then resize, in memory that
+        does not grow with the image), so they may have up to
+        max(max_pixels, max_stream_pixels) pixels (None: max_pixels); other
+        inputs are held to max_pixels. A file is mapped, not read."""
         draft = _opargs._size(size)
+        limits = {"max_pixels": max_pixels, "max_stream_pixels": max_stream_pixels or 0}
         if isinstance(source, (str, pathlib.PurePath)):
-            img = HashableImage._wrap(_pixelcache.Image.from_path(os.fspath(source), draft=draft), "pil")
+            img = _pixelcache.Image.load_resized(os.fspath(source), draft, interpolation, **limits)
         elif isinstance(source, (bytes, bytearray, memoryview)):
-            img = HashableImage._wrap(_pixelcache.Image.from_bytes(bytes(source), draft=draft), "pil")
+            img = _pixelcache.Image.decode_resized(bytes(source), draft, interpolation, **limits)
         else:
-            img = HashableImage(source)
-        return img.resize(draft, interpolation)
+            return HashableImage(source).resize(draft, interpolation)
+        return HashableImage._wrap(img, "pil")
 
     # The image operations (resize, rotate, to_binary, mask2bbox, blend, ...)
     # are the generated methods of Operations (_ops.py, from the C++

@@ -2,8 +2,10 @@
 // filled with the background colour where the frame does not cover it.
 #include <gif_lib.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "../stream/row_sink.hpp"
 #include "codec.hpp"
 
 namespace pixelcache::detail {
@@ -29,6 +31,50 @@ struct GifCloser {
     DGifCloseFile(g, &err);
   }
 };
+
+// The palette of a colour map, RGB triples.
+std::vector<std::uint8_t> palette_of(const ColorMapObject* cmap) {
+  std::vector<std::uint8_t> pal(static_cast<std::size_t>(cmap->ColorCount) * 3);
+  for (int i = 0; i < cmap->ColorCount; ++i) {
+    pal[3 * i] = cmap->Colors[i].Red;
+    pal[3 * i + 1] = cmap->Colors[i].Green;
+    pal[3 * i + 2] = cmap->Colors[i].Blue;
+  }
+  return pal;
+}
+
+[[noreturn]] void fail_gif(const DecodeInput& in, const GifFileType* gif) {
+  const char* m = GifErrorString(gif->Error);
+  decode_fail(in, "GIF", m ? m : "corrupt file");
+}
+
+// The streamed decode of a non-interlaced first frame (its descriptor just
+// read): the screen's rows top to bottom, the background colour where the
+// frame does not cover them; read errors and palette errors as
+// decode_gif() reports them.
+void stream_frame(const DecodeInput& in, GifFileType* gif, ImageSize sz, std::uint8_t bg) {
+  const GifImageDesc& desc = gif->Image;
+  const ColorMapObject* cmap = desc.ColorMap ? desc.ColorMap : gif->SColorMap;
+  const std::vector<std::uint8_t> pal = palette_of(cmap);
+  PaletteRows rows(pal);
+  const auto sw = static_cast<std::size_t>(sz.width);
+  std::vector<std::uint8_t> idx(sw), px(sw * 3);
+  std::vector<GifPixelType> line(static_cast<std::size_t>(desc.Width));
+  in.sink->begin(sz, rows.mode(), 1);
+  for (int cy = 0; cy < sz.height; ++cy) {
+    std::fill(idx.begin(), idx.end(), bg);
+    const int y = cy - desc.Top;  // the frame's row (rows below the screen are never read)
+    if (y >= 0 && y < desc.Height) {
+      if (DGifGetLine(gif, line.data(), desc.Width) == GIF_ERROR) fail_gif(in, gif);
+      for (int x = 0; x < desc.Width; ++x) {
+        const int cx = desc.Left + x;
+        if (cx >= 0 && cx < sz.width) idx[static_cast<std::size_t>(cx)] = line[static_cast<std::size_t>(x)];
+      }
+    }
+    if (rows.map(cy, idx, px.data())) in.sink->row(cy, px.data());
+  }
+  rows.check(in, "GIF");
+}
 
 }  // namespace
 
@@ -69,6 +115,13 @@ Decoded decode_gif(const DecodeInput& in) {
     check_dimensions(in, "GIF", static_cast<std::uint64_t>(desc.Width), static_cast<std::uint64_t>(desc.Height), 1);
     const std::uint8_t bg =
         static_cast<std::uint8_t>(gif->SBackGroundColor < cmap->ColorCount ? gif->SBackGroundColor : 0);
+    if (in.sink) {
+      if (desc.Interlace) return decode_gif(whole(in));  // rows in four passes: decoded whole
+      stream_frame(in, gif.get(), sz, bg);
+      Decoded out;
+      out.format = Format::GIF;
+      return out;
+    }
     idx.assign(sz.area(), bg);
     std::vector<GifPixelType> line(static_cast<std::size_t>(desc.Width));
     std::vector<int> rows;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "../mapped_file.hpp"
 #include "codec.hpp"
 #include "png_internal.hpp"
 
@@ -86,12 +87,20 @@ void read_plte(const DecodeInput& in, const PngLayout& png, std::uint32_t len) {
 
 }  // namespace
 
+// Bytes between two release_mapped() calls of a streamed scan.
+constexpr std::size_t kReleaseBytes = std::size_t{16} << 20;
+
 PngLayout scan_png(const DecodeInput& in) {
   const auto d = in.data;
   if (d.size() < 8 || std::memcmp(d.data(), kSignature, 8) != 0) decode_fail(in, "PNG", "bad signature");
   PngLayout png;
   bool have_ihdr = false, have_plte = false, idat_ended = false;
+  std::size_t released = 0;  // a streamed decode drops the pages of a mapped file as the CRCs pass them
   for (std::size_t pos = 8; pos < d.size();) {
+    if (in.sink && pos - released >= kReleaseBytes) {
+      release_mapped(d);
+      released = pos;
+    }
     if (d.size() - pos < 12) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
     const std::uint32_t len = be32(&d[pos]);
     const std::uint8_t* type = &d[pos + 4];
@@ -139,9 +148,22 @@ PngLayout scan_png(const DecodeInput& in) {
   return png;
 }
 
+bool png_interlaced(std::span<const std::uint8_t> d) noexcept {
+  return d.size() >= 33 && std::memcmp(d.data(), kSignature, 8) == 0 && std::memcmp(&d[12], "IHDR", 4) == 0 &&
+         d[28] != 0;
+}
+
 Decoded decode_png(const DecodeInput& in) {
+  if (in.sink && png_interlaced(in.data)) return decode_png(whole(in));  // interlaced: decoded whole
   const PngLayout png = scan_png(in);
   Decoded out;
+  if (in.sink) {
+    const int o = png.exif.empty() ? 0 : parse_exif_orientation(png.exif);
+    stream_png(in, png, o ? o : 1);
+    out.format = Format::PNG;
+    out.orientation = o ? o : 1;
+    return out;
+  }
   if (png_fast_path(png)) {
     out = decode_png_fast(in, png);
   } else {

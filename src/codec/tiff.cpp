@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "../stream/row_sink.hpp"
 #include "codec.hpp"
 
 namespace pixelcache::detail {
@@ -254,6 +255,139 @@ Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize 
   });
 }
 
+// read_samples() streamed: a band of rows at a time (a strip, or a row of
+// tiles) converted exactly as read_samples() converts it and given to
+// in.sink. Separate planes are read band by band, one plane after the other
+// within a band; when a chunk fails, the chunks read_samples() would have
+// read before it (later bands of earlier planes) are tried first, so the
+// error is the one it reports.
+void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize size, const SampleLayout& l,
+                    int orientation) {
+  const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
+  const bool tiled = TIFFIsTiled(tif);
+  std::uint32_t cw = w, ch = h;
+  if (tiled) {
+    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &cw);
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &ch);
+  } else {
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
+  }
+  ch = std::min(ch, h);
+  if (cw == 0 || ch == 0) decode_fail(in, "TIFF", "zero tile or strip size");
+  const tmsize_t chunk_size = tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
+  if (chunk_size <= 0) decode_fail(in, "TIFF", s.error.empty() ? "invalid strip size" : s.error);
+  std::vector<std::uint8_t> buf(static_cast<std::size_t>(chunk_size));
+  const std::size_t row_bytes = (std::size_t{cw} * l.per_pixel * l.bits + 7) / 8;
+  const int oc = l.keep;
+  const Mode mode = oc == 3 ? Mode::RGB : (l.bits == 1 ? Mode::Binary : Mode::L);
+  const std::uint8_t white = l.bits == 1 ? 1 : 255;
+  const int planes = l.separate ? l.keep : 1;
+  // Reads one chunk; its error message, or empty when it is whole.
+  auto read_chunk = [&](int plane, std::uint32_t y0, std::uint32_t x0, std::uint32_t& index) -> std::string {
+    const auto sample = static_cast<std::uint16_t>(plane);
+    index = tiled ? TIFFComputeTile(tif, x0, y0, 0, sample) : TIFFComputeStrip(tif, y0, sample);
+    const tmsize_t got = tiled ? TIFFReadEncodedTile(tif, index, buf.data(), chunk_size)
+                               : TIFFReadEncodedStrip(tif, index, buf.data(), chunk_size);
+    const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
+    const std::size_t need = (rows - 1) * row_bytes + (std::size_t{cols} * l.per_pixel * l.bits + 7) / 8;
+    if (got >= 0 && static_cast<std::size_t>(got) >= need && s.error.empty()) return {};
+    return s.error.empty()
+               ? std::string(tiled ? "tile " : "strip ") + std::to_string(index) + " is truncated or corrupt"
+               : s.error;
+  };
+  std::vector<std::uint8_t> band(static_cast<std::size_t>(w) * ch * oc);
+  in.sink->begin(size, mode, orientation);
+  for (std::uint32_t y0 = 0; y0 < h; y0 += ch) {
+    const std::uint32_t rows = std::min(ch, h - y0);
+    for (int plane = 0; plane < planes; ++plane)
+      for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
+        std::uint32_t index = 0;
+        std::string error = read_chunk(plane, y0, x0, index);
+        if (!error.empty()) {
+          // read_samples() reads plane by plane: the later bands of the
+          // earlier planes come first.
+          for (int p = 0; p < plane; ++p)
+            for (std::uint32_t later = y0 + ch; later < h; later += ch)
+              for (std::uint32_t x = 0; x < w; x += cw) {
+                s.error.clear();
+                std::uint32_t ignored = 0;
+                if (std::string earlier = read_chunk(p, later, x, ignored); !earlier.empty())
+                  decode_fail(in, "TIFF", earlier);
+              }
+          decode_fail(in, "TIFF", error);
+        }
+        const std::uint32_t cols = std::min(cw, w - x0);
+        for (std::uint32_t r = 0; r < rows; ++r) {
+          const std::uint8_t* src = buf.data() + r * row_bytes;
+          std::uint8_t* dst = band.data() + (std::size_t{r} * w + x0) * oc;
+          for (std::uint32_t x = 0; x < cols; ++x)
+            for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c) {
+              const std::size_t at = std::size_t{x} * l.per_pixel + (l.separate ? 0 : c);  // in samples
+              std::uint8_t v;
+              if (l.bits == 16) {
+                std::uint16_t wide;
+                std::memcpy(&wide, src + 2 * at, 2);  // libtiff returns host byte order
+                v = from16(wide);
+              } else if (l.bits == 8) {
+                v = src[at];
+              } else {
+                v = (src[at >> 3] >> (7 - (at & 7))) & 1;
+              }
+              dst[std::size_t{x} * oc + c] = l.invert ? static_cast<std::uint8_t>(white - v) : v;
+            }
+        }
+      }
+    for (std::uint32_t r = 0; r < rows; ++r)
+      in.sink->row(static_cast<int>(y0 + r), band.data() + std::size_t{r} * w * oc);
+  }
+}
+
+// read_rgba() streamed: TIFFRGBAImageGet() a strip or a row of tiles at a
+// time (row_offset), which reads the same strips and tiles in the same
+// order as the whole image's call.
+void stream_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size, bool single, int bps,
+                 int orientation) {
+  const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
+  char emsg[1024] = "";
+  if (!TIFFRGBAImageOK(tif, emsg)) decode_fail(in, "TIFF", emsg);
+  TIFFRGBAImage rgba{};
+  if (!TIFFRGBAImageBegin(&rgba, tif, 1 /* stop on error */, emsg)) decode_fail(in, "TIFF", emsg);
+  std::unique_ptr<TIFFRGBAImage, decltype(&TIFFRGBAImageEnd)> end(&rgba, &TIFFRGBAImageEnd);
+  rgba.req_orientation = rgba.orientation;  // stored row order, as read_rgba()
+  std::uint32_t band = h;
+  if (TIFFIsTiled(tif))
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &band);
+  else
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &band);
+  band = std::clamp<std::uint32_t>(band, 1, h);
+  const Mode mode = single ? (bps == 1 ? Mode::Binary : Mode::L) : Mode::RGB;
+  std::vector<std::uint32_t> raster(std::size_t{w} * band);
+  std::vector<std::uint8_t> px(std::size_t{w} * 3);
+  in.sink->begin(size, mode, orientation);
+  for (std::uint32_t y0 = 0; y0 < h; y0 += band) {
+    const std::uint32_t rows = std::min(band, h - y0);
+    rgba.row_offset = static_cast<int>(y0);
+    rgba.col_offset = 0;
+    const int ok = TIFFRGBAImageGet(&rgba, raster.data(), w, rows);
+    if (!ok || !s.error.empty()) decode_fail(in, "TIFF", s.error.empty() ? "corrupt or truncated image data" : s.error);
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      const std::uint32_t* p = raster.data() + std::size_t{r} * w;
+      for (std::uint32_t x = 0; x < w; ++x) {
+        if (mode == Mode::RGB) {
+          px[3 * x] = static_cast<std::uint8_t>(TIFFGetR(p[x]));
+          px[3 * x + 1] = static_cast<std::uint8_t>(TIFFGetG(p[x]));
+          px[3 * x + 2] = static_cast<std::uint8_t>(TIFFGetB(p[x]));
+        } else if (mode == Mode::L) {
+          px[x] = static_cast<std::uint8_t>(TIFFGetR(p[x]));
+        } else {
+          px[x] = TIFFGetR(p[x]) > 127 ? 1 : 0;
+        }
+      }
+      in.sink->row(static_cast<int>(y0 + r), px.data());
+    }
+  }
+}
+
 }  // namespace
 
 Decoded decode_tiff(const DecodeInput& in) {
@@ -261,7 +395,7 @@ Decoded decode_tiff(const DecodeInput& in) {
   s.rdata = in.data.data();
   s.size = in.data.size();
   // "O": strip and tile tables are read on demand, never allocated whole.
-  TiffPtr tif = open(s, "rmO", in.options.max_pixels);
+  TiffPtr tif = open(s, "rmO", pixel_limit(in));
   if (!tif) decode_fail(in, "TIFF", s.error.empty() ? "cannot open" : s.error);
   std::uint32_t w = 0, h = 0;
   std::uint16_t spp = 1, bps = 1, photometric = PHOTOMETRIC_MINISBLACK, orientation = ORIENTATION_TOPLEFT;
@@ -291,9 +425,16 @@ Decoded decode_tiff(const DecodeInput& in) {
                        (bps == 1 && gray && spp == 1));
   Decoded out;
   out.format = Format::TIFF;
+  out.orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
+  if (in.sink) {
+    if (direct)
+      stream_samples(in, tif.get(), s, size, layout, out.orientation);
+    else
+      stream_rgba(in, tif.get(), s, size, gray && spp == 1, bps, out.orientation);
+    return out;
+  }
   out.image =
       direct ? read_samples(in, tif.get(), s, size, layout) : read_rgba(in, tif.get(), s, size, gray && spp == 1, bps);
-  out.orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
   return out;
 }
 

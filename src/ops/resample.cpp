@@ -10,6 +10,7 @@
 
 #include "pixelcache/error.hpp"
 #include "pixelcache/ops.hpp"
+#include "resample_internal.hpp"
 
 namespace pixelcache {
 
@@ -23,9 +24,7 @@ Interpolation parse_interpolation(std::string_view name) {
                         "' (expected nearest, bilinear, bicubic, lanczos or area)");
 }
 
-namespace {
-
-constexpr int kPrecisionBits = 32 - 8 - 2;
+namespace detail {
 
 double box_filter(double x) { return (x > -0.5 && x <= 0.5) ? 1.0 : 0.0; }
 double bilinear_filter(double x) {
@@ -39,17 +38,14 @@ double bicubic_filter(double x) {
   if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
   return 0.0;
 }
+namespace {
 double sinc(double x) {
   if (x == 0.0) return 1.0;
   x *= M_PI;
   return std::sin(x) / x;
 }
+}  // namespace
 double lanczos_filter(double x) { return (-3.0 <= x && x < 3.0) ? sinc(x) * sinc(x / 3) : 0.0; }
-
-struct Filter {
-  double (*fn)(double);
-  double support;
-};
 
 Filter filter_for(Interpolation i) {
   switch (i) {
@@ -61,15 +57,6 @@ Filter filter_for(Interpolation i) {
   }
   return {bilinear_filter, 1.0};
 }
-
-// For each output index: the first input index, the tap count, and ksize
-// normalised weights (Pillow's precompute_coeffs with box = [0, in_size]).
-struct Coeffs {
-  int ksize = 0;
-  std::vector<int> start, count;
-  std::vector<double> w;
-  std::vector<std::int32_t> w8;  // fixed point
-};
 
 Coeffs precompute(int in_size, int out_size, Filter f) {
   const double scale = static_cast<double>(in_size) / out_size;
@@ -108,10 +95,28 @@ Coeffs precompute(int in_size, int out_size, Filter f) {
   return c;
 }
 
-inline std::uint8_t clip8(std::int32_t v) {
-  v >>= kPrecisionBits;
-  return static_cast<std::uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+// Source index of each output index for NEAREST, as Pillow's
+// ImagingScaleAffine computes it: the position accumulates in double, so at
+// exact pixel boundaries the result is Pillow's, not floor((x + 0.5) * scale).
+std::vector<int> nearest_table(int in_size, int out_size) {
+  const double scale = static_cast<double>(in_size) / out_size;
+  std::vector<int> t(out_size);
+  double pos = scale * 0.5;
+  for (int x = 0; x < out_size; ++x, pos += scale) t[x] = std::clamp(static_cast<int>(pos), 0, in_size - 1);
+  return t;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::clip8;
+using detail::Coeffs;
+using detail::Filter;
+using detail::filter_for;
+using detail::kPrecisionBits;
+using detail::nearest_table;
+using detail::precompute;
 
 // A plain row-major buffer: rows x (cols * ch) samples of T.
 template <class T>
@@ -226,17 +231,6 @@ void resample(const Plane<T>& src, T* dst, ImageSize out, Filter f) {
   }
 }
 
-// Source index of each output index for NEAREST, as Pillow's
-// ImagingScaleAffine computes it: the position accumulates in double, so at
-// exact pixel boundaries the result is Pillow's, not floor((x + 0.5) * scale).
-std::vector<int> nearest_table(int in_size, int out_size) {
-  const double scale = static_cast<double>(in_size) / out_size;
-  std::vector<int> t(out_size);
-  double pos = scale * 0.5;
-  for (int x = 0; x < out_size; ++x, pos += scale) t[x] = std::clamp(static_cast<int>(pos), 0, in_size - 1);
-  return t;
-}
-
 // Pillow's NEAREST: the source pixel under each output pixel's centre.
 Image resize_nearest(const Image& img, ImageSize size) {
   const int c = img.channels();
@@ -259,6 +253,23 @@ Image resize_nearest(const Image& img, ImageSize size) {
 }
 
 }  // namespace
+
+namespace detail {
+
+void resample_line_u8(const std::uint8_t* in, int channels, std::uint8_t* out, int out_size, const Coeffs& c) {
+  const Plane<std::uint8_t> line{1, 0, channels, in};  // one row: the stride is never used
+  if (channels == 3)
+    horizontal_rows<std::uint8_t, 3>(line, out, out_size, c, 0, 1);
+  else
+    horizontal_rows<std::uint8_t, 1>(line, out, out_size, c, 0, 1);
+}
+
+void vertical_pass_u8(const std::uint8_t* in, int rows, int cols, int channels, std::uint8_t* out, int out_rows,
+                      const Coeffs& c) {
+  vertical_pass(Plane<std::uint8_t>{rows, cols, channels, in}, out, out_rows, c);
+}
+
+}  // namespace detail
 
 ImageSize resized_size(ImageSize from, ImageSize to) {
   if (to.height < 0 || to.width < 0 || (to.height == 0 && to.width == 0))
@@ -313,15 +324,14 @@ Image downsample(const Image& img, int factor, Interpolation interpolation) {
   return resize(img, size, interpolation);
 }
 
-Image resize_min_size(const Image& img, int min_size, int modulo, Interpolation interpolation) {
+ImageSize resized_min_size(ImageSize from, int min_size, int modulo) {
   if (min_size <= 0 || modulo <= 0)
     throw InvalidArgument("resize_min_size: min_size and modulo must be positive, got " + std::to_string(min_size) +
                           " and " + std::to_string(modulo));
-  if (img.empty()) throw InvalidArgument("resize_min_size: the image is empty");
   // The original: the shorter side (the width when square) becomes min_size,
   // the other round(side * min_size / shorter) with Python's round (ties to
   // even: nearbyint in the default rounding mode); both floored to modulo.
-  const int h = img.height(), w = img.width();
+  const int h = from.height, w = from.width;
   auto scaled = [&](int side, int shorter) {
     return static_cast<long long>(std::nearbyint(static_cast<double>(side) * min_size / shorter));
   };
@@ -333,11 +343,17 @@ Image resize_min_size(const Image& img, int min_size, int modulo, Interpolation 
   nh -= nh % modulo;
   nw -= nw % modulo;
   const std::string what = "resize_min_size: min_size " + std::to_string(min_size) + " with modulo " +
-                           std::to_string(modulo) + " on the " + img.size().to_string() + " image ";
+                           std::to_string(modulo) + " on the " + from.to_string() + " image ";
   if (nh <= 0 || nw <= 0) throw InvalidArgument(what + "leaves a side of 0 pixels");
   if (std::max(nh, nw) > std::numeric_limits<int>::max())
     throw InvalidArgument(what + "gives a side of " + std::to_string(std::max(nh, nw)) + " pixels");
-  return resize(img, {static_cast<int>(nh), static_cast<int>(nw)}, interpolation);
+  return {static_cast<int>(nh), static_cast<int>(nw)};
+}
+
+Image resize_min_size(const Image& img, int min_size, int modulo, Interpolation interpolation) {
+  if (min_size <= 0 || modulo <= 0) resized_min_size(img.size(), min_size, modulo);  // throws
+  if (img.empty()) throw InvalidArgument("resize_min_size: the image is empty");
+  return resize(img, resized_min_size(img.size(), min_size, modulo), interpolation);
 }
 
 }  // namespace pixelcache
