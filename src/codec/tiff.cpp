@@ -295,7 +295,9 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
                ? std::string(tiled ? "tile " : "strip ") + std::to_string(index) + " is truncated or corrupt"
                : s.error;
   };
-  std::vector<std::uint8_t> band(static_cast<std::size_t>(w) * ch * oc);
+  const bool plain8 = l.bits == 8 && !l.separate && !l.invert;
+  const bool as_stored = plain8 && !tiled && l.per_pixel == oc;  // no conversion, no band
+  std::vector<std::uint8_t> band(as_stored ? 0 : static_cast<std::size_t>(w) * ch * oc);
   in.sink->begin(size, mode, orientation);
   for (std::uint32_t y0 = 0; y0 < h; y0 += ch) {
     const std::uint32_t rows = std::min(ch, h - y0);
@@ -317,9 +319,18 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
           decode_fail(in, "TIFF", error);
         }
         const std::uint32_t cols = std::min(cw, w - x0);
+        if (as_stored) {  // the strip's rows are the sink's rows
+          for (std::uint32_t r = 0; r < rows; ++r) in.sink->row(static_cast<int>(y0 + r), buf.data() + r * row_bytes);
+          continue;
+        }
         for (std::uint32_t r = 0; r < rows; ++r) {
           const std::uint8_t* src = buf.data() + r * row_bytes;
           std::uint8_t* dst = band.data() + (std::size_t{r} * w + x0) * oc;
+          if (plain8) {  // 8-bit contiguous samples: the first `oc` of each pixel
+            for (std::uint32_t x = 0; x < cols; ++x)
+              for (int c = 0; c < oc; ++c) dst[std::size_t{x} * oc + c] = src[std::size_t{x} * l.per_pixel + c];
+            continue;
+          }
           for (std::uint32_t x = 0; x < cols; ++x)
             for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c) {
               const std::size_t at = std::size_t{x} * l.per_pixel + (l.separate ? 0 : c);  // in samples
@@ -337,6 +348,7 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
             }
         }
       }
+    if (as_stored) continue;
     for (std::uint32_t r = 0; r < rows; ++r)
       in.sink->row(static_cast<int>(y0 + r), band.data() + std::size_t{r} * w * oc);
   }
