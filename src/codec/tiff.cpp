@@ -6,10 +6,13 @@
 #include <tiffio.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "../stream/row_sink.hpp"
 #include "codec.hpp"
@@ -255,6 +258,10 @@ Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize 
   });
 }
 
+// Decoded bytes from which a streamed TIFF of contiguous samples decodes its
+// bands on two threads.
+constexpr std::uint64_t kParallelBytes = std::uint64_t{1} << 20;
+
 // read_samples() streamed: a band of rows at a time (a strip, or a row of
 // tiles) converted exactly as read_samples() converts it and given to
 // in.sink. Separate planes are read band by band, one plane after the other
@@ -282,29 +289,140 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
   const Mode mode = oc == 3 ? Mode::RGB : (l.bits == 1 ? Mode::Binary : Mode::L);
   const std::uint8_t white = l.bits == 1 ? 1 : 255;
   const int planes = l.separate ? l.keep : 1;
-  // Reads one chunk; its error message, or empty when it is whole.
-  auto read_chunk = [&](int plane, std::uint32_t y0, std::uint32_t x0, std::uint32_t& index) -> std::string {
+  // Reads one chunk through handle `t` (its stream `ms`) into `b`; its
+  // error message, or empty when it is whole.
+  auto read_chunk = [&](TIFF* t, MemStream& ms, std::vector<std::uint8_t>& b, int plane, std::uint32_t y0,
+                        std::uint32_t x0) -> std::string {
     const auto sample = static_cast<std::uint16_t>(plane);
-    index = tiled ? TIFFComputeTile(tif, x0, y0, 0, sample) : TIFFComputeStrip(tif, y0, sample);
-    const tmsize_t got = tiled ? TIFFReadEncodedTile(tif, index, buf.data(), chunk_size)
-                               : TIFFReadEncodedStrip(tif, index, buf.data(), chunk_size);
+    const std::uint32_t index = tiled ? TIFFComputeTile(t, x0, y0, 0, sample) : TIFFComputeStrip(t, y0, sample);
+    const tmsize_t got = tiled ? TIFFReadEncodedTile(t, index, b.data(), chunk_size)
+                               : TIFFReadEncodedStrip(t, index, b.data(), chunk_size);
     const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
     const std::size_t need = (rows - 1) * row_bytes + (std::size_t{cols} * l.per_pixel * l.bits + 7) / 8;
-    if (got >= 0 && static_cast<std::size_t>(got) >= need && s.error.empty()) return {};
-    return s.error.empty()
+    if (got >= 0 && static_cast<std::size_t>(got) >= need && ms.error.empty()) return {};
+    return ms.error.empty()
                ? std::string(tiled ? "tile " : "strip ") + std::to_string(index) + " is truncated or corrupt"
-               : s.error;
+               : ms.error;
   };
   const bool plain8 = l.bits == 8 && !l.separate && !l.invert;
   const bool as_stored = plain8 && !tiled && l.per_pixel == oc;  // no conversion, no band
-  std::vector<std::uint8_t> band(as_stored ? 0 : static_cast<std::size_t>(w) * ch * oc);
-  in.sink->begin(size, mode, orientation);
-  for (std::uint32_t y0 = 0; y0 < h; y0 += ch) {
+  const std::size_t band_size = as_stored ? 0 : static_cast<std::size_t>(w) * ch * oc;
+  // The rows of chunk `b` (plane `plane`, at y0, x0) into `band`, as
+  // read_samples() converts them.
+  auto convert = [&](const std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band, int plane, std::uint32_t y0,
+                     std::uint32_t x0) {
+    const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      const std::uint8_t* src = b.data() + r * row_bytes;
+      std::uint8_t* dst = band.data() + (std::size_t{r} * w + x0) * oc;
+      if (plain8) {  // 8-bit contiguous samples: the first `oc` of each pixel
+        for (std::uint32_t x = 0; x < cols; ++x)
+          for (int c = 0; c < oc; ++c) dst[std::size_t{x} * oc + c] = src[std::size_t{x} * l.per_pixel + c];
+        continue;
+      }
+      for (std::uint32_t x = 0; x < cols; ++x)
+        for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c) {
+          const std::size_t at = std::size_t{x} * l.per_pixel + (l.separate ? 0 : c);  // in samples
+          std::uint8_t v;
+          if (l.bits == 16) {
+            std::uint16_t wide;
+            std::memcpy(&wide, src + 2 * at, 2);  // libtiff returns host byte order
+            v = from16(wide);
+          } else if (l.bits == 8) {
+            v = src[at];
+          } else {
+            v = (src[at >> 3] >> (7 - (at & 7))) & 1;
+          }
+          dst[std::size_t{x} * oc + c] = l.invert ? static_cast<std::uint8_t>(white - v) : v;
+        }
+    }
+  };
+  // One band of contiguous samples (planes == 1) through handle `t`: its
+  // rows given to emit(y, samples); the first chunk's error, or empty.
+  auto contiguous_band = [&](TIFF* t, MemStream& ms, std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band,
+                             std::uint32_t y0, auto&& emit) -> std::string {
     const std::uint32_t rows = std::min(ch, h - y0);
+    for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
+      if (std::string error = read_chunk(t, ms, b, 0, y0, x0); !error.empty()) return error;
+      if (as_stored) {
+        emit(y0, rows, b.data(), row_bytes);
+        return {};
+      }
+      convert(b, band, 0, y0, x0);
+    }
+    emit(y0, rows, band.data(), std::size_t{w} * oc);
+    return {};
+  };
+  std::vector<std::uint8_t> band(band_size);
+  in.sink->begin(size, mode, orientation);
+  const std::uint64_t bands = (std::uint64_t{h} + ch - 1) / ch;
+  if (planes == 1 && bands >= 4 && std::uint64_t{w} * h * oc >= kParallelBytes &&
+      std::thread::hardware_concurrency() > 1) {
+    // Two threads, each with its own handle on the same bytes, decode
+    // alternate bands; rows reach the sink (any order is fine) one band at
+    // a time. The error reported is the first failing band's, as read
+    // whole: every band before it was read without error.
+    MemStream s2;
+    s2.rdata = s.rdata;
+    s2.size = s.size;
+    TiffPtr tif2 = open(s2, "rmO", pixel_limit(in));
+    if (tif2) {
+      std::mutex sink_mutex;
+      std::atomic<std::uint32_t> first_fail{h};  // the lowest failing band's y0
+      struct Outcome {
+        std::uint32_t y0;
+        std::string error;
+        std::exception_ptr thrown;
+      };
+      Outcome outcomes[2] = {{h, {}, nullptr}, {h, {}, nullptr}};
+      auto work = [&](int k, TIFF* t, MemStream& ms) {
+        Outcome& o = outcomes[k];
+        try {
+          std::vector<std::uint8_t> b(static_cast<std::size_t>(chunk_size)), bd(band_size);
+          auto emit = [&](std::uint32_t y0, std::uint32_t rows, const std::uint8_t* p, std::size_t stride) {
+            const std::lock_guard lock(sink_mutex);
+            for (std::uint32_t r = 0; r < rows; ++r) in.sink->row(static_cast<int>(y0 + r), p + r * stride);
+          };
+          for (std::uint64_t i = static_cast<std::uint64_t>(k); i < bands; i += 2) {
+            const auto y0 = static_cast<std::uint32_t>(i * ch);
+            if (y0 > first_fail.load()) return;  // a band before it failed: that is the error
+            if (std::string error = contiguous_band(t, ms, b, bd, y0, emit); !error.empty()) {
+              o.y0 = y0;
+              o.error = std::move(error);
+              std::uint32_t seen = first_fail.load();
+              while (y0 < seen && !first_fail.compare_exchange_weak(seen, y0)) {
+              }
+              return;
+            }
+          }
+        } catch (...) {
+          o.thrown = std::current_exception();
+          first_fail.store(0);
+        }
+      };
+      {
+        std::jthread second([&] { work(1, tif2.get(), s2); });
+        work(0, tif, s);
+      }
+      for (const Outcome& o : outcomes)
+        if (o.thrown) std::rethrow_exception(o.thrown);
+      const Outcome& first = outcomes[0].y0 <= outcomes[1].y0 ? outcomes[0] : outcomes[1];
+      if (first.y0 < h) decode_fail(in, "TIFF", first.error);
+      return;
+    }
+  }
+  auto emit = [&](std::uint32_t y0, std::uint32_t rows, const std::uint8_t* p, std::size_t stride) {
+    for (std::uint32_t r = 0; r < rows; ++r) in.sink->row(static_cast<int>(y0 + r), p + r * stride);
+  };
+  for (std::uint32_t y0 = 0; y0 < h; y0 += ch) {
+    if (planes == 1) {
+      if (std::string error = contiguous_band(tif, s, buf, band, y0, emit); !error.empty())
+        decode_fail(in, "TIFF", error);
+      continue;
+    }
     for (int plane = 0; plane < planes; ++plane)
       for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
-        std::uint32_t index = 0;
-        std::string error = read_chunk(plane, y0, x0, index);
+        std::string error = read_chunk(tif, s, buf, plane, y0, x0);
         if (!error.empty()) {
           // read_samples() reads plane by plane: the later bands of the
           // earlier planes come first.
@@ -312,45 +430,14 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
             for (std::uint32_t later = y0 + ch; later < h; later += ch)
               for (std::uint32_t x = 0; x < w; x += cw) {
                 s.error.clear();
-                std::uint32_t ignored = 0;
-                if (std::string earlier = read_chunk(p, later, x, ignored); !earlier.empty())
+                if (std::string earlier = read_chunk(tif, s, buf, p, later, x); !earlier.empty())
                   decode_fail(in, "TIFF", earlier);
               }
           decode_fail(in, "TIFF", error);
         }
-        const std::uint32_t cols = std::min(cw, w - x0);
-        if (as_stored) {  // the strip's rows are the sink's rows
-          for (std::uint32_t r = 0; r < rows; ++r) in.sink->row(static_cast<int>(y0 + r), buf.data() + r * row_bytes);
-          continue;
-        }
-        for (std::uint32_t r = 0; r < rows; ++r) {
-          const std::uint8_t* src = buf.data() + r * row_bytes;
-          std::uint8_t* dst = band.data() + (std::size_t{r} * w + x0) * oc;
-          if (plain8) {  // 8-bit contiguous samples: the first `oc` of each pixel
-            for (std::uint32_t x = 0; x < cols; ++x)
-              for (int c = 0; c < oc; ++c) dst[std::size_t{x} * oc + c] = src[std::size_t{x} * l.per_pixel + c];
-            continue;
-          }
-          for (std::uint32_t x = 0; x < cols; ++x)
-            for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c) {
-              const std::size_t at = std::size_t{x} * l.per_pixel + (l.separate ? 0 : c);  // in samples
-              std::uint8_t v;
-              if (l.bits == 16) {
-                std::uint16_t wide;
-                std::memcpy(&wide, src + 2 * at, 2);  // libtiff returns host byte order
-                v = from16(wide);
-              } else if (l.bits == 8) {
-                v = src[at];
-              } else {
-                v = (src[at >> 3] >> (7 - (at & 7))) & 1;
-              }
-              dst[std::size_t{x} * oc + c] = l.invert ? static_cast<std::uint8_t>(white - v) : v;
-            }
-        }
+        convert(buf, band, plane, y0, x0);
       }
-    if (as_stored) continue;
-    for (std::uint32_t r = 0; r < rows; ++r)
-      in.sink->row(static_cast<int>(y0 + r), band.data() + std::size_t{r} * w * oc);
+    emit(y0, std::min(ch, h - y0), band.data(), std::size_t{w} * oc);
   }
 }
 

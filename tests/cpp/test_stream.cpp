@@ -250,6 +250,26 @@ TEST(Stream, MaxStreamPixelsRaisesTheLimitOfStreamedDecodesOnly) {
   EXPECT_EQ(decode_resized(bomb, spec, tight).size(), (ImageSize{30, 25}));
 }
 
+// A TIFF above 1 MiB decoded decodes its bands on two threads: the same
+// pixels, and for a cut file the error of the first failing strip (the
+// whole decode's message).
+TEST(Stream, LargeTiffOnTwoThreads) {
+  const Image img = decode(big_png({1000, 1200}));
+  for (const Image& im : {img, to_gray(img)}) {
+    const auto tif = encode(im, Format::TIFF);
+    for (const ResizeSpec& spec : specs_for(im.size())) expect_same(tif, spec, {}, "TIFF " + im.to_string());
+    const ResizeSpec spec = ResizeSpec::to({100, 120});
+    for (const double frac : {0.3, 0.6, 0.95}) {
+      const std::span<const std::uint8_t> cut(tif.data(), static_cast<std::size_t>(tif.size() * frac));
+      const Outcome whole = outcome([&] { return spec.apply(decode(cut)); });
+      const Outcome streamed = outcome([&] { return decode_resized(cut, spec); });
+      EXPECT_FALSE(streamed.error_type.empty());
+      EXPECT_EQ(streamed.error_type, whole.error_type);
+      EXPECT_EQ(streamed.message, whole.message);
+    }
+  }
+}
+
 TEST(Stream, TransformRunStreamsAFirstResize) {
   const auto png = big_png({600, 500});
   const Transform t = Transform::parse("resize:60x50 flip_horizontal");
