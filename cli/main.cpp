@@ -33,7 +33,7 @@ void add_encode_options(CLI::App& cmd, EncodeOptions& options) {
 void add_load_options(CLI::App& cmd, LoadOptions& options) {
   cmd.add_option("--max-stream-pixels", options.max_stream_pixels,
                  "Pixel limit of a decode that streams into a first resize / resize_min_size step (PNG, TIFF, BMP, "
-                 "GIF, WebP; memory does not grow with the image): max(this, the 178,956,970-pixel "
+                 "GIF; memory does not grow with the image): max(this, the 178,956,970-pixel "
                  "limit of whole decodes), which other inputs keep")
       ->check(CLI::NonNegativeNumber);
 }

@@ -72,7 +72,7 @@ struct LoadOptions {
   /// run` / `batch`), whose memory does not grow with the image: they accept
   /// up to max(max_pixels, max_stream_pixels) pixels. 0 (the default) means
   /// equal to max_pixels. A file that cannot stream (JPEG, interlaced PNG or
-  /// GIF, HEIF / AVIF) and every whole decode stay within max_pixels.
+  /// GIF, WebP, HEIF / AVIF) and every whole decode stay within max_pixels.
   std::uint64_t max_stream_pixels = 0;
   /// Refuse (LimitError, before decoding) an image whose decoded size
   /// (width * height * 3 for colour, * 1 for gray and binary) is above

@@ -3,7 +3,7 @@
 // decode_resized(data, spec, options) is, bit for bit,
 //   spec.apply(decode(data, options))
 // (decode whole -> orient -> resize with the same filter), but PNG, TIFF,
-// BMP, GIF and WebP images are never decoded whole: their rows
+// BMP and GIF images are never decoded whole: their rows
 // stream from the decoder through a resampler that keeps a few rows (the
 // filter's window) and the result, so memory stays O(width x kernel rows) +
 // the output whatever the height. Which files stream:
@@ -15,9 +15,10 @@
 //   * BMP: every kind (uncompressed, RLE4 / RLE8), bottom-up files bottom row
 //     first;
 //   * GIF: non-interlaced first frames; interlaced ones decode whole;
-//   * WebP: libwebp's incremental decoder (WebPIDecoder), its output pages
-//     released as rows are consumed; a lossless WebP still holds its ARGB
-//     image inside libwebp (VP8L refers back anywhere in the image);
+//   * WebP decodes whole, at 1/2, 1/4 or 1/8 scale through libwebp's
+//     scaler with a shrink-on-load hint (the incremental decoder, which
+//     webp.cpp has, accepts some damaged files that the one-shot decoder
+//     refuses, so it is not used);
 //   * HEIF / AVIF decode whole (grid images are not streamed yet);
 //   * JPEG decodes whole at its reduced DCT scale (shrink-on-load).
 // EXIF / container orientation is applied as decode() applies it: rows of

@@ -471,7 +471,7 @@ class HashableImage(Operations):
         (a WebP at those scales by libwebp's scaler) when `size` is that
         small (as Pillow's draft() and vipsthumbnail do), never below `size`.
         The result can differ from HashableImage(source).resize(size) by
-        rounding (mean under one level). PNG, TIFF, BMP, GIF and WebP images
+        rounding (mean under one level). PNG, TIFF, BMP and GIF images
         stream from the decoder through the resampler, never
         decoded whole (the same pixels as decode then resize, in memory that
         does not grow with the image), so they may have up to

@@ -193,6 +193,10 @@ Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSi
           const auto sample = static_cast<std::uint16_t>(plane);
           const std::uint32_t index =
               tiled ? TIFFComputeTile(tif, x0, y0, 0, sample) : TIFFComputeStrip(tif, y0, sample);
+          // Zeros where a damaged chunk decodes short without an error (not
+          // the previous chunk's bytes): the streamed decode reads chunks in
+          // another order and must give the same samples.
+          std::memset(buf.data(), 0, buf.size());
           const tmsize_t got = tiled ? TIFFReadEncodedTile(tif, index, buf.data(), chunk_size)
                                      : TIFFReadEncodedStrip(tif, index, buf.data(), chunk_size);
           const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
@@ -295,6 +299,7 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
                         std::uint32_t x0) -> std::string {
     const auto sample = static_cast<std::uint16_t>(plane);
     const std::uint32_t index = tiled ? TIFFComputeTile(t, x0, y0, 0, sample) : TIFFComputeStrip(t, y0, sample);
+    std::memset(b.data(), 0, b.size());  // as read_samples(): a short chunk reads as zeros
     const tmsize_t got = tiled ? TIFFReadEncodedTile(t, index, b.data(), chunk_size)
                                : TIFFReadEncodedStrip(t, index, b.data(), chunk_size);
     const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
