@@ -6,13 +6,10 @@
 #include <tiffio.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "../stream/row_sink.hpp"
 #include "codec.hpp"
@@ -262,10 +259,6 @@ Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize 
   });
 }
 
-// Decoded bytes from which a streamed TIFF of contiguous samples decodes its
-// bands on two threads.
-constexpr std::uint64_t kParallelBytes = std::uint64_t{1} << 20;
-
 // read_samples() streamed: a band of rows at a time (a strip, or a row of
 // tiles) converted exactly as read_samples() converts it and given to
 // in.sink. Separate planes are read band by band, one plane after the other
@@ -360,62 +353,6 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
   };
   std::vector<std::uint8_t> band(band_size);
   in.sink->begin(size, mode, orientation);
-  const std::uint64_t bands = (std::uint64_t{h} + ch - 1) / ch;
-  if (planes == 1 && bands >= 4 && std::uint64_t{w} * h * oc >= kParallelBytes &&
-      std::thread::hardware_concurrency() > 1) {
-    // Two threads, each with its own handle on the same bytes, decode
-    // alternate bands; rows reach the sink (any order is fine) one band at
-    // a time. The error reported is the first failing band's, as read
-    // whole: every band before it was read without error.
-    MemStream s2;
-    s2.rdata = s.rdata;
-    s2.size = s.size;
-    TiffPtr tif2 = open(s2, "rmO", pixel_limit(in));
-    if (tif2) {
-      std::mutex sink_mutex;
-      std::atomic<std::uint32_t> first_fail{h};  // the lowest failing band's y0
-      struct Outcome {
-        std::uint32_t y0;
-        std::string error;
-        std::exception_ptr thrown;
-      };
-      Outcome outcomes[2] = {{h, {}, nullptr}, {h, {}, nullptr}};
-      auto work = [&](int k, TIFF* t, MemStream& ms) {
-        Outcome& o = outcomes[k];
-        try {
-          std::vector<std::uint8_t> b(static_cast<std::size_t>(chunk_size)), bd(band_size);
-          auto emit = [&](std::uint32_t y0, std::uint32_t rows, const std::uint8_t* p, std::size_t stride) {
-            const std::lock_guard lock(sink_mutex);
-            for (std::uint32_t r = 0; r < rows; ++r) in.sink->row(static_cast<int>(y0 + r), p + r * stride);
-          };
-          for (std::uint64_t i = static_cast<std::uint64_t>(k); i < bands; i += 2) {
-            const auto y0 = static_cast<std::uint32_t>(i * ch);
-            if (y0 > first_fail.load()) return;  // a band before it failed: that is the error
-            if (std::string error = contiguous_band(t, ms, b, bd, y0, emit); !error.empty()) {
-              o.y0 = y0;
-              o.error = std::move(error);
-              std::uint32_t seen = first_fail.load();
-              while (y0 < seen && !first_fail.compare_exchange_weak(seen, y0)) {
-              }
-              return;
-            }
-          }
-        } catch (...) {
-          o.thrown = std::current_exception();
-          first_fail.store(0);
-        }
-      };
-      {
-        std::jthread second([&] { work(1, tif2.get(), s2); });
-        work(0, tif, s);
-      }
-      for (const Outcome& o : outcomes)
-        if (o.thrown) std::rethrow_exception(o.thrown);
-      const Outcome& first = outcomes[0].y0 <= outcomes[1].y0 ? outcomes[0] : outcomes[1];
-      if (first.y0 < h) decode_fail(in, "TIFF", first.error);
-      return;
-    }
-  }
   auto emit = [&](std::uint32_t y0, std::uint32_t rows, const std::uint8_t* p, std::size_t stride) {
     for (std::uint32_t r = 0; r < rows; ++r) in.sink->row(static_cast<int>(y0 + r), p + r * stride);
   };
