@@ -237,6 +237,11 @@ def test_run_streams_a_first_resize_past_max_pixels(exe, tmp_path):
         assert im.size == (64, 64) and im.mode == "L" and im.getextrema() == (0, 0)
     p = run(exe, "run", src, "-o", out, "flip_horizontal", "--max-stream-pixels", "200000000")
     assert p.returncode != 0 and "max_pixels" in p.stderr, p.stderr  # not a first resize: decoded whole
+    # batch takes the same option.
+    assert run(exe, "batch", src, "-o", tmp_path / "b1", "resize:64x64").returncode != 0
+    p = run(exe, "batch", src, "-o", tmp_path / "b2", "resize:64x64", "--max-stream-pixels", "200000000")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "b2" / "huge.png").exists()
 
 
 @pytest.mark.parametrize("step, message", [
