@@ -50,6 +50,7 @@ struct Args {
   unsigned jobs = usable_cores();
   bool skip_existing = false;
   EncodeOptions encode;
+  LoadOptions load;
   CacheSwitch cache;
 };
 
@@ -211,7 +212,7 @@ Record run_one(const BatchInput& in, const Shared& s, unsigned worker) {
 // `pixelcache batch` with its parsed arguments: the exit status.
 int run_batch(const Args& a) {
   auto [args, steps] = split_arguments(a.positional);
-  const Pipeline pipeline{Transform(std::move(steps)), a.encode};
+  const Pipeline pipeline{Transform(std::move(steps)), a.encode, a.load};
   const fs::path outdir = a.output;
   std::vector<BatchInput> inputs = collect_inputs(args, a.glob, outdir, std::cin);
   std::string ext;
@@ -293,6 +294,7 @@ Runner add_batch(CLI::App& app) {
                   "image_digest, cache, milliseconds, error)");
   cmd->add_flag("--skip-existing", a->skip_existing, "Skip inputs whose output exists (resume a stopped run)");
   add_encode_options(*cmd, a->encode);
+  add_load_options(*cmd, a->load);
   add_cache_options(*cmd, a->cache);
 
   return [a] { return run_batch(*a); };

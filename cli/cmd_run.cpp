@@ -42,6 +42,7 @@ Runner add_run(CLI::App& app) {
     std::string input, output;
     std::vector<std::string> steps;
     EncodeOptions encode;
+    LoadOptions load;
     CacheSwitch cache;
   };
   auto a = std::make_shared<Args>();
@@ -49,11 +50,13 @@ Runner add_run(CLI::App& app) {
   cmd->add_option("-o,--output", a->output, "Output file (.png .jpg .webp .tif .bmp)")->required();
   cmd->add_option("steps", a->steps, "Operations to apply, in order");
   add_encode_options(*cmd, a->encode);
+  add_load_options(*cmd, a->load);
   add_cache_options(*cmd, a->cache);
   return [a] {
     refuse_overwriting_input(a->input, a->output);
-    const Pipeline pipeline = Pipeline::parse(a->steps, a->encode);  // all parsed before any work
-    const auto cache = a->cache.open();                              // and the cache opened
+    Pipeline pipeline = Pipeline::parse(a->steps, a->encode);  // all parsed before any work
+    pipeline.load = a->load;
+    const auto cache = a->cache.open();  // and the cache opened
     const Processed r = process(pipeline, a->input, a->output, format_from_extension(a->output), cache.get());
     if (cache) print_notices(*cache);  // e.g. a Redis tier that is down, and why
     if (r.cache == CacheUse::Hit)

@@ -24,6 +24,8 @@ Runner add_dups(CLI::App& app);
 
 /// Registers -q/--quality and --lossless on `cmd`, writing into `options`.
 void add_encode_options(CLI::App& cmd, EncodeOptions& options);
+/// --max-stream-pixels N (LoadOptions::max_stream_pixels) on run and batch.
+void add_load_options(CLI::App& cmd, LoadOptions& options);
 
 /// Prints "pixelcache: <message>" to stderr (through printable()).
 void report(const std::string& message);

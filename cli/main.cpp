@@ -30,6 +30,14 @@ void add_encode_options(CLI::App& cmd, EncodeOptions& options) {
   cmd.add_flag("--lossless", options.lossless, "Lossless WebP");
 }
 
+void add_load_options(CLI::App& cmd, LoadOptions& options) {
+  cmd.add_option("--max-stream-pixels", options.max_stream_pixels,
+                 "Pixel limit of a decode that streams into a first resize / resize_min_size step (PNG, TIFF, BMP, "
+                 "GIF; memory does not grow with the image): max(this, the 178,956,970-pixel "
+                 "limit of whole decodes), which other inputs keep")
+      ->check(CLI::NonNegativeNumber);
+}
+
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {

@@ -1,6 +1,9 @@
 // The shared load -> steps -> save pipeline (pipeline.hpp).
 #include "pipeline.hpp"
 
+#include <algorithm>
+
+#include "mapped_file.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/net.hpp"
 #include "pixelcache/version.hpp"
@@ -18,8 +21,35 @@ std::vector<std::uint8_t> read_input(const std::string& path_or_url, const Fetch
   return read_file(path_or_url);
 }
 
+InputBytes::InputBytes(const std::string& path_or_url, const FetchOptions& fetch) {
+  if (is_url(path_or_url)) {
+    body_ = fetch_url(path_or_url, fetch);
+    return;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(path_or_url + ": is a directory");
+  file_ = std::make_unique<detail::MappedFile>(path_or_url);
+}
+
+InputBytes::~InputBytes() = default;
+
+std::span<const std::uint8_t> InputBytes::bytes() const noexcept {
+  return file_ ? file_->bytes() : std::span<const std::uint8_t>(body_);
+}
+
+Digest digest_input(std::span<const std::uint8_t> bytes) {
+  constexpr std::size_t kChunk = std::size_t{32} << 20;
+  if (bytes.size() <= kChunk) return digest_bytes(bytes.data(), bytes.size());
+  Hasher h;  // the same XXH3-128 as digest_bytes()
+  for (std::size_t at = 0; at < bytes.size(); at += kChunk) {
+    h.update(bytes.data() + at, std::min(kChunk, bytes.size() - at));
+    detail::release_mapped(bytes);
+  }
+  return h.finish();
+}
+
 Image transform(const Pipeline& pipeline, std::span<const std::uint8_t> bytes, const std::string& source) {
-  return pipeline.transform.run(bytes, source);
+  return pipeline.transform.run(bytes, source, pipeline.load);
 }
 
 // 2: a shrink-on-load decode is resized from exactly its content, sized as
@@ -56,9 +86,10 @@ std::optional<Digest> stored_image_digest(const Entry& e) {
 
 Processed process(const Pipeline& pipeline, const std::string& input, const std::filesystem::path& output,
                   Format format, Cache* cache, const OutputWriter& write) {
-  const std::vector<std::uint8_t> bytes = read_input(input);
+  const InputBytes in(input);
+  const std::span<const std::uint8_t> bytes = in.bytes();
   Processed r;
-  r.input_digest = digest_bytes(bytes.data(), bytes.size());
+  r.input_digest = digest_input(bytes);
   const auto compute = [&] {
     const Image result = transform(pipeline, bytes, input);
     r.image_digest = result.digest();

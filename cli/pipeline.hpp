@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,12 +29,19 @@
 #include "pixelcache/io.hpp"
 #include "pixelcache/pipeline.hpp"
 
+namespace pixelcache::detail {
+class MappedFile;  // src/mapped_file.hpp
+}
+
 namespace pixelcache::cli {
 
 /// Parsed steps plus the output options: everything but the input.
 struct Pipeline {
   Transform transform;
   EncodeOptions encode;
+  /// The decode's limits (--max-stream-pixels); its shrink-on-load hint
+  /// comes from the steps (Transform::load_options).
+  LoadOptions load{};
 
   /// Parses every step before any work; throws InvalidArgument for a bad one.
   static Pipeline parse(const std::vector<std::string>& step_texts, const EncodeOptions& encode);
@@ -43,8 +51,28 @@ struct Pipeline {
 /// unreadable, a directory), NetworkError, LimitError (URL body too large).
 std::vector<std::uint8_t> read_input(const std::string& path_or_url, const FetchOptions& fetch = {});
 
+/// An input's bytes: a file mapped into memory (its pages dropped from the
+/// process as a streamed decode passes them: thumbnail.hpp), or a URL's
+/// body. Throws as read_input().
+class InputBytes {
+ public:
+  explicit InputBytes(const std::string& path_or_url, const FetchOptions& fetch = {});
+  ~InputBytes();
+  std::span<const std::uint8_t> bytes() const noexcept;
+
+ private:
+  std::unique_ptr<detail::MappedFile> file_;
+  std::vector<std::uint8_t> body_;
+};
+
+/// digest_bytes() of an input, dropping the pages of a mapped file as it
+/// goes (so hashing a large file does not keep it resident).
+Digest digest_input(std::span<const std::uint8_t> bytes);
+
 /// The pure part: decodes `bytes` (named `source` in errors), applies the
-/// steps and returns the result image. Throws what decode and the steps throw.
+/// steps and returns the result image (Transform::run with the pipeline's
+/// LoadOptions: a first resize streams the decode). Throws what decode and
+/// the steps throw.
 Image transform(const Pipeline& pipeline, std::span<const std::uint8_t> bytes, const std::string& source);
 
 /// The pipeline version in output keys: entries written by another
@@ -83,7 +111,7 @@ struct Processed {
 /// Writes the encoded output file (bytes) somewhere; throws on failure.
 using OutputWriter = std::function<void(std::span<const std::uint8_t>)>;
 
-/// read_input -> transform -> encode in `format` -> write `output`
+/// InputBytes -> transform -> encode in `format` -> write `output`
 /// atomically with write_file() (a unique temporary file renamed into place:
 /// the output is either the old file, absent, or complete), or with `write`
 /// when given (`pixelcache batch` writes beneath its output folder). With

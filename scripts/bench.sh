@@ -3,7 +3,7 @@
 # the same run, and writes each script's tables into doc/benchmarks.md (its
 # generated block): the published figures are always one run of a script.
 #
-#   bash scripts/bench.sh [NAME...]     NAME: core cache-cpp cache-python hits-python batch python data dups shrink-quality
+#   bash scripts/bench.sh [NAME...]     NAME: core cache-cpp cache-python hits-python batch python data dups shrink-quality thumbnail
 #
 # Needs a quiet machine for figures worth publishing (see doc/benchmarks.md).
 set -euo pipefail
@@ -23,8 +23,9 @@ declare -A scripts=(
   [data]="bench/data_compare.py"
   [dups]="bench/dups_compare.py"
   [shrink-quality]="bench/shrink_quality.py"
+  [thumbnail]="bench/thumbnail_compare.py"
 )
-order=(core cache-cpp cache-python hits-python batch python data dups shrink-quality)
+order=(core cache-cpp cache-python hits-python batch python data dups shrink-quality thumbnail)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${order[@]}")
 for name in "${names[@]}"; do

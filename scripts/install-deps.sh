@@ -11,7 +11,7 @@ PACKAGES=(
   # pixel kernels, codecs, hashing, network, text, CLI
   libopencv-core-dev libopencv-imgproc-dev
   libturbojpeg0-dev libspng-dev libwebp-dev libheif-dev libtiff-dev libgif-dev
-  libexif-dev libxxhash-dev libcurl4-openssl-dev libdeflate-dev
+  libexif-dev libxxhash-dev libcurl4-openssl-dev libdeflate-dev libisal-dev
   libfreetype-dev fonts-dejavu-core fonts-jetbrains-mono
   libfmt-dev libcli11-dev
   # the cache tiers: LMDB on disk, Redis (client library; the server for tests), zstd

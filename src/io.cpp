@@ -64,9 +64,8 @@ Format format_from_extension(const std::filesystem::path& path) {
                     "' (expected .png, .jpg, .jpeg, .webp, .tif, .tiff or .bmp)");
 }
 
-namespace {
-// The codec for the sniffed format; the image as stored, orientation unapplied.
-Decoded decode_stored(const detail::DecodeInput& in) {
+namespace detail {
+Decoded decode_stored(const DecodeInput& in) {
   const Format f = sniff_format(in.data);
   switch (f) {
     case Format::JPEG: return detail::decode_jpeg(in);
@@ -81,7 +80,9 @@ Decoded decode_stored(const detail::DecodeInput& in) {
   }
   detail::unsupported_format(in.source, in.data.size());
 }
+}  // namespace detail
 
+namespace {
 [[noreturn]] void empty_input(std::string_view source) {
   throw DecodeError(escape_bytes(source) + ": empty input (0 bytes)");
 }
@@ -93,9 +94,7 @@ struct FdCloser {
 };
 }  // namespace
 
-Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
-  if (data.empty()) empty_input(source);
-  Decoded d = decode_stored({data, options, source});
+void detail::finish_decoded(Decoded& d, const LoadOptions& options) {
   if (d.full_size.height == 0) d.full_size = d.image.size();  // decoders that do not shrink
   // The content of a decode at 1/k scale (stored orientation): n / k of the
   // ceil(n / k) pixels of a side, the padding last.
@@ -123,6 +122,12 @@ Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options
       default: break;
     }
   }
+}
+
+Decoded decode_ex(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
+  if (data.empty()) empty_input(source);
+  Decoded d = detail::decode_stored({data, options, source});
+  detail::finish_decoded(d, options);
   return d;
 }
 

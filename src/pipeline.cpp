@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "codec/codec.hpp"
 #include "pixelcache/catalogue.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/ops.hpp"
@@ -96,12 +97,14 @@ Step parse_step(std::string_view text) {
     step.shrink_to = to;
     step.output_size = [to](ImageSize from) { return resized_size(from, to); };
     step.interpolation = parse_interpolation(args["mode"].as<std::string>());
+    step.resize = ResizeSpec::to(to, step.interpolation);
   } else if (it->name == "resize_min_size") {
     // The result's sides are rounded down to a multiple of `modulo`: a
     // decode that keeps min_size - modulo + 1 on the shorter side suffices.
     const int min_size = int_arg(args, "min_size"), modulo = int_arg(args, "modulo");
     step.shrink_min_side = std::max(1, min_size - modulo + 1);
     step.output_size = [min_size, modulo](ImageSize from) { return min_size_resized(from, min_size, modulo); };
+    step.resize = ResizeSpec::min_side(min_size, modulo);
   }
   return step;
 }
@@ -139,6 +142,13 @@ Image Transform::apply(Image img) const {
 }
 
 Image Transform::run(std::span<const std::uint8_t> bytes, std::string_view source, const LoadOptions& base) const {
+  if (!steps_.empty() && steps_.front().resize && detail::may_stream(sniff_format(bytes))) {
+    // A first resize of a format that streams: the decode streams into it
+    // (thumbnail.hpp).
+    Image img = decode_resized(bytes, *steps_.front().resize, load_options(base), source);
+    for (std::size_t i = 1; i < steps_.size(); ++i) img = steps_[i].apply(img);
+    return img;
+  }
   Decoded d = decode_ex(bytes, load_options(base), source);
   if (steps_.empty() || !steps_.front().output_size || d.image.size() == d.full_size) return apply(std::move(d.image));
   // Shrunk on load: the first step's size as the full-scale image gets it.

@@ -73,6 +73,13 @@ struct LoadOptions {
   /// Refuse images with more pixels than this (LimitError), checked against
   /// the header before decoding.
   std::uint64_t max_pixels = kDefaultMaxPixels;
+  /// The pixel limit of streamed decodes (thumbnail.hpp: decode_resized(),
+  /// load_resized(), Transform::run() with a first resize step, `pixelcache
+  /// run` / `batch`), whose memory does not grow with the image: they accept
+  /// up to max(max_pixels, max_stream_pixels) pixels. 0 (the default) means
+  /// equal to max_pixels. A file that cannot stream (JPEG, interlaced PNG or
+  /// GIF, WebP, HEIF / AVIF) and every whole decode stay within max_pixels.
+  std::uint64_t max_stream_pixels = 0;
   /// Refuse (LimitError, before decoding) an image whose decoded size
   /// (width * height * 3 for colour, * 1 for gray and binary) is above
   /// kExpansionFreeBytes and above this many bytes per byte of encoded

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@
 #include "pixelcache/image.hpp"
 #include "pixelcache/io.hpp"
 #include "pixelcache/ops.hpp"
+#include "pixelcache/thumbnail.hpp"
 
 namespace pixelcache {
 
@@ -54,6 +56,9 @@ struct Step {
   std::function<ImageSize(ImageSize)> output_size;
   /// The filter of a resizing step (resize's mode; bilinear otherwise).
   Interpolation interpolation = Interpolation::Bilinear;
+  /// For resize and resize_min_size: the resize as a ResizeSpec
+  /// (thumbnail.hpp), so a first step can stream the decode into it.
+  std::optional<ResizeSpec> resize;
 };
 
 /// Parses one step. Throws InvalidArgument naming the argument that is
@@ -94,10 +99,14 @@ class Transform {
   /// Applies the steps in order.
   Image apply(Image img) const;
   /// Decodes `bytes` (named `source` in errors) with load_options(`base`),
-  /// then applies the steps. When the decoder shrank the image, the first
-  /// step resizes it to the size it gives the full-scale image
-  /// (Step::output_size): same sizes as apply(decode(bytes)). Throws what
-  /// decoding and the steps throw.
+  /// then applies the steps. Throws what decoding and the steps throw. When
+  /// the first step is a resize or resize_min_size and the format streams
+  /// (PNG, TIFF, BMP, GIF), the decode streams into it (decode_resized(),
+  /// thumbnail.hpp): the same pixels, bit for bit, in memory that does not
+  /// grow with the image, and within max(max_pixels, max_stream_pixels)
+  /// pixels. Otherwise, when the decoder shrank the image, the first step
+  /// resizes it to the size it gives the full-scale image
+  /// (Step::output_size). Either way: same sizes as apply(decode(bytes)).
   Image run(std::span<const std::uint8_t> bytes, std::string_view source = "<bytes>",
             const LoadOptions& base = {}) const;
   /// The steps' keys, in order.

@@ -20,5 +20,6 @@
 #include "pixelcache/net.hpp"
 #include "pixelcache/ops.hpp"
 #include "pixelcache/pipeline.hpp"
+#include "pixelcache/thumbnail.hpp"
 #include "pixelcache/value.hpp"
 #include "pixelcache/version.hpp"

@@ -512,7 +512,9 @@ class HashableImage(Operations):
     # -- loading with a size ------------------------------------------------
     @staticmethod
     def load_resized(source: ImageInput, size: ImageSize | tuple[int, int],
-                     interpolation: Interpolation = "bilinear") -> HashableImage:
+                     interpolation: Interpolation = "bilinear", *,
+                     max_pixels: int = _pixelcache.DEFAULT_MAX_PIXELS,
+                     max_stream_pixels: int | None = None) -> HashableImage:
         """Loads a path, URL or encoded bytes and resizes to `size` in one
         step: a JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain
         when `size` is that small (as Pillow's draft() and vipsthumbnail do),
@@ -523,15 +525,24 @@ class HashableImage(Operations):
         resize as much as Pillow's draft() + resize does: on noisy 1-3 MP
         photos 0.9-2.7 levels on average by target size (512 down to 64), up
         to ~6 on single images, and 0.2 levels from Pillow's draft() + resize
-        (measured by bench/shrink_quality.py). Other inputs are loaded, then
-        resized."""
+        (measured by bench/shrink_quality.py). PNG, TIFF, BMP and GIF images
+        stream from the decoder through the resampler, never decoded whole
+        (the same pixels as decode then resize, in memory that does not grow
+        with the image), so they may have up to max(max_pixels,
+        max_stream_pixels) pixels (None: max_pixels); other inputs are held
+        to max_pixels. A file is mapped, not read. Other inputs (arrays,
+        Pillow images) are loaded, then resized."""
         draft = _opargs._size(size)
+        stream = max_stream_pixels or 0
         if isinstance(source, (str, pathlib.PurePath)):
-            img = _pixelcache.Image.load_resized(os.fspath(source), draft, interpolation)
-            return HashableImage._wrap(img, "pil")
-        if isinstance(source, (bytes, bytearray, memoryview)):
-            return HashableImage._wrap(_pixelcache.Image.load_resized(bytes(source), draft, interpolation), "pil")
-        return HashableImage(source).resize(draft, interpolation)
+            img = _pixelcache.Image.load_resized(os.fspath(source), draft, interpolation, max_pixels=max_pixels,
+                                                 max_stream_pixels=stream)
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            img = _pixelcache.Image.decode_resized(bytes(source), draft, interpolation, max_pixels=max_pixels,
+                                                   max_stream_pixels=stream)
+        else:
+            return HashableImage(source).resize(draft, interpolation)
+        return HashableImage._wrap(img, "pil")
 
     # The image operations (resize, rotate, to_binary, mask2bbox, blend, ...)
     # are the generated methods of Operations (_ops.py, from the C++

@@ -220,13 +220,23 @@ EncodeOptions encode_options(int quality, bool lossless) {
 }
 
 LoadOptions load_options(std::uint64_t max_pixels, std::uint64_t max_expansion, bool apply_orientation,
-                         std::pair<int, int> draft) {
+                         std::pair<int, int> draft, std::uint64_t max_stream_pixels = 0) {
   LoadOptions o;
   o.max_pixels = max_pixels;
+  o.max_stream_pixels = max_stream_pixels;
   o.max_expansion = max_expansion;
   o.apply_orientation = apply_orientation;
   o.shrink_hint = ImageSize{draft.first, draft.second};
   return o;
+}
+
+// The ResizeSpec of load_resized / decode_resized: InvalidArgument for a
+// negative size or both sides 0 before anything is read.
+ResizeSpec resize_spec(std::pair<int, int> size, const std::string& interpolation) {
+  const ImageSize to{size.first, size.second};
+  const Interpolation interp = parse_interpolation(interpolation);
+  resized_size(ImageSize{1, 1}, to);  // throws for a negative size or both sides 0
+  return ResizeSpec::to(to, interp);
 }
 
 // A writer format by name ("PNG", "jpg", "webp", ...), with the library's
@@ -264,50 +274,52 @@ void bind_image_constructors(ImageClass& cls) {
   cls.def_static(
          "from_path",
          [](const std::string& p, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft,
-            std::uint64_t max_expansion) { return load(p, load_options(max_pixels, max_expansion, orient, draft)); },
+            std::uint64_t max_expansion, std::uint64_t max_stream_pixels) {
+           return load(p, load_options(max_pixels, max_expansion, orient, draft, max_stream_pixels));
+         },
          py::arg("path"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
-         py::arg("draft") = std::pair<int, int>{0, 0}, py::arg("max_expansion") = kDefaultMaxExpansion, nogil(),
-         "Loads a file path or http(s) URL.")
+         py::arg("draft") = std::pair<int, int>{0, 0}, py::arg("max_expansion") = kDefaultMaxExpansion,
+         py::arg("max_stream_pixels") = 0, nogil(),
+         "Loads a file path or http(s) URL (a whole decode: max_stream_pixels does not apply).")
       .def_static(
           "from_bytes",
           [](const py::bytes& b, std::uint64_t max_pixels, bool orient, std::pair<int, int> draft,
-             std::uint64_t max_expansion) {
+             std::uint64_t max_expansion, std::uint64_t max_stream_pixels) {
             const std::string_view v = b;
             py::gil_scoped_release release;
             return decode({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()},
-                          load_options(max_pixels, max_expansion, orient, draft));
+                          load_options(max_pixels, max_expansion, orient, draft, max_stream_pixels));
           },
           py::arg("data"), py::arg("max_pixels") = kDefaultMaxPixels, py::arg("apply_orientation") = true,
           py::arg("draft") = std::pair<int, int>{0, 0}, py::arg("max_expansion") = kDefaultMaxExpansion,
-          "Decodes encoded image bytes.")
+          py::arg("max_stream_pixels") = 0, "Decodes encoded image bytes (a whole decode).")
       .def_static(
           "load_resized",
-          [](const py::object& source, std::pair<int, int> size, const std::string& interpolation,
-             std::uint64_t max_pixels) {
-            const ImageSize to{size.first, size.second};
-            const Interpolation interp = parse_interpolation(interpolation);
-            resized_size(ImageSize{1, 1}, to);  // InvalidArgument for a negative size or both sides 0, before reading
-            LoadOptions o;
-            o.max_pixels = max_pixels;
-            o.shrink_hint = to;
-            Decoded d;
-            if (PyBytes_Check(source.ptr())) {
-              const std::string_view v = source.cast<py::bytes>();
-              py::gil_scoped_release release;
-              d = decode_ex({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()}, o);
-            } else {
-              const std::string path = source.cast<std::string>();
-              py::gil_scoped_release release;
-              d = load_ex(path, o);
-            }
-            py::gil_scoped_release release;
-            // The size the full-scale image gets (a side of 0 follows its aspect ratio), whatever the shrink.
-            return resize_region(d.image, resized_size(d.full_size, to), d.content, interp);
+          [](const std::string& p, std::pair<int, int> size, const std::string& interpolation, std::uint64_t max_pixels,
+             std::uint64_t max_stream_pixels, std::uint64_t max_expansion, bool orient) {
+            const ResizeSpec spec = resize_spec(size, interpolation);
+            return load_resized(p, spec, load_options(max_pixels, max_expansion, orient, size, max_stream_pixels));
           },
-          py::arg("source"), py::arg("size"), py::arg("interpolation") = "bilinear",
-          py::arg("max_pixels") = kDefaultMaxPixels,
-          "Loads a path / URL or decodes bytes with shrink-on-load and resizes to `size` (a side may be 0), sized "
-          "as the full-scale image.")
+          py::arg("path"), py::arg("size"), py::arg("interpolation") = "bilinear",
+          py::arg("max_pixels") = kDefaultMaxPixels, py::arg("max_stream_pixels") = 0,
+          py::arg("max_expansion") = kDefaultMaxExpansion, py::arg("apply_orientation") = true, nogil(),
+          "load_resized (thumbnail.hpp): a file or URL decoded straight to `size` (height, width; a side may be 0), "
+          "streamed, with shrink-on-load, sized as the full-scale image.")
+      .def_static(
+          "decode_resized",
+          [](const py::bytes& b, std::pair<int, int> size, const std::string& interpolation, std::uint64_t max_pixels,
+             std::uint64_t max_stream_pixels, std::uint64_t max_expansion, bool orient) {
+            const std::string_view v = b;
+            const ResizeSpec spec = resize_spec(size, interpolation);
+            py::gil_scoped_release release;
+            return decode_resized({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()}, spec,
+                                  load_options(max_pixels, max_expansion, orient, size, max_stream_pixels));
+          },
+          py::arg("data"), py::arg("size"), py::arg("interpolation") = "bilinear",
+          py::arg("max_pixels") = kDefaultMaxPixels, py::arg("max_stream_pixels") = 0,
+          py::arg("max_expansion") = kDefaultMaxExpansion, py::arg("apply_orientation") = true,
+          "decode_resized (thumbnail.hpp): encoded bytes decoded straight to `size` (height, width; a side may be "
+          "0), streamed, with shrink-on-load, sized as the full-scale image.")
       .def_static("from_array", &from_array, py::arg("array"), py::arg("layout") = "HWC", py::arg("source") = "ndarray",
                   "Copies an array (h, w[, c]) or (c, h, w) of uint8, uint16, bool or float32 in [0, 1].")
       .def_static("from_pixels", &from_pixels, "Rebuilds an image from mode, size, storage kind and pixels().");

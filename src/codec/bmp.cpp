@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstring>
 
+#include "../stream/row_sink.hpp"
 #include "codec.hpp"
 
 namespace pixelcache::detail {
@@ -31,13 +32,14 @@ std::uint8_t masked(std::uint32_t v, std::uint32_t mask) {
 // `out` (indices in file row order; skipped pixels, by end of line or delta,
 // keep their value) and returns the number of pixels the stream covers. As
 // Pillow: encoded runs stop at the row's end, absolute runs continue on the
-// next row. `out` may be null: a dry run that only counts.
-std::size_t expand_rle(std::span<const std::uint8_t> rle, int bits, std::size_t w, std::size_t total,
-                       std::uint8_t* out) {
+// next row. out(pos, index) takes each pixel (positions increase); a no-op
+// makes a dry run that only counts.
+template <class Out>
+std::size_t expand_rle(std::span<const std::uint8_t> rle, int bits, std::size_t w, std::size_t total, Out&& out) {
   std::size_t pos = 0;  // next pixel, row-major in file order
   std::size_t i = 0;    // next stream byte
   auto put = [&](std::uint8_t v) {
-    if (out && pos < total) out[pos] = v;
+    if (pos < total) out(pos, v);
     ++pos;
   };
   auto nibble = [](std::uint8_t byte, std::size_t k) {
@@ -145,6 +147,29 @@ BmpHeader read_header(const DecodeInput& in, ByteSource& bytes) {
   return b;
 }
 
+// One stored row's palette indices (1, 4 or 8 bits a pixel).
+void row_indices(const std::uint8_t* r, std::int64_t w, std::uint32_t bpp, std::uint8_t* idx) {
+  const std::uint32_t mask = (1u << bpp) - 1;
+  for (std::int64_t x = 0; x < w; ++x) {
+    const std::uint64_t bit = static_cast<std::uint64_t>(x) * bpp;
+    idx[x] = static_cast<std::uint8_t>((r[bit / 8] >> (8 - bpp - bit % 8)) & mask);
+  }
+}
+
+// One stored row of 16, 24 or 32 bits a pixel as RGB.
+void row_rgb(const std::uint8_t* r, std::int64_t w, std::uint32_t bpp, const std::uint32_t* masks, std::uint8_t* q) {
+  if (bpp == 24) {
+    for (std::int64_t x = 0; x < w; ++x) q[3 * x] = r[3 * x + 2], q[3 * x + 1] = r[3 * x + 1], q[3 * x + 2] = r[3 * x];
+  } else {
+    const std::size_t bytes = bpp / 8;
+    for (std::int64_t x = 0; x < w; ++x) {
+      std::uint32_t v = 0;
+      std::memcpy(&v, r + x * bytes, bytes);
+      for (int c = 0; c < 3; ++c) q[3 * x + c] = masked(v, masks[c]);
+    }
+  }
+}
+
 }  // namespace
 
 Decoded decode_bmp(const DecodeInput& in) {
@@ -168,18 +193,67 @@ Decoded decode_bmp(const DecodeInput& in) {
 
   Decoded out;
   out.format = Format::BMP;
+  if (in.sink) {
+    // Streamed: rows in file order (bottom-up files from the bottom row),
+    // palette errors reported as image_from_palette() reports them.
+    const std::size_t row = static_cast<std::size_t>(w);
+    std::vector<std::uint8_t> idx(row), px(row * 3);
+    PaletteRows pal(palette);
+    auto emit_indices = [&](std::int64_t file_row, const std::uint8_t* indices) {
+      const auto y = static_cast<int>(top_down ? file_row : h - 1 - file_row);
+      if (pal.map(y, {indices, row}, px.data())) in.sink->row(y, px.data());
+    };
+    if (rle) {
+      const auto rle_data = d.subspan(pixel_offset);
+      const std::size_t total = sz.area();
+      const std::size_t covered = expand_rle(rle_data, static_cast<int>(bpp), row, total, [](std::size_t, auto) {});
+      if (covered < total)
+        decode_fail(
+            in, "BMP",
+            "truncated RLE data: it covers " + std::to_string(covered) + " of " + std::to_string(total) + " pixels");
+      in.sink->begin(sz, pal.mode(), 1);
+      std::int64_t file_row = 0;  // the row being filled; skipped pixels stay index 0
+      std::fill(idx.begin(), idx.end(), 0);
+      auto flush_to = [&](std::int64_t r) {
+        for (; file_row < r && file_row < h; ++file_row) {
+          emit_indices(file_row, idx.data());
+          std::fill(idx.begin(), idx.end(), 0);
+        }
+      };
+      expand_rle(rle_data, static_cast<int>(bpp), row, total, [&](std::size_t pos, std::uint8_t v) {
+        flush_to(static_cast<std::int64_t>(pos / row));
+        idx[pos % row] = v;
+      });
+      flush_to(h);
+    } else if (bpp <= 8) {
+      in.sink->begin(sz, pal.mode(), 1);
+      for (std::int64_t file_row = 0; file_row < h; ++file_row) {
+        row_indices(row_ptr(top_down ? file_row : h - 1 - file_row), w, bpp, idx.data());
+        emit_indices(file_row, idx.data());
+      }
+    } else {
+      in.sink->begin(sz, Mode::RGB, 1);
+      for (std::int64_t file_row = 0; file_row < h; ++file_row) {
+        const std::int64_t y = top_down ? file_row : h - 1 - file_row;
+        row_rgb(row_ptr(y), w, bpp, masks, px.data());
+        in.sink->row(static_cast<int>(y), px.data());
+      }
+    }
+    pal.check(in, "BMP");
+    return out;
+  }
   if (rle) {
     // A dry run first: a stream that does not cover the image is refused
     // before the index buffer is allocated.
     const auto rle_data = d.subspan(pixel_offset);
     const std::size_t total = sz.area(), row = static_cast<std::size_t>(w);
-    const std::size_t covered = expand_rle(rle_data, static_cast<int>(bpp), row, total, nullptr);
+    const std::size_t covered = expand_rle(rle_data, static_cast<int>(bpp), row, total, [](std::size_t, auto) {});
     if (covered < total)
       decode_fail(
           in, "BMP",
           "truncated RLE data: it covers " + std::to_string(covered) + " of " + std::to_string(total) + " pixels");
     std::vector<std::uint8_t> stored(total, 0);
-    expand_rle(rle_data, static_cast<int>(bpp), row, total, stored.data());
+    expand_rle(rle_data, static_cast<int>(bpp), row, total, [&](std::size_t pos, std::uint8_t v) { stored[pos] = v; });
     std::vector<std::uint8_t> idx(total);
     for (std::size_t y = 0; y < static_cast<std::size_t>(h); ++y)
       std::memcpy(&idx[y * row], &stored[(top_down ? y : static_cast<std::size_t>(h) - 1 - y) * row], row);
@@ -188,35 +262,13 @@ Decoded decode_bmp(const DecodeInput& in) {
   }
   if (bpp <= 8) {
     std::vector<std::uint8_t> idx(sz.area());
-    const std::uint32_t mask = (1u << bpp) - 1;
-    for (std::int64_t y = 0; y < h; ++y) {
-      const std::uint8_t* r = row_ptr(y);
-      for (std::int64_t x = 0; x < w; ++x) {
-        const std::uint64_t bit = static_cast<std::uint64_t>(x) * bpp;
-        idx[static_cast<std::size_t>(y * w + x)] =
-            static_cast<std::uint8_t>((r[bit / 8] >> (8 - bpp - bit % 8)) & mask);
-      }
-    }
+    for (std::int64_t y = 0; y < h; ++y) row_indices(row_ptr(y), w, bpp, &idx[static_cast<std::size_t>(y * w)]);
     out.image = image_from_palette(in, "BMP", sz, idx, palette);
     return out;
   }
   out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
     auto* o = reinterpret_cast<std::uint8_t*>(b.data());
-    for (std::int64_t y = 0; y < h; ++y) {
-      const std::uint8_t* r = row_ptr(y);
-      std::uint8_t* q = o + static_cast<std::size_t>(y * w * 3);
-      if (bpp == 24) {
-        for (std::int64_t x = 0; x < w; ++x)
-          q[3 * x] = r[3 * x + 2], q[3 * x + 1] = r[3 * x + 1], q[3 * x + 2] = r[3 * x];
-      } else {
-        const std::size_t bytes = bpp / 8;
-        for (std::int64_t x = 0; x < w; ++x) {
-          std::uint32_t v = 0;
-          std::memcpy(&v, r + x * bytes, bytes);
-          for (int c = 0; c < 3; ++c) q[3 * x + c] = masked(v, masks[c]);
-        }
-      }
-    }
+    for (std::int64_t y = 0; y < h; ++y) row_rgb(row_ptr(y), w, bpp, masks, o + static_cast<std::size_t>(y * w * 3));
   });
   return out;
 }

@@ -19,6 +19,8 @@
 
 namespace pixelcache::detail {
 
+class RowSink;  // src/stream/row_sink.hpp
+
 /// What a decoder receives.
 struct DecodeInput {
   DecodeInput(std::span<const std::uint8_t> d, const LoadOptions& o, std::string_view s,
@@ -31,6 +33,11 @@ struct DecodeInput {
   /// The size of the whole input when `data` is only a part of it (a prober
   /// reading a file in part); 0: `data` is the whole input.
   std::uint64_t whole_size = 0;
+  /// When set, a decoder that can stream this file pushes its rows here
+  /// (src/stream/row_sink.hpp) and returns no image; its size is then
+  /// checked against stream_pixel_limit(). Otherwise (or when it cannot
+  /// stream the file) it decodes whole, within max_pixels.
+  RowSink* sink = nullptr;
 
   /// Bytes in the whole input: what LoadOptions::max_expansion is checked against.
   std::uint64_t size() const noexcept { return whole_size ? whole_size : data.size(); }
@@ -96,6 +103,26 @@ struct ProbeInput {
   DecodeInput decode_input() const noexcept { return {{}, options, source, bytes.size()}; }
 };
 
+/// The same input without a sink: a decoder that cannot stream a file
+/// decodes it whole with this (and so within max_pixels).
+inline DecodeInput whole(const DecodeInput& in) { return {in.data, in.options, in.source, in.whole_size}; }
+
+/// max(max_pixels, max_stream_pixels): the pixel limit of a streamed decode.
+std::uint64_t stream_pixel_limit(const LoadOptions& options) noexcept;
+/// The pixel limit of `in`: stream_pixel_limit() with a sink, else max_pixels.
+std::uint64_t pixel_limit(const DecodeInput& in) noexcept;
+
+/// The codec of the sniffed format; the image as stored, orientation
+/// unapplied (io.cpp). Throws DecodeError for an unknown format.
+Decoded decode_stored(const DecodeInput& in);
+/// What decode_ex() does to decode_stored()'s result: sets full_size and
+/// content (a decode shrunk on load) and, with options.apply_orientation,
+/// orients the image, full_size and content (io.cpp).
+void finish_decoded(Decoded& d, const LoadOptions& options);
+/// Whether decode_resized() streams a file of format `f` (PNG, TIFF, BMP,
+/// GIF) into the resampler (stream/decode_resized.cpp).
+bool may_stream(Format f) noexcept;
+
 // Decoders return the image as stored and the orientation they found;
 // decode_ex() applies it (LoadOptions::apply_orientation).
 Decoded decode_jpeg(const DecodeInput& in);
@@ -143,7 +170,7 @@ std::string message_prefix(const DecodeInput& in, const char* format);
 /// A header's size for messages: ImageSize::to_string() when it fits in int.
 std::string header_size(std::uint64_t width, std::uint64_t height);
 /// Throws DecodeError for a zero width or height, LimitError unless
-/// width * height <= max_pixels (and each side fits in int) and the decoded
+/// width * height <= pixel_limit(in) (and each side fits in int) and the decoded
 /// size (width * height * `channels` bytes) is within max_expansion of the
 /// input's size. `channels`: 1 for gray / binary / palette indices, 3 for
 /// colour (or when not yet known).
@@ -178,6 +205,29 @@ Mode palette_mode(std::span<const std::uint8_t> palette) noexcept;
 /// DecodeError.
 Image image_from_palette(const DecodeInput& in, const char* format, ImageSize size,
                          std::span<const std::uint8_t> indices, std::span<const std::uint8_t> palette);
+
+/// image_from_palette() a row at a time, for streamed decodes: the same
+/// mode and samples; an out-of-range index makes its row invalid (map()
+/// returns false) and check() then throws image_from_palette()'s error for
+/// the first one in row-major order, whatever the order rows came in.
+class PaletteRows {
+ public:
+  explicit PaletteRows(std::span<const std::uint8_t> palette);
+  Mode mode() const noexcept { return mode_; }
+  /// Row `y`'s indices to samples in `out` (indices.size() of them).
+  bool map(int y, std::span<const std::uint8_t> indices, std::uint8_t* out);
+  /// Throws DecodeError for the first out-of-range index seen, if any.
+  void check(const DecodeInput& in, const char* format) const;
+  bool failed() const noexcept { return bad_y_ >= 0; }
+
+ private:
+  std::span<const std::uint8_t> palette_;
+  std::size_t entries_ = 0;
+  Mode mode_ = Mode::RGB;
+  int bad_y_ = -1;
+  std::size_t bad_x_ = 0;
+  std::uint8_t bad_index_ = 0;
+};
 
 /// Packs binary (0/1) samples MSB-first (a set bit for 1) into rows of
 /// `row_bytes` bytes, the layout of 1-bit PNG, TIFF and BMP rows.

@@ -1,4 +1,5 @@
 // Helpers shared by the codecs: errors, limits, orientation, palettes.
+#include <algorithm>
 #include <opencv2/core.hpp>
 
 #include "codec.hpp"
@@ -27,12 +28,22 @@ std::string header_size(std::uint64_t width, std::uint64_t height) {
   return "width " + std::to_string(width) + ", height " + std::to_string(height);
 }
 
+std::uint64_t stream_pixel_limit(const LoadOptions& options) noexcept {
+  return std::max(options.max_pixels, options.max_stream_pixels);
+}
+
+std::uint64_t pixel_limit(const DecodeInput& in) noexcept {
+  return in.sink ? stream_pixel_limit(in.options) : in.options.max_pixels;
+}
+
 void check_dimensions(const DecodeInput& in, const char* format, std::uint64_t width, std::uint64_t height,
                       int channels) {
   if (width == 0 || height == 0) decode_fail(in, format, "image has zero size (" + header_size(width, height) + ")");
-  if (width > 0x7fffffff || height > 0x7fffffff || width * height > in.options.max_pixels)
+  const std::uint64_t limit = pixel_limit(in);
+  if (width > 0x7fffffff || height > 0x7fffffff || width * height > limit)
     throw LimitError(message_prefix(in, format) + header_size(width, height) + " image exceeds the limit of " +
-                     std::to_string(in.options.max_pixels) + " pixels (max_pixels)");
+                     std::to_string(limit) +
+                     (limit > in.options.max_pixels ? " pixels (max_stream_pixels)" : " pixels (max_pixels)"));
   const std::uint64_t decoded = width * height * static_cast<std::uint64_t>(channels);
   const std::uint64_t expansion = in.options.max_expansion;
   // decoded > expansion * size, without overflow: size < ceil(decoded / expansion).
@@ -104,6 +115,35 @@ Image image_from_palette(const DecodeInput& in, const char* format, ImageSize si
       for (std::size_t i = 0; i < indices.size(); ++i) out[i] = palette[3 * indices[i]] / div;
     }
   });
+}
+
+PaletteRows::PaletteRows(std::span<const std::uint8_t> palette) : palette_(palette), entries_(palette.size() / 3) {
+  bool gray = true, bw = true;  // as image_from_palette()
+  for (std::size_t i = 0; i < entries_; ++i) {
+    const auto r = palette[3 * i], g = palette[3 * i + 1], b = palette[3 * i + 2];
+    if (r != g || g != b) gray = bw = false;
+    if (r != 0 && r != 255) bw = false;
+  }
+  mode_ = bw ? Mode::Binary : (gray ? Mode::L : Mode::RGB);
+}
+
+bool PaletteRows::map(int y, std::span<const std::uint8_t> indices, std::uint8_t* out) {
+  for (std::size_t i = 0; i < indices.size(); ++i)
+    if (indices[i] >= entries_) {
+      if (bad_y_ < 0 || y < bad_y_ || (y == bad_y_ && i < bad_x_)) bad_y_ = y, bad_x_ = i, bad_index_ = indices[i];
+      return false;
+    }
+  if (mode_ == Mode::RGB) {
+    for (std::size_t i = 0; i < indices.size(); ++i) std::memcpy(out + 3 * i, &palette_[3 * indices[i]], 3);
+  } else {
+    const std::uint8_t div = mode_ == Mode::Binary ? 255 : 1;
+    for (std::size_t i = 0; i < indices.size(); ++i) out[i] = palette_[3 * indices[i]] / div;
+  }
+  return true;
+}
+
+void PaletteRows::check(const DecodeInput& in, const char* format) const {
+  if (bad_y_ >= 0) decode_fail(in, format, "palette index " + std::to_string(bad_index_) + " is out of range");
 }
 
 std::vector<std::uint8_t> pack_bits(const Image& binary, std::size_t row_bytes) {

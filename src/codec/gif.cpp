@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "../stream/row_sink.hpp"
 #include "codec.hpp"
 
 namespace pixelcache::detail {
@@ -90,6 +91,34 @@ std::vector<std::uint8_t> palette_of(const ColorMapObject* cmap) {
   return pal;
 }
 
+// The streamed decode of a non-interlaced first frame (its descriptor just
+// read): the screen's rows top to bottom, the background colour where the
+// frame does not cover them; read errors and palette errors as
+// decode_gif() reports them.
+void stream_frame(const DecodeInput& in, GifFileType* gif, ImageSize sz, std::uint8_t bg) {
+  const GifImageDesc& desc = gif->Image;
+  const ColorMapObject* cmap = desc.ColorMap ? desc.ColorMap : gif->SColorMap;
+  const std::vector<std::uint8_t> pal = palette_of(cmap);
+  PaletteRows rows(pal);
+  const auto sw = static_cast<std::size_t>(sz.width);
+  std::vector<std::uint8_t> idx(sw), px(sw * 3);
+  std::vector<GifPixelType> line(static_cast<std::size_t>(desc.Width));
+  in.sink->begin(sz, rows.mode(), 1);
+  for (int cy = 0; cy < sz.height; ++cy) {
+    std::fill(idx.begin(), idx.end(), bg);
+    const int y = cy - desc.Top;  // the frame's row (rows below the screen are never read)
+    if (y >= 0 && y < desc.Height) {
+      if (DGifGetLine(gif, line.data(), desc.Width) == GIF_ERROR) fail(in, gif);
+      for (int x = 0; x < desc.Width; ++x) {
+        const int cx = desc.Left + x;
+        if (cx >= 0 && cx < sz.width) idx[static_cast<std::size_t>(cx)] = line[static_cast<std::size_t>(x)];
+      }
+    }
+    if (rows.map(cy, idx, px.data())) in.sink->row(cy, px.data());
+  }
+  rows.check(in, "GIF");
+}
+
 // The image descriptors of a GIF, counted by walking its blocks (no LZW
 // data is decoded); the count so far where the data ends or breaks.
 int count_frames(ByteSource& bytes) {
@@ -143,6 +172,13 @@ Decoded decode_gif(const DecodeInput& in) {
   const GifImageDesc& desc = gif->Image;
   const std::uint8_t bg =
       static_cast<std::uint8_t>(gif->SBackGroundColor < cmap->ColorCount ? gif->SBackGroundColor : 0);
+  if (in.sink) {
+    if (desc.Interlace) return decode_gif(whole(in));  // rows in four passes: decoded whole
+    stream_frame(in, gif.get(), sz, bg);
+    Decoded out;
+    out.format = Format::GIF;
+    return out;
+  }
   std::vector<std::uint8_t> idx(sz.area(), bg);
   std::vector<GifPixelType> line(static_cast<std::size_t>(desc.Width));
   std::vector<int> rows;

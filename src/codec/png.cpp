@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "../mapped_file.hpp"
 #include "codec.hpp"
 #include "png_internal.hpp"
 
@@ -86,6 +87,9 @@ void read_plte(const DecodeInput& in, const PngLayout& png, std::uint32_t len) {
 
 }  // namespace
 
+// Bytes between two release_mapped() calls of a streamed scan.
+constexpr std::size_t kReleaseBytes = std::size_t{16} << 20;
+
 PngLayout scan_png(const DecodeInput& in, ByteSource& bytes, bool bodies) {
   const std::uint64_t size = bytes.size();
   const auto signature = bytes.at(0, 8);
@@ -93,7 +97,12 @@ PngLayout scan_png(const DecodeInput& in, ByteSource& bytes, bool bodies) {
     decode_fail(in, "PNG", "bad signature");
   PngLayout png;
   bool have_ihdr = false, have_plte = false, idat_ended = false;
+  std::uint64_t released = 0;  // a streamed decode drops the pages of a mapped file as the CRCs pass them
   for (std::uint64_t pos = 8; pos < size;) {
+    if (in.sink && pos - released >= kReleaseBytes) {
+      release_mapped(in.data);
+      released = pos;
+    }
     if (size - pos < 12) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
     const auto head = bytes.at(pos, 8);
     if (head.size() < 8) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
@@ -176,9 +185,22 @@ Mode png_mode(const PngLayout& png) noexcept {
   return png.color_type == 4 ? Mode::L : Mode::RGB;
 }
 
+bool png_interlaced(std::span<const std::uint8_t> d) noexcept {
+  return d.size() >= 33 && std::memcmp(d.data(), kSignature, 8) == 0 && std::memcmp(&d[12], "IHDR", 4) == 0 &&
+         d[28] != 0;
+}
+
 Decoded decode_png(const DecodeInput& in) {
+  if (in.sink && png_interlaced(in.data)) return decode_png(whole(in));  // interlaced: decoded whole
   const PngLayout png = scan_png(in);
   Decoded out;
+  if (in.sink) {
+    const int o = png.exif.empty() ? 0 : parse_exif_orientation(png.exif);
+    stream_png(in, png, o ? o : 1);
+    out.format = Format::PNG;
+    out.orientation = o ? o : 1;
+    return out;
+  }
   if (png_fast_path(png)) {
     out = decode_png_fast(in, png);
   } else {

@@ -163,6 +163,15 @@ struct DecompressorDeleter {
 
 }  // namespace
 
+PngUnfilter png_unfilter(int bpp) noexcept {
+#if defined(__SSE2__)
+  static constexpr UnfilterFn kTable[] = {nullptr, unfilter<1>, unfilter<2>, unfilter_simd<3>, unfilter_simd<4>};
+#else
+  static constexpr UnfilterFn kTable[] = {nullptr, unfilter<1>, unfilter<2>, unfilter<3>, unfilter<4>};
+#endif
+  return bpp >= 1 && bpp <= 4 ? kTable[bpp] : nullptr;
+}
+
 bool png_fast_path(const PngLayout& png) noexcept {
   return png.depth == 8 && png.interlace == 0 && png.color_type != 3;
 }

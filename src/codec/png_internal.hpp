@@ -46,4 +46,22 @@ bool png_fast_path(const PngLayout& png) noexcept;
 /// DecodeError for corrupt image data.
 Decoded decode_png_fast(const DecodeInput& in, const PngLayout& png);
 
+/// Reverses one row's filter (`filter`, 0..4) for 8-bit pixels of `bpp`
+/// bytes (1..4): `out` gets the n unfiltered bytes of `in`, `prev` is the
+/// row above unfiltered (nullptr for the first row); `out` may be `in`.
+/// Returns false for an unknown filter type. The fast path's own functions.
+using PngUnfilter = bool (*)(std::uint8_t* out, const std::uint8_t* in, const std::uint8_t* prev, std::size_t n,
+                             std::uint8_t filter);
+PngUnfilter png_unfilter(int bpp) noexcept;
+
+/// True when the data's IHDR (the first chunk, read without any check)
+/// says the image is interlaced: such files decode whole.
+bool png_interlaced(std::span<const std::uint8_t> data) noexcept;
+
+/// The streamed decode of a non-interlaced file scan_png() accepted: its
+/// rows go to in.sink (begun with `orientation`), through zlib for the
+/// fast path's files and libspng's progressive decoder for the others.
+/// Throws the errors decode_png() throws for the same file (png_stream.cpp).
+void stream_png(const DecodeInput& in, const PngLayout& png, int orientation);
+
 }  // namespace pixelcache::detail

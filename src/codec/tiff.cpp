@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "../stream/row_sink.hpp"
 #include "codec.hpp"
 
 namespace pixelcache::detail {
@@ -193,6 +194,10 @@ Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSi
           const auto sample = static_cast<std::uint16_t>(plane);
           const std::uint32_t index =
               tiled ? TIFFComputeTile(tif, x0, y0, 0, sample) : TIFFComputeStrip(tif, y0, sample);
+          // Zeros where a damaged chunk decodes short without an error (not
+          // the previous chunk's bytes): the streamed decode reads chunks in
+          // another order and must give the same samples.
+          std::memset(buf.data(), 0, buf.size());
           const tmsize_t got = tiled ? TIFFReadEncodedTile(tif, index, buf.data(), chunk_size)
                                      : TIFFReadEncodedStrip(tif, index, buf.data(), chunk_size);
           const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
@@ -257,6 +262,176 @@ Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize 
   });
 }
 
+// read_samples() streamed: a band of rows at a time (a strip, or a row of
+// tiles) converted exactly as read_samples() converts it and given to
+// in.sink. Separate planes are read band by band, one plane after the other
+// within a band; when a chunk fails, the chunks read_samples() would have
+// read before it (later bands of earlier planes) are tried first, so the
+// error is the one it reports.
+void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize size, const SampleLayout& l,
+                    int orientation) {
+  const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
+  const bool tiled = TIFFIsTiled(tif);
+  std::uint32_t cw = w, ch = h;
+  if (tiled) {
+    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &cw);
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &ch);
+  } else {
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
+  }
+  ch = std::min(ch, h);
+  if (cw == 0 || ch == 0) decode_fail(in, "TIFF", "zero tile or strip size");
+  const tmsize_t chunk_size = tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
+  if (chunk_size <= 0) decode_fail(in, "TIFF", s.error.empty() ? "invalid strip size" : s.error);
+  std::vector<std::uint8_t> buf(static_cast<std::size_t>(chunk_size));
+  const std::size_t row_bytes = (std::size_t{cw} * l.per_pixel * l.bits + 7) / 8;
+  const int oc = l.keep;
+  const Mode mode = oc == 3 ? Mode::RGB : (l.bits == 1 ? Mode::Binary : Mode::L);
+  const std::uint8_t white = l.bits == 1 ? 1 : 255;
+  const int planes = l.separate ? l.keep : 1;
+  // Reads one chunk through handle `t` (its stream `ms`) into `b`; its
+  // error message, or empty when it is whole.
+  auto read_chunk = [&](TIFF* t, MemStream& ms, std::vector<std::uint8_t>& b, int plane, std::uint32_t y0,
+                        std::uint32_t x0) -> std::string {
+    const auto sample = static_cast<std::uint16_t>(plane);
+    const std::uint32_t index = tiled ? TIFFComputeTile(t, x0, y0, 0, sample) : TIFFComputeStrip(t, y0, sample);
+    std::memset(b.data(), 0, b.size());  // as read_samples(): a short chunk reads as zeros
+    const tmsize_t got = tiled ? TIFFReadEncodedTile(t, index, b.data(), chunk_size)
+                               : TIFFReadEncodedStrip(t, index, b.data(), chunk_size);
+    const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
+    const std::size_t need = (rows - 1) * row_bytes + (std::size_t{cols} * l.per_pixel * l.bits + 7) / 8;
+    if (got >= 0 && static_cast<std::size_t>(got) >= need && ms.error.empty()) return {};
+    return ms.error.empty()
+               ? std::string(tiled ? "tile " : "strip ") + std::to_string(index) + " is truncated or corrupt"
+               : ms.error;
+  };
+  const bool plain8 = l.bits == 8 && !l.separate && !l.invert;
+  const bool as_stored = plain8 && !tiled && l.per_pixel == oc;  // no conversion, no band
+  const std::size_t band_size = as_stored ? 0 : static_cast<std::size_t>(w) * ch * oc;
+  // The rows of chunk `b` (plane `plane`, at y0, x0) into `band`, as
+  // read_samples() converts them.
+  auto convert = [&](const std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band, int plane, std::uint32_t y0,
+                     std::uint32_t x0) {
+    const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      const std::uint8_t* src = b.data() + r * row_bytes;
+      std::uint8_t* dst = band.data() + (std::size_t{r} * w + x0) * oc;
+      if (plain8) {  // 8-bit contiguous samples: the first `oc` of each pixel
+        for (std::uint32_t x = 0; x < cols; ++x)
+          for (int c = 0; c < oc; ++c) dst[std::size_t{x} * oc + c] = src[std::size_t{x} * l.per_pixel + c];
+        continue;
+      }
+      for (std::uint32_t x = 0; x < cols; ++x)
+        for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c) {
+          const std::size_t at = std::size_t{x} * l.per_pixel + (l.separate ? 0 : c);  // in samples
+          std::uint8_t v;
+          if (l.bits == 16) {
+            std::uint16_t wide;
+            std::memcpy(&wide, src + 2 * at, 2);  // libtiff returns host byte order
+            v = from16(wide);
+          } else if (l.bits == 8) {
+            v = src[at];
+          } else {
+            v = (src[at >> 3] >> (7 - (at & 7))) & 1;
+          }
+          dst[std::size_t{x} * oc + c] = l.invert ? static_cast<std::uint8_t>(white - v) : v;
+        }
+    }
+  };
+  // One band of contiguous samples (planes == 1) through handle `t`: its
+  // rows given to emit(y, samples); the first chunk's error, or empty.
+  auto contiguous_band = [&](TIFF* t, MemStream& ms, std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band,
+                             std::uint32_t y0, auto&& emit) -> std::string {
+    const std::uint32_t rows = std::min(ch, h - y0);
+    for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
+      if (std::string error = read_chunk(t, ms, b, 0, y0, x0); !error.empty()) return error;
+      if (as_stored) {
+        emit(y0, rows, b.data(), row_bytes);
+        return {};
+      }
+      convert(b, band, 0, y0, x0);
+    }
+    emit(y0, rows, band.data(), std::size_t{w} * oc);
+    return {};
+  };
+  std::vector<std::uint8_t> band(band_size);
+  in.sink->begin(size, mode, orientation);
+  auto emit = [&](std::uint32_t y0, std::uint32_t rows, const std::uint8_t* p, std::size_t stride) {
+    for (std::uint32_t r = 0; r < rows; ++r) in.sink->row(static_cast<int>(y0 + r), p + r * stride);
+  };
+  for (std::uint32_t y0 = 0; y0 < h; y0 += ch) {
+    if (planes == 1) {
+      if (std::string error = contiguous_band(tif, s, buf, band, y0, emit); !error.empty())
+        decode_fail(in, "TIFF", error);
+      continue;
+    }
+    for (int plane = 0; plane < planes; ++plane)
+      for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
+        std::string error = read_chunk(tif, s, buf, plane, y0, x0);
+        if (!error.empty()) {
+          // read_samples() reads plane by plane: the later bands of the
+          // earlier planes come first.
+          for (int p = 0; p < plane; ++p)
+            for (std::uint32_t later = y0 + ch; later < h; later += ch)
+              for (std::uint32_t x = 0; x < w; x += cw) {
+                s.error.clear();
+                if (std::string earlier = read_chunk(tif, s, buf, p, later, x); !earlier.empty())
+                  decode_fail(in, "TIFF", earlier);
+              }
+          decode_fail(in, "TIFF", error);
+        }
+        convert(buf, band, plane, y0, x0);
+      }
+    emit(y0, std::min(ch, h - y0), band.data(), std::size_t{w} * oc);
+  }
+}
+
+// read_rgba() streamed: TIFFRGBAImageGet() a strip or a row of tiles at a
+// time (row_offset), which reads the same strips and tiles in the same
+// order as the whole image's call.
+void stream_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size, bool single, int bps,
+                 int orientation) {
+  const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
+  char emsg[1024] = "";
+  if (!TIFFRGBAImageOK(tif, emsg)) decode_fail(in, "TIFF", emsg);
+  TIFFRGBAImage rgba{};
+  if (!TIFFRGBAImageBegin(&rgba, tif, 1 /* stop on error */, emsg)) decode_fail(in, "TIFF", emsg);
+  std::unique_ptr<TIFFRGBAImage, decltype(&TIFFRGBAImageEnd)> end(&rgba, &TIFFRGBAImageEnd);
+  rgba.req_orientation = rgba.orientation;  // stored row order, as read_rgba()
+  std::uint32_t band = h;
+  if (TIFFIsTiled(tif))
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &band);
+  else
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &band);
+  band = std::clamp<std::uint32_t>(band, 1, h);
+  const Mode mode = single ? (bps == 1 ? Mode::Binary : Mode::L) : Mode::RGB;
+  std::vector<std::uint32_t> raster(std::size_t{w} * band);
+  std::vector<std::uint8_t> px(std::size_t{w} * 3);
+  in.sink->begin(size, mode, orientation);
+  for (std::uint32_t y0 = 0; y0 < h; y0 += band) {
+    const std::uint32_t rows = std::min(band, h - y0);
+    rgba.row_offset = static_cast<int>(y0);
+    rgba.col_offset = 0;
+    const int ok = TIFFRGBAImageGet(&rgba, raster.data(), w, rows);
+    if (!ok || !s.error.empty()) decode_fail(in, "TIFF", s.error.empty() ? "corrupt or truncated image data" : s.error);
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      const std::uint32_t* p = raster.data() + std::size_t{r} * w;
+      for (std::uint32_t x = 0; x < w; ++x) {
+        if (mode == Mode::RGB) {
+          px[3 * x] = static_cast<std::uint8_t>(TIFFGetR(p[x]));
+          px[3 * x + 1] = static_cast<std::uint8_t>(TIFFGetG(p[x]));
+          px[3 * x + 2] = static_cast<std::uint8_t>(TIFFGetB(p[x]));
+        } else if (mode == Mode::L) {
+          px[x] = static_cast<std::uint8_t>(TIFFGetR(p[x]));
+        } else {
+          px[x] = TIFFGetR(p[x]) > 127 ? 1 : 0;
+        }
+      }
+      in.sink->row(static_cast<int>(y0 + r), px.data());
+    }
+  }
+}
+
 // What the first directory says, as the decoder and the prober read it.
 struct TiffHeader {
   std::uint32_t width = 0, height = 0;
@@ -274,7 +449,7 @@ struct TiffHeader {
 // Opens the TIFF (its first directory) over `s`.
 TiffPtr open_reader(const DecodeInput& in, MemStream& s) {
   // "O": strip and tile tables are read on demand, never allocated whole.
-  TiffPtr tif = open(s, "rmO", in.options.max_pixels);
+  TiffPtr tif = open(s, "rmO", pixel_limit(in));
   if (!tif) decode_fail(in, "TIFF", s.error.empty() ? "cannot open" : s.error);
   return tif;
 }
@@ -327,9 +502,16 @@ Decoded decode_tiff(const DecodeInput& in) {
   layout.invert = t.photometric == PHOTOMETRIC_MINISWHITE;
   Decoded out;
   out.format = Format::TIFF;
+  out.orientation = t.exif_orientation();
+  if (in.sink) {
+    if (t.direct)
+      stream_samples(in, tif.get(), s, size, layout, out.orientation);
+    else
+      stream_rgba(in, tif.get(), s, size, t.gray && t.spp == 1, t.bps, out.orientation);
+    return out;
+  }
   out.image =
       t.direct ? read_samples(in, tif.get(), s, size, layout, t.mode) : read_rgba(in, tif.get(), s, size, t.mode);
-  out.orientation = t.exif_orientation();
   return out;
 }
 

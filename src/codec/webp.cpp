@@ -1,11 +1,14 @@
 // WebP through libwebp (decode, encode) and libwebpdemux (EXIF chunk).
+#include <sys/mman.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
 #include <webp/encode.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
+#include "../stream/row_sink.hpp"
 #include "codec.hpp"
 #include "pixelcache/ops.hpp"
 
@@ -23,6 +26,78 @@ int webp_orientation(std::span<const std::uint8_t> data) {
     WebPDemuxReleaseChunkIterator(&it);
   }
   return o ? o : 1;
+}
+
+// A decoder configuration for RGB output of `size` (libwebp's scaler when
+// it is not the full size) into `buf`.
+void configure(WebPDecoderConfig& config, const WebPBitstreamFeatures& f, ImageSize size, std::uint8_t* buf) {
+  WebPInitDecoderConfig(&config);
+  if (size.width != f.width || size.height != f.height) {
+    config.options.use_scaling = 1;
+    config.options.scaled_width = size.width;
+    config.options.scaled_height = size.height;
+  }
+  config.output.colorspace = MODE_RGB;
+  config.output.is_external_memory = 1;
+  config.output.u.RGBA.rgba = buf;
+  config.output.u.RGBA.stride = size.width * 3;
+  config.output.u.RGBA.size = size.area() * 3;
+}
+
+// An anonymous mapping for the streamed decode's output: libwebp writes each
+// row once, and the pages of rows already given to the sink are dropped.
+class OutputPages {
+ public:
+  explicit OutputPages(std::size_t bytes) : size_(std::max<std::size_t>(bytes, 1)) {
+    void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw LimitError("WEBP: cannot map " + std::to_string(size_) + " bytes for the output");
+    data_ = static_cast<std::uint8_t*>(p);
+  }
+  ~OutputPages() { ::munmap(data_, size_); }
+  OutputPages(const OutputPages&) = delete;
+  OutputPages& operator=(const OutputPages&) = delete;
+  std::uint8_t* data() const noexcept { return data_; }
+  // Drops the whole pages below `end` bytes, once.
+  void release_below(std::size_t end) noexcept {
+    const std::size_t page = 4096, to = end / page * page;
+    if (to > released_) ::madvise(data_ + released_, to - released_, MADV_DONTNEED);
+    released_ = std::max(released_, to);
+  }
+
+ private:
+  std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0, released_ = 0;
+};
+
+// The streamed decode (full size: WebP has no shrink-on-load here, and
+// decode_resized() does not stream WebP, see stream/decode_resized.cpp):
+// libwebp's incremental decoder over growing prefixes of the data, the rows
+// it has finished given to the sink after each step.
+void stream_webp(const DecodeInput& in, const WebPBitstreamFeatures& f, ImageSize size, int orientation) {
+  const std::size_t stride = static_cast<std::size_t>(size.width) * 3;
+  OutputPages pages(size.area() * 3);
+  WebPDecoderConfig config;
+  configure(config, f, size, pages.data());
+  std::unique_ptr<WebPIDecoder, decltype(&WebPIDelete)> idec(WebPIDecode(nullptr, 0, &config), &WebPIDelete);
+  if (!idec) decode_fail(in, "WEBP", "corrupt or truncated bitstream");
+  in.sink->begin(size, Mode::RGB, orientation);
+  int done = 0;
+  auto harvest = [&] {
+    int last_y = 0, w = 0, h = 0, st = 0;
+    if (!WebPIDecGetRGB(idec.get(), &last_y, &w, &h, &st)) return;
+    for (; done < last_y && done < size.height; ++done)
+      in.sink->row(done, pages.data() + static_cast<std::size_t>(done) * stride);
+    pages.release_below(static_cast<std::size_t>(done) * stride);
+  };
+  constexpr std::size_t kStep = std::size_t{256} << 10;
+  VP8StatusCode status = VP8_STATUS_SUSPENDED;
+  for (std::size_t fed = 0; fed < in.data.size() && status == VP8_STATUS_SUSPENDED;) {
+    fed = std::min(in.data.size(), fed + kStep);
+    status = WebPIUpdate(idec.get(), in.data.data(), fed);
+    harvest();
+  }
+  // As WebPDecodeRGBInto(): anything but a whole image is one error.
+  if (status != VP8_STATUS_OK || done != size.height) decode_fail(in, "WEBP", "corrupt or truncated bitstream");
 }
 
 // Refuses what the decoder cannot decode (an animation) and what breaks the
@@ -48,6 +123,11 @@ Decoded decode_webp(const DecodeInput& in) {
   Decoded out;
   out.format = Format::WebP;
   const ImageSize sz{f.height, f.width};
+  if (in.sink) {
+    out.orientation = webp_orientation(in.data);
+    stream_webp(in, f, sz, out.orientation);
+    return out;
+  }
   out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
     if (!WebPDecodeRGBInto(in.data.data(), in.data.size(), reinterpret_cast<std::uint8_t*>(b.data()), b.size(),
                            f.width * 3))

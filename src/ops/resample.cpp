@@ -11,6 +11,7 @@
 #include "ops_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/ops.hpp"
+#include "resample_internal.hpp"
 
 namespace pixelcache {
 
@@ -24,9 +25,7 @@ Interpolation parse_interpolation(std::string_view name) {
                         "' (expected nearest, bilinear, bicubic, lanczos or area)");
 }
 
-namespace {
-
-constexpr int kPrecisionBits = 32 - 8 - 2;
+namespace detail {
 
 double box_filter(double x) { return (x > -0.5 && x <= 0.5) ? 1.0 : 0.0; }
 double bilinear_filter(double x) {
@@ -40,17 +39,14 @@ double bicubic_filter(double x) {
   if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
   return 0.0;
 }
+namespace {
 double sinc(double x) {
   if (x == 0.0) return 1.0;
   x *= M_PI;
   return std::sin(x) / x;
 }
+}  // namespace
 double lanczos_filter(double x) { return (-3.0 <= x && x < 3.0) ? sinc(x) * sinc(x / 3) : 0.0; }
-
-struct Filter {
-  double (*fn)(double);
-  double support;
-};
 
 Filter filter_for(Interpolation i) {
   switch (i) {
@@ -62,16 +58,6 @@ Filter filter_for(Interpolation i) {
   }
   return {bilinear_filter, 1.0};
 }
-
-// For each output index: the first input index, the tap count, and ksize
-// normalised weights (Pillow's precompute_coeffs with box = [in0, in0 +
-// extent]: [0, in_size] for a whole-image resize).
-struct Coeffs {
-  int ksize = 0;
-  std::vector<int> start, count;
-  std::vector<double> w;
-  std::vector<std::int32_t> w8;  // fixed point
-};
 
 Coeffs precompute(int in_size, int out_size, Filter f, double in0, double extent) {
   const double scale = extent / out_size;
@@ -110,10 +96,28 @@ Coeffs precompute(int in_size, int out_size, Filter f, double in0, double extent
   return c;
 }
 
-inline std::uint8_t clip8(std::int32_t v) {
-  v >>= kPrecisionBits;
-  return static_cast<std::uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+// Source index of each output index for NEAREST, as Pillow's
+// ImagingScaleAffine computes it: the position accumulates in double, so at
+// exact pixel boundaries the result is Pillow's, not floor((x + 0.5) * scale).
+std::vector<int> nearest_table(int in_size, int out_size, double in0, double extent) {
+  const double scale = extent / out_size;
+  std::vector<int> t(out_size);
+  double pos = in0 + scale * 0.5;
+  for (int x = 0; x < out_size; ++x, pos += scale) t[x] = std::clamp(static_cast<int>(pos), 0, in_size - 1);
+  return t;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::clip8;
+using detail::Coeffs;
+using detail::Filter;
+using detail::filter_for;
+using detail::kPrecisionBits;
+using detail::nearest_table;
+using detail::precompute;
 
 // A plain row-major buffer: rows x (cols * ch) samples of T.
 template <class T>
@@ -240,17 +244,6 @@ void resample(const Plane<T>& src, T* dst, ImageSize out, Filter f, Extent e, bo
   }
 }
 
-// Source index of each output index for NEAREST, as Pillow's
-// ImagingScaleAffine computes it: the position accumulates in double, so at
-// exact pixel boundaries the result is Pillow's, not floor((x + 0.5) * scale).
-std::vector<int> nearest_table(int in_size, int out_size, double in0, double extent) {
-  const double scale = extent / out_size;
-  std::vector<int> t(out_size);
-  double pos = in0 + scale * 0.5;
-  for (int x = 0; x < out_size; ++x, pos += scale) t[x] = std::clamp(static_cast<int>(pos), 0, in_size - 1);
-  return t;
-}
-
 // Pillow's NEAREST: the source pixel under each output pixel's centre.
 Image resize_nearest(const Image& img, ImageSize size, Extent e) {
   const int c = img.channels();
@@ -273,6 +266,23 @@ Image resize_nearest(const Image& img, ImageSize size, Extent e) {
 }
 
 }  // namespace
+
+namespace detail {
+
+void resample_line_u8(const std::uint8_t* in, int channels, std::uint8_t* out, int out_size, const Coeffs& c) {
+  const Plane<std::uint8_t> line{1, 0, channels, in};  // one row: the stride is never used
+  if (channels == 3)
+    horizontal_rows<std::uint8_t, 3>(line, out, out_size, c, 0, 1);
+  else
+    horizontal_rows<std::uint8_t, 1>(line, out, out_size, c, 0, 1);
+}
+
+void vertical_pass_u8(const std::uint8_t* in, int rows, int cols, int channels, std::uint8_t* out, int out_rows,
+                      const Coeffs& c) {
+  vertical_pass(Plane<std::uint8_t>{rows, cols, channels, in}, out, out_rows, c);
+}
+
+}  // namespace detail
 
 ImageSize resized_size(ImageSize from, ImageSize to) {
   if (to.height < 0 || to.width < 0 || (to.height == 0 && to.width == 0))

@@ -235,6 +235,40 @@ def test_run_shrink_on_load_jpeg(exe, data, tmp_path):
         assert mean_abs_diff(got, src.convert("RGB").resize((100, 67), Image.Resampling.BILINEAR)) < 3
 
 
+def test_run_streams_a_first_resize_past_max_pixels(exe, tmp_path):
+    # 13,400 x 13,400 gray (179.6 Mpx, above the 178,956,970 of max_pixels)
+    # in a small PNG: refused whole, thumbnailed when --max-stream-pixels
+    # allows it (the decode streams into resize), same pixels as Pillow's
+    # decode + resize of a smaller image of the same content (all zeros).
+    import zlib
+    side = 13_400
+    row = b"\x00" * (side + 1)
+    z = zlib.compressobj(9)
+    idat = b"".join(z.compress(row) for _ in range(side)) + z.flush()
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    src = tmp_path / "huge.png"
+    src.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+                    + chunk(b"tEXt", b"padding\x00" + b"x" * 40_000)  # within max_expansion (1024)
+                    + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    out = tmp_path / "thumb.png"
+    p = run(exe, "run", src, "-o", out, "resize:64x64")
+    assert p.returncode != 0 and "max_pixels" in p.stderr, p.stderr
+    p = run(exe, "run", src, "-o", out, "resize:64x64", "--max-stream-pixels", "200000000")
+    assert p.returncode == 0, p.stderr
+    with Image.open(out) as im:
+        assert im.size == (64, 64) and im.mode == "L" and im.getextrema() == (0, 0)
+    p = run(exe, "run", src, "-o", out, "flip_horizontal", "--max-stream-pixels", "200000000")
+    assert p.returncode != 0 and "max_pixels" in p.stderr, p.stderr  # not a first resize: decoded whole
+    # batch takes the same option.
+    assert run(exe, "batch", src, "-o", tmp_path / "b1", "resize:64x64").returncode != 0
+    p = run(exe, "batch", src, "-o", tmp_path / "b2", "resize:64x64", "--max-stream-pixels", "200000000")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "b2" / "huge.png").exists()
+
+
 @pytest.mark.parametrize("step, message", [
     ("resize:0x0", "resize: argument 'size' must be positive (one side may be 0 to keep the aspect ratio), got 0x0 (WxH)"),
     ("resize:10", "resize: argument 'size' '10' is not WIDTHxHEIGHT"),

@@ -281,6 +281,38 @@ def test_load_resized_keeps_the_aspect_ratio_with_a_side_of_zero(tmp_path):
         HashableImage.load_resized(path, (-5, 10))
 
 
+def test_load_resized_streams_above_max_pixels_with_max_stream_pixels(tmp_path):
+    # PNG, TIFF and BMP stream into the resize: max_stream_pixels lets them
+    # past max_pixels, with the pixels of a whole decode + resize; a JPEG
+    # (decoded whole) keeps max_pixels.
+    big = HashableImage(ROCKET).resize((600, 500))  # 300,000 pixels
+    for ext in ("png", "tif", "bmp"):
+        path = tmp_path / f"big.{ext}"
+        big.save(path)
+        expected = HashableImage(path).resize((60, 50))
+        with pytest.raises(pixelcache.LimitError):
+            HashableImage.load_resized(path, (60, 50), max_pixels=100_000)
+        got = HashableImage.load_resized(path, (60, 50), max_pixels=100_000, max_stream_pixels=300_000)
+        assert got == expected
+        assert HashableImage.load_resized(path.read_bytes(), (60, 50), max_pixels=100_000,
+                                          max_stream_pixels=300_000) == expected
+        with pytest.raises(pixelcache.LimitError):
+            HashableImage.load_resized(path, (60, 50), max_pixels=100_000, max_stream_pixels=299_999)
+    jpg = tmp_path / "big.jpg"
+    big.save(jpg)
+    with pytest.raises(pixelcache.LimitError):
+        HashableImage.load_resized(jpg, (60, 50), max_pixels=100_000, max_stream_pixels=300_000)
+
+
+def test_load_resized_truncated_file_raises_decode_error(tmp_path):
+    png = tmp_path / "big.png"
+    HashableImage(ROCKET).resize((300, 200)).save(png)
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(png.read_bytes()[: png.stat().st_size // 2])
+    with pytest.raises(pixelcache.DecodeError):
+        HashableImage.load_resized(cut, (30, 20))
+
+
 def test_image_size_limit_is_adjustable(camera):
     assert pixelcache.max_image_bytes() == 2**32
     try:

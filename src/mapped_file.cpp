@@ -1,0 +1,82 @@
+// Read-only file mappings whose pages can be dropped (mapped_file.hpp).
+#include "mapped_file.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "atomic_file.hpp"
+#include "pixelcache/error.hpp"
+#include "pixelcache/io.hpp"
+
+namespace pixelcache::detail {
+
+namespace {
+
+// The live mappings (start, length), for release_mapped().
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::vector<std::pair<const std::uint8_t*, std::size_t>>& registry() {
+  static std::vector<std::pair<const std::uint8_t*, std::size_t>> r;
+  return r;
+}
+
+}  // namespace
+
+MappedFile::MappedFile(const std::filesystem::path& path) {
+  reject_nul(path.native());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw IoError(escape_bytes(path.string()) + ": cannot open: " + std::strerror(errno));
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  if (regular && st.st_size > 0) {
+    void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) {
+      ::madvise(p, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
+      data_ = static_cast<const std::uint8_t*>(p);
+      size_ = static_cast<std::size_t>(st.st_size);
+      mapped_ = true;
+    }
+  }
+  ::close(fd);
+  if (mapped_) {
+    const std::lock_guard lock(registry_mutex());
+    registry().emplace_back(data_, size_);
+    return;
+  }
+  copy_ = read_file(path);  // not mappable: an empty file, a pipe, a special file
+  data_ = copy_.data();
+  size_ = copy_.size();
+}
+
+MappedFile::~MappedFile() {
+  if (!mapped_) return;
+  {
+    const std::lock_guard lock(registry_mutex());
+    auto& r = registry();
+    r.erase(std::remove(r.begin(), r.end(), std::make_pair(data_, size_)), r.end());
+  }
+  ::munmap(const_cast<std::uint8_t*>(data_), size_);
+}
+
+void release_mapped(std::span<const std::uint8_t> data) noexcept {
+  if (data.empty()) return;
+  const std::lock_guard lock(registry_mutex());
+  for (const auto& [start, size] : registry()) {
+    if (data.data() < start || data.data() >= start + size) continue;
+    // A private, read-only file mapping: MADV_DONTNEED unmaps the pages;
+    // touching them again reads the same bytes from the page cache.
+    ::madvise(const_cast<std::uint8_t*>(start), size, MADV_DONTNEED);
+    return;
+  }
+}
+
+}  // namespace pixelcache::detail

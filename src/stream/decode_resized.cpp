@@ -1,0 +1,101 @@
+// Decoding straight to a smaller size (thumbnail.hpp): the decoders that can
+// stream a file push its rows into a StreamResizer; the others decode whole
+// and the image is resized as resize() does.
+#include <algorithm>
+
+#include "../atomic_file.hpp"
+#include "../codec/codec.hpp"
+#include "../mapped_file.hpp"
+#include "pixelcache/error.hpp"
+#include "pixelcache/net.hpp"
+#include "pixelcache/thumbnail.hpp"
+#include "stream_resizer.hpp"
+
+namespace pixelcache {
+
+ResizeSpec ResizeSpec::to(ImageSize size, Interpolation interpolation) {
+  ResizeSpec s;
+  s.rule = Rule::Size;
+  s.size = size;
+  s.interpolation = interpolation;
+  return s;
+}
+
+ResizeSpec ResizeSpec::min_side(int min_size, int modulo, Interpolation interpolation) {
+  ResizeSpec s;
+  s.rule = Rule::MinSide;
+  s.min_size = min_size;
+  s.modulo = modulo;
+  s.interpolation = interpolation;
+  return s;
+}
+
+ImageSize ResizeSpec::output_size(ImageSize from) const {
+  if (rule == Rule::MinSide) return min_size_resized(from, min_size, modulo);
+  const ImageSize to = resized_size(from, size);
+  to.validate("resize: target size");  // as resize()
+  return to;
+}
+
+Image ResizeSpec::apply(const Image& img) const {
+  return rule == Rule::MinSide ? resize_min_size(img, min_size, modulo, interpolation)
+                               : resize(img, size, interpolation);
+}
+
+LoadOptions ResizeSpec::shrink_on_load(LoadOptions base) const {
+  if (base.shrink_hint.height > 0 || base.shrink_hint.width > 0 || base.shrink_min_side > 0) return base;
+  if (rule == Rule::MinSide) {
+    // As Transform: the result's sides are then rounded down to `modulo`.
+    base.shrink_min_side = std::max(1, min_size - modulo + 1);
+  } else if (size.height >= 0 && size.width >= 0) {
+    base.shrink_hint = size;
+  }
+  return base;
+}
+
+// The formats whose decoders take a sink (each still decodes whole the
+// files it cannot stream). Not WebP: libwebp's incremental decoder
+// (webp.cpp: stream_webp) accepts some damaged files that the one-shot
+// decoder refuses (the fuzz_decode differential check found them), so a
+// WebP decodes whole.
+bool detail::may_stream(Format f) noexcept {
+  switch (f) {
+    case Format::PNG:
+    case Format::TIFF:
+    case Format::BMP:
+    case Format::GIF: return true;
+    default: return false;
+  }
+}
+
+Image decode_resized(std::span<const std::uint8_t> data, const ResizeSpec& spec, const LoadOptions& options,
+                     std::string_view source) {
+  if (data.empty()) throw DecodeError(escape_bytes(source) + ": empty input (0 bytes)");
+  detail::StreamResizer sink(spec, options.apply_orientation, [data] { detail::release_mapped(data); });
+  detail::DecodeInput in{data, options, source};
+  if (detail::may_stream(sniff_format(data))) in.sink = &sink;
+  Decoded d = detail::decode_stored(in);
+  if (sink.begun()) {
+    detail::release_mapped(data);
+    return sink.finish();
+  }
+  // Decoded whole (perhaps shrunk on load, as a JPEG): resized to the size
+  // the full-scale image gets, as Transform::run() does.
+  detail::finish_decoded(d, options);
+  if (d.image.size() == d.full_size) return spec.apply(d.image);
+  return resize_region(d.image, spec.output_size(d.full_size), d.content, spec.interpolation);
+}
+
+Image load_resized(const std::string& path_or_url, const ResizeSpec& spec, const LoadOptions& options) {
+  detail::reject_nul(path_or_url);
+  if (is_url(path_or_url)) {
+    const auto body = fetch_url(path_or_url, options.fetch);
+    return decode_resized(body, spec, options, path_or_url);
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(escape_bytes(path_or_url) + ": is a directory");
+  const detail::MappedFile file(path_or_url);
+  return decode_resized(file.bytes(), spec, options, path_or_url);
+}
+
+}  // namespace pixelcache
