@@ -522,10 +522,9 @@ class HashableImage(Operations):
         256 wide; (256, 0): 256 high), computed from the full-scale image, so
         the result has the size of HashableImage(source).resize(size) and
         samples the same places. Its pixels differ from that full decode +
-        resize as much as Pillow's draft() + resize does: on noisy 1-3 MP
-        photos 0.9-2.7 levels on average by target size (512 down to 64), up
-        to ~6 on single images, and 0.2 levels from Pillow's draft() + resize
-        (measured by bench/shrink_quality.py). PNG, TIFF, BMP and GIF images
+        resize by less than one level on average on noisy 1-3 MP photos, less
+        than Pillow's draft() + resize does (bench/shrink_quality.py measures
+        it; doc/benchmarks.md has the figures). PNG, TIFF, BMP and GIF images
         stream from the decoder through the resampler, never decoded whole
         (the same pixels as decode then resize, in memory that does not grow
         with the image), so they may have up to max(max_pixels,
