@@ -164,26 +164,48 @@ struct SampleLayout {
   bool invert = false;    ///< MinIsWhite
 };
 
+// The strips or tiles of an image: their sides (a strip is the image's
+// width by its rows per strip, at most the image's height), the bytes of one
+// decoded chunk and of one of its rows. DecodeError for a zero side or an
+// invalid chunk size.
+struct ChunkGrid {
+  bool tiled = false;
+  std::uint32_t width = 0, height = 0;
+  tmsize_t bytes = 0;
+  std::size_t row_bytes = 0;
+};
+
+ChunkGrid chunk_grid(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size, const SampleLayout& l) {
+  ChunkGrid g;
+  g.tiled = TIFFIsTiled(tif);
+  g.width = static_cast<std::uint32_t>(size.width);
+  g.height = static_cast<std::uint32_t>(size.height);
+  if (g.tiled) {
+    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &g.width);
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &g.height);
+  } else {
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &g.height);
+  }
+  g.height = std::min(g.height, static_cast<std::uint32_t>(size.height));
+  if (g.width == 0 || g.height == 0) decode_fail(in, "TIFF", "zero tile or strip size");
+  g.bytes = g.tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
+  if (g.bytes <= 0) decode_fail(in, "TIFF", s.error.empty() ? "invalid strip size" : s.error);
+  g.row_bytes = (std::size_t{g.width} * l.per_pixel * l.bits + 7) / 8;
+  return g;
+}
+
 // Gray and RGB images of 8 or 16 bits and 1-bit gray decoded directly
 // (16-bit samples are rounded as v / 257, which TIFFRGBAImage would
 // truncate; 1-bit gray gives a binary image).
 Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize size, const SampleLayout& l,
                    Mode mode) {
   const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
-  const bool tiled = TIFFIsTiled(tif);
-  std::uint32_t cw = w, ch = h;
-  if (tiled) {
-    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &cw);
-    TIFFGetField(tif, TIFFTAG_TILELENGTH, &ch);
-  } else {
-    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
-  }
-  ch = std::min(ch, h);
-  if (cw == 0 || ch == 0) decode_fail(in, "TIFF", "zero tile or strip size");
-  const tmsize_t chunk_size = tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
-  if (chunk_size <= 0) decode_fail(in, "TIFF", s.error.empty() ? "invalid strip size" : s.error);
+  const ChunkGrid grid = chunk_grid(in, tif, s, size, l);
+  const bool tiled = grid.tiled;
+  const std::uint32_t cw = grid.width, ch = grid.height;
+  const tmsize_t chunk_size = grid.bytes;
+  const std::size_t row_bytes = grid.row_bytes;
   std::vector<std::uint8_t> buf(static_cast<std::size_t>(chunk_size));
-  const std::size_t row_bytes = (std::size_t{cw} * l.per_pixel * l.bits + 7) / 8;
   const int oc = l.keep;
   const std::uint8_t white = l.bits == 1 ? 1 : 255;
   return Image::generate(size, mode, PixelType::U8, [&](std::span<std::byte> b) {
@@ -271,20 +293,12 @@ Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize 
 void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize size, const SampleLayout& l,
                     int orientation) {
   const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
-  const bool tiled = TIFFIsTiled(tif);
-  std::uint32_t cw = w, ch = h;
-  if (tiled) {
-    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &cw);
-    TIFFGetField(tif, TIFFTAG_TILELENGTH, &ch);
-  } else {
-    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &ch);
-  }
-  ch = std::min(ch, h);
-  if (cw == 0 || ch == 0) decode_fail(in, "TIFF", "zero tile or strip size");
-  const tmsize_t chunk_size = tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
-  if (chunk_size <= 0) decode_fail(in, "TIFF", s.error.empty() ? "invalid strip size" : s.error);
+  const ChunkGrid grid = chunk_grid(in, tif, s, size, l);
+  const bool tiled = grid.tiled;
+  const std::uint32_t cw = grid.width, ch = grid.height;
+  const tmsize_t chunk_size = grid.bytes;
+  const std::size_t row_bytes = grid.row_bytes;
   std::vector<std::uint8_t> buf(static_cast<std::size_t>(chunk_size));
-  const std::size_t row_bytes = (std::size_t{cw} * l.per_pixel * l.bits + 7) / 8;
   const int oc = l.keep;
   const Mode mode = oc == 3 ? Mode::RGB : (l.bits == 1 ? Mode::Binary : Mode::L);
   const std::uint8_t white = l.bits == 1 ? 1 : 255;
