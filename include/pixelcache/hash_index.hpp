@@ -41,6 +41,7 @@
 #include <functional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pixelcache/phash.hpp"
@@ -91,6 +92,8 @@ class HashIndex {
     std::vector<std::uint32_t> start;  // bits <= kDirectBits: first position of each value, 2^bits + 1
     std::vector<std::uint64_t> words;  // hashes of one word: the hash of each key (read in order)
     std::uint64_t mask = 0;            // hashes of one word: the chunk's bits
+    // The positions [first, last) of the entries whose chunk value is `key`.
+    std::pair<std::size_t, std::size_t> bucket(std::uint64_t key) const;
   };
   // pairs() for hashes of one word: no seen-marks (a pair is taken in the
   // first chunk that finds it) and the bucket's hashes read in order.

@@ -142,19 +142,19 @@ std::uint64_t HashIndex::chunk_value(std::span<const std::uint64_t> words, const
   return extract(words.data(), c.first_bit, c.bits);
 }
 
+std::pair<std::size_t, std::size_t> HashIndex::Chunk::bucket(std::uint64_t key) const {
+  if (!start.empty()) return {start[key], start[key + 1]};  // a direct table of the chunk's values
+  const auto [b, e] = std::equal_range(keys.begin(), keys.end(), key);
+  return {static_cast<std::size_t>(b - keys.begin()), static_cast<std::size_t>(e - keys.begin())};
+}
+
 template <class F>
 void HashIndex::candidates(std::span<const std::uint64_t> words, int distance, std::vector<std::uint32_t>& stamp,
                            std::uint32_t mark, F&& visit) const {
   const int s = distance / static_cast<int>(chunks_.size());
   for (const Chunk& c : chunks_) {
     auto bucket = [&](std::uint64_t key) {
-      std::size_t lo, hi;
-      if (!c.start.empty()) {
-        lo = c.start[key], hi = c.start[key + 1];
-      } else {
-        const auto [b, e] = std::equal_range(c.keys.begin(), c.keys.end(), key);
-        lo = static_cast<std::size_t>(b - c.keys.begin()), hi = static_cast<std::size_t>(e - c.keys.begin());
-      }
+      const auto [lo, hi] = c.bucket(key);
       for (std::size_t p = lo; p < hi; ++p) {
         const std::uint32_t id = c.ids[p];
         if (stamp[id] == mark) continue;
@@ -229,13 +229,7 @@ std::vector<HashPair> HashIndex::pairs_one_word() const {
       const std::uint32_t a = c.ids[q];
       const std::uint64_t wa = c.words[q];
       auto bucket = [&](std::uint64_t key) {
-        std::size_t lo, hi;
-        if (!c.start.empty()) {
-          lo = c.start[key], hi = c.start[key + 1];
-        } else {
-          const auto [b, e] = std::equal_range(c.keys.begin(), c.keys.end(), key);
-          lo = static_cast<std::size_t>(b - c.keys.begin()), hi = static_cast<std::size_t>(e - c.keys.begin());
-        }
+        const auto [lo, hi] = c.bucket(key);
         // Each pair once, from its lower index: a bucket's ids ascend (the
         // entries are sorted by key, then id), so read it from the end.
         for (std::size_t p = hi; p-- > lo;) {
