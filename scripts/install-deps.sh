@@ -23,6 +23,7 @@ PACKAGES=(
   python3 python3-pytest python3-numpy python3-pil python3-opencv python3-xxhash
   python3-scipy   # tests/tools/imagehash_ref.py: imagehash's phash (scipy.fftpack.dct)
   python3-matplotlib libvips-tools
+  time   # /usr/bin/time -v: a child's own peak RSS (tests/tools/stream_peak_rss.py, bench/thumbnail_compare.py)
   python3-cachetools
   python3-zstandard   # tests/tools/cache_entry_spec.py reads compressed cache entries
   # batch work: tqdm progress bars, Dask distributed (LocalCluster tests, examples/dask_batch.py)

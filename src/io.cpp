@@ -98,13 +98,18 @@ void detail::finish_decoded(Decoded& d, const LoadOptions& options) {
   if (d.full_size.height == 0) d.full_size = d.image.size();  // decoders that do not shrink
   // The content of a decode at 1/k scale (stored orientation): n / k of the
   // ceil(n / k) pixels of a side, the padding last.
+  // A decoder that scales the whole image (WebP) sets the content itself.
   const ImageSize have = d.image.size(), full = d.full_size;
   double eh = have.height, ew = have.width;
-  for (int k : {2, 4, 8})
-    if (full != have && (full.height + k - 1) / k == have.height && (full.width + k - 1) / k == have.width) {
-      eh = static_cast<double>(full.height) / k, ew = static_cast<double>(full.width) / k;
-      break;
-    }
+  if (d.content[2] > 0) {
+    eh = d.content[2], ew = d.content[3];
+  } else {
+    for (int k : {2, 4, 8})
+      if (full != have && (full.height + k - 1) / k == have.height && (full.width + k - 1) / k == have.width) {
+        eh = static_cast<double>(full.height) / k, ew = static_cast<double>(full.width) / k;
+        break;
+      }
+  }
   const double py = have.height - eh, px = have.width - ew;  // padding at the bottom / right
   d.content = {0, 0, eh, ew};
   if (options.apply_orientation) {

@@ -93,10 +93,12 @@ struct LoadOptions {
   /// For URLs: time-outs, size limit, redirects.
   FetchOptions fetch;
   /// Shrink-on-load hint: the caller will reduce the image to about this
-  /// size (after orientation), so a JPEG may be decoded at 1/2, 1/4 or 1/8
-  /// scale in the DCT domain, never below this size; a side of 0 is not
-  /// constrained (a resize that keeps the aspect ratio). {0, 0} decodes at
-  /// full size. Other formats ignore it. The result is then a slightly
+  /// size (after orientation), so a JPEG (in the DCT domain) or a WebP
+  /// (libwebp's scaler) may be decoded at 1/2, 1/4 or 1/8 scale, never
+  /// below this size; a side of 0 is not constrained (a resize that keeps
+  /// the aspect ratio). {0, 0} decodes at full size. Other formats ignore
+  /// it (PNG, TIFF, BMP and GIF stream into the resizer instead:
+  /// thumbnail.hpp). The result is then a slightly
   /// different (but not worse) image than a full decode followed by a
   /// resize.
   ImageSize shrink_hint{0, 0};
@@ -122,12 +124,14 @@ struct Decoded {
   /// pixels: {top, left, height, width}. For a decode at 1/k scale a side of
   /// ceil(n / k) pixels holds n / k pixels of content, the last one partly
   /// padding (first, once the orientation mirrors that side), so this is
-  /// full_size / k placed accordingly; else the whole image. resize_region()
-  /// of it keeps the full image's geometry.
+  /// full_size / k placed accordingly (a JPEG); a WebP scaled by libwebp
+  /// has no padding, so it is the whole image. resize_region() of it keeps
+  /// the full image's geometry.
   std::array<double, 4> content{0, 0, 0, 0};
-  /// 1: decoded at full size; 2, 4 or 8: a JPEG decoded at 1/scale of its
-  /// size in the DCT domain (shrink-on-load, LoadOptions::shrink_hint /
-  /// shrink_min_side), so `image` is not the full decode.
+  /// 1: decoded at full size; 2, 4 or 8: decoded at 1/scale of its size
+  /// (shrink-on-load, LoadOptions::shrink_hint / shrink_min_side: a JPEG in
+  /// the DCT domain, a WebP by libwebp's area-averaging scaler while
+  /// decoding), so `image` is not the full decode.
   int scale = 1;
 };
 

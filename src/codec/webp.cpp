@@ -1,5 +1,4 @@
 // WebP through libwebp (decode, encode) and libwebpdemux (EXIF chunk).
-#include <sys/mman.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
 #include <webp/encode.h>
@@ -8,7 +7,6 @@
 #include <cstring>
 #include <memory>
 
-#include "../stream/row_sink.hpp"
 #include "codec.hpp"
 #include "pixelcache/ops.hpp"
 
@@ -29,7 +27,8 @@ int webp_orientation(std::span<const std::uint8_t> data) {
 }
 
 // A decoder configuration for RGB output of `size` (libwebp's scaler when
-// it is not the full size) into `buf`.
+// it is not the full size) into `buf`, libwebp's threaded decoding (the loop
+// filter on a second thread; the pixels are the same) on.
 void configure(WebPDecoderConfig& config, const WebPBitstreamFeatures& f, ImageSize size, std::uint8_t* buf) {
   WebPInitDecoderConfig(&config);
   if (size.width != f.width || size.height != f.height) {
@@ -37,6 +36,7 @@ void configure(WebPDecoderConfig& config, const WebPBitstreamFeatures& f, ImageS
     config.options.scaled_width = size.width;
     config.options.scaled_height = size.height;
   }
+  config.options.use_threads = 1;
   config.output.colorspace = MODE_RGB;
   config.output.is_external_memory = 1;
   config.output.u.RGBA.rgba = buf;
@@ -44,60 +44,28 @@ void configure(WebPDecoderConfig& config, const WebPBitstreamFeatures& f, ImageS
   config.output.u.RGBA.size = size.area() * 3;
 }
 
-// An anonymous mapping for the streamed decode's output: libwebp writes each
-// row once, and the pages of rows already given to the sink are dropped.
-class OutputPages {
- public:
-  explicit OutputPages(std::size_t bytes) : size_(std::max<std::size_t>(bytes, 1)) {
-    void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) throw LimitError("WEBP: cannot map " + std::to_string(size_) + " bytes for the output");
-    data_ = static_cast<std::uint8_t*>(p);
+// The size decode_webp() gives (stored orientation) and its scale: the
+// header's (1), or with a shrink-on-load hint (LoadOptions::shrink_hint /
+// shrink_min_side) the smallest 1/k, k in {8, 4, 2}, whose ceil(side / k)
+// sizes stay at or above the hint, compared in stored orientation: JPEG's
+// rule (jpeg.cpp), here done by libwebp's area-averaging scaler while
+// decoding, so a lossy file never holds more than a few full-width rows.
+ImageSize scaled_size(const WebPBitstreamFeatures& f, int orientation, const LoadOptions& options, int& scale) {
+  scale = 1;
+  const ImageSize hint = options.shrink_hint;
+  const int min_side = options.shrink_min_side;
+  if (hint.height <= 0 && hint.width <= 0 && min_side <= 0) return {f.height, f.width};
+  const bool swap = options.apply_orientation && orientation >= 5;
+  const int want_w = swap ? hint.height : hint.width;  // 0: free
+  const int want_h = swap ? hint.width : hint.height;
+  for (int k : {8, 4, 2}) {
+    const int sw = (f.width + k - 1) / k, sh = (f.height + k - 1) / k;
+    if (sw >= want_w && sh >= want_h && std::min(sw, sh) >= min_side) {
+      scale = k;
+      return {sh, sw};
+    }
   }
-  ~OutputPages() { ::munmap(data_, size_); }
-  OutputPages(const OutputPages&) = delete;
-  OutputPages& operator=(const OutputPages&) = delete;
-  std::uint8_t* data() const noexcept { return data_; }
-  // Drops the whole pages below `end` bytes, once.
-  void release_below(std::size_t end) noexcept {
-    const std::size_t page = 4096, to = end / page * page;
-    if (to > released_) ::madvise(data_ + released_, to - released_, MADV_DONTNEED);
-    released_ = std::max(released_, to);
-  }
-
- private:
-  std::uint8_t* data_ = nullptr;
-  std::size_t size_ = 0, released_ = 0;
-};
-
-// The streamed decode (full size: WebP has no shrink-on-load here, and
-// decode_resized() does not stream WebP, see stream/decode_resized.cpp):
-// libwebp's incremental decoder over growing prefixes of the data, the rows
-// it has finished given to the sink after each step.
-void stream_webp(const DecodeInput& in, const WebPBitstreamFeatures& f, ImageSize size, int orientation) {
-  const std::size_t stride = static_cast<std::size_t>(size.width) * 3;
-  OutputPages pages(size.area() * 3);
-  WebPDecoderConfig config;
-  configure(config, f, size, pages.data());
-  std::unique_ptr<WebPIDecoder, decltype(&WebPIDelete)> idec(WebPIDecode(nullptr, 0, &config), &WebPIDelete);
-  if (!idec) decode_fail(in, "WEBP", "corrupt or truncated bitstream");
-  in.sink->begin(size, Mode::RGB, orientation);
-  int done = 0;
-  auto harvest = [&] {
-    int last_y = 0, w = 0, h = 0, st = 0;
-    if (!WebPIDecGetRGB(idec.get(), &last_y, &w, &h, &st)) return;
-    for (; done < last_y && done < size.height; ++done)
-      in.sink->row(done, pages.data() + static_cast<std::size_t>(done) * stride);
-    pages.release_below(static_cast<std::size_t>(done) * stride);
-  };
-  constexpr std::size_t kStep = std::size_t{256} << 10;
-  VP8StatusCode status = VP8_STATUS_SUSPENDED;
-  for (std::size_t fed = 0; fed < in.data.size() && status == VP8_STATUS_SUSPENDED;) {
-    fed = std::min(in.data.size(), fed + kStep);
-    status = WebPIUpdate(idec.get(), in.data.data(), fed);
-    harvest();
-  }
-  // As WebPDecodeRGBInto(): anything but a whole image is one error.
-  if (status != VP8_STATUS_OK || done != size.height) decode_fail(in, "WEBP", "corrupt or truncated bitstream");
+  return {f.height, f.width};
 }
 
 // Refuses what the decoder cannot decode (an animation) and what breaks the
@@ -122,18 +90,20 @@ Decoded decode_webp(const DecodeInput& in) {
   check_features(in, WebPGetFeatures(in.data.data(), in.data.size(), &f), f);
   Decoded out;
   out.format = Format::WebP;
-  const ImageSize sz{f.height, f.width};
-  if (in.sink) {
-    out.orientation = webp_orientation(in.data);
-    stream_webp(in, f, sz, out.orientation);
-    return out;
-  }
-  out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
-    if (!WebPDecodeRGBInto(in.data.data(), in.data.size(), reinterpret_cast<std::uint8_t*>(b.data()), b.size(),
-                           f.width * 3))
-      decode_fail(in, "WEBP", "corrupt or truncated bitstream");
-  });
   out.orientation = webp_orientation(in.data);
+  const ImageSize sz = scaled_size(f, out.orientation, in.options, out.scale);
+  out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+    WebPDecoderConfig config;
+    configure(config, f, sz, reinterpret_cast<std::uint8_t*>(b.data()));
+    const VP8StatusCode st = WebPDecode(in.data.data(), in.data.size(), &config);
+    WebPFreeDecBuffer(&config.output);  // external memory: frees nothing of ours
+    if (st != VP8_STATUS_OK) decode_fail(in, "WEBP", "corrupt or truncated bitstream");
+  });
+  if (out.scale != 1) {
+    // The scaler maps the whole image onto the smaller one: no padding.
+    out.full_size = {f.height, f.width};
+    out.content = {0, 0, static_cast<double>(sz.height), static_cast<double>(sz.width)};
+  }
   return out;
 }
 
@@ -148,7 +118,7 @@ ImageInfo probe_webp(const ProbeInput& in) {
     d = in.bytes.prefix(2 * d.size());
   check_features(din, st, f);
   ImageInfo info;
-  info.stored_size = info.size = {f.height, f.width};
+  info.stored_size = {f.height, f.width};
   info.mode = Mode::RGB;
   // The demuxer finds the EXIF chunk (usually after the image data) only in
   // the whole file, and only where it looks for one. Where the data ends
@@ -162,6 +132,8 @@ ImageInfo probe_webp(const ProbeInput& in) {
     if (partial && state != WEBP_DEMUX_DONE) decode_fail(din, "WEBP", "truncated file (before its EXIF chunk)");
     info.orientation = webp_orientation(all);
   }
+  int scale = 1;
+  info.size = scaled_size(f, info.orientation, in.options, scale);
   return info;
 }
 

@@ -71,10 +71,11 @@ TEST(FindDuplicates, ExactAndNearGroups) {
   // rocket.jpg decodes at 1/2 for its hash; its full decode joins the PNG.
   EXPECT_EQ(names(r, r.exact[1].files), (std::vector<std::string>{"rocket.jpg", "rocket_copy.jpg", "rocket_full.png"}));
   EXPECT_EQ(r.exact[1].digest, load(test::data("rocket.jpg")).digest());
-  // rocket.jpg (once for its two copies), chelsea_q95.jpg and exif_orient6.jpg
-  // decode at 1/2 for their hashes and lie near another file: decoded again
-  // at full size for the exact check.
-  EXPECT_EQ(r.stats.full_decodes, 3u);
+  // rocket.jpg (once for its two copies), chelsea_q95.jpg, exif_orient6.jpg
+  // and chelsea.webp decode at 1/2 (libjpeg-turbo's DCT scaling, libwebp's
+  // scaler) for their hashes and lie near another file: decoded again at
+  // full size for the exact check.
+  EXPECT_EQ(r.stats.full_decodes, 4u);
   // The cat's versions are near: the lossless copies, the q95 JPEG and the
   // EXIF-rotated one, every member within the threshold of the centre.
   ASSERT_EQ(r.near.size(), 1u);
@@ -122,7 +123,7 @@ TEST(FindDuplicates, CacheServesTheSecondRunWithoutDecoding) {
   }
   EXPECT_EQ(second.stats.decoded(), 0u);
   EXPECT_EQ(second.stats.hashes_from_cache, second.files.size() - second.stats.failed);
-  EXPECT_EQ(second.stats.digests_from_cache, 3u);  // the full-decode digests of the three JPEGs
+  EXPECT_EQ(second.stats.digests_from_cache, 4u);  // the full-decode digests of the three JPEGs and the WebP
   ASSERT_EQ(second.exact.size(), first.exact.size());
   for (std::size_t i = 0; i < first.exact.size(); ++i) EXPECT_EQ(second.exact[i].files, first.exact[i].files);
   ASSERT_EQ(second.near.size(), first.near.size());

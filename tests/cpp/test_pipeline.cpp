@@ -3,6 +3,8 @@
 // digests, shrink-on-load hints, and run() against decode + apply.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "pixelcache/pixelcache.hpp"
 #include "test_support.hpp"
 
@@ -65,6 +67,25 @@ TEST(Pipeline, ShrinkOnLoadKeepsTheFullScaleGeometry) {
     const Transform t = Transform::parse(steps);
     EXPECT_LT(decode(jpeg, t.load_options()).width(), 301) << steps;
     EXPECT_EQ(t.run(jpeg).size(), t.apply(decode(jpeg)).size()) << steps;
+  }
+}
+
+TEST(Pipeline, WebpShrinkOnLoadKeepsTheFullScaleGeometry) {
+  EncodeOptions lossy;
+  lossy.quality = 90;
+  const auto webp = encode(load(data("chelsea.png")), Format::WebP, lossy);  // 300 x 451
+  for (const char* steps : {"resize_min_size:100,modulo=1", "resize:x70", "resize:70x", "resize:60x60"}) {
+    const Transform t = Transform::parse(steps);
+    const Decoded d = decode_ex(webp, t.load_options());
+    EXPECT_GT(d.scale, 1) << steps;
+    EXPECT_EQ(d.full_size, (ImageSize{300, 451})) << steps;
+    const Image out = t.run(webp), reference = t.apply(decode(webp));
+    ASSERT_EQ(out.size(), reference.size()) << steps;
+    // Not the same pixels (an area-averaged decode), but the same picture.
+    const auto po = out.u8_view(), pr = reference.u8_view();
+    double sum = 0;
+    for (std::size_t i = 0; i < po.size(); ++i) sum += std::abs(int(po[i]) - int(pr[i]));
+    EXPECT_LT(sum / po.size(), 3.0) << steps;
   }
 }
 
