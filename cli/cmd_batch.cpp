@@ -243,7 +243,7 @@ int run_batch(const Args& a) {
                       interrupts,
                       named != nullptr && std::string_view(named) == "1"};
   Progress progress(inputs.size(), ::isatty(STDOUT_FILENO) == 1, stdout);
-  run_pool(
+  detail::run_pool(
       inputs.size(), workers,
       [&](unsigned w, std::size_t i) {
         const Record r = run_one(inputs[i], shared, w);

@@ -120,7 +120,7 @@ Decoded decode_stored(const DecodeInput& in);
 /// orients the image, full_size and content (io.cpp).
 void finish_decoded(Decoded& d, const LoadOptions& options);
 /// Whether decode_resized() streams a file of format `f` (PNG, TIFF, BMP,
-/// GIF) into the resampler (stream/decode_resized.cpp).
+/// GIF, HEIF / AVIF grids) into the resampler (stream/decode_resized.cpp).
 bool may_stream(Format f) noexcept;
 
 // Decoders return the image as stored and the orientation they found;

@@ -13,20 +13,41 @@
 #include <vector>
 
 #include "codec.hpp"
+#include "heif_boxes.hpp"
+#include "heif_common.hpp"
+#include "heif_grid.hpp"
 
 namespace pixelcache::detail {
 
-namespace {
-
-// libheif's own security limits (image size, tiles, boxes) are size limits
-// too: a LimitError, the rest a DecodeError.
-void check(const DecodeInput& in, const char* name, const heif_error& err) {
+void heif_check(const DecodeInput& in, const char* name, const heif_error& err) {
   if (err.code == heif_error_Ok) return;
   if (err.subcode == heif_suberror_Security_limit_exceeded)
     throw LimitError(message_prefix(in, name) + escape_bytes(err.message) + " (libheif's limit; max_pixels is " +
                      std::to_string(in.options.max_pixels) + ")");
   decode_fail(in, name, err.message);
 }
+
+HeifContext new_heif_context(const DecodeInput& in, const char* name) {
+  HeifContext ctx(heif_context_alloc(), &heif_context_free);
+  if (!ctx) decode_fail(in, name, "cannot create a decoder");
+  // libheif's own limit on the sides of ispe and grid / overlay canvases
+  // (32768 by default): no side can be longer than max_pixels. (The AV1
+  // plugin's dav1d frame_size_limit, 32768 * 32768, cannot be set through
+  // libheif 1.15: check_coded_sizes() covers it.)
+  heif_context_set_maximum_image_size_limit(ctx.get(),
+                                            static_cast<int>(std::min<std::uint64_t>(in.options.max_pixels, 32768)));
+  return ctx;
+}
+
+namespace {
+
+using bmff::find_box;
+using bmff::find_top_box;
+using bmff::item_data;
+using bmff::item_extents;
+using bmff::item_properties;
+using bmff::property_associations;
+using bmff::read_be;
 
 // Derived images ('grid', 'iden', 'iovl') name their inputs with 'dimg'
 // references in meta/iref. libheif 1.15 follows them without a depth or
@@ -37,55 +58,6 @@ void check(const DecodeInput& in, const char* name, const heif_error& err) {
 // libheif decodes (tests/fuzz/regressions/fuzz_decode_heif).
 constexpr int kMaxDerivationDepth = 4;
 constexpr std::size_t kMaxDerivedInputs = 4096;
-
-// The body of the first box of `type` in `s` (ISO BMFF box headers), or
-// nullopt. A size that runs past the data ends the search.
-std::optional<std::span<const std::uint8_t>> find_box(std::span<const std::uint8_t> s, const char* type) {
-  while (s.size() >= 8) {
-    std::uint64_t size = (std::uint64_t{s[0]} << 24) | (s[1] << 16) | (s[2] << 8) | s[3];
-    std::size_t header = 8;
-    if (size == 1) {
-      if (s.size() < 16) return std::nullopt;
-      size = 0;
-      for (int i = 8; i < 16; ++i) size = (size << 8) | s[i];
-      header = 16;
-    } else if (size == 0) {
-      size = s.size();
-    }
-    if (size < header || size > s.size()) return std::nullopt;
-    if (std::memcmp(s.data() + 4, type, 4) == 0) return s.subspan(header, size - header);
-    s = s.subspan(size);
-  }
-  return std::nullopt;
-}
-
-// find_box() over the top level of a whole file: the body of its first box
-// of `type` (reading box headers only, and that body).
-std::optional<std::span<const std::uint8_t>> find_top_box(ByteSource& file, const char* type) {
-  for (std::uint64_t pos = 0; file.size() - pos >= 8;) {
-    const std::uint64_t remaining = file.size() - pos;
-    const auto h = file.at(pos, 16);
-    if (h.size() < 8) return std::nullopt;
-    std::uint64_t size = (std::uint64_t{h[0]} << 24) | (h[1] << 16) | (h[2] << 8) | h[3];
-    std::uint64_t header = 8;
-    if (size == 1) {
-      if (remaining < 16 || h.size() < 16) return std::nullopt;
-      size = 0;
-      for (int i = 8; i < 16; ++i) size = (size << 8) | h[i];
-      header = 16;
-    } else if (size == 0) {
-      size = remaining;
-    }
-    if (size < header || size > remaining) return std::nullopt;
-    if (std::memcmp(h.data() + 4, type, 4) == 0) {
-      const auto body = file.at(pos + header, size - header);
-      if (body.size() < size - header) return std::nullopt;  // the file shrank
-      return body;
-    }
-    pos += size;
-  }
-  return std::nullopt;
-}
 
 // Refuses a 'dimg' graph with a cycle, more than kMaxDerivationDepth levels
 // or more than kMaxDerivedInputs references. `meta`: the top-level meta box.
@@ -150,75 +122,6 @@ void check_derivations(const DecodeInput& in, const char* name, std::optional<st
   }
 }
 
-// Big-endian unsigned integer of `n` bytes (0, 2, 4 or 8) at `at`;
-// nullopt past the end of `b`.
-std::optional<std::uint64_t> read_be(std::span<const std::uint8_t> b, std::size_t at, std::size_t n) {
-  if (at > b.size() || n > b.size() - at) return std::nullopt;
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) v = (v << 8) | b[at + i];
-  return v;
-}
-
-// The extents of item `id` per meta/iloc (construction method 0: file
-// offsets, 1: the idat box), clipped to the data, and to their first `limit`
-// bytes; empty when the item or its location is missing or malformed.
-std::vector<std::span<const std::uint8_t>> item_extents(ByteSource& file, std::span<const std::uint8_t> meta,
-                                                        std::uint32_t id, std::uint64_t limit = UINT64_MAX) {
-  const auto iloc = find_box(meta, "iloc");
-  if (!iloc || iloc->size() < 8) return {};
-  const auto& b = *iloc;
-  const int version = b[0];
-  const std::size_t offset_size = b[4] >> 4, length_size = b[4] & 15, base_size = b[5] >> 4;
-  const std::size_t index_size = version >= 1 ? (b[5] & 15) : 0;
-  const std::size_t id_size = version < 2 ? 2 : 4;
-  std::size_t at = 6;
-  const auto count = read_be(b, at, id_size);
-  at += id_size;
-  for (std::uint64_t i = 0; count && i < *count; ++i) {
-    const auto item = read_be(b, at, id_size);
-    at += id_size;
-    const auto method = version >= 1 ? read_be(b, at, 2) : std::optional<std::uint64_t>(0);
-    if (version >= 1) at += 2;
-    at += 2;  // data_reference_index
-    const auto base = read_be(b, at, base_size);
-    at += base_size;
-    const auto extents = read_be(b, at, 2);
-    at += 2;
-    if (!item || !method || !base || !extents) return {};
-    std::size_t first = at;
-    at += *extents * (index_size + offset_size + length_size);
-    if (*item != id) continue;
-    std::optional<ByteSource> idat_bytes;
-    ByteSource* source = &file;
-    if ((*method & 15) == 1) {
-      const auto idat = find_box(meta, "idat");
-      if (!idat) return {};
-      source = &idat_bytes.emplace(*idat);
-    } else if ((*method & 15) != 0) {
-      return {};
-    }
-    const std::uint64_t size = source->size();
-    std::vector<std::span<const std::uint8_t>> out;
-    for (std::uint64_t e = 0; e < *extents; ++e, first += index_size + offset_size + length_size) {
-      const auto offset = read_be(b, first + index_size, offset_size);
-      const auto length = read_be(b, first + index_size + offset_size, length_size);
-      if (!offset || !length || *base > size || *offset > size - *base) break;
-      const std::uint64_t start = *base + *offset;
-      out.push_back(source->at(start, std::min(*length == 0 ? size - start : std::min(*length, size - start), limit)));
-    }
-    return out;
-  }
-  return {};
-}
-
-// The first extent of item `id` (its first `limit` bytes), or nullopt.
-std::optional<std::span<const std::uint8_t>> item_data(ByteSource& file, std::span<const std::uint8_t> meta,
-                                                       std::uint32_t id, std::uint64_t limit) {
-  const auto extents = item_extents(file, meta, id, limit);
-  if (extents.empty()) return std::nullopt;
-  return extents.front();
-}
-
 // The output size that every 'grid' and 'iovl' item declares must pass
 // check_dimensions(): libheif 1.15 allocates the canvas from it without
 // comparing it with the item's ispe (a 912-byte file whose 23x23 grid
@@ -227,22 +130,12 @@ void check_derived_sizes(const DecodeInput& in, const char* name, std::optional<
                          ByteSource& file) {
   if (!meta || meta->size() < 4) return;
   const auto children = meta->subspan(4);
-  const auto iinf = find_box(children, "iinf");
-  if (!iinf || iinf->size() < 4) return;
-  auto rest = iinf->subspan((*iinf)[0] == 0 ? 6 : 8);  // full box header and entry count
-  while (const auto infe = find_box(rest, "infe")) {
-    rest = rest.subspan(static_cast<std::size_t>(infe->data() + infe->size() - rest.data()));
-    const auto& e = *infe;
-    if (e.size() < 4 || e[0] < 2) continue;  // item types exist from infe version 2
-    const std::size_t id_size = e[0] == 2 ? 2 : 4;
-    const auto id = read_be(e, 4, id_size);
-    if (!id || e.size() < 4 + id_size + 2 + 4) continue;
-    const auto* type = e.data() + 4 + id_size + 2;
-    const bool grid = std::memcmp(type, "grid", 4) == 0, overlay = std::memcmp(type, "iovl", 4) == 0;
+  for (const auto& [id, type] : bmff::items(children)) {
+    const bool grid = type == "grid", overlay = type == "iovl";
     if (!grid && !overlay) continue;
     // The description: version, flags, (rows, columns | fill colour), then
     // the output size, at most 18 bytes.
-    const auto data = item_data(file, children, static_cast<std::uint32_t>(*id), 64);
+    const auto data = item_data(file, children, id, 64);
     if (!data || data->size() < 2) decode_fail(in, name, "a derived image without its description");
     const std::size_t field = ((*data)[1] & 1) ? 4 : 2;
     const std::size_t at = grid ? 4 : 10;  // after rows / columns, or after the canvas fill colour
@@ -516,60 +409,6 @@ void for_each_hevc_nal(std::span<const std::uint8_t> data, F&& f) {
   }
 }
 
-// The property boxes (type, body) of meta/iprp/ipco, in order (ipma's
-// indices count from 1).
-std::vector<std::pair<std::string, std::span<const std::uint8_t>>> item_properties(
-    std::span<const std::uint8_t> meta_children) {
-  std::vector<std::pair<std::string, std::span<const std::uint8_t>>> out;
-  const auto iprp = find_box(meta_children, "iprp");
-  if (!iprp) return out;
-  const auto ipco = find_box(*iprp, "ipco");
-  if (!ipco) return out;
-  for (auto rest = *ipco; rest.size() >= 8;) {
-    std::uint64_t size = *read_be(rest, 0, 4);
-    std::size_t header = 8;
-    if (size == 1) {
-      const auto large = read_be(rest, 8, 8);
-      if (!large) break;
-      size = *large, header = 16;
-    } else if (size == 0) {
-      size = rest.size();
-    }
-    if (size < header || size > rest.size()) break;
-    out.emplace_back(std::string(reinterpret_cast<const char*>(rest.data()) + 4, 4),
-                     rest.subspan(header, static_cast<std::size_t>(size) - header));
-    rest = rest.subspan(static_cast<std::size_t>(size));
-  }
-  return out;
-}
-
-// item ID -> its property indices (1-based), from every meta/iprp/ipma.
-std::map<std::uint32_t, std::vector<std::size_t>> property_associations(std::span<const std::uint8_t> meta_children) {
-  std::map<std::uint32_t, std::vector<std::size_t>> out;
-  const auto iprp = find_box(meta_children, "iprp");
-  if (!iprp) return out;
-  for (auto rest = *iprp; const auto ipma = find_box(rest, "ipma");) {
-    rest = rest.subspan(static_cast<std::size_t>(ipma->data() + ipma->size() - rest.data()));
-    const auto& b = *ipma;
-    if (b.size() < 8) continue;
-    const std::size_t id_size = b[0] < 1 ? 2 : 4, index_size = (b[3] & 1) ? 2 : 1;
-    const auto entries = read_be(b, 4, 4);
-    std::size_t at = 8;
-    for (std::uint64_t e = 0; entries && e < *entries; ++e) {
-      const auto id = read_be(b, at, id_size), count = read_be(b, at + id_size, 1);
-      if (!id || !count) break;
-      at += id_size + 1;
-      auto& list = out[static_cast<std::uint32_t>(*id)];
-      for (std::uint64_t i = 0; i < *count; ++i, at += index_size) {
-        const auto index = read_be(b, at, index_size);
-        if (!index) break;
-        list.push_back(static_cast<std::size_t>(*index & (index_size == 2 ? 0x7fff : 0x7f)));
-      }
-    }
-  }
-  return out;
-}
-
 // check_dimensions() for a size that item `id` declares, `what` saying where.
 void check_item_size(const DecodeInput& in, const char* name, std::uint32_t id, const std::string& what,
                      CodedSize size) {
@@ -597,21 +436,10 @@ void check_coded_sizes(const DecodeInput& in, const char* name, std::optional<st
                        ByteSource& file, bool coded_data) {
   if (!meta || meta->size() < 4) return;
   const auto children = meta->subspan(4);
-  const auto iinf = find_box(children, "iinf");
-  if (!iinf || iinf->size() < 4) return;
   const auto properties = item_properties(children);
   const auto associations = property_associations(children);
-  auto rest = iinf->subspan(std::min<std::size_t>(iinf->size(), (*iinf)[0] == 0 ? 6 : 8));
-  while (const auto infe = find_box(rest, "infe")) {
-    rest = rest.subspan(static_cast<std::size_t>(infe->data() + infe->size() - rest.data()));
-    const auto& e = *infe;
-    if (e.size() < 4 || e[0] < 2) continue;
-    const std::size_t id_size = e[0] == 2 ? 2 : 4;
-    const auto read_id = read_be(e, 4, id_size);
-    if (!read_id || e.size() < 4 + id_size + 2 + 4) continue;
-    const auto id = static_cast<std::uint32_t>(*read_id);
-    const auto* type = e.data() + 4 + id_size + 2;
-    const bool av1 = std::memcmp(type, "av01", 4) == 0, hevc = std::memcmp(type, "hvc1", 4) == 0;
+  for (const auto& [id, type] : bmff::items(children)) {
+    const bool av1 = type == "av01", hevc = type == "hvc1";
     if (!av1 && !hevc) continue;
     std::optional<CodedSize> ispe;
     std::vector<std::span<const std::uint8_t>> configs;
@@ -671,12 +499,10 @@ namespace {
 int primary_rotation(std::optional<std::span<const std::uint8_t>> meta) {
   if (!meta || meta->size() < 4) return 0;
   const auto children = meta->subspan(4);
-  const auto pitm = find_box(children, "pitm");
-  if (!pitm || pitm->empty()) return 0;
-  const auto id = read_be(*pitm, 4, (*pitm)[0] == 0 ? 2 : 4);
+  const auto id = bmff::primary_item(children);
   if (!id) return 0;
   const auto associations = property_associations(children);
-  const auto found = associations.find(static_cast<std::uint32_t>(*id));
+  const auto found = associations.find(*id);
   if (found == associations.end()) return 0;
   const auto properties = item_properties(children);
   for (const std::size_t index : found->second)
@@ -684,21 +510,6 @@ int primary_rotation(std::optional<std::span<const std::uint8_t>> meta) {
         !properties[index - 1].second.empty())
       return properties[index - 1].second[0] & 3;
   return 0;
-}
-
-using HeifContext = std::unique_ptr<heif_context, decltype(&heif_context_free)>;
-using HeifHandle = std::unique_ptr<heif_image_handle, decltype(&heif_image_handle_release)>;
-
-HeifContext new_context(const DecodeInput& in, const char* name) {
-  HeifContext ctx(heif_context_alloc(), &heif_context_free);
-  if (!ctx) decode_fail(in, name, "cannot create a decoder");
-  // libheif's own limit on the sides of ispe and grid / overlay canvases
-  // (32768 by default): no side can be longer than max_pixels. (The AV1
-  // plugin's dav1d frame_size_limit, 32768 * 32768, cannot be set through
-  // libheif 1.15: check_coded_sizes() covers it.)
-  heif_context_set_maximum_image_size_limit(ctx.get(),
-                                            static_cast<int>(std::min<std::uint64_t>(in.options.max_pixels, 32768)));
-  return ctx;
 }
 
 // The checks of the boxes before libheif decodes anything (the derivation
@@ -710,7 +521,7 @@ HeifHandle primary_image(const DecodeInput& in, const char* name, heif_context* 
   check_derived_sizes(in, name, meta, file);
   check_coded_sizes(in, name, meta, file, coded_data);
   heif_image_handle* raw_handle = nullptr;
-  check(in, name, heif_context_get_primary_image_handle(ctx, &raw_handle));
+  heif_check(in, name, heif_context_get_primary_image_handle(ctx, &raw_handle));
   HeifHandle handle(raw_handle, &heif_image_handle_release);
   check_dimensions(in, name, static_cast<std::uint64_t>(std::max(0, heif_image_handle_get_width(handle.get()))),
                    static_cast<std::uint64_t>(std::max(0, heif_image_handle_get_height(handle.get()))));
@@ -749,12 +560,20 @@ struct SourceReader {
 
 Decoded decode_heif(const DecodeInput& in, Format format) {
   const char* name = format == Format::AVIF ? "AVIF" : "HEIF";
-  const HeifContext ctx = new_context(in, name);
-  check(in, name, heif_context_read_from_memory_without_copy(ctx.get(), in.data.data(), in.data.size(), nullptr));
+  const HeifContext ctx = new_heif_context(in, name);
+  heif_check(in, name, heif_context_read_from_memory_without_copy(ctx.get(), in.data.data(), in.data.size(), nullptr));
   ByteSource file(in.data);
-  const HeifHandle handle = primary_image(in, name, ctx.get(), file, find_top_box(file, "meta"), true);
+  const auto meta = find_top_box(file, "meta");
+  const HeifHandle handle = primary_image(in, name, ctx.get(), file, meta, true);
+  // A grid libheif would decode as we do, tile by tile: streamed with a sink.
+  if (meta && meta->size() >= 4)
+    if (const auto grid = plan_grid(meta->subspan(4), file))
+      if (grid->width == heif_image_handle_get_width(handle.get()) &&
+          grid->height == heif_image_handle_get_height(handle.get()))
+        return decode_grid(in, name, format, *grid, meta->subspan(4), file);
   heif_image* raw_img = nullptr;
-  check(in, name, heif_decode_image(handle.get(), &raw_img, heif_colorspace_RGB, heif_chroma_interleaved_RGB, nullptr));
+  heif_check(in, name,
+             heif_decode_image(handle.get(), &raw_img, heif_colorspace_RGB, heif_chroma_interleaved_RGB, nullptr));
   std::unique_ptr<heif_image, decltype(&heif_image_release)> img(raw_img, &heif_image_release);
   const int w = heif_image_get_width(img.get(), heif_channel_interleaved);
   const int h = heif_image_get_height(img.get(), heif_channel_interleaved);
@@ -786,7 +605,7 @@ ImageInfo probe_heif(const ProbeInput& in, Format format) {
   const char* name = format == Format::AVIF ? "AVIF" : "HEIF";
   const DecodeInput din = in.decode_input();
   SourceReader reader{in.bytes};  // outlives the context, which may read through it
-  const HeifContext ctx = new_context(din, name);
+  const HeifContext ctx = new_heif_context(din, name);
   // From memory as decode_heif() reads it; a file held in part through a
   // reader, so that only the boxes libheif parses are read (not the coded
   // data in mdat).
@@ -794,11 +613,11 @@ ImageInfo probe_heif(const ProbeInput& in, Format format) {
   const auto meta = find_top_box(in.bytes, "meta");
   const auto held = in.bytes.prefix(0);
   if (held.size() == in.bytes.size()) {
-    check(din, name, heif_context_read_from_memory_without_copy(ctx.get(), held.data(), held.size(), nullptr));
+    heif_check(din, name, heif_context_read_from_memory_without_copy(ctx.get(), held.data(), held.size(), nullptr));
   } else {
     static const heif_reader kReader{1, &SourceReader::position, &SourceReader::read, &SourceReader::seek,
                                      &SourceReader::wait_for_file_size};
-    check(din, name, heif_context_read_from_reader(ctx.get(), &kReader, &reader, nullptr));
+    heif_check(din, name, heif_context_read_from_reader(ctx.get(), &kReader, &reader, nullptr));
   }
   const HeifHandle handle = primary_image(din, name, ctx.get(), in.bytes, meta, false);
   ImageInfo info;

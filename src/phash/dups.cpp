@@ -1,75 +1,29 @@
 // find_duplicates (dups.hpp): hash every file, check the JPEGs that may be
 // exact duplicates at full size, then form exact groups (pixel digests) and
 // near groups (hash_index.hpp) over the distinct images.
-#include <sched.h>
-
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 
+#include "../work_pool.hpp"
 #include "dups_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/version.hpp"
 
 namespace pixelcache {
 
-namespace detail {
-
-std::size_t run_workers(std::size_t count, unsigned workers, const std::function<void(std::size_t)>& job,
-                        const std::function<bool()>& stop, const std::function<void()>& heartbeat) {
-  if (count == 0) return 0;
-  workers = static_cast<unsigned>(std::clamp<std::size_t>(count, 1, std::max(1u, workers)));
-  std::atomic<std::size_t> next{0};
-  std::mutex m;
-  std::condition_variable done;
-  unsigned running = workers;
-  std::vector<std::thread> threads;
-  for (unsigned w = 0; w < workers; ++w)
-    threads.emplace_back([&] {
-      while (!(stop && stop())) {
-        const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
-        if (i >= count) break;
-        job(i);
-      }
-      const std::lock_guard lock(m);
-      if (--running == 0) done.notify_all();
-    });
-  {
-    std::unique_lock lock(m);
-    while (running > 0) {
-      done.wait_for(lock, std::chrono::milliseconds(100));
-      lock.unlock();
-      if (heartbeat) heartbeat();
-      lock.lock();
-    }
-  }
-  for (auto& t : threads) t.join();
-  return std::min(next.load(), count);
-}
-
-}  // namespace detail
-
 namespace {
-
-unsigned usable_cores() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(std::max(1, CPU_COUNT(&set)));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 // Runs `work` on the files `which` (indices into report.files) as phase
 // `phase`; the files not started fail as stopped.
 void run_phase(DuplicatePhase phase, const std::vector<std::size_t>& which, DuplicateReport& report,
                const DuplicateOptions& o, const std::function<bool(FileReport&)>& work) {
   if (o.on_phase) o.on_phase(phase, which.size());
-  const unsigned workers = o.workers ? o.workers : usable_cores();
-  const std::size_t started = detail::run_workers(
+  const unsigned workers = o.workers ? o.workers : detail::usable_cores();
+  const std::size_t started = detail::run_pool(
       which.size(), workers,
-      [&](std::size_t i) {
+      [&](unsigned, std::size_t i) {
         FileReport& f = report.files[which[i]];
         const bool cached = work(f);
         if (o.on_progress) o.on_progress({phase, which[i], f.ok, cached, f.ok ? nullptr : &f.error});

@@ -34,12 +34,4 @@ bool hash_one(FileReport& f, DuplicateContext& ctx);
 /// from the cache. Never throws.
 bool verify_one(FileReport& f, DuplicateContext& ctx);
 
-/// Runs job(i) for i in [0, count) on `workers` threads, an idle worker
-/// taking the next index (one atomic counter); stops starting new ones
-/// once stop() is true; calls heartbeat() on the calling thread about every
-/// 100 ms while waiting. `job` must not throw. Returns how many were
-/// started (the first that many indices).
-std::size_t run_workers(std::size_t count, unsigned workers, const std::function<void(std::size_t)>& job,
-                        const std::function<bool()>& stop, const std::function<void()>& heartbeat);
-
 }  // namespace pixelcache::detail

@@ -54,16 +54,19 @@ LoadOptions ResizeSpec::shrink_on_load(LoadOptions base) const {
 }
 
 // The formats whose decoders take a sink (each still decodes whole the
-// files it cannot stream). Not WebP: libwebp's incremental decoder
-// (webp.cpp: stream_webp) accepts some damaged files that the one-shot
-// decoder refuses (the fuzz_decode differential check found them), so a
-// WebP decodes whole.
+// files it cannot stream). Not WebP: it shrinks on load through libwebp's
+// scaler instead (webp.cpp), so a lossy file holds a few full-width rows and
+// the scaled output; libwebp's incremental decoder, which could stream
+// full-size rows, accepts some damaged files that the one-shot decoder
+// refuses (the fuzz_decode differential check found them).
 bool detail::may_stream(Format f) noexcept {
   switch (f) {
     case Format::PNG:
     case Format::TIFF:
     case Format::BMP:
-    case Format::GIF: return true;
+    case Format::GIF:
+    case Format::HEIF:  // grids (heif_grid.hpp); other files decode whole
+    case Format::AVIF: return true;
     default: return false;
   }
 }

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "codec/codec.hpp"
+#include "heif_support.hpp"
 #include "http_server.hpp"
 #include "test_support.hpp"
 
@@ -465,46 +466,12 @@ TEST(Probe, PathAndUrlErrorsAreLoadsErrors) {
 // properties (libheif's encoder): libheif applies them when decoding and to
 // the handle's size, so probe() agrees with decode_ex() (orientation 1: a
 // HEIF's transform is the container's, not EXIF).
-Bytes heif_with_orientation(heif_compression_format format, int orientation, const Image& img) {
-  heif_context* ctx = heif_context_alloc();
-  heif_encoder* enc = nullptr;
-  Bytes out;
-  if (heif_context_get_encoder_for_format(ctx, format, &enc).code == heif_error_Ok) {
-    heif_encoder_set_lossy_quality(enc, 50);
-    heif_image* him = nullptr;
-    heif_image_create(img.width(), img.height(), heif_colorspace_RGB, heif_chroma_interleaved_RGB, &him);
-    heif_image_add_plane(him, heif_channel_interleaved, img.width(), img.height(), 8);
-    int stride = 0;
-    std::uint8_t* p = heif_image_get_plane(him, heif_channel_interleaved, &stride);
-    const auto px = img.u8_view();
-    for (int y = 0; y < img.height(); ++y)
-      std::memcpy(p + static_cast<std::size_t>(y) * stride, px.data() + static_cast<std::size_t>(y) * img.width() * 3,
-                  static_cast<std::size_t>(img.width()) * 3);
-    heif_encoding_options* eo = heif_encoding_options_alloc();
-    eo->image_orientation = static_cast<heif_orientation>(orientation);
-    if (heif_context_encode_image(ctx, him, enc, eo, nullptr).code == heif_error_Ok) {
-      heif_writer writer{1, [](heif_context*, const void* data, size_t size, void* user) {
-                           auto* o = static_cast<Bytes*>(user);
-                           o->insert(o->end(), static_cast<const std::uint8_t*>(data),
-                                     static_cast<const std::uint8_t*>(data) + size);
-                           return heif_error{heif_error_Ok, heif_suberror_Unspecified, ""};
-                         }};
-      heif_context_write(ctx, &writer, &out);
-    }
-    heif_encoding_options_free(eo);
-    heif_image_release(him);
-    heif_encoder_release(enc);
-  }
-  heif_context_free(ctx);
-  return out;
-}
-
 TEST(Probe, HeifTransformsAgreeWithDecode) {
   const Image img = noise({24, 40}, 9);
   int written = 0;
   for (const auto format : {heif_compression_HEVC, heif_compression_AV1}) {
     for (int o = 1; o <= 8; ++o) {
-      const Bytes bytes = heif_with_orientation(format, o, img);
+      const Bytes bytes = encode_heif(format, img, o);
       if (bytes.empty()) continue;
       ++written;
       const std::string what =

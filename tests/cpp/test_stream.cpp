@@ -97,7 +97,8 @@ void expect_same_all(std::span<const std::uint8_t> bytes, const std::string& wha
 }
 
 bool streams(Format f) {
-  return f == Format::PNG || f == Format::TIFF || f == Format::BMP || f == Format::GIF || f == Format::WebP;
+  return f == Format::PNG || f == Format::TIFF || f == Format::BMP || f == Format::GIF || f == Format::WebP ||
+         f == Format::HEIF || f == Format::AVIF;
 }
 
 std::vector<fs::path> corpus_files() {

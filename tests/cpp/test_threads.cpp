@@ -4,12 +4,15 @@
 // digests, one-time initialisations) really race, and compares every
 // thread's result with a result computed alone. Built as its own program,
 // pixelcache_thread_tests, with the ctest label `threaded`: the tsan preset
-// runs it under ThreadSanitizer.
+// runs it under ThreadSanitizer. Also the worker pool of batch and
+// find_duplicates (src/work_pool.hpp).
+#include <atomic>
 #include <latch>
 #include <thread>
 
 #include "http_server.hpp"
 #include "test_support.hpp"
+#include "work_pool.hpp"
 
 namespace pixelcache::test {
 namespace {
@@ -207,6 +210,51 @@ TEST(Threads, ImageByteLimitChangesWhileOtherThreadsAllocate) {
     EXPECT_EQ(small_ok[i], 20);
     EXPECT_EQ(large_ok[i] + large_refused[i], 20);
   }
+}
+
+// Every item runs exactly once, on a worker index below the worker count,
+// and the heartbeat runs on the calling thread while it waits.
+TEST(WorkPool, RunsEveryItemOnce) {
+  constexpr std::size_t kItems = 1000;
+  std::vector<std::atomic<int>> runs(kItems);
+  std::atomic<unsigned> max_worker{0};
+  const auto caller = std::this_thread::get_id();
+  bool heartbeat_on_caller = true;
+  const std::size_t started = detail::run_pool(
+      kItems, 4,
+      [&](unsigned w, std::size_t i) {
+        runs[i].fetch_add(1);
+        unsigned m = max_worker.load();
+        while (w > m && !max_worker.compare_exchange_weak(m, w)) {
+        }
+        if (i % 100 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      },
+      nullptr, [&] { heartbeat_on_caller = heartbeat_on_caller && std::this_thread::get_id() == caller; }, 1);
+  EXPECT_EQ(started, kItems);
+  for (std::size_t i = 0; i < kItems; ++i) EXPECT_EQ(runs[i].load(), 1) << i;
+  EXPECT_LT(max_worker.load(), 4u);
+  EXPECT_TRUE(heartbeat_on_caller);
+  EXPECT_EQ(detail::run_pool(
+                0, 4, [](unsigned, std::size_t) { FAIL(); }, nullptr, nullptr),
+            0u);
+}
+
+// Once stop() is true no item starts; those started finish, and the count
+// says how many (the first that many indices).
+TEST(WorkPool, StopStartsNoNewItem) {
+  std::atomic<std::size_t> done{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::atomic<int>> runs(500);
+  const std::size_t started = detail::run_pool(
+      runs.size(), 3,
+      [&](unsigned, std::size_t i) {
+        runs[i].fetch_add(1);
+        if (done.fetch_add(1) + 1 == 50) stop = true;
+      },
+      [&] { return stop.load(); }, nullptr);
+  EXPECT_GE(started, 50u);
+  EXPECT_LT(started, 50u + 3);  // at most one more per worker after the 50th
+  for (std::size_t i = 0; i < runs.size(); ++i) EXPECT_EQ(runs[i].load(), i < started ? 1 : 0) << i;
 }
 
 }  // namespace

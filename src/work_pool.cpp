@@ -1,6 +1,8 @@
 // The worker pool (work_pool.hpp).
 #include "work_pool.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -9,10 +11,11 @@
 #include <thread>
 #include <vector>
 
-namespace pixelcache::cli {
+namespace pixelcache::detail {
 
 std::size_t run_pool(std::size_t count, unsigned workers, const std::function<void(unsigned, std::size_t)>& job,
                      const std::function<bool()>& stop, const std::function<void()>& heartbeat, int heartbeat_ms) {
+  if (count == 0) return 0;
   workers = static_cast<unsigned>(std::clamp<std::size_t>(count, 1, std::max(1u, workers)));
   std::atomic<std::size_t> next{0};
   std::mutex m;
@@ -22,7 +25,7 @@ std::size_t run_pool(std::size_t count, unsigned workers, const std::function<vo
   threads.reserve(workers);
   for (unsigned w = 0; w < workers; ++w) {
     threads.emplace_back([&, w] {
-      while (!stop()) {
+      while (!(stop && stop())) {
         const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
         if (i >= count) break;
         job(w, i);
@@ -36,7 +39,7 @@ std::size_t run_pool(std::size_t count, unsigned workers, const std::function<vo
     while (running > 0) {
       done_cv.wait_for(lock, std::chrono::milliseconds(heartbeat_ms));
       lock.unlock();
-      heartbeat();
+      if (heartbeat) heartbeat();
       lock.lock();
     }
   }
@@ -44,4 +47,10 @@ std::size_t run_pool(std::size_t count, unsigned workers, const std::function<vo
   return std::min(next.load(), count);
 }
 
-}  // namespace pixelcache::cli
+unsigned usable_cores() noexcept {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(std::max(1, CPU_COUNT(&set)));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace pixelcache::detail
