@@ -31,34 +31,20 @@ import os
 import pathlib
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import report  # bench/report.py
+from inputs import REPO, photos_12mp  # bench/inputs.py
+from timing import spread  # bench/timing.py
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-SOURCES = ["chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg"]
 SIZE = 256
 
 
 def make_inputs(folder: pathlib.Path, count: int) -> list:
-    import cv2
-    import numpy as np
-
-    marker = folder / f".complete-{count}"
-    if not marker.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        print(f"writing {count} 12 MP JPEGs into {folder} (once) ...", file=sys.stderr)
-        photos = [cv2.imread(str(REPO / "tests" / "data" / s), cv2.IMREAD_COLOR) for s in SOURCES]
-        for i in range(count):
-            big = cv2.resize(photos[i % len(photos)], (4000, 3000), interpolation=cv2.INTER_CUBIC)
-            noise = np.random.default_rng(i).normal(0, 3, big.shape)
-            img = np.clip(big + noise, 0, 255).astype(np.uint8)
-            cv2.imwrite(str(folder / f"photo{i:03d}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
-        marker.touch()
-    return sorted(folder.glob("photo*.jpg"))
+    """`count` 12 MP JPEGs (bench/inputs.py)."""
+    return photos_12mp(folder, count, "photo")
 
 
 def pillow_thumbnail(args):
@@ -75,10 +61,6 @@ def pillow_run(folder: str, out: str) -> None:
     jobs = [(str(p), os.path.join(out, p.stem + ".png")) for p in sorted(pathlib.Path(folder).glob("*.jpg"))]
     with multiprocessing.Pool(2) as pool:
         pool.map(pillow_thumbnail, jobs, chunksize=1)
-
-
-def spread(values, digits=2) -> str:
-    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 
 
 def main() -> int:
@@ -155,13 +137,13 @@ def main() -> int:
         print("| --- | ---: | ---: | ---: | ---: |")
         for name, t in times.items():
             if name == warm_name:  # warm / cold
-                ratio = spread([a / b for a, b in zip(t, ours)], 3) + "x"
-                cpu_ratio = spread([a / b for a, b in zip(cpu[name], ours_cpu)], 3) + "x"
+                ratio = spread([a / b for a, b in zip(t, ours)]) + "x"
+                cpu_ratio = spread([a / b for a, b in zip(cpu[name], ours_cpu)]) + "x"
             else:
-                ratio = "" if t is ours else spread([a / b for a, b in zip(ours, t)]) + "x"
-                cpu_ratio = "" if t is ours else spread([a / b for a, b in zip(ours_cpu, cpu[name])]) + "x"
-            print(f"| `{name}` | {spread(t, 3 if name == warm_name else 2)} | {ratio} | "
-                  f"{spread(cpu[name], 3 if name == warm_name else 2)} | {cpu_ratio} |")
+                ratio = "" if t is ours else spread([a / b for a, b in zip(ours, t)], ".2f") + "x"
+                cpu_ratio = "" if t is ours else spread([a / b for a, b in zip(ours_cpu, cpu[name])], ".2f") + "x"
+            print(f"| `{name}` | {spread(t, '.3f' if name == warm_name else '.2f')} | {ratio} | "
+                  f"{spread(cpu[name], '.3f' if name == warm_name else '.2f')} | {cpu_ratio} |")
     return 0
 
 

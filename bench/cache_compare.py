@@ -24,7 +24,6 @@ import argparse
 import functools
 import os
 import pathlib
-import statistics
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "python"))
 from batch_compare import make_inputs  # noqa: E402
+from timing import spread  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
 
 import diskcache  # noqa: E402
@@ -55,10 +55,6 @@ def per_call_us(fn, paths, repeat):
         for p in paths:
             fn(p)
     return (time.perf_counter() - t) / (repeat * len(paths)) * 1e6
-
-
-def spread(values, unit=""):
-    return f"{statistics.median(values):.3g}{unit} ({min(values):.3g}-{max(values):.3g})"
 
 
 def main() -> int:
@@ -117,15 +113,15 @@ def main() -> int:
         rows = [("`functools.lru_cache`", "lru", ""),
                 ("`joblib.Memory`", "joblib", ""),
                 ("`diskcache` memoize", "diskcache", ""),
-                ("pixelcache memory tier", "memory", f"{spread(ratio('memory', 'lru'), 'x')} of lru_cache"),
+                ("pixelcache memory tier", "memory", f"{spread(ratio('memory', 'lru'), '.3g', 'x')} of lru_cache"),
                 ("pixelcache disk tier (LMDB)", "disk",
-                 f"{spread(ratio('disk', 'joblib'), 'x')} of joblib; {spread(ratio('disk', 'diskcache'), 'x')} of "
+                 f"{spread(ratio('disk', 'joblib'), '.3g', 'x')} of joblib; {spread(ratio('disk', 'diskcache'), '.3g', 'x')} of "
                  "diskcache"),
                 ("pixelcache Redis tier (loopback)", "redis", "")]
         for label, key, note in rows:
-            print(f"| {label} | {spread(cold[key])} | {spread(warm[key])} | {note} |")
+            print(f"| {label} | {spread(cold[key], '.3g')} | {spread(warm[key], '.3g')} | {note} |")
         print(f"\nkeying a 12 MP HashableImage argument: first {first_key_ms:.2f} ms (its digest), then "
-              f"{later_key_us:.2f} µs; joblib.hash of a 12 MP image: {spread(joblib_hash_ms, ' ms')} every time")
+              f"{later_key_us:.2f} µs; joblib.hash of a 12 MP image: {spread(joblib_hash_ms, '.3g', ' ms')} every time")
     return 0
 
 

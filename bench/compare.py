@@ -7,7 +7,6 @@ better) as a Markdown table.
 """
 import argparse
 import json
-import os
 import pathlib
 import subprocess
 import sys

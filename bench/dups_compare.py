@@ -38,16 +38,15 @@ import pathlib
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 import report  # bench/report.py
+from inputs import REPO, SOURCES, photos_12mp  # bench/inputs.py
+from timing import spread  # bench/timing.py
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-SOURCES = ["chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg"]
 
 
 def _ref():
@@ -58,21 +57,8 @@ def _ref():
 
 
 def make_big(folder: pathlib.Path, count: int) -> list:
-    import cv2
-    import numpy as np
-
-    marker = folder / f".big-{count}"
-    if not marker.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        print(f"writing {count} 12 MP JPEGs into {folder} (once) ...", file=sys.stderr)
-        photos = [cv2.imread(str(REPO / "tests" / "data" / s), cv2.IMREAD_COLOR) for s in SOURCES]
-        for i in range(count):
-            big = cv2.resize(photos[i % len(photos)], (4000, 3000), interpolation=cv2.INTER_CUBIC)
-            noise = np.random.default_rng(i).normal(0, 3, big.shape)
-            img = np.clip(big + noise, 0, 255).astype(np.uint8)
-            cv2.imwrite(str(folder / f"big{i:03d}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
-        marker.touch()
-    return sorted(folder.glob("big*.jpg"))[:count]
+    """`count` 12 MP JPEGs (bench/inputs.py)."""
+    return photos_12mp(folder, count, "big")
 
 
 def make_photos(folder: pathlib.Path, count: int) -> pathlib.Path:
@@ -114,10 +100,6 @@ def make_photos(folder: pathlib.Path, count: int) -> pathlib.Path:
         made.append(name)
     marker.touch()
     return out
-
-
-def spread(values, digits=3) -> str:
-    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 
 
 def bench_hashing(big: list, rounds: int):
@@ -238,14 +220,14 @@ def print_tables(a, big, h_times, h_ratio, d_ratio, g_times, g_groups, g_members
     print(f"{a.rounds} rounds: median (min-max); {os.cpu_count()} CPUs.\n")
     print("| what | pixelcache | peer | ratio | target |")
     print("| --- | --- | --- | --- | --- |")
-    print(f"| phash of a 12 MP JPEG, ms (1 thread, {len(big)} files) | {spread(h_times['ours'], 1)} | "
-          f"Pillow+NumPy+SciPy {spread(h_times['pillow'], 1)} | {spread(h_ratio)} | <= 0.1x |")
-    print(f"| (not a target) the same with Pillow's draft(), ms | {spread(h_times['ours'], 1)} | "
-          f"{spread(h_times['draft'], 1)} | {spread(d_ratio)} | - |")
+    print(f"| phash of a 12 MP JPEG, ms (1 thread, {len(big)} files) | {spread(h_times['ours'], '.1f')} | "
+          f"Pillow+NumPy+SciPy {spread(h_times['pillow'], '.1f')} | {spread(h_ratio)} | <= 0.1x |")
+    print(f"| (not a target) the same with Pillow's draft(), ms | {spread(h_times['ours'], '.1f')} | "
+          f"{spread(h_times['draft'], '.1f')} | {spread(d_ratio)} | - |")
     print(f"| group_hashes, 100,000 random 64-bit hashes, threshold 8, s ({g_groups} groups, {g_members} hashes) | "
           f"{spread(g_times)} | - | - | <= 1 s |")
-    print(f"| `pixelcache dups -j 2`, {a.photos} 2000x1500 JPEGs, cold (empty cache), s | {spread(cold, 2)} | - | - | - |")
-    print(f"| the same, warm (every hash cached, 0 decoded), s | {spread(warm, 3)} | cold | {spread(w_ratio)} | "
+    print(f"| `pixelcache dups -j 2`, {a.photos} 2000x1500 JPEGs, cold (empty cache), s | {spread(cold, '.2f')} | - | - | - |")
+    print(f"| the same, warm (every hash cached, 0 decoded), s | {spread(warm)} | cold | {spread(w_ratio)} | "
           f"<= 0.05x |")
     print()
     print(f"phash bits apart, shrink-on-load vs the Pillow definition on the full decode: {bits}")

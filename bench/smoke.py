@@ -107,7 +107,7 @@ def main() -> int:
         ("disk cache hit", lambda: cache.get(("smoke",)), "ndarray.copy", arr.copy),
     ]
     failed = []
-    print(f"| work (1 MP inputs) | pixelcache ms | peer | peer ms | ratio |")
+    print("| work (1 MP inputs) | pixelcache ms | peer | peer ms | ratio |")
     print("| --- | ---: | --- | ---: | ---: |")
     for work, ours, peer, theirs in items:
         a, b = best_of_medians(ours, args.repeat), best_of_medians(theirs, args.repeat)

@@ -31,7 +31,6 @@ import os
 import pathlib
 import re
 import shutil
-import statistics
 import struct
 import subprocess
 import sys
@@ -43,6 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import report  # noqa: E402
+from timing import spread  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BAND = 256  # rows generated at a time
@@ -136,10 +136,6 @@ def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
         raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-2000:]}")
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     return wall, int(m.group(1)) / 1024.0
-
-
-def spread(values: list[float], fmt: str) -> str:
-    return f"{format(statistics.median(values), fmt)} ({format(min(values), fmt)}-{format(max(values), fmt)})"
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,14 @@
-"""Timing helper shared by the benchmark scripts."""
+"""Timing helpers shared by the benchmark scripts."""
+import statistics
 import time
+
+
+def spread(values, fmt=".3f", unit=""):
+    """'median (min-max)' of `values`, each formatted with `fmt` and followed
+    by `unit`: how the benchmark tables report repeated runs."""
+    def f(v):
+        return format(v, fmt) + unit
+    return f"{f(statistics.median(values))} ({format(min(values), fmt)}-{f(max(values))})"
 
 
 def median_ms(fn, repeat):

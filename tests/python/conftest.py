@@ -1,5 +1,9 @@
-"""Shared fixtures of the Python tests: the test photos, loaded once."""
+"""Shared fixtures of the Python tests: the test photos, loaded once, and a
+local HTTP server of them."""
+import functools
+import http.server
 import pathlib
+import threading
 
 import numpy as np
 import pytest
@@ -38,6 +42,19 @@ def blob_mask():
     m[70:110, 90:150] = True
     m[5, 150] = True
     return m
+
+
+@pytest.fixture(scope="session")
+def http_url(data):
+    """http://127.0.0.1:PORT serving tests/data (a real server on a free
+    loopback port, stopped at the end of the session)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(data))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
 
 
 def pytest_configure(config):

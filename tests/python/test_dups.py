@@ -4,30 +4,18 @@ JPEG / WebP / EXIF-rotated copies; near groups on generated variants
 brightness +-10 %) with pairwise recall and precision printed (pytest -s)
 and bounded; the cache serving a second run without decoding; bad inputs
 reported and skipped; typed errors for bad arguments."""
-import importlib.util
-import pathlib
 import random
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from tool_support import load_tool
+
 import pixelcache
 from pixelcache import HashableImage, ImageHash
 
-TOOLS = pathlib.Path(__file__).parents[1] / "tools"
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-corpus = _tool("dups_corpus")
+corpus = load_tool("dups_corpus")
 
 
 @pytest.fixture(scope="module")

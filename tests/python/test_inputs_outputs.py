@@ -1,14 +1,11 @@
 """Every input kind (PIL modes, URLs), every accessor's type / shape /
 dtype, views versus copies, encoding helpers."""
 import base64
-import functools
-import http.server
 import os
 import pathlib
 import subprocess
 import sys
 import textwrap
-import threading
 
 import numpy as np
 import pytest
@@ -45,17 +42,6 @@ def test_pil_exif_orientation_is_applied(data):
     upright = HashableImage(data / "exif_orient1.jpg")
     for k in range(2, 9):
         assert HashableImage(Image.open(data / f"exif_orient{k}.jpg")).size() == upright.size()
-
-
-@pytest.fixture(scope="module")
-def http_url(data):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(data))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_url_input_and_errors(http_url, chelsea):

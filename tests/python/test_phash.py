@@ -10,31 +10,19 @@ Both sides hash the same decoded pixels (pixelcache's decode, handed to
 Pillow as an array), so the comparison is of the hash definitions only.
 Agreement is printed (pytest -s) and asserted: identical for at least 99 %
 of the images, never more than 2 bits apart."""
-import importlib.util
-import pathlib
 import pickle
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from tool_support import load_tool
+
 import pixelcache
 from pixelcache import HashableDict, HashableImage, ImageHash
 
-TOOLS = pathlib.Path(__file__).parents[1] / "tools"
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-ref = _tool("imagehash_ref")
-corpus = _tool("dups_corpus")
+ref = load_tool("imagehash_ref")
+corpus = load_tool("dups_corpus")
 
 KINDS = {"ahash": lambda img, n: img.average_hash(n), "dhash": lambda img, n: img.dhash(n),
          "phash": lambda img, n: img.phash(n)}

@@ -8,8 +8,6 @@ errors are loading's; ImageSize.from_image() probes instead of decoding;
 and probing a 12-megapixel file reads little of it, a 100-megapixel one
 takes no memory to speak of (measured in child processes: rchar, max RSS).
 """
-import functools
-import http.server
 import os
 import pathlib
 import pickle
@@ -184,17 +182,6 @@ def test_errors_are_loadings(tmp_path, data):
         HashableImage(cut)
     with pytest.raises(pixelcache.DecodeError):
         pixelcache.probe(data / "truncated.jpg")
-
-
-@pytest.fixture
-def http_url(data):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(data))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_urls(http_url, data):
