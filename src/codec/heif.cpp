@@ -438,8 +438,9 @@ void check_coded_sizes(const DecodeInput& in, const char* name, std::optional<st
   const auto children = meta->subspan(4);
   const auto properties = item_properties(children);
   const auto associations = property_associations(children);
-  for (const auto& [id, type] : bmff::items(children)) {
-    const bool av1 = type == "av01", hevc = type == "hvc1";
+  for (const bmff::Item& item : bmff::items(children)) {
+    const std::uint32_t id = item.id;  // a variable, not a binding: the lambdas below capture it
+    const bool av1 = item.type == "av01", hevc = item.type == "hvc1";
     if (!av1 && !hevc) continue;
     std::optional<CodedSize> ispe;
     std::vector<std::span<const std::uint8_t>> configs;

@@ -131,8 +131,119 @@ def variants(path: Path):
             continue
 
 
+def _boxes(data: bytes):
+    """(type, body) of the boxes one after the other in `data`."""
+    pos = 0
+    while pos + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        header = 8
+        if size == 1:
+            size, header = struct.unpack(">Q", data[pos + 8:pos + 16])[0], 16
+        elif size == 0:
+            size = len(data) - pos
+        if size < header or pos + size > len(data):
+            return
+        yield kind.decode("latin-1"), data[pos + header:pos + size]
+        pos += size
+
+
+def _box(kind: str, body: bytes, full_box: bytes = b"") -> bytes:
+    return struct.pack(">I", 8 + len(full_box) + len(body)) + kind.encode() + full_box + body
+
+
+def heif_grid(single: bytes, rows: int = 2, columns: int = 2):
+    """A rows x columns grid HEIF whose tiles are all the coded item of
+    `single` (a HEIF libheif wrote), on a canvas a few pixels smaller than
+    the tiles cover (the last row and column cut); None when `single` is not
+    as expected. The grid decoder's seed (src/codec/heif_grid.cpp)."""
+    top = dict(_boxes(single))
+    if "meta" not in top:
+        return None
+    meta = dict(_boxes(top["meta"][4:]))
+    items = {}
+    for kind, body in _boxes(meta.get("iinf", b"\0" * 6)[6:]):
+        if kind == "infe" and body[0] == 2:
+            items[struct.unpack(">H", body[4:6])[0]] = body[8:12].decode("latin-1")
+    coded = [i for i, t in items.items() if t in ("hvc1", "av01")]
+    if not coded:
+        return None
+    tile_id, tile_type = coded[0], items[coded[0]]
+    iprp = dict(_boxes(meta["iprp"]))
+    props = list(_boxes(iprp["ipco"]))
+    ipma = iprp["ipma"]
+    wide = ipma[3] & 1
+    pos, own = 8, None
+    for _ in range(struct.unpack(">I", ipma[4:8])[0]):
+        item, count = struct.unpack(">HB", ipma[pos:pos + 3])
+        pos += 3
+        step = 2 if wide else 1
+        indices = [int.from_bytes(ipma[pos + k * step:pos + (k + 1) * step], "big") & (0x7FFF if wide else 0x7F)
+                   for k in range(count)]
+        pos += count * step
+        if item == tile_id:
+            own = [props[i - 1] for i in indices]
+    iloc = meta["iloc"]
+    version = iloc[0]
+    offset_size, length_size, base_size = iloc[4] >> 4, iloc[4] & 15, iloc[5] >> 4
+    index_size = iloc[5] & 15 if version == 1 else 0
+    if own is None or version > 1 or offset_size != 4 or length_size != 4 or base_size not in (0, 4):
+        return None
+    pos, data = 8, None
+    for _ in range(struct.unpack(">H", iloc[6:8])[0]):
+        item = struct.unpack(">H", iloc[pos:pos + 2])[0]
+        method = struct.unpack(">H", iloc[pos + 2:pos + 4])[0] & 15 if version == 1 else 0
+        pos += 4 if version == 1 else 2
+        pos += 2  # data reference index
+        base = int.from_bytes(iloc[pos:pos + base_size], "big")
+        pos += base_size
+        extents = struct.unpack(">H", iloc[pos:pos + 2])[0]
+        pos += 2
+        chunks = []
+        for _ in range(extents):
+            pos += index_size
+            off, length = struct.unpack(">II", iloc[pos:pos + 8])
+            pos += 8
+            source = meta.get("idat", b"") if method == 1 else single
+            chunks.append(source[base + off:base + off + length])
+        if item == tile_id and method == 0:
+            data = b"".join(chunks)
+    ispe = [b for k, b in own if k == "ispe"]
+    if data is None or not ispe:
+        return None
+    tw, th = struct.unpack(">II", ispe[0][4:12])
+    width, height = columns * tw - 3, rows * th - 5
+    n = rows * columns
+    ipco = _box("ispe", struct.pack(">III", 0, width, height))
+    for kind, body in own:
+        ipco += _box(kind, body)
+    ipma = struct.pack(">IHB", 1 + n, 1, 1) + bytes([0x81])
+    for t in range(n):
+        ipma += struct.pack(">HB", 2 + t, len(own)) + bytes(0x80 | (2 + k) for k in range(len(own)))
+    infe = _box("infe", struct.pack(">HH", 1, 0) + b"grid\0", b"\2\0\0\0")
+    for t in range(n):
+        infe += _box("infe", struct.pack(">HH", 2 + t, 0) + tile_type.encode() + b"\0", b"\2\0\0\0")
+    description = struct.pack(">BBBBHH", 0, 0, rows - 1, columns - 1, width, height)
+    dimg = _box("dimg", struct.pack(">HH", 1, n) + b"".join(struct.pack(">H", 2 + t) for t in range(n)))
+
+    def meta_box(data_at):
+        loc = struct.pack(">BBH", 0x44, 0, 1 + n) + struct.pack(">HHHII", 1, 0, 1, data_at, len(description))
+        for t in range(n):
+            loc += struct.pack(">HHHII", 2 + t, 0, 1, data_at + len(description), len(data))
+        hdlr = struct.pack(">I", 0) + b"pict" + b"\0" * 13
+        body = (_box("hdlr", hdlr, b"\0" * 4) + _box("pitm", struct.pack(">H", 1), b"\0" * 4) +
+                _box("iinf", struct.pack(">H", 1 + n) + infe, b"\0" * 4) + _box("iloc", loc, b"\0" * 4) +
+                _box("iref", dimg, b"\0" * 4) + _box("iprp", _box("ipco", ipco) + _box("ipma", ipma, b"\0" * 4)))
+        return _box("meta", body, b"\0" * 4)
+
+    brand = b"avif" if tile_type == "av01" else b"heic"
+    ftyp = _box("ftyp", brand + b"\0\0\0\0mif1" + brand + b"miaf")
+    data_at = len(ftyp) + len(meta_box(0)) + 8
+    return ftyp + meta_box(data_at) + _box("mdat", description + data)
+
+
 def heif_variants(path: Path, workdir: Path):
-    """Small HEIC (HEVC) and AVIF (AV1) encodings of one image, through vips."""
+    """Small HEIC (HEVC) and AVIF (AV1) encodings of one image, through vips,
+    and a 2 x 2 grid of each (heif_grid)."""
     if not shutil.which("vips"):
         return
     small = workdir / f"{path.stem}-small.png"
@@ -142,6 +253,9 @@ def heif_variants(path: Path, workdir: Path):
             out = workdir / f"{path.stem}-small{ext}"
             subprocess.run(["vips", "heifsave", str(small), str(out)] + opts, check=True, capture_output=True)
             yield out.read_bytes()
+            grid = heif_grid(out.read_bytes())
+            if grid:
+                yield grid
     except (subprocess.CalledProcessError, OSError):
         return
 
