@@ -9,7 +9,7 @@ import warnings
 import weakref
 from typing import Any, Callable, Optional, Tuple, TypeVar, Union
 
-from . import _codec, _pixelcache
+from . import _entries, _pixelcache
 from ._pixelcache import InvalidArgument, InvalidType
 
 R = TypeVar("R")
@@ -249,8 +249,8 @@ class Cache:
         if hit is None:
             return default
         try:
-            return _codec.decode(hit[0], hit[1], hit[2])
-        except _codec.Refused:  # never loaded: a miss, and the entry goes
+            return _entries.decode(hit[0], hit[1], hit[2])
+        except _entries.Refused:  # never loaded: a miss, and the entry goes
             self._c.erase(k)
             return default
 
@@ -262,7 +262,7 @@ class Cache:
         tuples, dicts) as a C++ Value; anything else through pickle. Each
         comes back as the type it was (arrays, tensors and PIL images as
         fresh copies). pixelcache.InvalidType when `value` does not pickle."""
-        kind, tag, payload = _codec.encode(value)
+        kind, tag, payload = _entries.encode(value)
         self._c.put(self._key(key), kind, tag, payload)
 
     def contains(self, key: Key) -> bool:
@@ -303,7 +303,7 @@ class Cache:
         exception). The caller that computed gets compute()'s own object."""
         def run() -> Tuple[str, str, Any, R]:
             result = compute()
-            return (*_codec.encode(result), result)
+            return (*_entries.encode(result), result)
 
         k = self._key(key)
         entry, _origin, computed = self._c.get_or_compute(k, run)
@@ -311,11 +311,11 @@ class Cache:
             result: R = computed
             return result
         try:
-            value: R = _codec.decode(*entry)
+            value: R = _entries.decode(*entry)
             return value
-        except _codec.Refused:  # never loaded: computed and replaced
+        except _entries.Refused:  # never loaded: computed and replaced
             result = compute()
-            self._c.put(k, *_codec.encode(result))
+            self._c.put(k, *_entries.encode(result))
             return result
 
     # -- maintenance ----------------------------------------------------------------

@@ -10,7 +10,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, ParamSpec, TypeVar, Union, overload
 
-from . import _codec, _pixelcache
+from . import _entries, _pixelcache
 from ._cache import Cache
 from ._image import HashableImage
 from ._pixelcache import InvalidType
@@ -198,18 +198,18 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
         cache = self._cache
         if cache is not None and self._simple and not cache._c.has_tier("memory"):
             self._front_direct(cache._c, self._name, self._version, self._extra, list(self._all_names), self._n,
-                               _codec.decode, self._compute)
+                               _entries.decode, self._compute)
 
     def _compute(self, *args: Any) -> tuple[str, str, Any, R]:
         """(kind, tag, payload, result) of a call computed on a miss of the C tier path."""
         result = self._fn(*args)
-        return (*_codec.encode(result), result)
+        return (*_entries.encode(result), result)
 
     def _replace(self, cache: Cache, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Computes a call whose stored entry does not decode (another type under the key: a changed
         function without a new version) and replaces the entry."""
         result = self._fn(*args, **kwargs)
-        cache._c.put(self._key(cache, args, kwargs), *_codec.encode(result))
+        cache._c.put(self._key(cache, args, kwargs), *_entries.encode(result))
         return result
 
     def _replace_positional(self, *args: Any) -> Any:
@@ -275,18 +275,18 @@ class Memoized(_pixelcache._MemoFront, Generic[P, R]):
 
         def compute() -> tuple[str, str, Any, R]:
             result = fn(*args, **kwargs)
-            return (*_codec.encode(result), result)
+            return (*_entries.encode(result), result)
 
         entry, _origin, computed, front = cache._c.memo_call(self.name, self.version, values, names, compute)
         if entry is None:
             result = computed
         else:
             try:
-                result = _codec.decode(*entry)
+                result = _entries.decode(*entry)
             except Exception:  # an entry of another type under the key (a changed function without a new version)
                 return self._replace(cache, args, kwargs)
         # Shared results of entries the memory tier holds go into the front (mutable ones stay fresh copies).
-        if front is not None and not kwargs and _codec.is_shared(result):
+        if front is not None and not kwargs and _entries.is_shared(result):
             if self._front_store(cache._c, args, result, *front):
                 cache._add_front(self)
         return result

@@ -22,7 +22,7 @@
 // holds nothing; there the tier path itself runs in C (_front_direct binds
 // it): a call with exactly the function's positional arguments and no
 // keywords is keyed (memo_key), fetched (fetch_with, whose compute calls
-// Memoized._compute on a miss) and decoded (_codec.decode) without the
+// Memoized._compute on a miss) and decoded (_entries.decode) without the
 // Python frames of _call — about 1.5 us of a 9 us disk hit. An argument
 // that cannot be keyed hands the call to _call (which raises its error);
 // errors of the lookup or the computation are raised as the binding would

@@ -345,6 +345,70 @@ class Walker {
     return a.n < b.n ? -1 : a.n > b.n;
   }
 
+  // The header of page `pgno` (at `p`, at `level` of the tree, a leaf or a
+  // branch page): its number, flags and free space; its node count into *n
+  // and the start of its nodes into *upper.
+  bool header(const std::uint8_t* p, std::uint64_t pgno, unsigned level, bool leaf, std::size_t* n,
+              std::uint16_t* upper) {
+    const auto header_pgno = load<std::uint64_t>(p);
+    const auto flags = load<std::uint16_t>(p + 10);
+    const auto lower = load<std::uint16_t>(p + 12);
+    *upper = load<std::uint16_t>(p + 14);
+    if (header_pgno != pgno) return fail(out_, where(pgno) + "header says page " + num(header_pgno));
+    if (flags != (leaf ? kLeaf : kBranch))
+      return fail(out_, where(pgno) + "flags " + num(flags) + " where a " + (leaf ? "leaf" : "branch") +
+                            " page belongs (level " + num(level) + " of depth " + num(depth_) + ")");
+    // (Both even: LMDB adds a node at upper - its even size.)
+    if (lower < kPageHeader || lower % 2 || *upper % 2 || *upper < lower || *upper > psize_)
+      return fail(out_, where(pgno) + "lower " + num(lower) + ", upper " + num(*upper));
+    *n = (lower - kPageHeader) / 2;
+    if (*n < (leaf ? 1u : 2u)) return fail(out_, where(pgno) + num(*n) + " nodes");
+    return true;
+  }
+
+  // The value of leaf node `i` of page `pgno` (its key, node flags, data
+  // size and data): a free DB record's txnid and pages, an overflow run, or
+  // a named database's record.
+  bool leaf_value(std::uint64_t pgno, std::size_t i, const Key& key, std::uint16_t nflags, std::uint64_t dsize,
+                  const std::uint8_t* data) {
+    const std::size_t ksize = key.n;
+    if (kind_ == TreeKind::Free) {
+      if (ksize != 8) return fail(out_, where(pgno, i) + "free DB key of " + num(ksize) + " bytes");
+      const auto id = load<std::uint64_t>(key.p);
+      if (id < 1 || id > txnid_) return fail(out_, where(pgno, i) + "free DB record of txnid " + num(id));
+    }
+    if (nflags == kBigData) return overflow(load<std::uint64_t>(data), dsize, pgno, i);
+    if (nflags == kSubData && kind_ == TreeKind::Main) {
+      const std::string name =
+          "DB '" +
+          escape_bytes(std::string_view(reinterpret_cast<const char*>(key.p), std::min<std::size_t>(ksize, 64))) + "'";
+      if (dsize != kDbRecord)
+        return fail(out_, where(pgno, i) + name + ": database record of " + num(dsize) + " bytes");
+      const DbRecord db = db_record(data);
+      if (db.flags != 0) return fail(out_, where(pgno, i) + name + " has flags " + num(db.flags));
+      if (!check_root(out_, db, last_pg_, where(pgno, i) + name)) return false;
+      named.push_back({name, db});
+      return true;
+    }
+    if (nflags != 0) return fail(out_, where(pgno, i) + "node flags " + num(nflags));
+    if (kind_ == TreeKind::Free) return free_ids(data, dsize, pgno, i);
+    return true;
+  }
+
+  // The `n` keys of page `pgno` strictly ascending, within [lo, hi). Key 0
+  // of a branch page is not a key.
+  bool keys_in_order(std::uint64_t pgno, const Key* keys, std::size_t n, bool leaf, const Key* lo,
+                     const Key* hi) const {
+    const std::size_t first = leaf ? 0 : 1;
+    if (lo && compare(*lo, keys[first]) > 0)
+      return fail(out_, where(pgno, first) + "key below the range the parent page gives");
+    for (std::size_t i = first + 1; i < n; ++i)
+      if (compare(keys[i - 1], keys[i]) >= 0) return fail(out_, where(pgno, i) + "key out of order");
+    if (hi && compare(keys[n - 1], *hi) >= 0)
+      return fail(out_, where(pgno, n - 1) + "key above the range the parent page gives");
+    return true;
+  }
+
   bool page(std::uint64_t pgno, unsigned level, const Key* lo, const Key* hi) {
     const bool leaf = level + 1 == depth_;
     if (level >= depth_ || level >= kMaxDepth)
@@ -354,19 +418,9 @@ class Walker {
     const std::uint8_t* p = file_.at(pgno * psize_, psize_, lv.page);
     if (!p) return fail(out_, where(pgno) + "cannot read the page: " + std::strerror(errno));
     ++out_.pages;
-    const auto header_pgno = load<std::uint64_t>(p);
-    const auto flags = load<std::uint16_t>(p + 10);
-    const auto lower = load<std::uint16_t>(p + 12);
-    const auto upper = load<std::uint16_t>(p + 14);
-    if (header_pgno != pgno) return fail(out_, where(pgno) + "header says page " + num(header_pgno));
-    if (flags != (leaf ? kLeaf : kBranch))
-      return fail(out_, where(pgno) + "flags " + num(flags) + " where a " + (leaf ? "leaf" : "branch") +
-                            " page belongs (level " + num(level) + " of depth " + num(depth_) + ")");
-    // (Both even: LMDB adds a node at upper - its even size.)
-    if (lower < kPageHeader || lower % 2 || upper % 2 || upper < lower || upper > psize_)
-      return fail(out_, where(pgno) + "lower " + num(lower) + ", upper " + num(upper));
-    const std::size_t n = (lower - kPageHeader) / 2;
-    if (n < (leaf ? 1u : 2u)) return fail(out_, where(pgno) + num(n) + " nodes");
+    std::size_t n = 0;
+    std::uint16_t upper = 0;
+    if (!header(p, pgno, level, leaf, &n, &upper)) return false;
 
     // The nodes' cache lines, fetched together rather than one miss at a
     // time (the walk is bound by memory latency: every node is new).
@@ -405,41 +459,10 @@ class Walker {
           return fail(out_, where(pgno, i) + "free DB key of " + num(ksize) + " bytes");
         continue;
       }
-      if (kind_ == TreeKind::Free) {
-        if (ksize != 8) return fail(out_, where(pgno, i) + "free DB key of " + num(ksize) + " bytes");
-        const auto id = load<std::uint64_t>(keys[i].p);
-        if (id < 1 || id > txnid_) return fail(out_, where(pgno, i) + "free DB record of txnid " + num(id));
-      }
-      const std::uint8_t* data = nd + kNodeHeader + ksize;
-      if (nflags == kBigData) {
-        if (!overflow(load<std::uint64_t>(data), dsize, pgno, i)) return false;
-      } else if (nflags == kSubData && kind_ == TreeKind::Main) {
-        const std::string name =
-            "DB '" +
-            escape_bytes(std::string_view(reinterpret_cast<const char*>(keys[i].p), std::min<std::size_t>(ksize, 64))) +
-            "'";
-        if (dsize != kDbRecord)
-          return fail(out_, where(pgno, i) + name + ": database record of " + num(dsize) + " bytes");
-        const DbRecord db = db_record(data);
-        if (db.flags != 0) return fail(out_, where(pgno, i) + name + " has flags " + num(db.flags));
-        if (!check_root(out_, db, last_pg_, where(pgno, i) + name)) return false;
-        named.push_back({name, db});
-      } else if (nflags != 0) {
-        return fail(out_, where(pgno, i) + "node flags " + num(nflags));
-      } else if (kind_ == TreeKind::Free) {
-        if (!free_ids(data, dsize, pgno, i)) return false;
-      }
+      if (!leaf_value(pgno, i, keys[i], nflags, dsize, nd + kNodeHeader + ksize)) return false;
     }
 
-    // Keys strictly ascending, within [lo, hi). Key 0 of a branch page is
-    // not a key.
-    const std::size_t first = leaf ? 0 : 1;
-    if (lo && compare(*lo, keys[first]) > 0)
-      return fail(out_, where(pgno, first) + "key below the range the parent page gives");
-    for (std::size_t i = first + 1; i < n; ++i)
-      if (compare(keys[i - 1], keys[i]) >= 0) return fail(out_, where(pgno, i) + "key out of order");
-    if (hi && compare(keys[n - 1], *hi) >= 0)
-      return fail(out_, where(pgno, n - 1) + "key above the range the parent page gives");
+    if (!keys_in_order(pgno, keys, n, leaf, lo, hi)) return false;
     if (leaf) return true;
     for (std::size_t i = 0; i < n; ++i)
       if (!page(lv.children[i], level + 1, i == 0 ? lo : &keys[i], i + 1 == n ? hi : &keys[i + 1])) return false;

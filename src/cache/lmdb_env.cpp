@@ -175,109 +175,134 @@ int open_databases(LmdbEnv& e, MDB_txn* txn) {
   return rc;
 }
 
+// What one attempt at opening the store (or one step of it) found: go on
+// (after the last step: open), try again as it is, or a damaged store
+// (`problem`) whose file `id` is set aside before the next try.
+struct Attempt {
+  enum Outcome { next, again, damaged } outcome = next;
+  std::string problem;
+  std::optional<FileId> id;
+};
+
+// A damaged store: `problem`, the file `id` to set aside.
+Attempt damaged(std::string problem, std::optional<FileId> id) {
+  return {Attempt::damaged, std::move(problem), std::move(id)};
+}
+
+// Step 2 of an attempt, LMDB's open of e.file checked by `pre`: the lock
+// file and the meta pages. Throws CacheError when the store cannot be used.
+Attempt open_env(LmdbEnv& e, const PreCheck& pre, bool& lock_retried) {
+  const int rc = try_open(e);
+  if (rc == 0) return {};
+  if ((rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) && (!pre.exists || pre.meta.ok || pre.size == 0)) {
+    // The data file's meta pages are fine (or there were none), so the
+    // lock file is at fault: its header is checked only when another
+    // process holds it (the first user re-initialises it; garbage in a
+    // lock file nobody holds is harmless). That process uses it — maybe
+    // an LMDB of another build or version — so it is not removed: one
+    // more try (the holder may just have closed it), then an error.
+    if (!lock_retried) {
+      lock_retried = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return {Attempt::again, {}, std::nullopt};
+    }
+    cannot_open(e.file, "its lock file " + e.file.string() +
+                            "-lock is held by another process and is not a lock file of this LMDB (" +
+                            lmdb_message(rc) + "); it is left alone");
+  }
+  if (store_is_broken(rc))
+    return damaged("LMDB: " + lmdb_message(rc), pre.exists ? std::optional<FileId>(pre.id) : std::nullopt);
+  if ((rc == ENOMEM || rc == EINVAL) && pre.exists && pre.needed_map > e.map_bytes && pre.needed_map / 2 > pre.size) {
+    // The meta claims far more pages than the file holds, and no map
+    // that large can be made. (A map refused although the file is about
+    // as large as its meta says is the system's limit: an error, the
+    // store of the process that grew it is kept.)
+    return damaged("a map of " + std::to_string(pre.needed_map) + " bytes for a file of " + std::to_string(pre.size) +
+                       " bytes: " + lmdb_message(rc),
+                   pre.id);
+  }
+  cannot_open(e.file, lmdb_message(rc));
+}
+
+// Step 3 of an attempt: the whole file (descriptor `fd`, file `id`), under
+// the writer lock begun into *txn, before anything touches a tree page
+// (mdb_dbi_open searches the main DB). *txn is left open when it goes on.
+Attempt check_whole_file(LmdbEnv& e, int fd, const std::optional<FileId>& id, MDB_txn** txn) {
+  const int rc = begin_write(e, txn);
+  if (rc) {
+    if (store_is_broken(rc)) return damaged("LMDB: " + lmdb_message(rc), id);
+    close_env(e);
+    cannot_open(e.file, lmdb_message(rc));
+  }
+  LmdbCheck check = check_lmdb_file(fd);
+  if (check.ok) {
+    // The meta LMDB uses is metas[txnid & 1] for the txnid in the lock
+    // file; check_lmdb_file checked the one mdb_env_pick_meta picks.
+    MDB_envinfo info;
+    mdb_env_info(e.env, &info);
+    if (mdb_txn_id(*txn) != info.me_last_txnid + 1) {
+      check.ok = false;
+      check.problem = "the lock file's txnid " + std::to_string(mdb_txn_id(*txn) - 1) + " is not the meta pages' " +
+                      std::to_string(info.me_last_txnid);
+    }
+  }
+  if (!check.ok) {
+    mdb_txn_abort(*txn);
+    return damaged(check.problem, id);
+  }
+  return {};
+}
+
+// Step 4 of an attempt: the databases, in the write transaction `txn` of
+// step 3, which this commits (or aborts). (MDB_INCOMPATIBLE: a record of
+// that name in the main DB is not a database.)
+Attempt open_databases_checked(LmdbEnv& e, MDB_txn* txn, const std::optional<FileId>& id) {
+  int rc = open_databases(e, txn);
+  rc = rc == 0 ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), rc);
+  if (rc) {
+    if (store_is_broken(rc) || rc == MDB_INCOMPATIBLE) return damaged("LMDB: " + lmdb_message(rc), id);
+    close_env(e);
+    cannot_open(e.file, lmdb_message(rc));
+  }
+  return {};
+}
+
+// One attempt at opening e.file into e.env with its databases, in four
+// steps; `lock_retried` says whether a foreign lock file was waited for.
+Attempt open_attempt(LmdbEnv& e, bool& lock_retried) {
+  // 1. The meta pages, before LMDB reads them. (An empty file is left to
+  // LMDB, which makes a new store of it: a process creating the store
+  // writes its meta pages just after creating the file.)
+  const PreCheck pre = precheck(e.file);
+  if (pre.exists && !pre.meta.ok && pre.size > 0) return damaged(pre.meta.problem, pre.id);
+  // 2. LMDB's open: the lock file and the meta pages.
+  if (Attempt a = open_env(e, pre, lock_retried); a.outcome != Attempt::next) return a;
+  int fd = -1;
+  mdb_env_get_fd(e.env, &fd);
+  const std::optional<FileId> id = file_id(fd);
+  int dead = 0;
+  mdb_reader_check(e.env, &dead);  // slots of killed processes (the lock file only)
+  // 3. The whole file, under the writer lock.
+  MDB_txn* txn = nullptr;
+  if (Attempt a = check_whole_file(e, fd, id, &txn); a.outcome != Attempt::next) return a;
+  // 4. The databases, in the same transaction.
+  return open_databases_checked(e, txn, id);
+}
+
 // Opens e.file into e.env with its databases, setting a damaged store
 // aside (see LmdbEnv::open). On return the environment is open and its
 // databases exist; throws CacheError otherwise (e.env is then null).
 void open_checked(LmdbEnv& e) {
   int set_asides = 0;
   bool lock_retried = false;
-  const auto replace = [&](const std::string& problem, const std::optional<FileId>& id) {
-    close_env(e);
-    if (++set_asides > kMaxSetAsides) cannot_open(e.file, problem);
-    note_set_aside(e, problem, set_aside(e.file, id));
-  };
   for (;;) {
-    // 1. The meta pages, before LMDB reads them. (An empty file is left to
-    // LMDB, which makes a new store of it: a process creating the store
-    // writes its meta pages just after creating the file.)
-    const PreCheck pre = precheck(e.file);
-    if (pre.exists && !pre.meta.ok && pre.size > 0) {
-      replace(pre.meta.problem, pre.id);
-      continue;
-    }
-    // 2. LMDB's open: the lock file and the meta pages.
-    int rc = try_open(e);
-    if (rc) {
-      if ((rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) && (!pre.exists || pre.meta.ok || pre.size == 0)) {
-        // The data file's meta pages are fine (or there were none), so the
-        // lock file is at fault: its header is checked only when another
-        // process holds it (the first user re-initialises it; garbage in a
-        // lock file nobody holds is harmless). That process uses it — maybe
-        // an LMDB of another build or version — so it is not removed: one
-        // more try (the holder may just have closed it), then an error.
-        if (!lock_retried) {
-          lock_retried = true;
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-          continue;
-        }
-        cannot_open(e.file, "its lock file " + e.file.string() +
-                                "-lock is held by another process and is not a lock file of this LMDB (" +
-                                lmdb_message(rc) + "); it is left alone");
-      }
-      if (store_is_broken(rc)) {
-        replace("LMDB: " + lmdb_message(rc), pre.exists ? std::optional<FileId>(pre.id) : std::nullopt);
-        continue;
-      }
-      if ((rc == ENOMEM || rc == EINVAL) && pre.exists && pre.needed_map > e.map_bytes &&
-          pre.needed_map / 2 > pre.size) {
-        // The meta claims far more pages than the file holds, and no map
-        // that large can be made. (A map refused although the file is about
-        // as large as its meta says is the system's limit: an error, the
-        // store of the process that grew it is kept.)
-        replace("a map of " + std::to_string(pre.needed_map) + " bytes for a file of " + std::to_string(pre.size) +
-                    " bytes: " + lmdb_message(rc),
-                pre.id);
-        continue;
-      }
-      cannot_open(e.file, lmdb_message(rc));
-    }
-    int fd = -1;
-    mdb_env_get_fd(e.env, &fd);
-    const std::optional<FileId> id = file_id(fd);
-    int dead = 0;
-    mdb_reader_check(e.env, &dead);  // slots of killed processes (the lock file only)
-    // 3. The whole file, under the writer lock, before anything touches a
-    // tree page (mdb_dbi_open searches the main DB).
-    MDB_txn* txn = nullptr;
-    rc = begin_write(e, &txn);
-    if (rc) {
-      if (store_is_broken(rc)) {
-        replace("LMDB: " + lmdb_message(rc), id);
-        continue;
-      }
+    const Attempt a = open_attempt(e, lock_retried);
+    if (a.outcome == Attempt::next) return;
+    if (a.outcome == Attempt::damaged) {
       close_env(e);
-      cannot_open(e.file, lmdb_message(rc));
+      if (++set_asides > kMaxSetAsides) cannot_open(e.file, a.problem);
+      note_set_aside(e, a.problem, set_aside(e.file, a.id));
     }
-    LmdbCheck check = check_lmdb_file(fd);
-    if (check.ok) {
-      // The meta LMDB uses is metas[txnid & 1] for the txnid in the lock
-      // file; check_lmdb_file checked the one mdb_env_pick_meta picks.
-      MDB_envinfo info;
-      mdb_env_info(e.env, &info);
-      if (mdb_txn_id(txn) != info.me_last_txnid + 1) {
-        check.ok = false;
-        check.problem = "the lock file's txnid " + std::to_string(mdb_txn_id(txn) - 1) + " is not the meta pages' " +
-                        std::to_string(info.me_last_txnid);
-      }
-    }
-    if (!check.ok) {
-      mdb_txn_abort(txn);
-      replace(check.problem, id);
-      continue;
-    }
-    // 4. The databases, in the same transaction. (MDB_INCOMPATIBLE: a
-    // record of that name in the main DB is not a database.)
-    rc = open_databases(e, txn);
-    rc = rc == 0 ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), rc);
-    if (rc) {
-      if (store_is_broken(rc) || rc == MDB_INCOMPATIBLE) {
-        replace("LMDB: " + lmdb_message(rc), id);
-        continue;
-      }
-      close_env(e);
-      cannot_open(e.file, lmdb_message(rc));
-    }
-    return;
   }
 }
 

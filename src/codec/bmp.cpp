@@ -170,6 +170,98 @@ void row_rgb(const std::uint8_t* r, std::int64_t w, std::uint32_t bpp, const std
   }
 }
 
+// Where a BMP's rows are: the file's bytes, its header, the stride of a
+// stored row and the image's size.
+struct BmpRows {
+  std::span<const std::uint8_t> d;
+  const BmpHeader& hd;
+  std::uint64_t stride;
+  ImageSize sz;
+
+  // The stored row of image row y (top-down files store them in order).
+  const std::uint8_t* row_ptr(std::int64_t y) const {
+    const std::int64_t stored = hd.top_down ? y : hd.h - 1 - y;
+    return d.data() + hd.pixel_offset + static_cast<std::size_t>(stored) * stride;
+  }
+};
+
+// The RLE stream of an RLE8 / RLE4 file, refused (a dry run) unless it
+// covers all the image's pixels.
+std::span<const std::uint8_t> checked_rle(const DecodeInput& in, const BmpRows& r) {
+  const auto rle_data = r.d.subspan(r.hd.pixel_offset);
+  const std::size_t total = r.sz.area(), row = static_cast<std::size_t>(r.hd.w);
+  const std::size_t covered = expand_rle(rle_data, static_cast<int>(r.hd.bpp), row, total, [](std::size_t, auto) {});
+  if (covered < total)
+    decode_fail(
+        in, "BMP",
+        "truncated RLE data: it covers " + std::to_string(covered) + " of " + std::to_string(total) + " pixels");
+  return rle_data;
+}
+
+// Streamed: rows in file order (bottom-up files from the bottom row) to
+// in.sink, palette errors reported as image_from_palette() reports them.
+void stream_bmp(const DecodeInput& in, const BmpRows& rows) {
+  const std::uint32_t bpp = rows.hd.bpp;
+  const std::int64_t w = rows.hd.w, h = rows.hd.h;
+  const bool top_down = rows.hd.top_down;
+  const ImageSize sz = rows.sz;
+  const std::size_t row = static_cast<std::size_t>(w);
+  std::vector<std::uint8_t> idx(row), px(row * 3);
+  PaletteRows pal(rows.hd.palette);
+  auto emit_indices = [&](std::int64_t file_row, const std::uint8_t* indices) {
+    const auto y = static_cast<int>(top_down ? file_row : h - 1 - file_row);
+    if (pal.map(y, {indices, row}, px.data())) in.sink->row(y, px.data());
+  };
+  if (rows.hd.rle) {
+    const auto rle_data = checked_rle(in, rows);
+    const std::size_t total = sz.area();
+    in.sink->begin(sz, pal.mode(), 1);
+    std::int64_t file_row = 0;  // the row being filled; skipped pixels stay index 0
+    std::fill(idx.begin(), idx.end(), 0);
+    auto flush_to = [&](std::int64_t r) {
+      for (; file_row < r && file_row < h; ++file_row) {
+        emit_indices(file_row, idx.data());
+        std::fill(idx.begin(), idx.end(), 0);
+      }
+    };
+    expand_rle(rle_data, static_cast<int>(bpp), row, total, [&](std::size_t pos, std::uint8_t v) {
+      flush_to(static_cast<std::int64_t>(pos / row));
+      idx[pos % row] = v;
+    });
+    flush_to(h);
+  } else if (bpp <= 8) {
+    in.sink->begin(sz, pal.mode(), 1);
+    for (std::int64_t file_row = 0; file_row < h; ++file_row) {
+      row_indices(rows.row_ptr(top_down ? file_row : h - 1 - file_row), w, bpp, idx.data());
+      emit_indices(file_row, idx.data());
+    }
+  } else {
+    in.sink->begin(sz, Mode::RGB, 1);
+    for (std::int64_t file_row = 0; file_row < h; ++file_row) {
+      const std::int64_t y = top_down ? file_row : h - 1 - file_row;
+      row_rgb(rows.row_ptr(y), w, bpp, rows.hd.masks, px.data());
+      in.sink->row(static_cast<int>(y), px.data());
+    }
+  }
+  pal.check(in, "BMP");
+}
+
+// The whole image of an RLE8 / RLE4 file. The stream is checked first (a
+// dry run): one that does not cover the image is refused before the index
+// buffer is allocated.
+Image decode_rle_whole(const DecodeInput& in, const BmpRows& rows) {
+  const auto rle_data = checked_rle(in, rows);
+  const std::int64_t h = rows.hd.h;
+  const std::size_t total = rows.sz.area(), row = static_cast<std::size_t>(rows.hd.w);
+  std::vector<std::uint8_t> stored(total, 0);
+  expand_rle(rle_data, static_cast<int>(rows.hd.bpp), row, total,
+             [&](std::size_t pos, std::uint8_t v) { stored[pos] = v; });
+  std::vector<std::uint8_t> idx(total);
+  for (std::size_t y = 0; y < static_cast<std::size_t>(h); ++y)
+    std::memcpy(&idx[y * row], &stored[(rows.hd.top_down ? y : static_cast<std::size_t>(h) - 1 - y) * row], row);
+  return image_from_palette(in, "BMP", rows.sz, idx, rows.hd.palette);
+}
+
 }  // namespace
 
 Decoded decode_bmp(const DecodeInput& in) {
@@ -178,97 +270,33 @@ Decoded decode_bmp(const DecodeInput& in) {
   const BmpHeader hd = read_header(in, bytes);
   const std::uint32_t pixel_offset = hd.pixel_offset, bpp = hd.bpp;
   const std::int64_t w = hd.w, h = hd.h;
-  const bool top_down = hd.top_down, rle = hd.rle;
-  const auto& masks = hd.masks;
-  const auto& palette = hd.palette;
 
   const std::uint64_t stride = ((static_cast<std::uint64_t>(w) * bpp + 31) / 32) * 4;
-  if (!rle && stride * static_cast<std::uint64_t>(h) > d.size() - pixel_offset)
+  if (!hd.rle && stride * static_cast<std::uint64_t>(h) > d.size() - pixel_offset)
     decode_fail(in, "BMP", "truncated pixel data");
   const ImageSize sz{static_cast<int>(h), static_cast<int>(w)};
-  auto row_ptr = [&](std::int64_t y) {
-    const std::int64_t stored = top_down ? y : h - 1 - y;
-    return d.data() + pixel_offset + static_cast<std::size_t>(stored) * stride;
-  };
+  const BmpRows rows{d, hd, stride, sz};
 
   Decoded out;
   out.format = Format::BMP;
   if (in.sink) {
-    // Streamed: rows in file order (bottom-up files from the bottom row),
-    // palette errors reported as image_from_palette() reports them.
-    const std::size_t row = static_cast<std::size_t>(w);
-    std::vector<std::uint8_t> idx(row), px(row * 3);
-    PaletteRows pal(palette);
-    auto emit_indices = [&](std::int64_t file_row, const std::uint8_t* indices) {
-      const auto y = static_cast<int>(top_down ? file_row : h - 1 - file_row);
-      if (pal.map(y, {indices, row}, px.data())) in.sink->row(y, px.data());
-    };
-    if (rle) {
-      const auto rle_data = d.subspan(pixel_offset);
-      const std::size_t total = sz.area();
-      const std::size_t covered = expand_rle(rle_data, static_cast<int>(bpp), row, total, [](std::size_t, auto) {});
-      if (covered < total)
-        decode_fail(
-            in, "BMP",
-            "truncated RLE data: it covers " + std::to_string(covered) + " of " + std::to_string(total) + " pixels");
-      in.sink->begin(sz, pal.mode(), 1);
-      std::int64_t file_row = 0;  // the row being filled; skipped pixels stay index 0
-      std::fill(idx.begin(), idx.end(), 0);
-      auto flush_to = [&](std::int64_t r) {
-        for (; file_row < r && file_row < h; ++file_row) {
-          emit_indices(file_row, idx.data());
-          std::fill(idx.begin(), idx.end(), 0);
-        }
-      };
-      expand_rle(rle_data, static_cast<int>(bpp), row, total, [&](std::size_t pos, std::uint8_t v) {
-        flush_to(static_cast<std::int64_t>(pos / row));
-        idx[pos % row] = v;
-      });
-      flush_to(h);
-    } else if (bpp <= 8) {
-      in.sink->begin(sz, pal.mode(), 1);
-      for (std::int64_t file_row = 0; file_row < h; ++file_row) {
-        row_indices(row_ptr(top_down ? file_row : h - 1 - file_row), w, bpp, idx.data());
-        emit_indices(file_row, idx.data());
-      }
-    } else {
-      in.sink->begin(sz, Mode::RGB, 1);
-      for (std::int64_t file_row = 0; file_row < h; ++file_row) {
-        const std::int64_t y = top_down ? file_row : h - 1 - file_row;
-        row_rgb(row_ptr(y), w, bpp, masks, px.data());
-        in.sink->row(static_cast<int>(y), px.data());
-      }
-    }
-    pal.check(in, "BMP");
+    stream_bmp(in, rows);
     return out;
   }
-  if (rle) {
-    // A dry run first: a stream that does not cover the image is refused
-    // before the index buffer is allocated.
-    const auto rle_data = d.subspan(pixel_offset);
-    const std::size_t total = sz.area(), row = static_cast<std::size_t>(w);
-    const std::size_t covered = expand_rle(rle_data, static_cast<int>(bpp), row, total, [](std::size_t, auto) {});
-    if (covered < total)
-      decode_fail(
-          in, "BMP",
-          "truncated RLE data: it covers " + std::to_string(covered) + " of " + std::to_string(total) + " pixels");
-    std::vector<std::uint8_t> stored(total, 0);
-    expand_rle(rle_data, static_cast<int>(bpp), row, total, [&](std::size_t pos, std::uint8_t v) { stored[pos] = v; });
-    std::vector<std::uint8_t> idx(total);
-    for (std::size_t y = 0; y < static_cast<std::size_t>(h); ++y)
-      std::memcpy(&idx[y * row], &stored[(top_down ? y : static_cast<std::size_t>(h) - 1 - y) * row], row);
-    out.image = image_from_palette(in, "BMP", sz, idx, palette);
+  if (hd.rle) {
+    out.image = decode_rle_whole(in, rows);
     return out;
   }
   if (bpp <= 8) {
     std::vector<std::uint8_t> idx(sz.area());
-    for (std::int64_t y = 0; y < h; ++y) row_indices(row_ptr(y), w, bpp, &idx[static_cast<std::size_t>(y * w)]);
-    out.image = image_from_palette(in, "BMP", sz, idx, palette);
+    for (std::int64_t y = 0; y < h; ++y) row_indices(rows.row_ptr(y), w, bpp, &idx[static_cast<std::size_t>(y * w)]);
+    out.image = image_from_palette(in, "BMP", sz, idx, hd.palette);
     return out;
   }
   out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
     auto* o = reinterpret_cast<std::uint8_t*>(b.data());
-    for (std::int64_t y = 0; y < h; ++y) row_rgb(row_ptr(y), w, bpp, masks, o + static_cast<std::size_t>(y * w * 3));
+    for (std::int64_t y = 0; y < h; ++y)
+      row_rgb(rows.row_ptr(y), w, bpp, hd.masks, o + static_cast<std::size_t>(y * w * 3));
   });
   return out;
 }

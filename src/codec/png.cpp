@@ -90,6 +90,46 @@ void read_plte(const DecodeInput& in, const PngLayout& png, std::uint32_t len) {
 // Bytes between two release_mapped() calls of a streamed scan.
 constexpr std::size_t kReleaseBytes = std::size_t{16} << 20;
 
+namespace {
+
+// A chunk's length, name and whether it is critical, from its first 8 bytes.
+struct ChunkHead {
+  std::uint32_t len = 0;
+  std::string name;
+  bool critical = false;
+};
+
+// The head of the chunk at `pos` (before the end of the file): its name
+// letters only, its length valid and inside the file.
+ChunkHead chunk_head(const DecodeInput& in, ByteSource& bytes, std::uint64_t pos) {
+  const std::uint64_t size = bytes.size();
+  if (size - pos < 12) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
+  const auto head = bytes.at(pos, 8);
+  if (head.size() < 8) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
+  const std::uint32_t len = be32(head.data());
+  const std::uint8_t* type = head.data() + 4;
+  const std::string name(reinterpret_cast<const char*>(type), 4);
+  for (const char c : name)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) decode_fail(in, "PNG", "invalid chunk name " + name);
+  if (len > 0x7fffffff) decode_fail(in, "PNG", "chunk " + name + " has an invalid length");
+  if (len > size - pos - 12) decode_fail(in, "PNG", "truncated file (chunk " + name + " extends past the end)");
+  return {len, name, !(type[0] & 0x20)};
+}
+
+// What a whole scan must have found: IHDR, image data, a palette for a
+// palette image, and at least as much image data as deflate needs for the
+// image's size.
+void check_scanned(const DecodeInput& in, const PngLayout& png, bool have_ihdr, bool have_plte) {
+  if (!have_ihdr) decode_fail(in, "PNG", "no IHDR chunk");
+  if (png.idat_chunks == 0) decode_fail(in, "PNG", "no image data (IDAT chunk)");
+  if (png.color_type == 3 && !have_plte) decode_fail(in, "PNG", "palette image without a PLTE chunk");
+  const std::uint64_t row_bytes = (std::uint64_t{png.width} * channels_of(png.color_type) * png.depth + 7) / 8;
+  check_plausible(in, "PNG", row_bytes * png.height / kMaxDeflateRatio, png.idat_bytes,
+                  {static_cast<int>(png.height), static_cast<int>(png.width)});
+}
+
+}  // namespace
+
 PngLayout scan_png(const DecodeInput& in, ByteSource& bytes, bool bodies) {
   const std::uint64_t size = bytes.size();
   const auto signature = bytes.at(0, 8);
@@ -103,17 +143,10 @@ PngLayout scan_png(const DecodeInput& in, ByteSource& bytes, bool bodies) {
       release_mapped(in.data);
       released = pos;
     }
-    if (size - pos < 12) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
-    const auto head = bytes.at(pos, 8);
-    if (head.size() < 8) decode_fail(in, "PNG", "truncated file (a partial chunk at the end)");
-    const std::uint32_t len = be32(head.data());
-    const std::uint8_t* type = head.data() + 4;
-    const std::string name(reinterpret_cast<const char*>(type), 4);
-    for (const char c : name)
-      if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) decode_fail(in, "PNG", "invalid chunk name " + name);
-    if (len > 0x7fffffff) decode_fail(in, "PNG", "chunk " + name + " has an invalid length");
-    if (len > size - pos - 12) decode_fail(in, "PNG", "truncated file (chunk " + name + " extends past the end)");
-    const bool critical = !(type[0] & 0x20);
+    const ChunkHead ch = chunk_head(in, bytes, pos);
+    const std::uint32_t len = ch.len;
+    const std::string& name = ch.name;
+    const bool critical = ch.critical;
     const bool is_idat = name == "IDAT";
     if (!bodies) {
       // Probing: the sizes of IHDR and PLTE are checked before their bodies
@@ -166,12 +199,7 @@ PngLayout scan_png(const DecodeInput& in, ByteSource& bytes, bool bodies) {
       decode_fail(in, "PNG", "unknown critical chunk " + name);
     }
   }
-  if (!have_ihdr) decode_fail(in, "PNG", "no IHDR chunk");
-  if (png.idat_chunks == 0) decode_fail(in, "PNG", "no image data (IDAT chunk)");
-  if (png.color_type == 3 && !have_plte) decode_fail(in, "PNG", "palette image without a PLTE chunk");
-  const std::uint64_t row_bytes = (std::uint64_t{png.width} * channels_of(png.color_type) * png.depth + 7) / 8;
-  check_plausible(in, "PNG", row_bytes * png.height / kMaxDeflateRatio, png.idat_bytes,
-                  {static_cast<int>(png.height), static_cast<int>(png.width)});
+  check_scanned(in, png, have_ihdr, have_plte);
   return png;
 }
 

@@ -324,6 +324,92 @@ Image read_rgba(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSize 
   });
 }
 
+// What stream_samples() reads and converts with: the image's sides, its
+// chunk grid, its sample layout and what follows from them.
+struct SampleStream {
+  const ChunkGrid& grid;
+  const SampleLayout& l;
+  std::uint32_t w, h;
+  int oc;              // samples kept a pixel
+  std::uint8_t white;  // the white of a sample (1 or 255), for MinIsWhite
+  bool plain8;         // 8-bit contiguous samples, not inverted
+  bool as_stored;      // strips given as they are read: no conversion, no band
+
+  std::string read_chunk(TIFF* t, MemStream& ms, std::vector<std::uint8_t>& b, int plane, std::uint32_t y0,
+                         std::uint32_t x0) const;
+  void convert(const std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band, int plane, std::uint32_t y0,
+               std::uint32_t x0) const;
+};
+
+// Reads one chunk through handle `t` (its stream `ms`) into `b`; its error
+// message, or empty when it is whole.
+std::string SampleStream::read_chunk(TIFF* t, MemStream& ms, std::vector<std::uint8_t>& b, int plane, std::uint32_t y0,
+                                     std::uint32_t x0) const {
+  const bool tiled = grid.tiled;
+  const std::uint32_t cw = grid.width, ch = grid.height;
+  const tmsize_t chunk_size = grid.bytes;
+  const std::size_t row_bytes = grid.row_bytes;
+  const auto sample = static_cast<std::uint16_t>(plane);
+  const std::uint32_t index = tiled ? TIFFComputeTile(t, x0, y0, 0, sample) : TIFFComputeStrip(t, y0, sample);
+  std::memset(b.data(), 0, b.size());  // as read_samples(): a short chunk reads as zeros
+  const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
+  const tmsize_t got = read_chunk_bytes(t, ms, tiled, index, rows, b.data(), chunk_size);
+  const std::size_t need = (rows - 1) * row_bytes + (std::size_t{cols} * l.per_pixel * l.bits + 7) / 8;
+  if (got >= 0 && static_cast<std::size_t>(got) >= need && ms.error.empty()) return {};
+  return ms.error.empty() ? std::string(tiled ? "tile " : "strip ") + std::to_string(index) + " is truncated or corrupt"
+                          : ms.error;
+}
+
+// The rows of chunk `b` (plane `plane`, at y0, x0) into `band`, as
+// read_samples() converts them.
+void SampleStream::convert(const std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band, int plane,
+                           std::uint32_t y0, std::uint32_t x0) const {
+  const std::uint32_t cw = grid.width, ch = grid.height;
+  const std::size_t row_bytes = grid.row_bytes;
+  const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    const std::uint8_t* src = b.data() + r * row_bytes;
+    std::uint8_t* dst = band.data() + (std::size_t{r} * w + x0) * oc;
+    if (plain8) {  // 8-bit contiguous samples: the first `oc` of each pixel
+      for (std::uint32_t x = 0; x < cols; ++x)
+        for (int c = 0; c < oc; ++c) dst[std::size_t{x} * oc + c] = src[std::size_t{x} * l.per_pixel + c];
+      continue;
+    }
+    for (std::uint32_t x = 0; x < cols; ++x)
+      for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c) {
+        const std::size_t at = std::size_t{x} * l.per_pixel + (l.separate ? 0 : c);  // in samples
+        std::uint8_t v;
+        if (l.bits == 16) {
+          std::uint16_t wide;
+          std::memcpy(&wide, src + 2 * at, 2);  // libtiff returns host byte order
+          v = from16(wide);
+        } else if (l.bits == 8) {
+          v = src[at];
+        } else {
+          v = (src[at >> 3] >> (7 - (at & 7))) & 1;
+        }
+        dst[std::size_t{x} * oc + c] = l.invert ? static_cast<std::uint8_t>(white - v) : v;
+      }
+  }
+}
+
+// Reports a failed chunk of plane `plane` in the band at y0 as
+// read_samples() would: it reads plane by plane, so the later bands of the
+// earlier planes are tried first and the first of their errors wins.
+[[noreturn]] void fail_separate_chunk(const DecodeInput& in, const SampleStream& st, TIFF* tif, MemStream& s,
+                                      std::vector<std::uint8_t>& buf, int plane, std::uint32_t y0,
+                                      const std::string& error) {
+  const std::uint32_t cw = st.grid.width, ch = st.grid.height;
+  for (int p = 0; p < plane; ++p)
+    for (std::uint32_t later = y0 + ch; later < st.h; later += ch)
+      for (std::uint32_t x = 0; x < st.w; x += cw) {
+        s.error.clear();
+        if (std::string earlier = st.read_chunk(tif, s, buf, p, later, x); !earlier.empty())
+          decode_fail(in, "TIFF", earlier);
+      }
+  decode_fail(in, "TIFF", error);
+}
+
 // read_samples() streamed: a band of rows at a time (a strip, or a row of
 // tiles) converted exactly as read_samples() converts it and given to
 // in.sink. Separate planes are read band by band, one plane after the other
@@ -334,75 +420,28 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
                     int orientation) {
   const auto w = static_cast<std::uint32_t>(size.width), h = static_cast<std::uint32_t>(size.height);
   const ChunkGrid grid = chunk_grid(in, tif, s, size, l);
-  const bool tiled = grid.tiled;
   const std::uint32_t cw = grid.width, ch = grid.height;
-  const tmsize_t chunk_size = grid.bytes;
   const std::size_t row_bytes = grid.row_bytes;
-  std::vector<std::uint8_t> buf(static_cast<std::size_t>(chunk_size));
+  std::vector<std::uint8_t> buf(static_cast<std::size_t>(grid.bytes));
   const int oc = l.keep;
   const Mode mode = oc == 3 ? Mode::RGB : (l.bits == 1 ? Mode::Binary : Mode::L);
-  const std::uint8_t white = l.bits == 1 ? 1 : 255;
   const int planes = l.separate ? l.keep : 1;
-  // Reads one chunk through handle `t` (its stream `ms`) into `b`; its
-  // error message, or empty when it is whole.
-  auto read_chunk = [&](TIFF* t, MemStream& ms, std::vector<std::uint8_t>& b, int plane, std::uint32_t y0,
-                        std::uint32_t x0) -> std::string {
-    const auto sample = static_cast<std::uint16_t>(plane);
-    const std::uint32_t index = tiled ? TIFFComputeTile(t, x0, y0, 0, sample) : TIFFComputeStrip(t, y0, sample);
-    std::memset(b.data(), 0, b.size());  // as read_samples(): a short chunk reads as zeros
-    const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
-    const tmsize_t got = read_chunk_bytes(t, ms, tiled, index, rows, b.data(), chunk_size);
-    const std::size_t need = (rows - 1) * row_bytes + (std::size_t{cols} * l.per_pixel * l.bits + 7) / 8;
-    if (got >= 0 && static_cast<std::size_t>(got) >= need && ms.error.empty()) return {};
-    return ms.error.empty()
-               ? std::string(tiled ? "tile " : "strip ") + std::to_string(index) + " is truncated or corrupt"
-               : ms.error;
-  };
   const bool plain8 = l.bits == 8 && !l.separate && !l.invert;
-  const bool as_stored = plain8 && !tiled && l.per_pixel == oc;  // no conversion, no band
+  const bool as_stored = plain8 && !grid.tiled && l.per_pixel == oc;  // no conversion, no band
+  const SampleStream st{grid, l, w, h, oc, static_cast<std::uint8_t>(l.bits == 1 ? 1 : 255), plain8, as_stored};
   const std::size_t band_size = as_stored ? 0 : static_cast<std::size_t>(w) * ch * oc;
-  // The rows of chunk `b` (plane `plane`, at y0, x0) into `band`, as
-  // read_samples() converts them.
-  auto convert = [&](const std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band, int plane, std::uint32_t y0,
-                     std::uint32_t x0) {
-    const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
-    for (std::uint32_t r = 0; r < rows; ++r) {
-      const std::uint8_t* src = b.data() + r * row_bytes;
-      std::uint8_t* dst = band.data() + (std::size_t{r} * w + x0) * oc;
-      if (plain8) {  // 8-bit contiguous samples: the first `oc` of each pixel
-        for (std::uint32_t x = 0; x < cols; ++x)
-          for (int c = 0; c < oc; ++c) dst[std::size_t{x} * oc + c] = src[std::size_t{x} * l.per_pixel + c];
-        continue;
-      }
-      for (std::uint32_t x = 0; x < cols; ++x)
-        for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c) {
-          const std::size_t at = std::size_t{x} * l.per_pixel + (l.separate ? 0 : c);  // in samples
-          std::uint8_t v;
-          if (l.bits == 16) {
-            std::uint16_t wide;
-            std::memcpy(&wide, src + 2 * at, 2);  // libtiff returns host byte order
-            v = from16(wide);
-          } else if (l.bits == 8) {
-            v = src[at];
-          } else {
-            v = (src[at >> 3] >> (7 - (at & 7))) & 1;
-          }
-          dst[std::size_t{x} * oc + c] = l.invert ? static_cast<std::uint8_t>(white - v) : v;
-        }
-    }
-  };
   // One band of contiguous samples (planes == 1) through handle `t`: its
   // rows given to emit(y, samples); the first chunk's error, or empty.
   auto contiguous_band = [&](TIFF* t, MemStream& ms, std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band,
                              std::uint32_t y0, auto&& emit) -> std::string {
     const std::uint32_t rows = std::min(ch, h - y0);
     for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
-      if (std::string error = read_chunk(t, ms, b, 0, y0, x0); !error.empty()) return error;
+      if (std::string error = st.read_chunk(t, ms, b, 0, y0, x0); !error.empty()) return error;
       if (as_stored) {
         emit(y0, rows, b.data(), row_bytes);
         return {};
       }
-      convert(b, band, 0, y0, x0);
+      st.convert(b, band, 0, y0, x0);
     }
     emit(y0, rows, band.data(), std::size_t{w} * oc);
     return {};
@@ -420,20 +459,9 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
     }
     for (int plane = 0; plane < planes; ++plane)
       for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
-        std::string error = read_chunk(tif, s, buf, plane, y0, x0);
-        if (!error.empty()) {
-          // read_samples() reads plane by plane: the later bands of the
-          // earlier planes come first.
-          for (int p = 0; p < plane; ++p)
-            for (std::uint32_t later = y0 + ch; later < h; later += ch)
-              for (std::uint32_t x = 0; x < w; x += cw) {
-                s.error.clear();
-                if (std::string earlier = read_chunk(tif, s, buf, p, later, x); !earlier.empty())
-                  decode_fail(in, "TIFF", earlier);
-              }
-          decode_fail(in, "TIFF", error);
-        }
-        convert(buf, band, plane, y0, x0);
+        if (std::string error = st.read_chunk(tif, s, buf, plane, y0, x0); !error.empty())
+          fail_separate_chunk(in, st, tif, s, buf, plane, y0, error);
+        st.convert(buf, band, plane, y0, x0);
       }
     emit(y0, std::min(ch, h - y0), band.data(), std::size_t{w} * oc);
   }

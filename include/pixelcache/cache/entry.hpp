@@ -36,7 +36,7 @@ inline constexpr std::size_t kMaxTagLength = 64;
 /// code when loaded), plus a short tag chosen by the writer so a front end
 /// can restore the original type (the Python front writes "py:" + type
 /// codes, e.g. "py:T" for a HashableImage; its pickles are Code entries
-/// tagged "pickle"; python/pixelcache/_codec.py). O(1) copies.
+/// tagged "pickle"; python/pixelcache/_entries.py). O(1) copies.
 class Entry {
  public:
   /// A Code entry: `code` is loaded by running it (a pickle). Tiers store it
