@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "pixelcache/cache.hpp"
@@ -16,18 +17,18 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-// `text` cut at commas, empty pieces dropped.
-std::vector<std::string> split_commas(const std::string& text) {
+}  // namespace
+
+std::vector<std::string> CacheEnvironment::tier_specs() const {
   std::vector<std::string> out;
   std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = std::min(text.find(',', start), text.size());
-    if (comma > start) out.push_back(text.substr(start, comma - start));
+  while (start <= cache_tiers.size()) {
+    const auto comma = std::min(cache_tiers.find(',', start), cache_tiers.size());
+    if (comma > start) out.push_back(cache_tiers.substr(start, comma - start));
     start = comma + 1;
   }
   return out;
 }
-}  // namespace
 
 CacheEnvironment cache_environment() {
   CacheEnvironment e;
@@ -60,7 +61,7 @@ CacheOptions CacheOptions::from_environment() {
   CacheOptions o;
   if (!e.cache_tiers.empty()) {
     try {
-      o = from_specs(split_commas(e.cache_tiers));
+      for (const auto& spec : e.tier_specs()) o.add_tier(spec);  // the memory tier's default, disk and Redis off
     } catch (const InvalidArgument& x) {
       throw InvalidArgument(std::string("PIXELCACHE_CACHE_TIERS: ") + x.what());
     }

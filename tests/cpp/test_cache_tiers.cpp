@@ -146,6 +146,8 @@ TEST(TierSpec, TheEnvironmentNamesTheTiers) {
   EXPECT_EQ(o.tier_specs(), (std::vector<std::string>{"memory:8MiB", "redis://127.0.0.1:1?ttl=5"}));
   EXPECT_TRUE(o.disk_path.empty());  // the list is the whole stack
   EXPECT_EQ(o.secret, "k3y");
+  ScopedEnv no_memory("PIXELCACHE_CACHE_TIERS", ",lmdb:/tmp/x,");  // the memory tier's default stays
+  EXPECT_EQ(CacheOptions::from_environment().tier_specs(), (std::vector<std::string>{"memory:256MiB", "lmdb:/tmp/x"}));
   ScopedEnv bad("PIXELCACHE_CACHE_TIERS", "memory:8MiB,floppy:a");
   const std::string what = error_of([] { CacheOptions::from_environment(); });
   EXPECT_NE(what.find("PIXELCACHE_CACHE_TIERS"), std::string::npos) << what;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace pixelcache {
 
@@ -19,6 +20,10 @@ struct CacheEnvironment {
   std::string redis_url;       ///< $PIXELCACHE_REDIS_URL: the Redis tier
   std::string cache_key;       ///< $PIXELCACHE_CACHE_KEY: CacheOptions::secret
   std::string cache_tiers;     ///< $PIXELCACHE_CACHE_TIERS: the tiers as specs, separated by commas
+
+  /// cache_tiers cut at its commas (empty pieces dropped); a spec holding a
+  /// comma cannot be given there.
+  std::vector<std::string> tier_specs() const;
 };
 
 /// The variables as they are now.

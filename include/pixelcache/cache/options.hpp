@@ -94,8 +94,10 @@ struct CacheOptions {
   /// The defaults, with the disk tier in default_directory(), the Redis
   /// tier at $PIXELCACHE_REDIS_URL when that is set and not empty, and the
   /// secret from $PIXELCACHE_CACHE_KEY. When $PIXELCACHE_CACHE_TIERS is set
-  /// (specs separated by commas), the tiers are those instead:
-  /// from_specs() of them, with the secret. Throws CacheError when no
+  /// (specs separated by commas), its tiers replace the disk and Redis
+  /// tiers: add_tier() of each on CacheOptions{} (so the memory tier keeps
+  /// its default bound unless a memory: spec is given; memory:0 turns it
+  /// off). Throws CacheError when no
   /// directory can be determined (no variable set and no home directory),
   /// InvalidArgument naming PIXELCACHE_CACHE_TIERS for a bad spec in it.
   static CacheOptions from_environment();
