@@ -2,22 +2,28 @@
 #include "cache_options.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 
 namespace pixelcache::cli {
 
 CacheOptions CacheArgs::options() const {
   CacheOptions o;
-  try {
-    o = CacheOptions::from_environment();
-  } catch (const CacheError&) {
-    if (dir.empty()) throw;  // no directory given and none to default to
-    if (const char* url = std::getenv("PIXELCACHE_REDIS_URL")) o.redis_url = url;
+  if (!tiers.empty()) {
+    o = CacheOptions::from_specs(tiers);
+    o.secret = cache_environment().cache_key;
+  } else {
+    try {
+      o = CacheOptions::from_environment();
+    } catch (const CacheError&) {
+      if (dir.empty()) throw;  // no directory given and none to default to
+      const CacheEnvironment env = cache_environment();
+      o.redis_url = env.redis_url;
+      o.secret = env.cache_key;
+    }
+    o.memory_bytes = 0;
   }
   if (!dir.empty()) o.disk_path = dir;
   if (!key_namespace.empty()) o.key_namespace = key_namespace;
-  o.disk_bytes = max_bytes;
-  o.memory_bytes = 0;
+  if (max_bytes) o.disk_bytes = max_bytes;
   return o;
 }
 
@@ -32,9 +38,9 @@ void print_notices(Cache& cache) {
 }
 
 std::unique_ptr<Cache> CacheSwitch::open() const {
-  if (flag.empty()) return nullptr;
+  if (flag.empty() && args.tiers.empty()) return nullptr;
   CacheArgs a = args;
-  if (flag != kDefaultDir) a.dir = flag;
+  if (!flag.empty() && flag != kDefaultDir) a.dir = flag;
   return a.open();
 }
 
@@ -55,6 +61,18 @@ void add_cache_options(CLI::App& cmd, CacheSwitch& cache, std::string_view what)
          "Bound of a new cache store, e.g. 500M or 10G (default 1G); least recently used entries are evicted beyond "
          "it. An existing store keeps the bound recorded in it (`pixelcache cache trim --max-bytes` changes it)")
       ->transform(CLI::AsSizeValue(false));
+  add_cache_tier_option(cmd, cache.args.tiers);
+}
+
+void add_cache_tier_option(CLI::App& cmd, std::vector<std::string>& tiers) {
+  cmd.add_option("--cache-tier", tiers,
+                 "A cache tier by its spec, repeatable, top first: memory:SIZE, lmdb:DIR[?max=SIZE], "
+                 "redis://[[user]:pass@]host[:port][/db][?prefix=P&ttl=S&timeout=MS], unix:///path[?db=N&...]. "
+                 "Given, these are the cache's tiers (a cache even without --cache) instead of the environment's; "
+                 "--cache=DIR and --cache-max-bytes still set the disk tier")
+      ->option_text("SPEC")
+      ->expected(1)
+      ->take_all();
 }
 
 std::string human_bytes(std::uint64_t bytes) {

@@ -1,8 +1,9 @@
-// `pixelcache cache stats|clear|trim --max-bytes N|verify [--json] [--dir DIR]`:
-// inspect and maintain the cache that `run --cache` and `batch --cache` use
-// (the disk store in DIR or the default directory, and the Redis tier when
-// $PIXELCACHE_REDIS_URL is set). Human-readable lines by default, one JSON
-// object with --json.
+// `pixelcache cache info|stats|clear|trim --max-bytes N|verify [--json]
+// [--dir DIR] [--cache-tier SPEC]...`: inspect and maintain the cache that
+// `run --cache` and `batch --cache` use (the disk store in DIR or the default
+// directory, and the Redis tier when $PIXELCACHE_REDIS_URL is set; or the
+// tiers given as specs). `info` prints each tier's spec. Human-readable lines
+// by default, one JSON object with --json.
 //
 // Exit status: 0 success; 1 an error (a tier that could not be cleared or
 // trimmed, an unusable directory); 2 usage. `verify`, like fsck, ORs: 1 when
@@ -26,18 +27,25 @@ struct Args {
   std::string ns;  // --namespace; empty: "default", and the whole disk store for clear
   bool json = false;
   std::uint64_t max_bytes = 0;
+  std::vector<std::string> tiers;  // --cache-tier
 };
+
+// The command line's options for `a`.
+CacheOptions cache_options(const Args& a) {
+  CacheArgs args;
+  args.dir = a.dir;
+  args.key_namespace = a.ns;
+  args.tiers = a.tiers;
+  return args.options();
+}
 
 // The cache to maintain. A directory without a store gets no disk tier, so
 // inspecting a cache never creates one; `disk_dir` receives the directory.
 std::unique_ptr<Cache> open_cache(const Args& a, fs::path& disk_dir, bool& has_store) {
-  CacheArgs args;
-  args.dir = a.dir;
-  args.key_namespace = a.ns;
-  CacheOptions o = args.options();
+  CacheOptions o = cache_options(a);
   disk_dir = o.disk_path;
   std::error_code ec;
-  has_store = fs::exists(disk_store_file(disk_dir), ec);
+  has_store = !disk_dir.empty() && fs::exists(disk_store_file(disk_dir), ec);
   if (!has_store) o.disk_path.clear();
   return std::make_unique<Cache>(o);
 }
@@ -120,6 +128,22 @@ int stats(Cache& cache, const fs::path& dir, bool has_store, bool named, bool js
     }
   }
   std::cout << out << (json ? "]}\n" : "") << std::flush;
+  return 0;
+}
+
+// Each tier's spec (passwords hidden), top first; nothing is opened.
+int info(const Args& a) {
+  const CacheOptions o = cache_options(a);
+  std::string human, js = "{\"namespace\": " + json_string(printable(o.key_namespace)) + ", \"tiers\": [";
+  bool first = true;
+  for (const auto& spec : o.tier_specs()) {
+    const std::string shown = printable_tier_spec(spec);
+    js += std::string(first ? "" : ", ") + "{\"scheme\": " + json_string(tier_scheme(spec)) +
+          ", \"spec\": " + json_string(shown) + "}";
+    human += shown + "\n";
+    first = false;
+  }
+  std::cout << (a.json ? js + "]}\n" : human) << std::flush;
   return 0;
 }
 
@@ -229,7 +253,8 @@ Runner add_cache(CLI::App& app) {
   cmd->fallthrough();  // --json and --dir after the action too
   cmd->footer(
       "The cache is the disk store in --dir (default: $PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else "
-      "~/.cache/pixelcache) and, when $PIXELCACHE_REDIS_URL is set, the Redis tier.\n"
+      "~/.cache/pixelcache) and, when $PIXELCACHE_REDIS_URL is set, the Redis tier; $PIXELCACHE_CACHE_TIERS or "
+      "--cache-tier SPEC give other tiers.\n"
       "Exit status: 0 done, 1 error, 2 usage; verify: 1 corrupt entries found (and dropped), 4 a tier could not be "
       "checked completely (both: 5).\n");
   auto a = std::make_shared<Args>();
@@ -238,6 +263,8 @@ Runner add_cache(CLI::App& app) {
                   "The cache namespace (Python Cache(namespace=...); default \"default\"): stats counts its entries, "
                   "clear removes only them; Redis keys are always this namespace's");
   cmd->add_flag("--json", a->json, "One JSON object instead of lines for people");
+  add_cache_tier_option(*cmd, a->tiers);
+  auto* in = cmd->add_subcommand("info", "Each tier's spec, top first (passwords hidden); nothing is opened");
   auto* st = cmd->add_subcommand(
       "stats", "Entries and bytes per tier, and the disk store's lifetime hits, misses, writes, evictions, corrupt");
   auto* cl = cmd->add_subcommand("clear", "Remove every entry (disk store, and this namespace's Redis keys)");
@@ -251,7 +278,8 @@ Runner add_cache(CLI::App& app) {
   auto* ve = cmd->add_subcommand("verify",
                                  "Check the disk store's structure and every stored entry (its place, checksum, "
                                  "signature, contents); corrupt entries are dropped, a damaged store set aside");
-  return [a, st, cl, tr, ve]() -> int {
+  return [a, in, st, cl, tr, ve]() -> int {
+    if (in->parsed()) return info(*a);
     fs::path dir;
     bool has_store = false;
     const auto cache = open_cache(*a, dir, has_store);

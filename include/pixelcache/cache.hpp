@@ -15,6 +15,9 @@
 //                           decode_entry(), read_entry_header(), Compression
 //   cache/key.hpp           CacheKey, cache_key(), argument_digest()
 //   cache/options.hpp       CacheOptions, the disk bound constants
+//   cache/tier_spec.hpp     tier specs (memory:SIZE, lmdb:DIR, redis://...),
+//                           byte sizes
+//   cache/environment.hpp   CacheEnvironment: the variables the cache reads
 //   cache/stats.hpp         CacheStats, TierStats, VerifyReport, TrimReport,
 //                           TierKind, Origin
 //   cache/cache.hpp         class Cache; its file comment has integrity,
@@ -29,10 +32,12 @@
 #include "pixelcache/cache/cache.hpp"
 #include "pixelcache/cache/entry.hpp"
 #include "pixelcache/cache/entry_format.hpp"
+#include "pixelcache/cache/environment.hpp"
 #include "pixelcache/cache/key.hpp"
 #include "pixelcache/cache/memoize.hpp"
 #include "pixelcache/cache/options.hpp"
 #include "pixelcache/cache/stats.hpp"
+#include "pixelcache/cache/tier_spec.hpp"
 #include "pixelcache/digest.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/image.hpp"

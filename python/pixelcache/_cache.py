@@ -7,7 +7,7 @@ import os
 import threading
 import warnings
 import weakref
-from typing import Any, Callable, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Iterable, Optional, Tuple, TypeVar, Union
 
 from . import _entries, _pixelcache
 from ._pixelcache import InvalidArgument, InvalidType
@@ -16,9 +16,9 @@ R = TypeVar("R")
 
 #: The arguments a Cache was made with (path, max_bytes, memory_bytes,
 #: redis_url, namespace, redis_ttl, connect_timeout, command_timeout,
-#: retry_backoff, compression, secret): its pickled form.
+#: retry_backoff, compression, secret, tiers): its pickled form.
 _Args = Tuple[Optional[str], Optional[int], int, Optional[str], str, float, float, float, float, str,
-              Union[str, bytes, None]]
+              Union[str, bytes, None], Optional[Tuple[str, ...]]]
 
 #: What a Cache method takes as a key (see Cache).
 Key = Any
@@ -53,6 +53,16 @@ def _path_text(path: Any) -> str:
     return text
 
 
+def _specs(tiers: Any) -> Tuple[str, ...]:
+    if isinstance(tiers, (str, bytes)) or not isinstance(tiers, Iterable):
+        raise InvalidType(f"Cache: tiers must be a list of spec strings, got {type(tiers).__name__}")
+    specs = tuple(tiers)
+    for spec in specs:
+        if not isinstance(spec, str):
+            raise InvalidType(f"Cache: a tier spec must be a str, got {type(spec).__name__}")
+    return specs
+
+
 def _seconds(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidType(f"Cache: {name} must be a number of seconds, got {type(value).__name__}")
@@ -83,6 +93,14 @@ class Cache:
       else no Redis tier; ``""``: no Redis tier.
     - ``namespace``: separates users of one Redis server (keys
       ``pixelcache:<namespace>:<hex key>``) and is part of every derived key.
+    - ``tiers`` (keyword only): the disk and Redis tiers as spec strings,
+      the same in C++, the command line and ``$PIXELCACHE_CACHE_TIERS``:
+      ``"lmdb:DIR?max=4GiB"``, ``"redis://host:6379/0?prefix=P&ttl=60"``,
+      ``"unix:///path?db=N"``, ``"memory:256MiB"`` (replacing
+      ``memory_bytes``), or a scheme the program registered. Given, path,
+      max_bytes and redis_url must be None. None (the default) with those
+      None too: ``$PIXELCACHE_CACHE_TIERS`` when set. ``tiers`` lists the
+      specs of the tiers a Cache has.
     - keyword only: ``redis_ttl`` (seconds; 0: entries do not expire),
       ``connect_timeout`` / ``command_timeout`` (seconds, for Redis),
       ``retry_backoff`` (seconds before a failed tier is tried again,
@@ -133,7 +151,7 @@ class Cache:
                  memory_bytes: int = 256 << 20, redis_url: Optional[str] = None, namespace: str = "default", *,
                  redis_ttl: float = 0, connect_timeout: float = 0.5, command_timeout: float = 2.0,
                  retry_backoff: float = 1.0, compression: str = "auto",
-                 secret: Union[str, bytes, None] = None) -> None:
+                 secret: Union[str, bytes, None] = None, tiers: Optional[Iterable[str]] = None) -> None:
         if path is not None and not isinstance(path, (str, bytes, os.PathLike)):
             raise InvalidType(f"Cache: path must be a str, os.PathLike or None, got {type(path).__name__}")
         if secret is not None and not isinstance(secret, (str, bytes)):
@@ -144,6 +162,10 @@ class Cache:
             raise InvalidType(f"Cache: namespace must be a str, got {type(namespace).__name__}")
         if not isinstance(compression, str):
             raise InvalidType(f"Cache: compression must be a str, got {type(compression).__name__}")
+        specs = _specs(tiers) if tiers is not None else None
+        if specs is not None and (path, max_bytes, redis_url) != (None, None, None):
+            raise InvalidArgument("Cache: give the disk and Redis tiers either as tiers=[spec, ...] or as path, "
+                                  "max_bytes and redis_url, not both")
         if max_bytes is not None:
             max_bytes = _size(max_bytes, "max_bytes", _MAX_DISK_BYTES)
         memory_bytes = _size(memory_bytes, "memory_bytes", _MAX_MEMORY_BYTES)
@@ -152,15 +174,11 @@ class Cache:
         given_path = _path_text(path) if path is not None else None
         if given_path == "":
             raise InvalidArgument("Cache: path must name a directory (use max_bytes=0 to turn the disk tier off)")
-        self._args: _Args = (given_path, max_bytes, memory_bytes, redis_url, namespace, *timing, compression, secret)
-        disk = ""
-        if max_bytes != 0:
-            disk = given_path if given_path is not None else _pixelcache._Cache.default_directory()
-        url = redis_url if redis_url is not None else os.environ.get("PIXELCACHE_REDIS_URL", "")
-        key = secret if secret is not None else os.environ.get("PIXELCACHE_CACHE_KEY", "")
-        self._path: Optional[str] = disk or None
-        self._redis_url: Optional[str] = url or None
-        self._c = _pixelcache._Cache(namespace, memory_bytes, disk, max_bytes, url, *timing, compression, key)
+        self._args: _Args = (given_path, max_bytes, memory_bytes, redis_url, namespace, *timing, compression, secret,
+                             specs)
+        self._c = _open(self._args)
+        self._path: Optional[str] = self._c.disk_path()
+        self._redis_url: Optional[str] = self._c.redis_url()
         self._warn()
         _live.add(self)
         # The memoized functions whose in-process fronts hold results of this
@@ -205,6 +223,12 @@ class Cache:
         return self._redis_url
 
     @property
+    def tiers(self) -> list[str]:
+        """The specs of the tiers, top first (``memory:256MiB``,
+        ``lmdb:DIR``, ``redis://host:6379``, ...); passwords included."""
+        return [spec for _name, spec in self._c.tiers()]
+
+    @property
     def namespace(self) -> str:
         return self._args[4]
 
@@ -217,7 +241,7 @@ class Cache:
     @property
     def memory_bytes(self) -> int:
         """The memory tier's bound in bytes (0: no memory tier)."""
-        return self._args[2]
+        return int(self._c.memory_bytes())
 
     def __repr__(self) -> str:
         return (f"Cache(path={self._path!r}, max_bytes={self.max_bytes}, memory_bytes={self.memory_bytes}, "
@@ -360,17 +384,35 @@ class Cache:
             warnings.warn(message, CacheWarning, stacklevel=3)
 
 
+def _open(args: _Args) -> _pixelcache._Cache:
+    """The _pixelcache._Cache of a Cache's arguments; None resolved from the
+    environment (the library's cache_environment())."""
+    path, max_bytes, memory_bytes, redis_url, namespace, ttl, connect, command, backoff, compression, secret, specs = args
+    env = _pixelcache.cache_environment()
+    if specs is None and (path, max_bytes, redis_url) == (None, None, None) and env["cache_tiers"]:
+        specs = tuple(env["cache_tiers"])
+    disk = ""
+    if specs is None and max_bytes != 0:
+        disk = path if path is not None else _pixelcache._Cache.default_directory()
+    url = redis_url if redis_url is not None else ("" if specs is not None else env["redis_url"])
+    key = secret if secret is not None else env["cache_key"]
+    return _pixelcache._Cache(namespace=namespace, memory_bytes=memory_bytes, disk_path=disk, disk_bytes=max_bytes,
+                              redis_url=url, redis_ttl=ttl, connect_timeout=connect, command_timeout=command,
+                              retry_backoff=backoff, compression=compression, secret=key, tiers=list(specs or ()))
+
+
 def _restore(path: Optional[str], max_bytes: Optional[int], memory_bytes: int, redis_url: Optional[str],
              namespace: str, ttl: float, connect: float, command: float, backoff: float, compression: str,
-             secret: Union[str, bytes, None]) -> Cache:
+             secret: Union[str, bytes, None], tiers: Optional[Tuple[str, ...]] = None) -> Cache:
     """Unpickles a Cache: the live one made with the same arguments in this
     process, or a new one."""
     args: _Args = (path, max_bytes, memory_bytes, redis_url, namespace, ttl, connect, command, backoff, compression,
-                   secret)
+                   secret, tiers)
     c = Cache._instances.get(args)
     if c is None:
         c = Cache(path, max_bytes, memory_bytes, redis_url, namespace, redis_ttl=ttl, connect_timeout=connect,
-                  command_timeout=command, retry_backoff=backoff, compression=compression, secret=secret)
+                  command_timeout=command, retry_backoff=backoff, compression=compression, secret=secret,
+                  tiers=tiers)
         Cache._instances[args] = c
     return c
 

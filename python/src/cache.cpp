@@ -125,42 +125,54 @@ Entry entry_in(const std::string& kind, const std::string& tag, py::handle paylo
 
 // --------------------------------------------------------------- options and stats
 
-CacheOptions make_options(const std::string& ns, std::uint64_t memory_bytes, const std::string& disk_path,
-                          std::optional<std::uint64_t> disk_bytes, const std::string& redis_url, double redis_ttl,
-                          double connect_timeout, double command_timeout, double retry_backoff,
-                          const std::string& compression, const std::string& secret) {
-  auto check = [](double v, const char* name, bool positive) {
-    if (!std::isfinite(v) || v < 0 || (positive && v == 0))
-      throw InvalidArgument(std::string("Cache: ") + name + " must be a " + (positive ? "positive" : "non-negative") +
-                            " number of seconds, got " + std::to_string(v));
-  };
-  check(redis_ttl, "redis_ttl", false);
-  check(connect_timeout, "connect_timeout", true);
-  check(command_timeout, "command_timeout", true);
-  check(retry_backoff, "retry_backoff", false);
-  CacheOptions o;
-  o.key_namespace = ns;
-  o.memory_bytes = memory_bytes;
-  o.disk_path = disk_path;
-  o.disk_bytes = disk_bytes;
-  o.redis_url = redis_url;
-  o.secret = secret;
-  o.redis_ttl = std::chrono::seconds(static_cast<std::int64_t>(std::ceil(redis_ttl)));
-  auto ms = [](double s) { return std::chrono::milliseconds(std::max<std::int64_t>(1, std::llround(s * 1000))); };
-  o.connect_timeout = ms(connect_timeout);
-  o.command_timeout = ms(command_timeout);
-  o.retry_backoff = std::chrono::milliseconds(std::llround(retry_backoff * 1000));
-  if (compression == "auto")
-    o.compression = Compression::Auto;
-  else if (compression == "none")
-    o.compression = Compression::None;
-  else if (compression == "zstd")
-    o.compression = Compression::Zstd;
-  else
-    throw InvalidArgument("Cache: compression must be \"auto\", \"none\" or \"zstd\", got \"" +
-                          escape_bytes(compression) + "\"");
-  return o;
-}
+// The options of _Cache(...): the defaults of CacheOptions, the keyword
+// arguments given, then each of `tiers` (specs, tier_spec.hpp) added.
+struct PyCacheOptions {
+  std::string ns = "default";
+  std::uint64_t memory_bytes = 0;
+  std::string disk_path;
+  std::optional<std::uint64_t> disk_bytes;
+  std::string redis_url;
+  double redis_ttl = 0, connect_timeout = 0.5, command_timeout = 2.0, retry_backoff = 1.0;
+  std::string compression = "auto";
+  std::string secret;
+  std::vector<std::string> tiers;
+
+  CacheOptions options() const {
+    auto check = [](double v, const char* name, bool positive) {
+      if (!std::isfinite(v) || v < 0 || (positive && v == 0))
+        throw InvalidArgument(std::string("Cache: ") + name + " must be a " + (positive ? "positive" : "non-negative") +
+                              " number of seconds, got " + std::to_string(v));
+    };
+    check(redis_ttl, "redis_ttl", false);
+    check(connect_timeout, "connect_timeout", true);
+    check(command_timeout, "command_timeout", true);
+    check(retry_backoff, "retry_backoff", false);
+    CacheOptions o;
+    o.key_namespace = ns;
+    o.memory_bytes = memory_bytes;
+    o.disk_path = disk_path;
+    o.disk_bytes = disk_bytes;
+    o.redis_url = redis_url;
+    o.secret = secret;
+    o.redis_ttl = std::chrono::seconds(static_cast<std::int64_t>(std::ceil(redis_ttl)));
+    auto ms = [](double s) { return std::chrono::milliseconds(std::max<std::int64_t>(1, std::llround(s * 1000))); };
+    o.connect_timeout = ms(connect_timeout);
+    o.command_timeout = ms(command_timeout);
+    o.retry_backoff = std::chrono::milliseconds(std::llround(retry_backoff * 1000));
+    o.compression = parse_compression(compression);
+    for (const auto& spec : tiers) o.add_tier(spec);
+    return o;
+  }
+
+  static Compression parse_compression(const std::string& name) {
+    if (name == "auto") return Compression::Auto;
+    if (name == "none") return Compression::None;
+    if (name == "zstd") return Compression::Zstd;
+    throw InvalidArgument("Cache: compression must be \"auto\", \"none\" or \"zstd\", got \"" + escape_bytes(name) +
+                          "\"");
+  }
+};
 
 py::dict tier_dict(const TierStats& t) {
   py::dict d;
@@ -193,7 +205,7 @@ py::dict stats_dict(const Cache& c) {
     s = c.stats();
   }
   py::dict d;
-  for (const auto& t : s.tiers) d[tier_name(t.tier)] = tier_dict(t);
+  for (const auto& t : s.tiers) d[py::str(t.name)] = tier_dict(t);
   d["computed"] = s.computed;
   d["joined"] = s.joined;
   return d;
@@ -450,35 +462,92 @@ void bind_maintenance_methods(CacheClass& cls) {
       .def("verify", &verify_dict);
 }
 
+// _Cache's tiers: has_tier, tiers, disk_path, redis_url, memory_bytes.
+void bind_tier_methods(CacheClass& cls) {
+  cls.def(
+         "has_tier",
+         [](const Cache& c, const std::string& tier) {
+           for (const auto& t : c.tiers())
+             if (t.name == tier) return true;
+           if (tier == "memory" || tier == "disk" || tier == "redis") return false;
+           throw InvalidArgument(
+               "tier must be \"memory\", \"disk\", \"redis\" or the scheme of an enabled tier, got \"" +
+               escape_bytes(tier) + "\"");
+         },
+         py::arg("tier"))
+      .def(
+          "tiers",
+          [](const Cache& c) {
+            std::vector<std::pair<std::string, std::string>> out;
+            for (const auto& t : c.tiers()) out.emplace_back(t.name, t.spec);
+            return out;
+          },
+          "The enabled tiers, top first, as (name, spec).")
+      .def(
+          "disk_path",
+          [](const Cache& c) -> std::optional<std::string> {
+            if (!c.has_tier(TierKind::Disk)) return std::nullopt;
+            return c.options().disk_path.string();
+          },
+          "The disk tier's directory, or None without a disk tier.")
+      .def(
+          "redis_url",
+          [](const Cache& c) -> std::optional<std::string> {
+            if (!c.has_tier(TierKind::Redis)) return std::nullopt;
+            return c.options().redis_url;
+          },
+          "The Redis tier's URL, or None without a Redis tier.")
+      .def(
+          "memory_bytes", [](const Cache& c) { return c.has_tier(TierKind::Memory) ? c.options().memory_bytes : 0; },
+          "The memory tier's bound in bytes (0 without a memory tier).");
+}
+
+// _pixelcache.cache_environment().
+void bind_environment(py::module_& m) {
+  m.def(
+      "cache_environment",
+      [] {
+        const CacheEnvironment e = cache_environment();
+        py::dict d;
+        d["cache_dir"] = e.cache_dir;
+        d["xdg_cache_home"] = e.xdg_cache_home;
+        d["home"] = e.home;
+        d["redis_url"] = e.redis_url;
+        d["cache_key"] = e.cache_key;
+        d["cache_tiers"] = e.tier_specs();
+        return d;
+      },
+      "The cache's environment variables as the library reads them (each \"\" when unset; cache_tiers: "
+      "$PIXELCACHE_CACHE_TIERS cut at its commas).");
+}
+
 }  // namespace
 
 void bind_cache(py::module_& m) {
   bind_key_functions(m);
+  bind_environment(m);
   CacheClass cls(m, "_Cache", "The C++ cache (pixelcache::Cache); see pixelcache.Cache.");
   cls.def(py::init([](const std::string& ns, std::uint64_t memory_bytes, const std::string& disk_path,
                       std::optional<std::uint64_t> disk_bytes, const std::string& redis_url, double redis_ttl,
                       double connect_timeout, double command_timeout, double retry_backoff,
-                      const std::string& compression, const std::string& secret) {
-            CacheOptions o = make_options(ns, memory_bytes, disk_path, disk_bytes, redis_url, redis_ttl,
-                                          connect_timeout, command_timeout, retry_backoff, compression, secret);
+                      const std::string& compression, const std::string& secret, std::vector<std::string> tiers) {
+            const PyCacheOptions p{ns,        memory_bytes,    disk_path,       disk_bytes,    redis_url,
+                                   redis_ttl, connect_timeout, command_timeout, retry_backoff, compression,
+                                   secret,    std::move(tiers)};
+            CacheOptions o = p.options();
             py::gil_scoped_release nogil;
             return std::make_shared<Cache>(std::move(o));
           }),
-          py::arg("namespace"), py::arg("memory_bytes"), py::arg("disk_path"), py::arg("disk_bytes"),
-          py::arg("redis_url"), py::arg("redis_ttl"), py::arg("connect_timeout"), py::arg("command_timeout"),
-          py::arg("retry_backoff"), py::arg("compression"), py::arg("secret"))
+          py::kw_only(), py::arg("namespace") = "default", py::arg("memory_bytes") = 0, py::arg("disk_path") = "",
+          py::arg("disk_bytes") = py::none(), py::arg("redis_url") = "", py::arg("redis_ttl") = 0.0,
+          py::arg("connect_timeout") = 0.5, py::arg("command_timeout") = 2.0, py::arg("retry_backoff") = 1.0,
+          py::arg("compression") = "auto", py::arg("secret") = "", py::arg("tiers") = std::vector<std::string>{},
+          "Keyword arguments only: the CacheOptions fields, then `tiers` (specs such as \"lmdb:DIR?max=1GiB\" "
+          "or \"redis://host/0?ttl=60\") added in order.")
       .def_static(
           "default_directory", [] { return CacheOptions::default_directory().string(); },
-          "$PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else ~/.cache/pixelcache.")
-      .def(
-          "has_tier",
-          [](const Cache& c, const std::string& tier) {
-            if (tier == "memory") return c.has_tier(TierKind::Memory);
-            if (tier == "disk") return c.has_tier(TierKind::Disk);
-            if (tier == "redis") return c.has_tier(TierKind::Redis);
-            throw InvalidArgument("tier must be \"memory\", \"disk\" or \"redis\", got \"" + escape_bytes(tier) + "\"");
-          },
-          py::arg("tier"));
+          "$PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else ~/.cache/pixelcache.");
+  bind_tier_methods(cls);
   bind_entry_methods(cls);
   bind_maintenance_methods(cls);
 }

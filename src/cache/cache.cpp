@@ -10,7 +10,7 @@
 
 #include "cache/disk_tier.hpp"
 #include "cache/memory_tier.hpp"
-#include "cache/redis_tier.hpp"
+#include "cache/tier_registry.hpp"
 
 namespace pixelcache {
 
@@ -51,6 +51,7 @@ struct TierState {
 
 struct Store {
   std::unique_ptr<StoreTier> tier;
+  std::string name;  // tier_name(kind) for the built-in tiers, else the scheme
   TierState state;
   /// The current outage was announced (take_notices()); cleared when the
   /// tier works again, so the next outage is announced too.
@@ -91,8 +92,20 @@ Origin origin_of(TierKind t) {
     case TierKind::Memory: return Origin::Memory;
     case TierKind::Disk: return Origin::Disk;
     case TierKind::Redis: return Origin::Redis;
+    case TierKind::Other: return Origin::Other;
   }
   return Origin::Computed;
+}
+
+// The stored tiers `o` describes, in stacking order: the built-in ones, then
+// extra_tiers.
+std::vector<std::pair<std::shared_ptr<const TierType>, std::string>> stored_tiers(const CacheOptions& o) {
+  std::vector<std::pair<std::shared_ptr<const TierType>, std::string>> out;
+  for (const auto& t : builtin_tier_types())
+    if (t->open)
+      if (auto spec = t->spec_of(o)) out.emplace_back(t, std::move(*spec));
+  for (const auto& spec : o.extra_tiers) out.emplace_back(tier_type_of(spec), spec);
+  return out;
 }
 
 }  // namespace
@@ -101,8 +114,9 @@ struct Cache::Impl {
   CacheOptions opt;
   std::unique_ptr<MemoryTier> memory;
   TierState memory_state;
-  std::vector<std::unique_ptr<Store>> stores;  // disk, then Redis
+  std::vector<std::unique_ptr<Store>> stores;  // disk, then Redis, then extra tiers
   DiskTier* disk = nullptr;
+  std::vector<TierInfo> tiers;
   std::mutex flights_mu;
   std::unordered_map<Digest, std::shared_ptr<Flight>, DigestHash> flights;
   std::atomic<std::uint64_t> computed{0}, joined{0};
@@ -113,8 +127,7 @@ struct Cache::Impl {
   void announce(Store& s, const std::string& why) {
     if (s.announced.exchange(true)) return;
     std::lock_guard lock(notices_mu);
-    notices.push_back(std::string(tier_name(s.tier->kind())) + " tier unavailable (" + why +
-                      "); going on without it, trying again after a back-off");
+    notices.push_back(s.name + " tier unavailable (" + why + "); going on without it, trying again after a back-off");
   }
 
   // Runs `f` on `s` unless it is backing off; counts failures. Returns false
@@ -225,26 +238,22 @@ Cache::Cache(CacheOptions options) : impl_(std::make_unique<Impl>()) {
   if (m.opt.retry_backoff.count() < 0 || m.opt.connect_timeout.count() <= 0 || m.opt.command_timeout.count() <= 0 ||
       m.opt.redis_ttl.count() < 0)
     throw InvalidArgument("cache options: time-outs must be positive and the back-off and TTL not negative");
-  // Parse the URL first: a malformed one should not leave a store opened.
-  std::optional<RedisUrl> url;
-  if (!m.opt.redis_url.empty()) url = RedisUrl::parse(m.opt.redis_url);
-  if (m.opt.disk_bytes && *m.opt.disk_bytes > kMaxDiskBytes)
-    throw InvalidArgument("cache options: a disk bound of " + std::to_string(*m.opt.disk_bytes) +
-                          " bytes is over the limit of 16 TiB (2^44 bytes)");
-  if (m.opt.memory_bytes > 0) m.memory = std::make_unique<MemoryTier>(m.opt.memory_bytes, m.opt.key_namespace);
-  if (!m.opt.disk_path.empty() && m.opt.disk_bytes.value_or(1) > 0) {
-    auto s = std::make_unique<Store>();
-    auto disk = std::make_unique<DiskTier>(m.opt.disk_path, m.opt.key_namespace, m.opt.disk_bytes, m.opt.secret);
-    m.disk = disk.get();
-    s->tier = std::move(disk);
-    m.stores.push_back(std::move(s));
+  TierBinding binding{m.opt.key_namespace, std::nullopt};
+  if (!m.opt.secret.empty()) binding.signing_key.emplace(m.opt.secret.begin(), m.opt.secret.end());
+  // Check every tier first: a malformed one should not leave a store opened.
+  const auto stored = stored_tiers(m.opt);
+  for (const auto& [type, spec] : stored)
+    if (type->validate) type->validate(TierContext{m.opt, spec, binding});
+  if (m.opt.memory_bytes > 0) {
+    m.memory = std::make_unique<MemoryTier>(m.opt.memory_bytes, m.opt.key_namespace);
+    m.tiers.push_back({TierKind::Memory, tier_name(TierKind::Memory), m.opt.tier_spec(TierKind::Memory)});
   }
-  if (url) {
+  for (const auto& [type, spec] : stored) {
     auto s = std::make_unique<Store>();
-    TierBinding binding{m.opt.key_namespace, std::nullopt};
-    if (!m.opt.secret.empty()) binding.signing_key.emplace(m.opt.secret.begin(), m.opt.secret.end());
-    s->tier = std::make_unique<RedisTier>(*url, std::move(binding), m.opt.redis_ttl, m.opt.connect_timeout,
-                                          m.opt.command_timeout);
+    s->tier = type->open(TierContext{m.opt, spec, binding});
+    s->name = type->kind == TierKind::Other ? type->schemes.front() : tier_name(type->kind);
+    if (type->kind == TierKind::Disk) m.disk = dynamic_cast<DiskTier*>(s->tier.get());
+    m.tiers.push_back({s->tier->kind(), s->name, spec});
     m.stores.push_back(std::move(s));
   }
 }
@@ -252,6 +261,8 @@ Cache::Cache(CacheOptions options) : impl_(std::make_unique<Impl>()) {
 Cache::~Cache() = default;
 
 const CacheOptions& Cache::options() const noexcept { return impl_->opt; }
+
+const std::vector<TierInfo>& Cache::tiers() const noexcept { return impl_->tiers; }
 
 bool Cache::has_tier(TierKind tier) const noexcept {
   if (tier == TierKind::Memory) return impl_->memory != nullptr;
@@ -378,6 +389,7 @@ CacheStats Cache::stats() const {
   if (m.memory) {
     TierStats t;
     t.tier = TierKind::Memory;
+    t.name = tier_name(TierKind::Memory);
     fill(t, m.memory_state);
     t.evictions = m.memory->evictions();
     t.entries = m.memory->entries();
@@ -388,6 +400,7 @@ CacheStats Cache::stats() const {
   for (auto& s : m.stores) {
     TierStats t;
     t.tier = s->tier->kind();
+    t.name = s->name;
     std::optional<std::pair<std::uint64_t, std::uint64_t>> size;
     m.attempt(*s, false, [&](StoreTier& tier) {
       size = tier.size();
@@ -423,7 +436,7 @@ TrimReport Cache::trim(std::uint64_t max_bytes) {
   if (m.memory) m.memory->invalidate();
   TrimReport report;
   report.ok = false;
-  if (Store* s = m.find(TierKind::Disk))
+  if (Store* s = m.find(TierKind::Disk); s && m.disk)
     report.ok = m.attempt(*s, true, [&](StoreTier&) { report = m.disk->trim(max_bytes); });
   return report;
 }
@@ -434,6 +447,7 @@ VerifyReport Cache::verify() {
   for (auto& s : m.stores) {
     VerifyReport::Tier t;
     t.tier = s->tier->kind();
+    t.name = s->name;
     VerifyCounts c;
     t.complete = m.attempt(*s, false, [&](StoreTier& tier) { c = tier.verify(); });
     t.checked = c.checked;
@@ -448,7 +462,8 @@ VerifyReport Cache::verify() {
 }
 
 void Cache::flush() {
-  if (Store* s = impl_->find(TierKind::Disk)) impl_->attempt(*s, true, [&](StoreTier&) { impl_->disk->flush(); });
+  if (Store* s = impl_->find(TierKind::Disk); s && impl_->disk)
+    impl_->attempt(*s, true, [&](StoreTier&) { impl_->disk->flush(); });
 }
 
 std::vector<std::string> Cache::take_notices() {

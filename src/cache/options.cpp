@@ -1,49 +1,15 @@
-// CacheOptions defaults from the environment, and the small name tables of
-// cache.hpp.
-#include <pwd.h>
-#include <unistd.h>
-
-#include <cstdlib>
-
+// The small name tables of cache.hpp (CacheOptions' defaults from the
+// environment are in environment.cpp, its specs in tier_spec.cpp).
 #include "pixelcache/cache.hpp"
 
 namespace pixelcache {
-
-namespace {
-// The variable's value, or nullptr when it is unset or empty.
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : nullptr;
-}
-}  // namespace
-
-std::filesystem::path CacheOptions::default_directory() {
-  if (const char* d = env("PIXELCACHE_CACHE_DIR")) return d;
-  if (const char* x = env("XDG_CACHE_HOME")) return std::filesystem::path(x) / "pixelcache";
-  const char* home = env("HOME");
-  if (!home) {
-    if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_dir && *pw->pw_dir) home = pw->pw_dir;
-  }
-  if (!home)
-    throw CacheError(
-        "cannot choose a cache directory: PIXELCACHE_CACHE_DIR, XDG_CACHE_HOME and HOME are unset and the user has "
-        "no home directory");
-  return std::filesystem::path(home) / ".cache" / "pixelcache";
-}
-
-CacheOptions CacheOptions::from_environment() {
-  CacheOptions o;
-  o.disk_path = default_directory();
-  if (const char* url = env("PIXELCACHE_REDIS_URL")) o.redis_url = url;
-  if (const char* key = env("PIXELCACHE_CACHE_KEY")) o.secret = key;
-  return o;
-}
 
 const char* tier_name(TierKind tier) noexcept {
   switch (tier) {
     case TierKind::Memory: return "memory";
     case TierKind::Disk: return "disk";
     case TierKind::Redis: return "redis";
+    case TierKind::Other: return "other";
   }
   return "?";
 }
@@ -55,6 +21,7 @@ const char* origin_name(Origin origin) noexcept {
     case Origin::Redis: return "redis";
     case Origin::Computed: return "computed";
     case Origin::Joined: return "joined";
+    case Origin::Other: return "other";
   }
   return "?";
 }

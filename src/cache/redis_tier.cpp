@@ -127,10 +127,11 @@ struct RedisTier::Conn {
 };
 
 RedisTier::RedisTier(RedisUrl url, TierBinding binding, std::chrono::seconds ttl,
-                     std::chrono::milliseconds connect_timeout, std::chrono::milliseconds command_timeout)
+                     std::chrono::milliseconds connect_timeout, std::chrono::milliseconds command_timeout,
+                     const std::string& key_prefix)
     : url_(std::move(url)),
       binding_(std::move(binding)),
-      prefix_("pixelcache:" + binding_.key_namespace + ":"),
+      prefix_(key_prefix + ":" + binding_.key_namespace + ":"),
       ttl_(ttl),
       connect_timeout_(connect_timeout),
       command_timeout_(command_timeout),

@@ -32,10 +32,10 @@ struct RedisUrl {
 
 class RedisTier final : public StoreTier {
  public:
-  /// Keys are "pixelcache:<namespace>:" + the key's 32 hex digits; entries
-  /// are checked against `binding`. Does not connect yet.
+  /// Keys are "<key_prefix>:<namespace>:" + the key's 32 hex digits;
+  /// entries are checked against `binding`. Does not connect yet.
   RedisTier(RedisUrl url, TierBinding binding, std::chrono::seconds ttl, std::chrono::milliseconds connect_timeout,
-            std::chrono::milliseconds command_timeout);
+            std::chrono::milliseconds command_timeout, const std::string& key_prefix = "pixelcache");
   ~RedisTier() override;
 
   TierKind kind() const noexcept override { return TierKind::Redis; }

@@ -37,7 +37,7 @@ def stats(exe, cache, env=None):
 def clean_env(**extra):
     """The environment without any cache variable, plus `extra`."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PIXELCACHE_CACHE_DIR", "XDG_CACHE_HOME", "PIXELCACHE_REDIS_URL")}
+           if k not in ("PIXELCACHE_CACHE_DIR", "XDG_CACHE_HOME", "PIXELCACHE_REDIS_URL", "PIXELCACHE_CACHE_TIERS")}
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

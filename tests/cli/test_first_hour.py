@@ -17,7 +17,7 @@ PYTHON = "/usr/bin/python3"
 
 def clean_env(**extra):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PIXELCACHE_CACHE_DIR", "XDG_CACHE_HOME", "PIXELCACHE_REDIS_URL")}
+           if k not in ("PIXELCACHE_CACHE_DIR", "XDG_CACHE_HOME", "PIXELCACHE_REDIS_URL", "PIXELCACHE_CACHE_TIERS")}
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

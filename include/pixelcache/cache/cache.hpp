@@ -14,8 +14,13 @@
 //   disk    an LMDB store in a directory, bounded in bytes with
 //           least-recently-used eviction; many processes may use one
 //           directory at once; survives restarts and kill -9.
-//   redis   a Redis server (hiredis): keys "pixelcache:<namespace>:<hex key>",
-//           optional TTL, connect and command time-outs, reconnects.
+//   redis   a Redis server (hiredis): keys "pixelcache:<namespace>:<hex key>"
+//           (another prefix by CacheOptions::redis_prefix), optional TTL,
+//           connect and command time-outs, reconnects.
+//   others  tiers of schemes registered by the program
+//           (CacheOptions::extra_tiers), in the order given.
+// Each tier is named by one spec string (tier_spec.hpp): memory:256MiB,
+// lmdb:DIR?max=4GiB, redis://host:6379/0?ttl=60; Cache::tiers() lists them.
 // get() looks in each tier in order and copies a hit into every tier above
 // it (read-through). put() writes to every tier. A tier that fails (Redis
 // down or slow, disk full, store full) is counted in stats() and skipped;
@@ -83,12 +88,23 @@
 
 namespace pixelcache {
 
+/// One enabled tier of a Cache, as Cache::tiers() lists it.
+struct TierInfo {
+  TierKind kind = TierKind::Memory;
+  /// tier_name(kind) for the built-in tiers, the scheme for another one.
+  std::string name;
+  /// Its spec (tier_spec.hpp), password included.
+  std::string spec;
+};
+
 /// A stack of cache tiers (see the file comment). Not copyable; share it by
 /// reference or shared_ptr. Thread-safe.
 class Cache {
  public:
-  /// Opens the tiers. Throws InvalidArgument for a bad namespace, a disk
-  /// bound above kMaxDiskBytes or a malformed Redis URL (also rediss://),
+  /// Opens the tiers (the built-in ones and extra_tiers, through the tier
+  /// registry). Throws InvalidArgument for a bad namespace, a disk
+  /// bound above kMaxDiskBytes, a malformed Redis URL (also rediss://) or
+  /// prefix, an extra tier of an unknown scheme or with a malformed spec,
   /// CacheError for an unusable disk directory (a file, not creatable, not
   /// writable). A damaged store is set aside and replaced (take_notices()
   /// says so). An unreachable Redis server is not an error: the tier starts
@@ -103,6 +119,8 @@ class Cache {
   const CacheOptions& options() const noexcept;
   /// True when `tier` is enabled.
   bool has_tier(TierKind tier) const noexcept;
+  /// The enabled tiers, top first, with their specs.
+  const std::vector<TierInfo>& tiers() const noexcept;
 
   /// The entry under `key`, looked up tier by tier and copied into the tiers
   /// above the one that had it; nullopt on a miss. `found_in`, when given,

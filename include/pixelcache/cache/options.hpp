@@ -1,13 +1,15 @@
 // pixelcache/cache/options.hpp — CacheOptions, how a Cache is made (tiers,
 // bounds, Redis URL and time-outs, compression, signing secret), where it
-// finds its defaults, and the disk bound constants (part of
-// pixelcache/cache.hpp).
+// finds its defaults, the tiers as specs (tier_spec.hpp), and the disk bound
+// constants (part of pixelcache/cache.hpp).
 //
 // Thread safety: CacheOptions is a plain value (concurrent reads of one object
 // are safe; a write needs the object to itself). from_environment() and
-// default_directory() read environment variables (and the password
-// database): safe from any thread, but not while another thread changes the
-// environment (setenv, putenv). disk_store_file() keeps no state.
+// default_directory() read environment variables (through
+// cache_environment(), environment.hpp) and the password database: safe from
+// any thread, but not while another thread changes the environment (setenv,
+// putenv). add_tier() and from_specs() read the tier registry, which may be
+// extended concurrently. disk_store_file() keeps no state.
 #pragma once
 
 #include <chrono>
@@ -15,8 +17,11 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "pixelcache/cache/entry_format.hpp"
+#include "pixelcache/cache/stats.hpp"
 
 namespace pixelcache {
 
@@ -42,6 +47,10 @@ struct CacheOptions {
   /// "redis://[[user]:password@]host[:port][/db]" or "unix:///path[?db=N]";
   /// empty = no Redis tier. TLS (rediss://) is not supported.
   std::string redis_url;
+  /// First part of the Redis keys: "<redis_prefix>:<namespace>:<hex key>";
+  /// 1..64 letters, digits, '_', '-' or '.' (else InvalidArgument when the
+  /// Cache is made).
+  std::string redis_prefix = "pixelcache";
   /// Expiry of Redis entries; 0 = none (the server's own eviction applies).
   std::chrono::seconds redis_ttl{0};
   /// Redis connect time-out.
@@ -58,12 +67,39 @@ struct CacheOptions {
   /// (<dir>/pixelcache-v2.key, made on first use, mode 0600) and the Redis
   /// tier neither stores nor returns Code entries.
   std::string secret;
+  /// Tiers of schemes registered besides the built-in ones, as specs
+  /// (tier_spec.hpp), stacked below the built-in tiers in this order.
+  std::vector<std::string> extra_tiers;
+
+  /// Sets the tier `spec` names (tier_spec.hpp): a built-in tier's spec sets
+  /// its fields (memory_bytes; disk_path and disk_bytes; redis_url,
+  /// redis_prefix, redis_ttl and the time-outs; query parameters left out
+  /// keep their values), replacing what was there;
+  /// another registered scheme's spec is checked and appended to
+  /// extra_tiers. Throws InvalidArgument naming the spec and what is wrong
+  /// (an unknown scheme, a bad size, a malformed URL or parameter).
+  void add_tier(std::string_view spec);
+  /// Options with every tier off, then add_tier() of each spec in order;
+  /// the other fields keep their defaults. Throws as add_tier().
+  static CacheOptions from_specs(const std::vector<std::string>& specs);
+  /// The specs of the enabled tiers, top first (memory, disk, Redis, then
+  /// extra_tiers); add_tier() of each on from_specs({}) gives these tiers
+  /// back. A Redis spec holds the password, if any: show it through
+  /// printable_tier_spec().
+  std::vector<std::string> tier_specs() const;
+  /// The spec of built-in tier `tier` (memory, disk or Redis), or an empty
+  /// string when that tier is off.
+  std::string tier_spec(TierKind tier) const;
 
   /// The defaults, with the disk tier in default_directory(), the Redis
   /// tier at $PIXELCACHE_REDIS_URL when that is set and not empty, and the
-  /// secret from $PIXELCACHE_CACHE_KEY. Throws
-  /// CacheError when no directory can be determined (no variable set and no
-  /// home directory).
+  /// secret from $PIXELCACHE_CACHE_KEY. When $PIXELCACHE_CACHE_TIERS is set
+  /// (specs separated by commas), its tiers replace the disk and Redis
+  /// tiers: add_tier() of each on CacheOptions{} (so the memory tier keeps
+  /// its default bound unless a memory: spec is given; memory:0 turns it
+  /// off). Throws CacheError when no
+  /// directory can be determined (no variable set and no home directory),
+  /// InvalidArgument naming PIXELCACHE_CACHE_TIERS for a bad spec in it.
   static CacheOptions from_environment();
   /// $PIXELCACHE_CACHE_DIR, else $XDG_CACHE_HOME/pixelcache, else
   /// ~/.cache/pixelcache ($HOME, else the password database). Empty

@@ -18,9 +18,10 @@
 
 namespace pixelcache {
 
-/// The tiers, top to bottom.
-enum class TierKind : std::uint8_t { Memory, Disk, Redis };
-/// "memory", "disk" or "redis".
+/// The tiers, top to bottom. Other: a tier of a scheme registered besides
+/// the built-in ones (its name is its scheme: TierStats::name, TierInfo).
+enum class TierKind : std::uint8_t { Memory, Disk, Redis, Other };
+/// "memory", "disk", "redis" or "other".
 const char* tier_name(TierKind tier) noexcept;
 
 /// Counters a disk store keeps in itself, summed over every process that
@@ -41,6 +42,8 @@ struct StoreTotals {
 /// the disk tier: every process's entries).
 struct TierStats {
   TierKind tier = TierKind::Memory;
+  /// tier_name(tier) for the built-in tiers, the scheme for another one.
+  std::string name;
   /// False while the tier waits out its back-off after an error.
   bool available = true;
   std::uint64_t hits = 0;
@@ -82,6 +85,7 @@ struct EntryInfo {
 struct VerifyReport {
   struct Tier {
     TierKind tier = TierKind::Disk;
+    std::string name;           ///< as TierStats::name
     std::uint64_t checked = 0;  ///< entries read
     std::uint64_t ok = 0;       ///< entries that passed every check
     std::uint64_t corrupt = 0;  ///< entries that failed and were dropped
@@ -112,8 +116,9 @@ enum class Origin : std::uint8_t {
   Redis,     ///< Redis tier hit
   Computed,  ///< this call ran the function
   Joined,    ///< another thread was computing the same key; this call waited for it
+  Other,     ///< a hit in a tier of another registered scheme (TierKind::Other)
 };
-/// "memory", "disk", "redis", "computed" or "joined".
+/// "memory", "disk", "redis", "computed", "joined" or "other".
 const char* origin_name(Origin origin) noexcept;
 
 }  // namespace pixelcache

@@ -102,6 +102,7 @@ def main(out: pathlib.Path) -> None:
     gone: bool = cache.erase(("thumb", img)) and cache.clear()
     counters: dict = cache.stats()
     where: str | None = cache.path
+    specs: list[str] = Cache(tiers=[f"lmdb:{out / 'tiered'}?max=64MiB"], memory_bytes=0).tiers
     trimmed: dict = cache.trim(1 << 20)
     checked: dict = cache.verify()
     computed: int = cache.get_or_compute(("answer",), lambda: 42)

@@ -11,6 +11,7 @@ Points([[1.0, 2.0]], is_normalized="no")  # error: is_normalized is a bool
 img.dtype().lower(5)  # error: str.lower takes no argument
 Cache(max_bytes="1G")  # error: a size is an int
 Cache(redis_url=6379)  # error: a URL is a str
+Cache(tiers=[256])  # error: a tier spec is a str
 probe(42)  # error: a path, URL or bytes, not an int
 orientation: str = probe("x.png").orientation  # error: an int
 
