@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool matches(const std::string& glob, const fs::path& relative) {
-  if (glob.empty()) return is_image_extension(relative.extension().string());
+bool matches(const std::string& glob, const ImageExtensions& images, const fs::path& relative) {
+  if (glob.empty()) return images.contains(relative.extension().string());
   if (glob.find('/') != std::string::npos)
     return fnmatch(glob.c_str(), relative.generic_string().c_str(), FNM_PATHNAME) == 0;
   return fnmatch(glob.c_str(), relative.filename().c_str(), 0) == 0;
@@ -57,6 +57,7 @@ fs::path file_relative(const std::string& arg) {
 void walk(const fs::path& root, const std::string& glob, const fs::path& output_dir, std::vector<BatchInput>& out) {
   std::vector<BatchInput> found;
   std::vector<fs::path> folders{root};
+  const ImageExtensions images;
   while (!folders.empty()) {
     const fs::path dir = std::move(folders.back());
     folders.pop_back();
@@ -70,7 +71,7 @@ void walk(const fs::path& root, const std::string& glob, const fs::path& output_
       }
       if (!it->is_regular_file(type_ec)) continue;  // follows a file symlink; skips sockets, fifos, broken links
       const fs::path rel = it->path().lexically_relative(root);
-      if (matches(glob, rel)) found.push_back({it->path().string(), rel, {}, {}, Format::Unknown, {}});
+      if (matches(glob, images, rel)) found.push_back({it->path().string(), rel, {}, {}, Format::Unknown, {}});
     }
     if (ec) {
       const fs::path rel = dir.lexically_relative(root);

@@ -27,14 +27,20 @@ std::vector<std::string> writer_firsts(bool dot) {
 
 }  // namespace
 
-bool is_image_extension(std::string_view extension) {
+ImageExtensions::ImageExtensions() {
+  for (const FormatInfo& f : formats()) {
+    all_.insert(all_.end(), f.extensions.begin(), f.extensions.end());
+    all_.insert(all_.end(), f.input_extensions.begin(), f.input_extensions.end());
+  }
+}
+
+bool ImageExtensions::contains(std::string_view extension) const {
   std::string ext(extension);
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return std::ranges::any_of(formats(), [&ext](const FormatInfo& f) {
-    return std::ranges::find(f.extensions, ext) != f.extensions.end() ||
-           std::ranges::find(f.input_extensions, ext) != f.input_extensions.end();
-  });
+  return std::ranges::find(all_, ext) != all_.end();
 }
+
+bool is_image_extension(std::string_view extension) { return ImageExtensions().contains(extension); }
 
 std::string image_extensions() {
   std::vector<std::string> all;

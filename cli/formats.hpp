@@ -12,8 +12,18 @@
 
 namespace pixelcache::cli {
 
-/// Whether `extension` (with the dot, any case) names a file of a format the
-/// library reads: what a folder walk takes without --glob.
+/// The extensions of the formats the library reads, as the registry holds
+/// them when made: what a folder walk takes without --glob.
+class ImageExtensions {
+ public:
+  ImageExtensions();
+  /// Whether `extension` (with the dot, any case) is one of them.
+  bool contains(std::string_view extension) const;
+
+ private:
+  std::vector<std::string> all_;  // lower case, with the dot
+};
+/// ImageExtensions().contains(extension).
 bool is_image_extension(std::string_view extension);
 /// The extensions of every format read, space-separated: ".png .jpg .jpeg
 /// .jpe .webp ...".
