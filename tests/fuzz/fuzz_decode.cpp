@@ -2,10 +2,10 @@
 // sniffed format's decoder and the orientation — must give an image that
 // passes check_decoded() or throw a pixelcache::Error: never a crash, a
 // hang, another exception type, or an allocation past the pixel limit.
-// PNG, TIFF, BMP and GIF bytes also go through decode_resized()
-// (thumbnail.hpp: the streamed decoders), which must give exactly the
-// resize of that image, or throw an error of the same type when decode()
-// throws. (Other formats take decode()'s own path there; a damaged HEIF can
+// Bytes of a format that streams (may_stream(): PNG, TIFF, BMP, GIF) also go
+// through decode_resized() (thumbnail.hpp: the streamed decoders), which
+// must give exactly the resize of that image, or throw an error of the same
+// type when decode() throws. (Other formats take decode()'s own path there; a damaged HEIF can
 // decode differently from one call to the next, libde265's doing.)
 // The per-format targets (fuzz_decode_<format>.cpp) call one decoder each.
 #include <algorithm>
@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::check_message(e);
     whole_error = &typeid(e);
   }
-  const Format f = sniff_format(bytes);
-  if (f != Format::PNG && f != Format::TIFF && f != Format::BMP && f != Format::GIF) return 0;
+  // The formats whose decodes stream (the registry's: PNG, TIFF, BMP, GIF).
+  if (!detail::may_stream(sniff_format(bytes))) return 0;
   const ImageSize to =
       img.empty() ? ImageSize{7, 5} : ImageSize{std::max(1, img.height() / 2), std::max(1, img.width() / 3)};
   const ResizeSpec spec = ResizeSpec::to(to, Interpolation::Bilinear);
