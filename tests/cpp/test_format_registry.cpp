@@ -3,8 +3,10 @@
 // (binary PGM, "P5") registered from this file alone and picked up by
 // sniffing, decoding, probing, encoding, saving, loading, thumbnails and the
 // CLI's format lists.
+#include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <thread>
 
 #include "../../cli/formats.hpp"
 #include "codec/registry.hpp"
@@ -207,6 +209,33 @@ TEST(FormatRegistry, UnregisteredFormatIsGone) {
   EXPECT_THROW(encode(pattern(2, 2), kPgm), EncodeError);
   EXPECT_THROW(decode(bytes), DecodeError);
   EXPECT_EQ(formats().size(), 8u);
+}
+
+TEST(FormatRegistry, RegisteringWhileOthersDecode) {
+  // Lookups read published snapshots that are never freed: threads decoding
+  // and naming formats while another registers and unregisters see one
+  // table or the next, never a broken one.
+  const std::vector<std::uint8_t> png = encode(pattern(8, 8), Format::PNG);
+  const std::vector<std::uint8_t> pgm = encode_pgm(pattern(8, 8, Mode::L), {});
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t)
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        if (decode_ex(png).format != Format::PNG || std::string_view(format_name(Format::GIF)) != "GIF") ++wrong;
+        const Format f = sniff_format(pgm);
+        if (f != kPgm && f != Format::Unknown) ++wrong;
+      }
+    });
+  for (int i = 0; i < 200; ++i) {
+    const ScopedPgm toy;
+    EXPECT_EQ(sniff_format(pgm), kPgm);
+  }
+  stop = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(sniff_format(pgm), Format::Unknown);
 }
 
 TEST(FormatRegistry, RegistrationIsChecked) {
