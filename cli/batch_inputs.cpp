@@ -5,12 +5,12 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <fstream>
 #include <map>
 
 #include "commands.hpp"
+#include "formats.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/net.hpp"
 
@@ -20,20 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-bool has_image_extension(const fs::path& p) {
-  static const std::array<const char*, 12> known = {".jpg",  ".jpeg", ".jpe", ".png",  ".webp", ".heic",
-                                                    ".heif", ".avif", ".tif", ".tiff", ".bmp",  ".gif"};
-  const std::string ext = lower(p.extension().string());
-  return std::find(known.begin(), known.end(), ext) != known.end();
-}
-
-bool matches(const std::string& glob, const fs::path& relative) {
-  if (glob.empty()) return has_image_extension(relative);
+bool matches(const std::string& glob, const ImageExtensions& images, const fs::path& relative) {
+  if (glob.empty()) return images.contains(relative.extension().string());
   if (glob.find('/') != std::string::npos)
     return fnmatch(glob.c_str(), relative.generic_string().c_str(), FNM_PATHNAME) == 0;
   return fnmatch(glob.c_str(), relative.filename().c_str(), 0) == 0;
@@ -69,6 +57,7 @@ fs::path file_relative(const std::string& arg) {
 void walk(const fs::path& root, const std::string& glob, const fs::path& output_dir, std::vector<BatchInput>& out) {
   std::vector<BatchInput> found;
   std::vector<fs::path> folders{root};
+  const ImageExtensions images;
   while (!folders.empty()) {
     const fs::path dir = std::move(folders.back());
     folders.pop_back();
@@ -82,7 +71,7 @@ void walk(const fs::path& root, const std::string& glob, const fs::path& output_
       }
       if (!it->is_regular_file(type_ec)) continue;  // follows a file symlink; skips sockets, fifos, broken links
       const fs::path rel = it->path().lexically_relative(root);
-      if (matches(glob, rel)) found.push_back({it->path().string(), rel, {}, {}, Format::Unknown, {}});
+      if (matches(glob, images, rel)) found.push_back({it->path().string(), rel, {}, {}, Format::Unknown, {}});
     }
     if (ec) {
       const fs::path rel = dir.lexically_relative(root);
@@ -147,7 +136,7 @@ void plan_outputs(std::vector<BatchInput>& inputs, const fs::path& output_dir, c
       in.format = format_from_extension(rel);
     } catch (const EncodeError&) {
       in.error = printable(in.source) + ": no writer for the extension '" + printable(rel.extension().string()) +
-                 "'; give --format (png, jpg, webp, tif, bmp)";
+                 "'; give --format (" + writer_names() + ")";
       continue;
     }
     if (const auto [it, fresh] = taken.emplace(in.output.lexically_normal(), &in.source); !fresh)

@@ -2,9 +2,10 @@
 //
 // Arguments are expanded in order:
 //   * a folder: every regular file below it (recursively, directory symlinks
-//     not followed), sorted by path; by default files with an image
-//     extension (.jpg .jpeg .jpe .png .webp .heic .heif .avif .tif .tiff .bmp
-//     .gif, any case), with --glob those matching the pattern instead (on
+//     not followed), sorted by path; by default files with the extension of
+//     a format the library reads (formats.hpp: .png .jpg .jpeg .jpe .webp
+//     .heic .heif .avif .tif .tiff .bmp .gif, any case), with --glob those
+//     matching the pattern instead (on
 //     the file name, or on the path below the folder when the pattern holds
 //     a '/'). The output folder is never walked.
 //   * `@FILE`: one input per line of FILE (files, folders or URLs; blank

@@ -23,6 +23,7 @@
 #include "batch_inputs.hpp"
 #include "cache_options.hpp"
 #include "commands.hpp"
+#include "formats.hpp"
 #include "interrupt.hpp"
 #include "output_folder.hpp"
 #include "pipeline.hpp"
@@ -287,8 +288,8 @@ Runner add_batch(CLI::App& app) {
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
   cmd->add_option("--glob", a->glob, "Files to take from folders, e.g. '*.jpg' or 'train/*/*.png'");
-  cmd->add_option("--format", a->format, "Output format: png, jpg, webp, tif, bmp (default: the input's)")
-      ->check(CLI::IsMember({"png", "jpg", "jpeg", "webp", "tif", "tiff", "bmp"}, CLI::ignore_case));
+  cmd->add_option("--format", a->format, "Output format: " + writer_names() + " (default: the input's)")
+      ->check(CLI::IsMember(writer_choices(), CLI::ignore_case));
   cmd->add_option("--report", a->report,
                   "JSON-lines report: one object per input (input, output, status, input_digest, output_digest, "
                   "image_digest, cache, milliseconds, error)");

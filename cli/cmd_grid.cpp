@@ -3,6 +3,7 @@
 // comparison grid. Defaults are make_image_grid's in the operation catalogue
 // (the original's: horizontal, no text).
 #include "commands.hpp"
+#include "formats.hpp"
 #include "pixelcache/pixelcache.hpp"
 
 namespace pixelcache::cli {
@@ -24,7 +25,7 @@ Runner add_grid(CLI::App& app) {
   auto a = std::make_shared<Args>();
   a->orientation = default_of("orientation").as<std::string>();
   a->text = default_of("with_text").as<bool>();
-  cmd->add_option("-o,--output", a->output, "Output file (.png .jpg .webp .tif .bmp)")->required();
+  cmd->add_option("-o,--output", a->output, "Output file (" + writer_extensions() + ")")->required();
   cmd->add_option("--label", a->groups, "NAME then its images (repeat for each row / column)")
       ->expected(2, 1 << 20)
       ->required();

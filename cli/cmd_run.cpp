@@ -12,6 +12,7 @@
 
 #include "cache_options.hpp"
 #include "commands.hpp"
+#include "formats.hpp"
 #include "pipeline.hpp"
 #include "pixelcache/pixelcache.hpp"
 
@@ -47,7 +48,7 @@ Runner add_run(CLI::App& app) {
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("input", a->input, "Image file or http(s) URL")->required();
-  cmd->add_option("-o,--output", a->output, "Output file (.png .jpg .webp .tif .bmp)")->required();
+  cmd->add_option("-o,--output", a->output, "Output file (" + writer_extensions() + ")")->required();
   cmd->add_option("steps", a->steps, "Operations to apply, in order");
   add_encode_options(*cmd, a->encode);
   add_load_options(*cmd, a->load);

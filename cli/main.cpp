@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "formats.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/version.hpp"
 
@@ -26,15 +27,17 @@ std::string printable(std::string_view s) {
 }
 
 void add_encode_options(CLI::App& cmd, EncodeOptions& options) {
-  cmd.add_option("-q,--quality", options.quality, "JPEG / WebP quality 1..100")->check(CLI::Range(1, 100));
-  cmd.add_flag("--lossless", options.lossless, "Lossless WebP");
+  cmd.add_option("-q,--quality", options.quality, writers_using("quality") + " quality 1..100")
+      ->check(CLI::Range(1, 100));
+  cmd.add_flag("--lossless", options.lossless, "Lossless " + writers_using("lossless"));
 }
 
 void add_load_options(CLI::App& cmd, LoadOptions& options) {
   cmd.add_option("--max-stream-pixels", options.max_stream_pixels,
-                 "Pixel limit of a decode that streams into a first resize / resize_min_size step (PNG, TIFF, BMP, "
-                 "GIF; memory does not grow with the image): max(this, the 178,956,970-pixel "
-                 "limit of whole decodes), which other inputs keep")
+                 "Pixel limit of a decode that streams into a first resize / resize_min_size step (" +
+                     streaming_formats() +
+                     "; memory does not grow with the image): max(this, the 178,956,970-pixel "
+                     "limit of whole decodes), which other inputs keep")
       ->check(CLI::NonNegativeNumber);
 }
 

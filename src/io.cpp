@@ -14,71 +14,41 @@
 
 #include "atomic_file.hpp"
 #include "codec/codec.hpp"
+#include "codec/registry.hpp"
 #include "pixelcache/error.hpp"
 
 namespace pixelcache {
 
 const char* format_name(Format f) noexcept {
-  switch (f) {
-    case Format::JPEG: return "JPEG";
-    case Format::PNG: return "PNG";
-    case Format::WebP: return "WEBP";
-    case Format::HEIF: return "HEIF";
-    case Format::AVIF: return "AVIF";
-    case Format::TIFF: return "TIFF";
-    case Format::BMP: return "BMP";
-    case Format::GIF: return "GIF";
-    case Format::Unknown: break;
-  }
-  return "UNKNOWN";
+  const detail::FormatEntry* e = detail::find_format(f);
+  return e ? e->name : "UNKNOWN";
 }
 
 Format sniff_format(std::span<const std::uint8_t> d) noexcept {
-  auto starts = [&](std::size_t off, const char* magic, std::size_t n) {
-    return d.size() >= off + n && std::memcmp(d.data() + off, magic, n) == 0;
-  };
-  if (starts(0, "\xFF\xD8\xFF", 3)) return Format::JPEG;
-  if (starts(0, "\x89PNG\r\n\x1a\n", 8)) return Format::PNG;
-  if (starts(0, "RIFF", 4) && starts(8, "WEBP", 4)) return Format::WebP;
-  if (starts(0, "GIF87a", 6) || starts(0, "GIF89a", 6)) return Format::GIF;
-  if (starts(0, "II*\0", 4) || starts(0, "MM\0*", 4)) return Format::TIFF;
-  if (starts(0, "BM", 2) && d.size() >= 26) return Format::BMP;
-  if (starts(4, "ftyp", 4) && d.size() >= 12) {
-    if (starts(8, "avif", 4) || starts(8, "avis", 4)) return Format::AVIF;
-    for (const char* brand : {"heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"})
-      if (starts(8, brand, 4)) return Format::HEIF;
-  }
-  return Format::Unknown;
+  const detail::FormatEntry* e = detail::sniff_entry(d);
+  return e ? e->id : Format::Unknown;
 }
 
 Format format_from_extension(const std::filesystem::path& path) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (ext == ".png") return Format::PNG;
-  if (ext == ".jpg" || ext == ".jpeg") return Format::JPEG;
-  if (ext == ".webp") return Format::WebP;
-  if (ext == ".tif" || ext == ".tiff") return Format::TIFF;
-  if (ext == ".bmp") return Format::BMP;
+  if (const detail::FormatEntry* e = detail::find_writer(ext)) return e->id;
+  std::vector<std::string> known;
+  for (const detail::FormatEntry& e : detail::format_entries())
+    if (e.encode)
+      for (const std::string_view x : detail::split_words(e.extensions)) known.emplace_back(x);
   throw EncodeError(escape_bytes(path.string()) + ": cannot choose a format from the extension '" + escape_bytes(ext) +
-                    "' (expected .png, .jpg, .jpeg, .webp, .tif, .tiff or .bmp)");
+                    "' (expected " + detail::join_or(known) + ")");
 }
 
 namespace detail {
 Decoded decode_stored(const DecodeInput& in) {
-  const Format f = sniff_format(in.data);
-  switch (f) {
-    case Format::JPEG: return detail::decode_jpeg(in);
-    case Format::PNG: return detail::decode_png(in);
-    case Format::WebP: return detail::decode_webp(in);
-    case Format::HEIF:
-    case Format::AVIF: return detail::decode_heif(in, f);
-    case Format::TIFF: return detail::decode_tiff(in);
-    case Format::BMP: return detail::decode_bmp(in);
-    case Format::GIF: return detail::decode_gif(in);
-    case Format::Unknown: break;
-  }
-  detail::unsupported_format(in.source, in.data.size());
+  const FormatEntry* e = sniff_entry(in.data);
+  if (!e) unsupported_format(in.source, in.data.size());
+  Decoded d = e->decode(in);
+  d.format = e->id;
+  return d;
 }
 }  // namespace detail
 
@@ -226,16 +196,11 @@ std::vector<std::uint8_t> encode(const Image& image, Format format, const Encode
   if (image.empty()) throw InvalidArgument("encode: the image is empty");
   if (options.quality < 1 || options.quality > 100)
     throw InvalidArgument("encode: quality must be 1..100, got " + std::to_string(options.quality));
-  switch (format) {
-    case Format::JPEG: return detail::encode_jpeg(image, options);
-    case Format::PNG: return detail::encode_png(image, options);
-    case Format::WebP: return detail::encode_webp(image, options);
-    case Format::TIFF: return detail::encode_tiff(image, options);
-    case Format::BMP: return detail::encode_bmp(image, options);
-    default: break;
-  }
-  throw EncodeError(std::string("encode: no writer for ") + format_name(format) +
-                    " (writers: PNG, JPEG, WEBP, TIFF, BMP)");
+  if (const detail::FormatEntry* e = detail::find_format(format); e && e->encode) return e->encode(image, options);
+  std::string writers;  // "PNG, JPEG, ..."
+  for (const detail::FormatEntry& e : detail::format_entries())
+    if (e.encode) writers += (writers.empty() ? "" : ", ") + std::string(e.name);
+  throw EncodeError(std::string("encode: no writer for ") + format_name(format) + " (writers: " + writers + ")");
 }
 
 void save(const Image& image, const std::filesystem::path& path, const EncodeOptions& options, Format format) {

@@ -2,7 +2,7 @@
 //
 // Readers: JPEG, PNG, WebP, HEIC/HEIF (and AVIF where libheif has a decoder),
 // TIFF, BMP (incl. RLE4 / RLE8), GIF (first frame). Writers: PNG, JPEG, WebP,
-// TIFF, BMP.
+// TIFF, BMP. formats() lists them, from the library's format registry.
 // The format is sniffed from the data's magic bytes, never from a name.
 //
 // Normalisation on load (one meaning for every source):
@@ -46,16 +46,47 @@
 
 namespace pixelcache {
 
-/// Container formats.
+/// Container formats: the built-in ones. The library's format registry
+/// (src/codec/registry.hpp) may hold more, with ids beyond these.
 enum class Format : std::uint8_t { Unknown, JPEG, PNG, WebP, HEIF, AVIF, TIFF, BMP, GIF };
 
-/// PIL's names: "JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF", "BMP", "GIF", "UNKNOWN".
+/// PIL's names: "JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF", "BMP", "GIF";
+/// "UNKNOWN" for Unknown and any id the registry does not hold.
 const char* format_name(Format f) noexcept;
-/// Format of encoded data from its magic bytes; Unknown if none matches.
+/// Format of encoded data from its magic bytes (the first 32 bytes at most);
+/// Unknown if none matches.
 Format sniff_format(std::span<const std::uint8_t> data) noexcept;
 /// Writer format from a file extension (case-insensitive: .png .jpg .jpeg
 /// .webp .tif .tiff .bmp). Throws EncodeError for anything else.
 Format format_from_extension(const std::filesystem::path& path);
+
+/// One format the library reads, and perhaps writes (formats()).
+struct FormatInfo {
+  Format id = Format::Unknown;
+  /// format_name(id): "PNG", "WEBP".
+  std::string name;
+  /// The name in lists of readers: "WebP"; "HEIF/AVIF" for both formats
+  /// libheif decodes.
+  std::string label;
+  /// Its file extensions, lower case with the dot, the usual one first
+  /// (".jpg", ".jpeg"): a writer's are what format_from_extension() takes.
+  std::vector<std::string> extensions;
+  /// More extensions that only name inputs of the format (".jpe").
+  std::vector<std::string> input_extensions;
+  /// encode() and save() write it.
+  bool can_write = false;
+  /// decode_resized() (thumbnail.hpp) may stream its rows into the resampler.
+  bool streams = false;
+  /// The EncodeOptions fields its writer uses: "quality", "lossless",
+  /// "png_compression".
+  std::vector<std::string> options;
+};
+
+/// Every format the library reads, in the registry's order: PNG, JPEG, WEBP,
+/// HEIF, AVIF, TIFF, BMP, GIF (the writers in the order lists of writers
+/// give them), then any registered at run time. The CLI's input filters,
+/// format choices and help texts are made from it.
+std::vector<FormatInfo> formats();
 
 /// Default limit on decoded pixels: 178,956,970 (e.g. 13377 x 13378), the
 /// threshold of Pillow's DecompressionBombError (2 * 89,478,485): no file

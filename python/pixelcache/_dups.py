@@ -22,9 +22,10 @@ if TYPE_CHECKING:
     from ._image import HashableImage
 
 HashName = Literal["phash", "dhash", "ahash"]
-#: Files a folder contributes (as `pixelcache batch` / `dups` walk folders).
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".avif", ".tif", ".tiff",
-                              ".bmp", ".gif"})
+#: Files a folder contributes (as `pixelcache batch` / `dups` walk folders):
+#: the extensions of every format the library reads (its format registry).
+IMAGE_EXTENSIONS = frozenset(ext for _name, extensions, input_only, _writes, _streams in _pixelcache._formats()
+                             for ext in extensions + input_only)
 
 
 def hex_to_hash(hexstr: str) -> ImageHash:

@@ -525,7 +525,7 @@ class HashableImage(Operations):
         resize by less than one level on average on noisy 1-3 MP photos, less
         than Pillow's draft() + resize does (bench/shrink_quality.py measures
         it; doc/benchmarks.md has the figures). PNG, TIFF, BMP and GIF images
-        stream from the decoder through the resampler, never decoded whole
+        and HEIF / AVIF grids stream from the decoder through the resampler, never decoded whole
         (the same pixels as decode then resize, in memory that does not grow
         with the image), so they may have up to max(max_pixels,
         max_stream_pixels) pixels (None: max_pixels); other inputs are held

@@ -1,6 +1,8 @@
 // pixelcache.probe(): what an image file, URL or encoded bytes are, read from
 // the header without decoding pixels (pixelcache::probe / probe_file), as the
 // frozen value _pixelcache.ImageInfo. The GIL is released while reading.
+// And _formats(): the library's format registry, for the package's lists of
+// image extensions.
 #include <string>
 #include <utility>
 
@@ -10,9 +12,8 @@ namespace pixelcache::python {
 namespace {
 
 Format format_from_name(const std::string& name) {
-  for (Format f :
-       {Format::JPEG, Format::PNG, Format::WebP, Format::HEIF, Format::AVIF, Format::TIFF, Format::BMP, Format::GIF})
-    if (name == format_name(f)) return f;
+  for (const FormatInfo& f : formats())
+    if (name == f.name) return f.id;
   throw InvalidArgument("ImageInfo: unknown format '" + escape_bytes(name) + "'");
 }
 
@@ -120,6 +121,16 @@ void bind_probe(py::module_& m) {
       // and 1.
       .def("__getstate__", &state, "(format, size, stored_size, mode, orientation, frames)");
   m.def("_image_info", &from_state, "An ImageInfo from ImageInfo.__getstate__().");
+  m.def(
+      "_formats",
+      [] {
+        py::list out;
+        for (const FormatInfo& f : formats())
+          out.append(py::make_tuple(f.name, f.extensions, f.input_extensions, f.can_write, f.streams));
+        return out;
+      },
+      "The library's format registry (pixelcache::formats()): (name, extensions, input-only extensions, "
+      "can_write, streams) per format, in its order.");
   m.def(
       "probe",
       [](const py::object& source, std::uint64_t max_pixels, std::uint64_t max_expansion, bool apply_orientation) {

@@ -1,6 +1,7 @@
 // Internal interface between the format dispatcher (io.cpp) and the codecs.
 // One decoder, one prober (probe(): the header only) and (where supported)
-// one encoder per format; shared helpers for limits, errors, EXIF
+// one encoder per format, each format's gathered in its registry entry
+// (registry.hpp, builtin_formats.cpp); shared helpers for limits, errors, EXIF
 // orientation, palettes and modes, used by the decoders and the probers
 // alike so that both give one answer.
 #pragma once
@@ -112,15 +113,16 @@ std::uint64_t stream_pixel_limit(const LoadOptions& options) noexcept;
 /// The pixel limit of `in`: stream_pixel_limit() with a sink, else max_pixels.
 std::uint64_t pixel_limit(const DecodeInput& in) noexcept;
 
-/// The codec of the sniffed format; the image as stored, orientation
-/// unapplied (io.cpp). Throws DecodeError for an unknown format.
+/// The decoder of the sniffed format (registry.hpp); the image as stored,
+/// orientation unapplied (io.cpp). Throws DecodeError for an unknown format.
 Decoded decode_stored(const DecodeInput& in);
 /// What decode_ex() does to decode_stored()'s result: sets full_size and
 /// content (a decode shrunk on load) and, with options.apply_orientation,
 /// orients the image, full_size and content (io.cpp).
 void finish_decoded(Decoded& d, const LoadOptions& options);
-/// Whether decode_resized() streams a file of format `f` (PNG, TIFF, BMP,
-/// GIF, HEIF / AVIF grids) into the resampler (stream/decode_resized.cpp).
+/// Whether decode_resized() streams a file of format `f` into the resampler:
+/// its registry entry's `streams` (PNG, TIFF, BMP, GIF, HEIF / AVIF grids;
+/// registry.cpp).
 bool may_stream(Format f) noexcept;
 
 // Decoders return the image as stored and the orientation they found;
@@ -165,7 +167,8 @@ std::string message_prefix(const DecodeInput& in, const char* format);
 /// escaped (escape_bytes), so chunk names, tags and codec library messages
 /// quoted in `message` never reach the caller raw.
 [[noreturn]] void decode_fail(const DecodeInput& in, const char* format, std::string_view message);
-/// Throws DecodeError: `source` (`size` bytes) is in none of the supported formats.
+/// Throws DecodeError: `source` (`size` bytes) is in none of the supported
+/// formats, listing the registry's readers (registry.cpp).
 [[noreturn]] void unsupported_format(std::string_view source, std::uint64_t size);
 /// A header's size for messages: ImageSize::to_string() when it fits in int.
 std::string header_size(std::uint64_t width, std::uint64_t height);

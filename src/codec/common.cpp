@@ -15,12 +15,6 @@ void decode_fail(const DecodeInput& in, const char* format, std::string_view mes
   throw DecodeError(message_prefix(in, format) + escape_bytes(message));
 }
 
-void unsupported_format(std::string_view source, std::uint64_t size) {
-  throw DecodeError(escape_bytes(source) +
-                    ": not a supported image format (expected JPEG, PNG, WebP, HEIF/AVIF, TIFF, BMP or GIF data; " +
-                    std::to_string(size) + " bytes)");
-}
-
 std::string header_size(std::uint64_t width, std::uint64_t height) {
   constexpr std::uint64_t kIntMax = 0x7fffffff;
   if (width <= kIntMax && height <= kIntMax)

@@ -1,9 +1,11 @@
 // ByteSource (codec.hpp): encoded bytes in memory, or a file read only as far
-// as a prober asks; and probe_source(), the probers' dispatcher.
+// as a prober asks; and probe_source(), which sniffs the format and calls
+// its prober (registry.hpp).
 #include <algorithm>
 #include <cstring>
 
 #include "codec.hpp"
+#include "registry.hpp"
 
 namespace pixelcache::detail {
 
@@ -62,22 +64,12 @@ std::span<const std::uint8_t> ByteSource::at(std::uint64_t offset, std::uint64_t
 
 ImageInfo probe_source(ByteSource& bytes, const LoadOptions& options, std::string_view source) {
   const ProbeInput in{bytes, options, source};
-  // The sniffer looks at fixed offsets below 12 and wants 26 bytes for BMP:
-  // 32 bytes (or the whole input when shorter) decide as the whole input does.
-  const Format f = sniff_format(bytes.prefix(32));
-  ImageInfo info;
-  switch (f) {
-    case Format::JPEG: info = probe_jpeg(in); break;
-    case Format::PNG: info = probe_png(in); break;
-    case Format::WebP: info = probe_webp(in); break;
-    case Format::HEIF:
-    case Format::AVIF: info = probe_heif(in, f); break;
-    case Format::TIFF: info = probe_tiff(in); break;
-    case Format::BMP: info = probe_bmp(in); break;
-    case Format::GIF: info = probe_gif(in); break;
-    case Format::Unknown: unsupported_format(source, bytes.size());
-  }
-  info.format = f;
+  // The sniffers decide from the first kSniffBytes (or the whole input when
+  // shorter), as for the whole input.
+  const FormatEntry* e = sniff_entry(bytes.prefix(kSniffBytes));
+  if (!e) unsupported_format(source, bytes.size());
+  ImageInfo info = e->probe(in);
+  info.format = e->id;
   if (options.apply_orientation) info.size = oriented_size(info.size, info.orientation);
   return info;
 }

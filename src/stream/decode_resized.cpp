@@ -53,24 +53,6 @@ LoadOptions ResizeSpec::shrink_on_load(LoadOptions base) const {
   return base;
 }
 
-// The formats whose decoders take a sink (each still decodes whole the
-// files it cannot stream). Not WebP: it shrinks on load through libwebp's
-// scaler instead (webp.cpp), so a lossy file holds a few full-width rows and
-// the scaled output; libwebp's incremental decoder, which could stream
-// full-size rows, accepts some damaged files that the one-shot decoder
-// refuses (the fuzz_decode differential check found them).
-bool detail::may_stream(Format f) noexcept {
-  switch (f) {
-    case Format::PNG:
-    case Format::TIFF:
-    case Format::BMP:
-    case Format::GIF:
-    case Format::HEIF:  // grids (heif_grid.hpp); other files decode whole
-    case Format::AVIF: return true;
-    default: return false;
-  }
-}
-
 Image decode_resized(std::span<const std::uint8_t> data, const ResizeSpec& spec, const LoadOptions& options,
                      std::string_view source) {
   if (data.empty()) throw DecodeError(escape_bytes(source) + ": empty input (0 bytes)");

@@ -2,11 +2,12 @@
 // sniffed format's decoder and the orientation — must give an image that
 // passes check_decoded() or throw a pixelcache::Error: never a crash, a
 // hang, another exception type, or an allocation past the pixel limit.
-// PNG, TIFF, BMP and GIF bytes also go through decode_resized()
-// (thumbnail.hpp: the streamed decoders), which must give exactly the
-// resize of that image, or throw an error of the same type when decode()
-// throws. (Other formats take decode()'s own path there; a damaged HEIF can
-// decode differently from one call to the next, libde265's doing.)
+// Bytes of a format that streams (may_stream(): PNG, TIFF, BMP, GIF; not
+// HEIF / AVIF, whose grids stream too, as a damaged HEVC tile can decode
+// differently from one call to the next, libde265's doing) also go through
+// decode_resized() (thumbnail.hpp: the streamed decoders), which must give
+// exactly the resize of that image, or throw an error of the same type when
+// decode() throws. (Other formats take decode()'s own path there.)
 // The per-format targets (fuzz_decode_<format>.cpp) call one decoder each.
 #include <algorithm>
 #include <typeinfo>
@@ -26,8 +27,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::check_message(e);
     whole_error = &typeid(e);
   }
-  const Format f = sniff_format(bytes);
-  if (f != Format::PNG && f != Format::TIFF && f != Format::BMP && f != Format::GIF) return 0;
+  // The formats whose decodes stream (the registry's), but HEIF / AVIF.
+  const Format format = sniff_format(bytes);
+  if (!detail::may_stream(format) || format == Format::HEIF || format == Format::AVIF) return 0;
   const ImageSize to =
       img.empty() ? ImageSize{7, 5} : ImageSize{std::max(1, img.height() / 2), std::max(1, img.width() / 3)};
   const ResizeSpec spec = ResizeSpec::to(to, Interpolation::Bilinear);

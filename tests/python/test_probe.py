@@ -145,6 +145,22 @@ def test_image_info_is_a_frozen_value(data):
     assert isinstance(info, ImageInfo) and "ImageInfo" in pixelcache.__all__ and "probe" in pixelcache.__all__
 
 
+def test_formats_come_from_the_registry():
+    formats = _pixelcache._formats()
+    assert [f[0] for f in formats] == ["PNG", "JPEG", "WEBP", "HEIF", "AVIF", "TIFF", "BMP", "GIF"]
+    assert formats[1] == ("JPEG", [".jpg", ".jpeg"], [".jpe"], True, False)
+    assert [f[0] for f in formats if f[3]] == ["PNG", "JPEG", "WEBP", "TIFF", "BMP"]
+    assert [f[0] for f in formats if f[4]] == ["PNG", "HEIF", "AVIF", "TIFF", "BMP", "GIF"]
+    # Every format ImageInfo.format may name (pickled states are read back by these names).
+    for name, _, _, _, _ in formats:
+        state = (name, (1, 1), (1, 1), "RGB", 1, 1)
+        assert _pixelcache._image_info(state).format == name
+    # pixelcache.find_duplicates walks folders for the extensions the CLI takes.
+    from pixelcache import _dups
+    assert _dups.IMAGE_EXTENSIONS == {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".avif", ".tif",
+                                      ".tiff", ".bmp", ".gif"}
+
+
 def test_errors_are_loadings(tmp_path, data):
     with pytest.raises(pixelcache.IoError):
         pixelcache.probe(tmp_path / "missing.png")
