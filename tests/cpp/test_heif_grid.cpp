@@ -32,7 +32,9 @@ void put32(Bytes& o, std::uint32_t v) {
   put16(o, v >> 16);
   put16(o, v & 0xffff);
 }
-void put_type(Bytes& o, const std::string& t) { o.insert(o.end(), t.begin(), t.begin() + 4); }
+void put_type(Bytes& o, const std::string& t) {
+  for (int i = 0; i < 4; ++i) o.push_back(static_cast<std::uint8_t>(t[static_cast<std::size_t>(i)]));
+}
 Bytes box(const std::string& type, const Bytes& body, bool full = false, std::uint8_t version = 0) {
   Bytes o;
   put32(o, static_cast<std::uint32_t>(8 + (full ? 4 : 0) + body.size()));
