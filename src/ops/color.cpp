@@ -3,9 +3,7 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
-#include <cstring>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
@@ -297,36 +295,20 @@ void count_rgb(const std::uint8_t* px, std::size_t a, std::size_t b, Histogram* 
   for (; i < b; ++i, p += 3) ++h[0][p[0]], ++h[1][p[1]], ++h[2][p[2]];
 }
 
-// Eight samples of the 64-bit word `w` (memory order, little-endian)
-// through the tables t0..t7 (the channel of each byte), as one word.
-inline std::uint64_t map8(std::uint64_t w, const std::uint8_t* t0, const std::uint8_t* t1, const std::uint8_t* t2,
-                          const std::uint8_t* t3, const std::uint8_t* t4, const std::uint8_t* t5,
-                          const std::uint8_t* t6, const std::uint8_t* t7) {
-  return std::uint64_t{t0[w & 255]} | std::uint64_t{t1[(w >> 8) & 255]} << 8 |
-         std::uint64_t{t2[(w >> 16) & 255]} << 16 | std::uint64_t{t3[(w >> 24) & 255]} << 24 |
-         std::uint64_t{t4[(w >> 32) & 255]} << 32 | std::uint64_t{t5[(w >> 40) & 255]} << 40 |
-         std::uint64_t{t6[(w >> 48) & 255]} << 48 | std::uint64_t{t7[w >> 56]} << 56;
-}
-
-// Maps interleaved 3-channel pixels [a, b) through the three tables: eight
-// pixels (three words, one load and one store each, the channels
-// R G B R G B R G | B R G B R G B R | G B R G B R G B) a step.
+// Maps interleaved 3-channel pixels [a, b) through the three tables.
 void map_rgb(const std::uint8_t* px, std::uint8_t* out, std::size_t a, std::size_t b,
              const std::array<std::array<std::uint8_t, 256>, 3>& lut) {
-  static_assert(std::endian::native == std::endian::little);
   const std::uint8_t* p = px + 3 * a;
   std::uint8_t* o = out + 3 * a;
-  const std::uint8_t *r = lut[0].data(), *g = lut[1].data(), *bl = lut[2].data();
+  const std::uint8_t *l0 = lut[0].data(), *l1 = lut[1].data(), *l2 = lut[2].data();
   std::size_t i = a;
-  for (; i + 8 <= b; i += 8, p += 24, o += 24) {
-    std::uint64_t w[3];
-    std::memcpy(w, p, 24);
-    w[0] = map8(w[0], r, g, bl, r, g, bl, r, g);
-    w[1] = map8(w[1], bl, r, g, bl, r, g, bl, r);
-    w[2] = map8(w[2], g, bl, r, g, bl, r, g, bl);
-    std::memcpy(o, w, 24);
+  for (; i + 4 <= b; i += 4, p += 12, o += 12) {
+    o[0] = l0[p[0]], o[1] = l1[p[1]], o[2] = l2[p[2]];
+    o[3] = l0[p[3]], o[4] = l1[p[4]], o[5] = l2[p[5]];
+    o[6] = l0[p[6]], o[7] = l1[p[7]], o[8] = l2[p[8]];
+    o[9] = l0[p[9]], o[10] = l1[p[10]], o[11] = l2[p[11]];
   }
-  for (; i < b; ++i, p += 3, o += 3) o[0] = r[p[0]], o[1] = g[p[1]], o[2] = bl[p[2]];
+  for (; i < b; ++i, p += 3, o += 3) o[0] = l0[p[0]], o[1] = l1[p[1]], o[2] = l2[p[2]];
 }
 
 // Equalises interleaved 3-channel pixels: one pass for the three
