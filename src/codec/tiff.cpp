@@ -205,6 +205,24 @@ struct SampleLayout {
   bool invert = false;    ///< MinIsWhite
 };
 
+// Sample `at` (counted in samples) of a decoded row `src` of layout `l` as
+// 8 bits: 16-bit samples (host byte order, as libtiff returns them)
+// rounded as v / 257, 1-bit ones as 0 / 1; MinIsWhite inverted against
+// `white` (1 for 1-bit, else 255).
+inline std::uint8_t sample_at(const std::uint8_t* src, std::size_t at, const SampleLayout& l, std::uint8_t white) {
+  std::uint8_t v;
+  if (l.bits == 16) {
+    std::uint16_t wide;
+    std::memcpy(&wide, src + 2 * at, 2);
+    v = from16(wide);
+  } else if (l.bits == 8) {
+    v = src[at];
+  } else {
+    v = (src[at >> 3] >> (7 - (at & 7))) & 1;
+  }
+  return l.invert ? static_cast<std::uint8_t>(white - v) : v;
+}
+
 // The strips or tiles of an image: their sides (a strip is the image's
 // width by its rows per strip, at most the image's height), the bytes of one
 // decoded chunk and of one of its rows. DecodeError for a zero side or an
@@ -273,20 +291,9 @@ Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSi
             const std::uint8_t* src = buf.data() + r * row_bytes;
             std::uint8_t* dst = o + ((std::size_t{y0} + r) * w + x0) * oc;
             for (std::uint32_t x = 0; x < cols; ++x)
-              for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c) {
-                const std::size_t at = std::size_t{x} * l.per_pixel + (l.separate ? 0 : c);  // in samples
-                std::uint8_t v;
-                if (l.bits == 16) {
-                  std::uint16_t wide;
-                  std::memcpy(&wide, src + 2 * at, 2);  // libtiff returns host byte order
-                  v = from16(wide);
-                } else if (l.bits == 8) {
-                  v = src[at];
-                } else {
-                  v = (src[at >> 3] >> (7 - (at & 7))) & 1;
-                }
-                dst[std::size_t{x} * oc + c] = l.invert ? static_cast<std::uint8_t>(white - v) : v;
-              }
+              for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c)
+                dst[std::size_t{x} * oc + c] =
+                    sample_at(src, std::size_t{x} * l.per_pixel + (l.separate ? 0 : c), l, white);
           }
         }
   });
@@ -376,20 +383,8 @@ void SampleStream::convert(const std::vector<std::uint8_t>& b, std::vector<std::
       continue;
     }
     for (std::uint32_t x = 0; x < cols; ++x)
-      for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c) {
-        const std::size_t at = std::size_t{x} * l.per_pixel + (l.separate ? 0 : c);  // in samples
-        std::uint8_t v;
-        if (l.bits == 16) {
-          std::uint16_t wide;
-          std::memcpy(&wide, src + 2 * at, 2);  // libtiff returns host byte order
-          v = from16(wide);
-        } else if (l.bits == 8) {
-          v = src[at];
-        } else {
-          v = (src[at >> 3] >> (7 - (at & 7))) & 1;
-        }
-        dst[std::size_t{x} * oc + c] = l.invert ? static_cast<std::uint8_t>(white - v) : v;
-      }
+      for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c)
+        dst[std::size_t{x} * oc + c] = sample_at(src, std::size_t{x} * l.per_pixel + (l.separate ? 0 : c), l, white);
   }
 }
 
