@@ -2,6 +2,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "cache/percent.hpp"
 #include "cache/redis_tier.hpp"
 
 namespace pixelcache::cache_detail {
@@ -34,20 +35,9 @@ int parse_int(std::string_view url, std::string_view s, int lo, int hi, const ch
 }
 
 std::string percent_decode(std::string_view url, std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) bad(url, "malformed %-escape in the user or password");
-    int v = 0;
-    const auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-    if (ec != std::errc() || end != s.data() + i + 3) bad(url, "malformed %-escape in the user or password");
-    out += static_cast<char>(v);
-    i += 2;
-  }
-  return out;
+  std::optional<std::string> out = percent_decoded(s);
+  if (!out) bad(url, "malformed %-escape in the user or password");
+  return std::move(*out);
 }
 
 }  // namespace

@@ -2,9 +2,10 @@
 #include "cache/tier_registry.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <mutex>
+
+#include "cache/percent.hpp"
 
 namespace pixelcache::cache_detail {
 
@@ -82,21 +83,9 @@ std::vector<std::shared_ptr<const TierType>> builtin_tier_types() { return regis
 }
 
 std::string percent_decode_spec(std::string_view spec, std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    int v = 0;
-    const char* first = text.data() + i + 1;
-    const auto [end, ec] =
-        i + 2 < text.size() ? std::from_chars(first, first + 2, v, 16) : std::from_chars_result{first, std::errc()};
-    if (i + 2 >= text.size() || ec != std::errc() || end != first + 2) bad_spec(spec, "malformed %-escape");
-    out += static_cast<char>(v);
-    i += 2;
-  }
-  return out;
+  std::optional<std::string> out = percent_decoded(text);
+  if (!out) bad_spec(spec, "malformed %-escape");
+  return std::move(*out);
 }
 
 std::string percent_encode_path(std::string_view path) {
