@@ -1,7 +1,8 @@
 // Reading the ISO BMFF boxes of a HEIF / AVIF file (the meta box's items,
 // their locations, properties and references), for the checks heif.cpp
-// runs before libheif decodes and for the grid decoder (heif_grid.cpp).
-// Every function stays inside the spans it is given: a malformed or
+// runs before libheif decodes and for the grid decoder (heif_grid.cpp),
+// and writing boxes (the grid decoder's one-tile files, the tests' grids).
+// Every reader stays inside the spans it is given: a malformed or
 // truncated box gives nullopt or an empty result, never a read past it.
 // No state: safe from any thread.
 #pragma once
@@ -11,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,5 +62,19 @@ std::optional<std::uint32_t> primary_item(Bytes meta_children);
 /// "dimg": a grid's tiles in raster order), in order, from the first such
 /// reference box in meta/iref; empty when there is none.
 std::vector<std::uint32_t> references(Bytes meta_children, std::uint32_t from, const char* type);
+
+// ---- Writing -------------------------------------------------------------
+
+/// Appends `v` as 2 / 4 big-endian bytes.
+void put16(std::vector<std::uint8_t>& o, std::uint32_t v);
+void put32(std::vector<std::uint8_t>& o, std::uint32_t v);
+/// Appends the first four characters of `type` (a box or item type).
+void put_type(std::vector<std::uint8_t>& o, std::string_view type);
+/// Appends `b` to `o`.
+void append(std::vector<std::uint8_t>& o, const std::vector<std::uint8_t>& b);
+/// A box of `type` around `body`; `full`: a full box, its header holding
+/// `version` and flags 0.
+std::vector<std::uint8_t> box(std::string_view type, const std::vector<std::uint8_t>& body, bool full = false,
+                              std::uint8_t version = 0);
 
 }  // namespace pixelcache::detail::bmff

@@ -17,36 +17,15 @@ namespace pixelcache::detail {
 
 namespace {
 
+using bmff::append;
+using bmff::box;
 using bmff::Bytes;
+using bmff::put16;
+using bmff::put32;
+using bmff::put_type;
 using bmff::read_be;
 
 // ---- Writing a one-tile HEIF file ------------------------------------------
-
-void put16(std::vector<std::uint8_t>& o, std::uint32_t v) {
-  o.push_back(static_cast<std::uint8_t>(v >> 8));
-  o.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(std::vector<std::uint8_t>& o, std::uint32_t v) {
-  put16(o, v >> 16);
-  put16(o, v & 0xffff);
-}
-void put_type(std::vector<std::uint8_t>& o, const char* type) {
-  // Byte by byte: g++ 12 sees a false out-of-bounds copy in a 4-byte insert
-  // once inlined into tile_meta() (-Warray-bounds, the tsan preset).
-  for (int i = 0; i < 4; ++i) o.push_back(static_cast<std::uint8_t>(type[i]));
-}
-
-// A box of `type` around `body`; `full`: a full box (version 0, flags 0).
-std::vector<std::uint8_t> box(const char* type, const std::vector<std::uint8_t>& body, bool full = false) {
-  std::vector<std::uint8_t> o;
-  put32(o, static_cast<std::uint32_t>(8 + (full ? 4 : 0) + body.size()));
-  put_type(o, type);
-  if (full) put32(o, 0);
-  o.insert(o.end(), body.begin(), body.end());
-  return o;
-}
-
-void append(std::vector<std::uint8_t>& o, const std::vector<std::uint8_t>& b) { o.insert(o.end(), b.begin(), b.end()); }
 
 // The meta box of a file whose one item (ID 1, of `type`) has `properties`
 // and its data at `data_offset` in `extents` pieces of these sizes.
@@ -58,19 +37,15 @@ std::vector<std::uint8_t> tile_meta(const std::string& type, const std::vector<b
   put16(pitm, 1);
   put16(infe, 1);  // item ID
   put16(infe, 0);  // protection index
-  put_type(infe, type.c_str());
-  infe.push_back(0);              // empty name
-  put16(iinf, 1);                 // entry count
-  append(iinf, box("infe", [&] {  // version 2
-           std::vector<std::uint8_t> v{2, 0, 0, 0};
-           v.insert(v.end(), infe.begin(), infe.end());
-           return v;
-         }()));
-  iloc.push_back(0x44);  // 4-byte offsets and lengths
-  iloc.push_back(0x00);  // no base offset
-  put16(iloc, 1);        // item count
-  put16(iloc, 1);        // item ID
-  put16(iloc, 0);        // data reference: this file
+  put_type(infe, type);
+  infe.push_back(0);                         // empty name
+  put16(iinf, 1);                            // entry count
+  append(iinf, box("infe", infe, true, 2));  // item info entry version 2
+  iloc.push_back(0x44);                      // 4-byte offsets and lengths
+  iloc.push_back(0x00);                      // no base offset
+  put16(iloc, 1);                            // item count
+  put16(iloc, 1);                            // item ID
+  put16(iloc, 0);                            // data reference: this file
   put16(iloc, static_cast<std::uint32_t>(extent_sizes.size()));
   std::uint32_t at = data_offset;
   for (const std::size_t n : extent_sizes) {
@@ -80,7 +55,7 @@ std::vector<std::uint8_t> tile_meta(const std::string& type, const std::vector<b
   }
   for (const auto& [kind, body] : properties) {
     put32(ipco, static_cast<std::uint32_t>(8 + body.size()));
-    put_type(ipco, kind.c_str());
+    put_type(ipco, kind);
     ipco.insert(ipco.end(), body.begin(), body.end());
   }
   put32(ipma, 1);  // entry count

@@ -24,26 +24,11 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-void put16(Bytes& o, std::uint32_t v) {
-  o.push_back(static_cast<std::uint8_t>(v >> 8));
-  o.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(Bytes& o, std::uint32_t v) {
-  put16(o, v >> 16);
-  put16(o, v & 0xffff);
-}
-void put_type(Bytes& o, const std::string& t) {
-  for (int i = 0; i < 4; ++i) o.push_back(static_cast<std::uint8_t>(t[static_cast<std::size_t>(i)]));
-}
-Bytes box(const std::string& type, const Bytes& body, bool full = false, std::uint8_t version = 0) {
-  Bytes o;
-  put32(o, static_cast<std::uint32_t>(8 + (full ? 4 : 0) + body.size()));
-  put_type(o, type);
-  if (full) put32(o, std::uint32_t{version} << 24);
-  o.insert(o.end(), body.begin(), body.end());
-  return o;
-}
-void append(Bytes& o, const Bytes& b) { o.insert(o.end(), b.begin(), b.end()); }
+using detail::bmff::append;
+using detail::bmff::box;
+using detail::bmff::put16;
+using detail::bmff::put32;
+using detail::bmff::put_type;
 
 // One encoded tile: its item type, properties (type, body) and data.
 struct Tile {
