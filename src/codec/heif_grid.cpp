@@ -181,6 +181,9 @@ std::optional<HeifGrid> plan_grid(Bytes meta_children, ByteSource& file) {
     tile = size;
   }
   if (tile->first > 65536 || tile->second > 65536) return std::nullopt;
+  // A tile far larger than the canvas (one row of 16x65536 tiles on a
+  // 32x1 canvas) is left to libheif and its limits.
+  if (tile->first * tile->second > 4 * *w * *h + (std::uint64_t{1} << 24)) return std::nullopt;
   g.tile_width = static_cast<int>(tile->first), g.tile_height = static_cast<int>(tile->second);
   // Every tile at least partly on the canvas, the canvas covered.
   const std::uint64_t tw = tile->first, th = tile->second;
@@ -266,7 +269,8 @@ Decoded decode_grid(const DecodeInput& in, const char* name, Format format, cons
   Decoded out;
   out.format = format;
   if (in.sink) {
-    std::vector<std::uint8_t> band(stride * static_cast<std::size_t>(g.tile_height));
+    // The canvas rows of one tile row (a tile may reach past the canvas).
+    std::vector<std::uint8_t> band(stride * static_cast<std::size_t>(std::min(g.tile_height, g.height)));
     in.sink->begin({g.height, g.width}, Mode::RGB, 1);
     for (int row = 0; row < g.rows; ++row) {
       decode_tile_row(in, name, g, row, meta_children, file, properties, associations, band.data(), stride);

@@ -121,6 +121,21 @@ void check_strips(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSiz
     decode_fail(in, "TIFF",
                 "truncated file: " + std::to_string(n) + " " + what + "s cannot fit in " + std::to_string(file) +
                     " bytes (" + size.to_string() + " image)");
+  // A strip holds at most the image's rows, but a tile's sides come from
+  // its tags alone: a tile far larger than the whole image (a hostile
+  // file's 1048576x40000 tile on a 16x16 image, with a compression that
+  // bounds nothing) is refused before any buffer is sized by it. Bound: 16
+  // MiB, or twice the image's bytes at 16-bit RGBA.
+  if (tiled) {
+    std::uint32_t tw = 0, th = 0;
+    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw);
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &th);
+    const std::uint64_t tile_bytes = TIFFTileSize64(tif);  // 0 on overflow
+    if (tile_bytes > std::max<std::uint64_t>(16u << 20, 16 * size.area()))
+      decode_fail(in, "TIFF",
+                  "a tile of " + std::to_string(tw) + "x" + std::to_string(th) + " (" + std::to_string(tile_bytes) +
+                      " bytes decoded) is far larger than the " + size.to_string() + " image");
+  }
   std::uint16_t compression = COMPRESSION_NONE;
   TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
   const std::uint64_t ratio = max_ratio(compression);

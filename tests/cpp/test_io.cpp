@@ -532,6 +532,50 @@ TEST(BadInput, TiffStripsMustLieInsideTheData) {
                                    "past the end");
 }
 
+// A 16x16 8-bit gray TIFF in one tile of tw x th, `compression` (7 is JPEG,
+// whose expansion bounds nothing), `data` bytes of tile data (even).
+std::vector<std::uint8_t> tiled_gray_tiff(std::uint32_t tw, std::uint32_t th, std::uint16_t compression,
+                                          std::uint32_t data = 256) {
+  std::vector<std::uint8_t> v = {'I', 'I', 42, 0};
+  auto le = [&](std::uint64_t x, int bytes) {
+    for (int i = 0; i < bytes; ++i) v.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
+  };
+  le(8 + data, 4);  // the IFD follows the data
+  v.resize(8 + data, 0);
+  const std::uint32_t entries[][3] = {{256, 4, 16}, {257, 4, 16}, {258, 3, 8},  {259, 3, compression}, {262, 3, 1},
+                                      {277, 3, 1},  {322, 4, tw}, {323, 4, th}, {324, 4, 8},           {325, 4, data}};
+  le(std::size(entries), 2);
+  for (const auto& e : entries) {
+    le(e[0], 2), le(e[1], 2), le(1, 4);
+    le(e[2], e[1] == 3 ? 2 : 4);
+    if (e[1] == 3) le(0, 2);
+  }
+  le(0, 4);
+  return v;
+}
+
+// Fuzzing found a tile whose tags alone sized a 41 GB buffer (CI's fixed
+// run: "allocator is out of memory"; here std::bad_alloc escaped as an
+// untyped error, and a 65536x16384 tile took 1 GB of memory for a 16x16
+// image). A tile far larger than the image is refused before any buffer is
+// allocated, by decode, the streamed decode and probe alike.
+TEST(BadInput, TiffTileFarLargerThanTheImageIsRefused) {
+  EXPECT_EQ(decode(tiled_gray_tiff(16, 16, 1)).size(), (ImageSize{16, 16}));
+  EXPECT_EQ(decode(tiled_gray_tiff(256, 256, 1, 65536), {}, "small-image-big-tile.tif").size(), (ImageSize{16, 16}))
+      << "an ordinary 256x256 tile on a small image is fine";
+  for (auto [tw, th] : {std::pair<std::uint32_t, std::uint32_t>{1048576, 40000}, {65536, 16384}}) {
+    const auto bytes = tiled_gray_tiff(tw, th, 7);
+    const std::string side = std::to_string(tw) + "x" + std::to_string(th);
+    expect_error_naming<DecodeError>([&] { decode(bytes, {}, "tile.tif"); }, "a tile of " + side);
+    expect_error_naming<DecodeError>(
+        [&] {
+          decode_resized(bytes, ResizeSpec::to({8, 8}), {}, "tile.tif");
+        },
+        "far larger than the 16x16 (WxH) image");
+    expect_error_naming<DecodeError>([&] { probe(bytes, {}, "tile.tif"); }, side);
+  }
+}
+
 TEST(Limits, DefaultPixelLimitIsPillows) {
   // Pillow's DecompressionBombError: more than 2 * 89,478,485 pixels.
   EXPECT_EQ(kDefaultMaxPixels, 2u * 89478485u);
