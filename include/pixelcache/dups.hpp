@@ -141,7 +141,7 @@ struct NearGroup {
 
 /// Counters of a run.
 struct DuplicateStats {
-  std::size_t files = 0;               ///< inputs (repeated paths counted once)
+  std::size_t files = 0;               ///< inputs (one file named twice counted once)
   std::size_t failed = 0;              ///< files that could not be read or decoded
   std::size_t hashes_computed = 0;     ///< hashes computed (a decode each)
   std::size_t hashes_from_cache = 0;   ///< hashes the cache held
@@ -156,7 +156,7 @@ struct DuplicateReport {
   HashSpec hash;
   int threshold = 0;
   Grouping grouping = Grouping::Centre;
-  std::vector<FileReport> files;  ///< in input order, repeated paths once
+  std::vector<FileReport> files;  ///< in input order, each file once (its first spelling)
   std::vector<ExactGroup> exact;
   std::vector<NearGroup> near;
   DuplicateStats stats;
@@ -164,7 +164,11 @@ struct DuplicateReport {
 };
 
 /// Finds exact and near duplicates among `paths` (files or http(s) URLs;
-/// folders are not walked: a folder fails as "is a directory"). Throws
+/// folders are not walked: a folder fails as "is a directory"). One file
+/// named twice is one input, under its first spelling: `a.png`, `./a.png`,
+/// `d/../a.png`, a symbolic or hard link to it (same device and inode, as
+/// fdupes and jdupes count them; a missing path by its lexically normal
+/// form, a URL by its text). Throws
 /// InvalidArgument for a bad hash spec, threshold or grouping; everything
 /// about a file is reported in its FileReport.
 DuplicateReport find_duplicates(const std::vector<std::string>& paths, const DuplicateOptions& options = {});

@@ -1,7 +1,10 @@
 // find_duplicates (dups.hpp): hash every file, check the JPEGs that may be
 // exact duplicates at full size, then form exact groups (pixel digests) and
 // near groups (hash_index.hpp) over the distinct images.
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -9,6 +12,7 @@
 #include "../work_pool.hpp"
 #include "dups_internal.hpp"
 #include "pixelcache/error.hpp"
+#include "pixelcache/net.hpp"
 #include "pixelcache/version.hpp"
 
 namespace pixelcache {
@@ -117,6 +121,17 @@ void form_groups(DuplicateReport& r, const Distinct& d) {
             [&](const NearGroup& a, const NearGroup& b) { return by_path(r, a.members[0].file, b.members[0].file); });
 }
 
+// What names one file: a local file that exists is its device and inode
+// (so `a.png`, `./a.png`, `dir/../a.png`, a symbolic link to it and a hard
+// link all count once, as fdupes and jdupes count them); any other path its
+// lexically normal form, a URL its text.
+std::string file_identity(const std::string& path) {
+  if (is_url(path)) return "url:" + path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return "inode:" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  return "path:" + std::filesystem::path(path).lexically_normal().string();
+}
+
 }  // namespace
 
 std::string duplicate_cache_version() { return std::string("1/") + version(); }
@@ -132,7 +147,7 @@ DuplicateReport find_duplicates(const std::vector<std::string>& paths, const Dup
                           std::to_string(o.hash.bits()) + " bits of a " + o.hash.to_string() + " hash");
   std::set<std::string> seen;
   for (const auto& p : paths)
-    if (seen.insert(p).second) {
+    if (seen.insert(file_identity(p)).second) {
       FileReport f;
       f.path = p;
       r.files.push_back(std::move(f));

@@ -155,5 +155,36 @@ TEST(FindDuplicates, OptionsAndStopping) {
   EXPECT_TRUE(stopped.exact.empty());
 }
 
+// One file under several names is one input, reported under the first
+// name: another spelling, a symbolic link, a hard link (fdupes' and jdupes'
+// default). A byte copy is another file, and an exact duplicate.
+TEST(FindDuplicates, OneFileNamedTwiceIsOneInput) {
+  Folder f;
+  f.copy("rocket.jpg");
+  f.copy("rocket.jpg", "copy.jpg");
+  const fs::path a = f.dir / "rocket.jpg";
+  fs::create_directory(f.dir / "sub");
+  fs::create_symlink(a, f.dir / "link.jpg");
+  fs::create_hard_link(a, f.dir / "hard.jpg");
+  const std::vector<std::string> paths = {
+      a.string(),
+      (f.dir / "." / "rocket.jpg").string(),
+      (f.dir / "sub" / ".." / "rocket.jpg").string(),
+      (f.dir / "link.jpg").string(),
+      (f.dir / "hard.jpg").string(),
+      (f.dir / "copy.jpg").string(),
+      (f.dir / "missing.jpg").string(),
+      (f.dir / "sub" / ".." / "missing.jpg").string(),
+  };
+  const DuplicateReport r = find_duplicates(paths);
+  ASSERT_EQ(r.files.size(), 3u);
+  EXPECT_EQ(r.stats.files, 3u);
+  EXPECT_EQ(r.files[0].path, a.string()) << "the first spelling is kept";
+  EXPECT_EQ(r.files[1].path, (f.dir / "copy.jpg").string());
+  EXPECT_FALSE(r.files[2].ok) << "the missing file is reported once";
+  ASSERT_EQ(r.exact.size(), 1u);
+  EXPECT_EQ(names(r, r.exact[0].files), (std::vector<std::string>{"copy.jpg", "rocket.jpg"}));
+}
+
 }  // namespace
 }  // namespace pixelcache
