@@ -1,16 +1,16 @@
-"""The geometry value types of the original's Python API: ImageSize and
-BoundingBox (the C++ values, with the original's Python methods added here),
-Points (a Python subclass of the C++ points, holding the original's array
-and normalisation flag) and ImageCrop (a crop rectangle, which can also
-carry the crop it made and paste it back)."""
+"""The geometry value types of the original's Python API that the extension
+does not define whole: Points (a Python subclass of the C++ points, holding
+the original's array and normalisation flag) and ImageCrop (a crop
+rectangle, which can also carry the crop it made and paste it back).
+ImageSize and BoundingBox, with every member of the original, are the
+extension's classes (python/src/geometry.cpp)."""
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 
-from . import _convert, _pixelcache
+from . import _pixelcache
 from ._image import HashableImage
 from ._opargs import _bboxes
 from ._pixelcache import BoundingBox, ImageSize, InvalidArgument, InvalidType
@@ -19,163 +19,11 @@ if TYPE_CHECKING:
     import PIL.Image
 
 
-def _whole(v: Any, name: str) -> int:
-    """An int from an int or an integral float (as the original's pydantic
-    lax mode: 5.0 -> 5, 5.5 refused)."""
-    if isinstance(v, (bool, np.bool_)):
-        raise InvalidType(f"ImageSize: {name} must be an int, got {v!r}")
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        raise InvalidArgument(f"ImageSize: {name} must be a whole number of pixels, got {v!r}")
-    raise InvalidType(f"ImageSize: {name} must be an int, got {type(v).__name__}")
-
-
 def _number(v: Any, what: str) -> float:
     """A float from a real number; InvalidType for anything else (str, None, ...)."""
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
         raise InvalidType(f"{what} must be a number, got {type(v).__name__}")
     return float(v)
-
-
-# -- ImageSize ----------------------------------------------------------------
-_imagesize_init = ImageSize.__init__
-
-
-def _imagesize__init__(self: ImageSize, height: int, width: int) -> None:
-    """ImageSize(height, width), also ImageSize(height=..., width=...):
-    positive whole numbers of pixels (InvalidArgument otherwise)."""
-    _imagesize_init(self, _whole(height, "height"), _whole(width, "width"))
-
-
-def _imagesize_area(self: ImageSize) -> int:
-    """height * width."""
-    return self.height * self.width
-
-
-def _imagesize_product(self: ImageSize) -> int:
-    """height * width (the original's second name for area())."""
-    return self.height * self.width
-
-
-def _imagesize_min(self: ImageSize) -> int:
-    """The shorter side."""
-    return min(self.height, self.width)
-
-
-def _imagesize_max(self: ImageSize) -> int:
-    """The longer side."""
-    return max(self.height, self.width)
-
-
-def _imagesize_mul(self: ImageSize, k: float) -> ImageSize:
-    """Both sides times `k`, rounded half to even (Python's round)."""
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, float, np.integer, np.floating)):
-        return NotImplemented
-    return ImageSize(round(self.height * k), round(self.width * k))
-
-
-def _partial_order(op: Callable[[int, int], bool]) -> Callable[[ImageSize, object], bool]:
-    # The original's product order: the relation must hold for both sides.
-    def compare(self: ImageSize, other: object) -> bool:
-        if not isinstance(other, ImageSize):
-            return NotImplemented
-        return op(self.height, other.height) and op(self.width, other.width)
-
-    return compare
-
-
-def _imagesize_from_image(image: Any) -> ImageSize:
-    """The size of a path / URL, PIL image, ndarray ((h, w, ...)), tensor
-    ((..., h, w)) or HashableImage. InvalidType for anything else. A path or
-    URL is probed, not decoded (pixelcache.probe: the header only): the size
-    loading it would give, after the EXIF orientation; its errors are
-    loading's (IoError, DecodeError, LimitError)."""
-    if isinstance(image, HashableImage):
-        return image.size()
-    if isinstance(image, (str, os.PathLike)):
-        return _pixelcache.probe(image).size
-    if _convert.is_pil(image):
-        return ImageSize(image.height, image.width)
-    if isinstance(image, np.ndarray) and image.ndim >= 2:
-        return ImageSize(image.shape[0], image.shape[1])
-    if _convert.is_tensor(image) and image.ndim >= 2:
-        return ImageSize(image.shape[-2], image.shape[-1])
-    raise InvalidType(f"ImageSize.from_image: expected a path, PIL image, ndarray, tensor or HashableImage, "
-                      f"got {type(image).__name__}")
-
-
-def _add_members(cls: type, members: Mapping[str, object]) -> None:
-    """Adds the original's Python members to a C++ class (its instances made
-    in C++, such as ImageInfo.size, have them too, which a Python subclass
-    would not give them). They stay Python functions because the original's
-    signatures are checked with inspect.signature (test_original_signatures.py),
-    which pybind11's methods do not support. _pixelcache.pyi declares them;
-    the ctest python_stubtest checks that against these functions."""
-    for name, value in members.items():
-        setattr(cls, name, value)
-
-
-_add_members(ImageSize, {
-    "__init__": _imagesize__init__,
-    "area": _imagesize_area,
-    "product": _imagesize_product,
-    "min": _imagesize_min,
-    "max": _imagesize_max,
-    "__mul__": _imagesize_mul,
-    "__lt__": _partial_order(lambda a, b: a < b),
-    "__le__": _partial_order(lambda a, b: a <= b),
-    "__gt__": _partial_order(lambda a, b: a > b),
-    "__ge__": _partial_order(lambda a, b: a >= b),
-    "is_normalized": property(lambda self: False, doc="Always False: sizes are in pixels (the original's field)."),
-    "from_image": staticmethod(_imagesize_from_image),
-})
-
-# -- BoundingBox ----------------------------------------------------------------
-_bbox_init = BoundingBox.__init__
-
-
-def _bbox__init__(self: BoundingBox, xmin: float, ymin: float, xmax: float, ymax: float,
-                  image_size: ImageSize | None = None, normalized: bool | None = None) -> None:
-    """BoundingBox(xmin, ymin, xmax, ymax, image_size=None, normalized=None):
-    exclusive ends. `normalized` says whether the coordinates are fractions
-    of `image_size`; when omitted it is guessed as the original does (all
-    four in [0, 1]). A pixel box needs no size; conversions between pixels
-    and fractions do. InvalidArgument for NaN, negative or inverted
-    coordinates, normalised values above 1, a pixel box outside image_size."""
-    if image_size is not None and not isinstance(image_size, ImageSize):
-        if isinstance(image_size, Sequence) and len(image_size) == 2:
-            image_size = ImageSize(*image_size)
-        else:
-            raise InvalidType(f"BoundingBox: image_size must be an ImageSize or None, got {type(image_size).__name__}")
-    _bbox_init(self, _number(xmin, "BoundingBox: xmin"), _number(ymin, "BoundingBox: ymin"),
-               _number(xmax, "BoundingBox: xmax"), _number(ymax, "BoundingBox: ymax"), image_size, normalized)
-
-
-def _bbox_is_normalized(self: BoundingBox) -> bool:
-    """True when the coordinates are fractions of the image size."""
-    return self.normalized
-
-
-def _bbox_size(self: BoundingBox) -> ImageSize:
-    """ImageSize(height=ymax - ymin, width=xmax - xmin) in whole pixels
-    (from xyxy); InvalidArgument for a box less than a pixel wide or high."""
-    x0, y0, x1, y1 = self.xyxy
-    return ImageSize(y1 - y0, x1 - x0)
-
-
-def _bbox_str(self: BoundingBox) -> str:
-    return f"xmin: {self.xmin}, ymin: {self.ymin}, xmax: {self.xmax}, ymax: {self.ymax}"
-
-
-_add_members(BoundingBox, {
-    "__init__": _bbox__init__,
-    "is_normalized": _bbox_is_normalized,
-    "size": _bbox_size,
-    "__str__": _bbox_str,
-})
 
 
 # -- Points ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 # Type stubs of the compiled module pixelcache._pixelcache (python/src/*.cpp),
-# as the package presents it: ImageSize and BoundingBox include the methods
-# pixelcache/_geometry.py adds to them at import. Checked against the module
+# with every member of the original's ImageSize and BoundingBox (bound with
+# text signatures, so inspect.signature reads them). Checked against the module
 # by the ctest python_stubtest (python3 -m mypy.stubtest, with
 # tests/python/typing/stubtest_allowlist.txt).
 import os
@@ -50,7 +50,7 @@ class ImageSize:
     def __ge__(self, other: ImageSize) -> bool: ...
     def __mul__(self, k: float) -> ImageSize: ...
     @staticmethod
-    def from_image(image: Any) -> ImageSize: ...
+    def from_image(image: Any, /) -> ImageSize: ...
 
 class BoundingBox:
     def __init__(self, xmin: float, ymin: float, xmax: float, ymax: float, image_size: ImageSize | None = None,

@@ -47,6 +47,53 @@ def test_image_size_from_image(data, chelsea_array):
         ImageSize.from_image(42)
 
 
+def test_image_size_numeric_edges():
+    # NumPy scalars are numbers; an integral float is a whole number, a bool
+    # is not a number (InvalidType, also a TypeError); sides beyond a C int
+    # are InvalidArgument, as any other refused size.
+    assert ImageSize(np.int64(3), np.float32(4.0)) == ImageSize(3, 4)
+    assert ImageSize(3, 4) * np.float64(1.5) == ImageSize(4, 6) and ImageSize(3, 4) * 2 == ImageSize(6, 8)
+    assert ImageSize(3, 5) * 0.5 == ImageSize(2, 2)  # 1.5 -> 2, 2.5 -> 2: half to even
+    for bad in [np.bool_(True), None, "3", [3]]:
+        with pytest.raises(pixelcache.InvalidType):
+            ImageSize(bad, 4)
+    for bad in [2**31, -1, 0, 3.25, float("inf")]:
+        with pytest.raises(pixelcache.InvalidArgument):
+            ImageSize(bad, 4)
+    with pytest.raises(pixelcache.InvalidArgument):
+        ImageSize(2, 3) * 2**31
+    with pytest.raises(TypeError):  # NotImplemented for what is not a number
+        ImageSize(2, 3) * True
+    with pytest.raises(TypeError):
+        ImageSize(2, 3) * "2"
+    with pytest.raises(ValueError):  # Python's round of NaN
+        ImageSize(2, 3) * float("nan")
+    for op in ("__lt__", "__le__", "__gt__", "__ge__"):
+        assert getattr(ImageSize(2, 3), op)((2, 3)) is NotImplemented
+
+
+def test_geometry_members_belong_to_the_extension():
+    # The original's members are the compiled classes' own: loading the
+    # extension alone (no package code runs) gives them, with the
+    # signatures inspect reads.
+    import subprocess
+    import sys
+    code = (
+        "import importlib.util, inspect, sys\n"
+        "spec = importlib.util.spec_from_file_location('_pixelcache', sys.argv[1])\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "S, B = m.ImageSize, m.BoundingBox\n"
+        "s = S(3.0, 4)\n"
+        "print(s.area(), s.product(), s.min(), s.max(), s * 2, s < S(4, 5), s.is_normalized)\n"
+        "print(B(1, 2, 3, 5).size(), B(1, 2, 3, 5).is_normalized(), str(B(1, 2, 3, 5)))\n"
+        "print(inspect.signature(S), inspect.signature(S.from_image), inspect.signature(B))\n")
+    out = subprocess.run([sys.executable, "-c", code, pixelcache._pixelcache.__file__], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert out == ["12 12 3 4 ImageSize(height=6, width=8) True False",
+                   "ImageSize(height=3, width=2) False xmin: 1.0, ymin: 2.0, xmax: 3.0, ymax: 5.0",
+                   "(height, width) (image, /) (xmin, ymin, xmax, ymax, image_size=None, normalized=None)"]
+
+
 # -- BoundingBox -------------------------------------------------------------
 def test_bounding_box_construction_and_validation():
     size = ImageSize(100, 200)
