@@ -13,8 +13,10 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "../stream/row_sink.hpp"
+#include "../work_pool.hpp"
 #include "codec.hpp"
 
 namespace pixelcache::detail {
@@ -173,35 +175,86 @@ void check_strips(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSiz
 // exactly the chunk's bytes (damaged data, a stream longer or shorter than
 // the chunk) is read again through libtiff, so the bytes and the errors of
 // every file stay libtiff's.
-tmsize_t read_chunk_bytes(TIFF* t, const MemStream& s, bool tiled, std::uint32_t index, std::uint32_t rows,
-                          std::uint8_t* buf, tmsize_t size) {
+// A chunk libdeflate can inflate straight from the input: its stored bytes
+// and the bytes it decodes to.
+struct RawChunk {
+  std::span<const std::uint8_t> raw;
+  std::size_t expected = 0;
+};
+
+// Chunk `index` (a tile, or a strip of `rows` rows) as a RawChunk when
+// libdeflate may inflate it: deflate without a predictor, MSB-first fill
+// order, samples of 8 bits or fewer or in the host's byte order (libtiff
+// swaps the others), all its bytes inside the input, at most `size` bytes
+// decoded; nullopt otherwise. Reads tags and the strile tables: the
+// calling thread must own `t`.
+std::optional<RawChunk> raw_deflate_chunk(TIFF* t, const MemStream& s, bool tiled, std::uint32_t index,
+                                          std::uint32_t rows, tmsize_t size) {
   std::uint16_t compression = COMPRESSION_NONE, predictor = PREDICTOR_NONE, fill = FILLORDER_MSB2LSB, bits = 1;
   TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &compression);
-  const bool deflate = compression == COMPRESSION_ADOBE_DEFLATE || compression == COMPRESSION_DEFLATE;
-  if (deflate) {
-    TIFFGetFieldDefaulted(t, TIFFTAG_PREDICTOR, &predictor);
-    TIFFGetFieldDefaulted(t, TIFFTAG_FILLORDER, &fill);
-    TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bits);
-  }
-  // Samples wider than a byte in the other byte order: libtiff swaps them.
-  const bool as_stored = bits <= 8 || !TIFFIsByteSwapped(t);
+  if ((compression != COMPRESSION_ADOBE_DEFLATE && compression != COMPRESSION_DEFLATE) || !s.rdata) return std::nullopt;
+  TIFFGetFieldDefaulted(t, TIFFTAG_PREDICTOR, &predictor);
+  TIFFGetFieldDefaulted(t, TIFFTAG_FILLORDER, &fill);
+  TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bits);
   const tmsize_t expected = tiled ? TIFFTileSize(t) : TIFFVStripSize(t, rows);
-  if (deflate && predictor == PREDICTOR_NONE && fill == FILLORDER_MSB2LSB && as_stored && s.rdata && expected > 0 &&
-      expected <= size) {
-    int err = 0;
-    const std::uint64_t offset = TIFFGetStrileOffsetWithErr(t, index, &err);
-    const std::uint64_t count = err ? 0 : TIFFGetStrileByteCountWithErr(t, index, &err);
-    const auto raw = err ? std::span<const std::uint8_t>{} : s.rdata->at(offset, count);
-    if (!raw.empty() && raw.size() == count) {
-      const std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
-          libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
-      if (d && libdeflate_zlib_decompress(d.get(), raw.data(), raw.size(), buf, static_cast<std::size_t>(expected),
-                                          nullptr) == LIBDEFLATE_SUCCESS)
-        return expected;
-    }
-  }
+  if (predictor != PREDICTOR_NONE || fill != FILLORDER_MSB2LSB || (bits > 8 && TIFFIsByteSwapped(t)) || expected <= 0 ||
+      expected > size)
+    return std::nullopt;
+  int err = 0;
+  const std::uint64_t offset = TIFFGetStrileOffsetWithErr(t, index, &err);
+  const std::uint64_t count = err ? 0 : TIFFGetStrileByteCountWithErr(t, index, &err);
+  const auto raw = err ? std::span<const std::uint8_t>{} : s.rdata->at(offset, count);
+  if (raw.empty() || raw.size() != count) return std::nullopt;
+  return RawChunk{raw, static_cast<std::size_t>(expected)};
+}
+
+// Inflates `c` into `buf` with this thread's decompressor; true when it
+// decodes to exactly c.expected bytes.
+bool inflate_chunk(const RawChunk& c, std::uint8_t* buf) {
+  thread_local const std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
+      libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
+  return d && libdeflate_zlib_decompress(d.get(), c.raw.data(), c.raw.size(), buf, c.expected, nullptr) ==
+                  LIBDEFLATE_SUCCESS;
+}
+
+tmsize_t read_chunk_bytes(TIFF* t, const MemStream& s, bool tiled, std::uint32_t index, std::uint32_t rows,
+                          std::uint8_t* buf, tmsize_t size) {
+  if (const auto c = raw_deflate_chunk(t, s, tiled, index, rows, size); c && inflate_chunk(*c, buf))
+    return static_cast<tmsize_t>(c->expected);
   return tiled ? TIFFReadEncodedTile(t, index, buf, size) : TIFFReadEncodedStrip(t, index, buf, size);
 }
+
+// Deflate chunks inflated ahead of their use, a batch at a time on a few
+// threads (libdeflate only; libtiff stays on the calling thread). A chunk
+// not inflated here (not a RawChunk, or damaged) is read by the caller
+// through read_chunk_bytes(), in order, so every file's bytes and errors
+// are those of the sequential read.
+class ChunkPrefetch {
+ public:
+  /// Up to `batch` chunks of at most `chunk_bytes` each on `workers` threads.
+  ChunkPrefetch(unsigned workers, std::size_t chunk_bytes, std::size_t batch)
+      : workers_(workers), buffers_(batch, std::vector<std::uint8_t>(chunk_bytes)), inflated_(batch, 0) {}
+
+  std::size_t batch() const noexcept { return buffers_.size(); }
+
+  /// Inflates chunks[k] into buffer k (chunks.size() <= batch()).
+  void run(const std::vector<std::optional<RawChunk>>& chunks) {
+    std::fill(inflated_.begin(), inflated_.end(), 0);
+    run_pool(chunks.size(), workers_,
+             [&](unsigned, std::size_t k) {
+               if (chunks[k]) inflated_[k] = inflate_chunk(*chunks[k], buffers_[k].data());
+             },
+             {}, {});
+  }
+
+  /// Chunk k of the last run(), or nullptr when it was not inflated.
+  const std::uint8_t* get(std::size_t k) const { return inflated_[k] ? buffers_[k].data() : nullptr; }
+
+ private:
+  unsigned workers_;
+  std::vector<std::vector<std::uint8_t>> buffers_;
+  std::vector<char> inflated_;
+};
 
 }  // namespace
 
@@ -268,6 +321,39 @@ ChunkGrid chunk_grid(const DecodeInput& in, TIFF* tif, const MemStream& s, Image
   return g;
 }
 
+// The whole decode's parallel part: every contiguous deflate chunk that
+// libdeflate inflates is inflated and put() into the image on the usable
+// cores (a chunk buffer a worker); returns, per chunk in read order, whether
+// it was (empty: none were, one core or not deflate). The caller reads the
+// others through libtiff in order, so the first error is the sequential
+// read's.
+template <class Put>
+std::vector<char> inflate_ahead(TIFF* tif, const MemStream& s, const ChunkGrid& grid, int planes, std::uint32_t w,
+                                std::uint32_t h, const Put& put) {
+  const unsigned workers = usable_cores();
+  if (planes != 1 || workers < 2 || !raw_deflate_chunk(tif, s, grid.tiled, 0, grid.height, grid.bytes)) return {};
+  std::vector<std::optional<RawChunk>> chunks;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> at;  // (y0, x0) of each
+  for (std::uint32_t y = 0; y < h; y += grid.height)
+    for (std::uint32_t x = 0; x < w; x += grid.width) {
+      const std::uint32_t index = grid.tiled ? TIFFComputeTile(tif, x, y, 0, 0) : TIFFComputeStrip(tif, y, 0);
+      chunks.push_back(raw_deflate_chunk(tif, s, grid.tiled, index, std::min(grid.height, h - y), grid.bytes));
+      at.emplace_back(y, x);
+    }
+  if (chunks.size() < 2) return {};
+  std::vector<std::vector<std::uint8_t>> buffers(workers,
+                                                 std::vector<std::uint8_t>(static_cast<std::size_t>(grid.bytes)));
+  std::vector<char> done(chunks.size(), 0);
+  run_pool(chunks.size(), workers,
+           [&](unsigned worker, std::size_t k) {
+             if (!chunks[k] || !inflate_chunk(*chunks[k], buffers[worker].data())) return;
+             put(buffers[worker].data(), 0, at[k].first, at[k].second);
+             done[k] = 1;
+           },
+           {}, {});
+  return done;
+}
+
 // Gray and RGB images of 8 or 16 bits and 1-bit gray decoded directly
 // (16-bit samples are rounded as v / 257, which TIFFRGBAImage would
 // truncate; 1-bit gray gives a binary image).
@@ -284,9 +370,23 @@ Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSi
   const std::uint8_t white = l.bits == 1 ? 1 : 255;
   return Image::generate(size, mode, PixelType::U8, [&](std::span<std::byte> b) {
     auto* o = reinterpret_cast<std::uint8_t*>(b.data());
+    // The decoded chunk `src` (plane `plane`, at x0, y0) into the image.
+    const auto put = [&](const std::uint8_t* src, int plane, std::uint32_t y0, std::uint32_t x0) {
+      const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
+      for (std::uint32_t r = 0; r < rows; ++r, src += row_bytes) {
+        std::uint8_t* dst = o + ((std::size_t{y0} + r) * w + x0) * oc;
+        for (std::uint32_t x = 0; x < cols; ++x)
+          for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c)
+            dst[std::size_t{x} * oc + c] =
+                sample_at(src, std::size_t{x} * l.per_pixel + (l.separate ? 0 : c), l, white);
+      }
+    };
+    const std::vector<char> done = inflate_ahead(tif, s, grid, l.separate ? l.keep : 1, w, h, put);
+    std::size_t k = 0;  // chunks in read order
     for (int plane = 0; plane < (l.separate ? l.keep : 1); ++plane)
       for (std::uint32_t y0 = 0; y0 < h; y0 += ch)
-        for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
+        for (std::uint32_t x0 = 0; x0 < w; x0 += cw, ++k) {
+          if (!done.empty() && done[k]) continue;
           const auto sample = static_cast<std::uint16_t>(plane);
           const std::uint32_t index =
               tiled ? TIFFComputeTile(tif, x0, y0, 0, sample) : TIFFComputeStrip(tif, y0, sample);
@@ -302,14 +402,7 @@ Image read_samples(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSi
                         s.error.empty() ? std::string(tiled ? "tile " : "strip ") + std::to_string(index) +
                                               " is truncated or corrupt"
                                         : s.error);
-          for (std::uint32_t r = 0; r < rows; ++r) {
-            const std::uint8_t* src = buf.data() + r * row_bytes;
-            std::uint8_t* dst = o + ((std::size_t{y0} + r) * w + x0) * oc;
-            for (std::uint32_t x = 0; x < cols; ++x)
-              for (int c = l.separate ? plane : 0; c < (l.separate ? plane + 1 : oc); ++c)
-                dst[std::size_t{x} * oc + c] =
-                    sample_at(src, std::size_t{x} * l.per_pixel + (l.separate ? 0 : c), l, white);
-          }
+          put(buf.data(), plane, y0, x0);
         }
   });
 }
@@ -359,7 +452,7 @@ struct SampleStream {
 
   std::string read_chunk(TIFF* t, MemStream& ms, std::vector<std::uint8_t>& b, int plane, std::uint32_t y0,
                          std::uint32_t x0) const;
-  void convert(const std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band, int plane, std::uint32_t y0,
+  void convert(const std::uint8_t* b, std::vector<std::uint8_t>& band, int plane, std::uint32_t y0,
                std::uint32_t x0) const;
 };
 
@@ -384,13 +477,13 @@ std::string SampleStream::read_chunk(TIFF* t, MemStream& ms, std::vector<std::ui
 
 // The rows of chunk `b` (plane `plane`, at y0, x0) into `band`, as
 // read_samples() converts them.
-void SampleStream::convert(const std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band, int plane,
-                           std::uint32_t y0, std::uint32_t x0) const {
+void SampleStream::convert(const std::uint8_t* b, std::vector<std::uint8_t>& band, int plane, std::uint32_t y0,
+                           std::uint32_t x0) const {
   const std::uint32_t cw = grid.width, ch = grid.height;
   const std::size_t row_bytes = grid.row_bytes;
   const std::uint32_t rows = std::min(ch, h - y0), cols = std::min(cw, w - x0);
   for (std::uint32_t r = 0; r < rows; ++r) {
-    const std::uint8_t* src = b.data() + r * row_bytes;
+    const std::uint8_t* src = b + r * row_bytes;
     std::uint8_t* dst = band.data() + (std::size_t{r} * w + x0) * oc;
     if (plain8) {  // 8-bit contiguous samples: the first `oc` of each pixel
       for (std::uint32_t x = 0; x < cols; ++x)
@@ -420,6 +513,33 @@ void SampleStream::convert(const std::vector<std::uint8_t>& b, std::vector<std::
   decode_fail(in, "TIFF", error);
 }
 
+// The prefetch of a streamed decode: contiguous deflate chunks inflated
+// ahead on the usable cores, a few bands at a time (at most 8 MiB of
+// chunks, at least one band), when there are two cores and two bands.
+std::optional<ChunkPrefetch> prefetch_for(TIFF* tif, const MemStream& s, const ChunkGrid& grid, int planes,
+                                          std::uint32_t per_band, std::uint32_t h) {
+  const unsigned workers = usable_cores();
+  const std::size_t chunk = static_cast<std::size_t>(grid.bytes);
+  if (planes != 1 || workers < 2 || h <= grid.height ||
+      !raw_deflate_chunk(tif, s, grid.tiled, 0, grid.height, grid.bytes))
+    return std::nullopt;
+  const std::size_t bands = std::max<std::size_t>(1, std::min<std::size_t>(2 * workers, (8u << 20) / chunk) / per_band);
+  return std::optional<ChunkPrefetch>(std::in_place, workers, chunk, bands * per_band);
+}
+
+// The chunks of `bands` bands from y0 (row by row, left to right), each a
+// RawChunk or nullopt.
+std::vector<std::optional<RawChunk>> raw_chunks(TIFF* tif, const MemStream& s, const ChunkGrid& grid, std::uint32_t y0,
+                                                std::uint32_t bands, std::uint32_t w, std::uint32_t h) {
+  std::vector<std::optional<RawChunk>> out;
+  for (std::uint32_t b = 0, y = y0; b < bands && y < h; ++b, y += grid.height)
+    for (std::uint32_t x = 0; x < w; x += grid.width) {
+      const std::uint32_t index = grid.tiled ? TIFFComputeTile(tif, x, y, 0, 0) : TIFFComputeStrip(tif, y, 0);
+      out.push_back(raw_deflate_chunk(tif, s, grid.tiled, index, std::min(grid.height, h - y), grid.bytes));
+    }
+  return out;
+}
+
 // read_samples() streamed: a band of rows at a time (a strip, or a row of
 // tiles) converted exactly as read_samples() converts it and given to
 // in.sink. Separate planes are read band by band, one plane after the other
@@ -440,18 +560,25 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
   const bool as_stored = plain8 && !grid.tiled && l.per_pixel == oc;  // no conversion, no band
   const SampleStream st{grid, l, w, h, oc, static_cast<std::uint8_t>(l.bits == 1 ? 1 : 255), plain8, as_stored};
   const std::size_t band_size = as_stored ? 0 : static_cast<std::size_t>(w) * ch * oc;
-  // One band of contiguous samples (planes == 1) through handle `t`: its
-  // rows given to emit(y, samples); the first chunk's error, or empty.
-  auto contiguous_band = [&](TIFF* t, MemStream& ms, std::vector<std::uint8_t>& b, std::vector<std::uint8_t>& band,
-                             std::uint32_t y0, auto&& emit) -> std::string {
+  const std::uint32_t per_band = grid.tiled ? (w + cw - 1) / cw : 1;  // chunks a band
+  std::optional<ChunkPrefetch> ahead = prefetch_for(tif, s, grid, planes, per_band, h);
+  // One band of contiguous samples (planes == 1) whose chunks are `k0`...
+  // of the last prefetch: its rows given to emit(y, samples); the first
+  // chunk's error, or empty.
+  auto contiguous_band = [&](std::vector<std::uint8_t>& band, std::uint32_t y0, std::size_t k0,
+                             auto&& emit) -> std::string {
     const std::uint32_t rows = std::min(ch, h - y0);
-    for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
-      if (std::string error = st.read_chunk(t, ms, b, 0, y0, x0); !error.empty()) return error;
+    for (std::uint32_t x0 = 0, k = 0; x0 < w; x0 += cw, ++k) {
+      const std::uint8_t* chunk = ahead ? ahead->get(k0 + k) : nullptr;
+      if (!chunk) {
+        if (std::string error = st.read_chunk(tif, s, buf, 0, y0, x0); !error.empty()) return error;
+        chunk = buf.data();
+      }
       if (as_stored) {
-        emit(y0, rows, b.data(), row_bytes);
+        emit(y0, rows, chunk, row_bytes);
         return {};
       }
-      st.convert(b, band, 0, y0, x0);
+      st.convert(chunk, band, 0, y0, x0);
     }
     emit(y0, rows, band.data(), std::size_t{w} * oc);
     return {};
@@ -461,9 +588,11 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
   auto emit = [&](std::uint32_t y0, std::uint32_t rows, const std::uint8_t* p, std::size_t stride) {
     for (std::uint32_t r = 0; r < rows; ++r) in.sink->row(static_cast<int>(y0 + r), p + r * stride);
   };
-  for (std::uint32_t y0 = 0; y0 < h; y0 += ch) {
+  const std::uint32_t group = ahead ? static_cast<std::uint32_t>(ahead->batch() / per_band) : 1;  // bands a prefetch
+  for (std::uint32_t y0 = 0, g = 0; y0 < h; y0 += ch, g = (g + 1) % group) {
     if (planes == 1) {
-      if (std::string error = contiguous_band(tif, s, buf, band, y0, emit); !error.empty())
+      if (ahead && g == 0) ahead->run(raw_chunks(tif, s, grid, y0, group, w, h));
+      if (std::string error = contiguous_band(band, y0, std::size_t{g} * per_band, emit); !error.empty())
         decode_fail(in, "TIFF", error);
       continue;
     }
@@ -471,7 +600,7 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
       for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
         if (std::string error = st.read_chunk(tif, s, buf, plane, y0, x0); !error.empty())
           fail_separate_chunk(in, st, tif, s, buf, plane, y0, error);
-        st.convert(buf, band, plane, y0, x0);
+        st.convert(buf.data(), band, plane, y0, x0);
       }
     emit(y0, std::min(ch, h - y0), band.data(), std::size_t{w} * oc);
   }

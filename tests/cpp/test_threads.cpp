@@ -6,8 +6,12 @@
 // pixelcache_thread_tests, with the ctest label `threaded`: the tsan preset
 // runs it under ThreadSanitizer. Also the worker pool of batch and
 // find_duplicates (src/work_pool.hpp).
+#include <sched.h>
+
 #include <atomic>
+#include <exception>
 #include <latch>
+#include <random>
 #include <thread>
 
 #include "http_server.hpp"
@@ -255,6 +259,67 @@ TEST(WorkPool, StopStartsNoNewItem) {
   EXPECT_GE(started, 50u);
   EXPECT_LT(started, 50u + 3);  // at most one more per worker after the 50th
   for (std::size_t i = 0; i < runs.size(); ++i) EXPECT_EQ(runs[i].load(), i < started ? 1 : 0) << i;
+}
+
+// Runs fn() on a thread pinned to one CPU: usable_cores() is 1 there, so
+// decoders take their one-thread path.
+template <class Fn>
+auto on_one_cpu(Fn&& fn) {
+  decltype(fn()) out{};
+  std::exception_ptr error;
+  std::thread t([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    sched_setaffinity(0, sizeof one, &one);
+    try {
+      out = fn();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  t.join();
+  if (error) std::rethrow_exception(error);
+  return out;
+}
+
+std::string decode_error(const std::vector<std::uint8_t>& bytes, bool streamed) {
+  try {
+    if (streamed)
+      decode_resized(bytes, ResizeSpec::to({40, 30}));
+    else
+      decode(bytes);
+  } catch (const DecodeError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// A deflate TIFF of many strips decodes on the usable cores (whole: every
+// strip inflated and converted in parallel; streamed: a few strips ahead of
+// the resizer). The pixels, and the error a damaged strip gives (the first
+// in reading order), equal the one-thread decode's.
+TEST(Threads, TiffStripsInflateInParallelAsOnOneThread) {
+  if (detail::usable_cores() < 2) GTEST_SKIP() << "one usable core";
+  std::mt19937 rng(7);
+  const Image noise = Image::generate({300, 200}, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+    for (auto& v : b) v = static_cast<std::byte>(rng() & 0xff);
+  });
+  const auto tiff = encode(noise, Format::TIFF);  // deflate, strips of ~8 KiB: 23 strips
+  EXPECT_EQ(decode(tiff).digest(), noise.digest());
+  EXPECT_EQ(on_one_cpu([&] { return decode(tiff).digest(); }), noise.digest());
+  const Digest streamed = decode_resized(tiff, ResizeSpec::to({40, 30})).digest();
+  EXPECT_EQ(on_one_cpu([&] { return decode_resized(tiff, ResizeSpec::to({40, 30})).digest(); }), streamed);
+  // Damaged strips: one in the middle, then a second one earlier.
+  auto damaged = tiff;
+  for (std::size_t at : {damaged.size() / 2, damaged.size() / 4}) {
+    for (std::size_t i = 0; i < 64; ++i) damaged[at + i] ^= 0x5a;
+    for (bool streamed_decode : {false, true}) {
+      const std::string alone = on_one_cpu([&] { return decode_error(damaged, streamed_decode); });
+      EXPECT_NE(alone, "no error");
+      EXPECT_EQ(decode_error(damaged, streamed_decode), alone) << (streamed_decode ? "streamed" : "whole");
+    }
+  }
 }
 
 }  // namespace
