@@ -38,7 +38,7 @@ std::span<const std::uint8_t> InputBytes::bytes() const noexcept {
 }
 
 Digest digest_input(std::span<const std::uint8_t> bytes) {
-  constexpr std::size_t kChunk = std::size_t{32} << 20;
+  constexpr std::size_t kChunk = std::size_t{4} << 20;  // pages of a mapped input held at once
   if (bytes.size() <= kChunk) return digest_bytes(bytes.data(), bytes.size());
   Hasher h;  // the same XXH3-128 as digest_bytes()
   for (std::size_t at = 0; at < bytes.size(); at += kChunk) {

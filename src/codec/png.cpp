@@ -88,7 +88,7 @@ void read_plte(const DecodeInput& in, const PngLayout& png, std::uint32_t len) {
 }  // namespace
 
 // Bytes between two release_mapped() calls of a streamed scan.
-constexpr std::size_t kReleaseBytes = std::size_t{16} << 20;
+constexpr std::size_t kReleaseBytes = std::size_t{4} << 20;
 
 namespace {
 

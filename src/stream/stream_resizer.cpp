@@ -40,7 +40,7 @@ void input_ranges(int in_size, int out_size, const auto& holds, std::vector<int>
     });
 }
 
-constexpr std::size_t kProgressBytes = std::size_t{8} << 20;
+constexpr std::size_t kProgressBytes = std::size_t{4} << 20;
 
 }  // namespace
 
