@@ -295,9 +295,50 @@ void count_rgb(const std::uint8_t* px, std::size_t a, std::size_t b, Histogram* 
   for (; i < b; ++i, p += 3) ++h[0][p[0]], ++h[1][p[1]], ++h[2][p[2]];
 }
 
+using Tables = std::array<std::array<std::uint8_t, 256>, 3>;
+
+// One 256-entry byte table looked up for 64 bytes at once (AVX-512 VBMI):
+// two 128-byte permutes, chosen by each index's top bit.
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) inline __m512i lookup64(__m512i v, const __m512i t[4]) {
+  const __m512i low = _mm512_permutex2var_epi8(t[0], v, t[1]);
+  const __m512i high = _mm512_permutex2var_epi8(t[2], v, t[3]);
+  return _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), low, high);
+}
+
+// map_rgb() 64 bytes at a time: each byte looked up in all three tables,
+// then each kept from its channel's (byte j of the run belongs to channel
+// j % 3; 64 = 1 mod 3, so the pattern of a vector cycles over three).
+// Returns the pixels it mapped from `a` (a multiple of 64).
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) std::size_t map_rgb_vbmi(const std::uint8_t* px,
+                                                                                std::uint8_t* out, std::size_t a,
+                                                                                std::size_t b, const Tables& lut) {
+  __m512i t[3][4];
+  for (int c = 0; c < 3; ++c)
+    for (int q = 0; q < 4; ++q) t[c][q] = _mm512_loadu_si512(lut[static_cast<std::size_t>(c)].data() + 64 * q);
+  __mmask64 green[3] = {}, blue[3] = {};  // bytes of channel 1 and 2, per phase
+  for (int f = 0; f < 3; ++f)
+    for (int i = 0; i < 64; ++i) {
+      if ((f + i) % 3 == 1) green[f] |= __mmask64{1} << i;
+      if ((f + i) % 3 == 2) blue[f] |= __mmask64{1} << i;
+    }
+  const std::size_t vectors = (b - a) / 64 * 3;  // whole 192-byte groups: 64 pixels each
+  const std::uint8_t* p = px + 3 * a;
+  std::uint8_t* o = out + 3 * a;
+  for (std::size_t k = 0; k < vectors; ++k, p += 64, o += 64) {
+    const int f = static_cast<int>(k % 3);
+    const __m512i v = _mm512_loadu_si512(p);
+    __m512i r = lookup64(v, t[0]);
+    r = _mm512_mask_blend_epi8(green[f], r, lookup64(v, t[1]));
+    r = _mm512_mask_blend_epi8(blue[f], r, lookup64(v, t[2]));
+    _mm512_storeu_si512(o, r);
+  }
+  return vectors / 3 * 64;
+}
+
 // Maps interleaved 3-channel pixels [a, b) through the three tables.
-void map_rgb(const std::uint8_t* px, std::uint8_t* out, std::size_t a, std::size_t b,
-             const std::array<std::array<std::uint8_t, 256>, 3>& lut) {
+void map_rgb(const std::uint8_t* px, std::uint8_t* out, std::size_t a, std::size_t b, const Tables& lut) {
+  static const bool vbmi = __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw");
+  if (vbmi) a += map_rgb_vbmi(px, out, a, b, lut);
   const std::uint8_t* p = px + 3 * a;
   std::uint8_t* o = out + 3 * a;
   const std::uint8_t *l0 = lut[0].data(), *l1 = lut[1].data(), *l2 = lut[2].data();
@@ -327,7 +368,7 @@ void equalize_rgb(const Image& src, std::uint8_t* out) {
       count_rgb(in.data(), a, b, h.data());
     }
   });
-  std::array<std::array<std::uint8_t, 256>, 3> lut;
+  Tables lut;
   for (std::size_t c = 0; c < 3; ++c) {
     Histogram total{};
     for (const auto& h : part)

@@ -1,5 +1,7 @@
 // Operations (ops.hpp) against Pillow / OpenCV references generated at test
 // time (tests/tools/pillow_reference.py), exact expectations, and bad input.
+#include <random>
+
 #include "test_support.hpp"
 
 namespace pixelcache::test {
@@ -277,6 +279,30 @@ TEST(Color, InvertSwapEqualize) {
   EXPECT_EQ(eq_gray.mode(), Mode::L);
   EXPECT_EQ(against(eq_gray, "op_equalize").max, 0);
   EXPECT_EQ(equalize_hist(pattern(4, 4, Mode::Binary)).mode(), Mode::L);
+}
+
+// RGB equalisation is each channel's own (OpenCV's equalizeHist of it, the
+// gray path) at every size: the table pass maps 64 pixels a step where the
+// CPU has AVX-512 VBMI and the rest one by one, over one or more stripes.
+TEST(Color, EqualizeRgbIsPerChannelAtEverySize) {
+  std::mt19937 rng(3);
+  for (const ImageSize size : {ImageSize{1, 1}, ImageSize{5, 7}, ImageSize{3, 64}, ImageSize{201, 200},
+                               ImageSize{70, 1000}, ImageSize{300, 500}, ImageSize{257, 1031}}) {
+    const Image rgb = Image::generate(size, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+      for (std::size_t i = 0; i < b.size(); ++i)  // skewed levels, unlike per channel
+        b[i] = static_cast<std::byte>((rng() % (64 + 96 * (i % 3))) + 20 * (i % 3));
+    });
+    const Image equalized = equalize_hist(rgb);
+    const auto eq = equalized.u8_view();
+    const auto in = rgb.u8_view();
+    for (std::size_t c = 0; c < 3; ++c) {
+      std::vector<std::uint8_t> plane, got;
+      for (std::size_t i = c; i < in.size(); i += 3) plane.push_back(in[i]), got.push_back(eq[i]);
+      const Image alone = equalize_hist(Image::from_u8(size, Mode::L, plane));
+      const auto want = alone.u8_view();
+      ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << size.to_string() << " channel " << c;
+    }
+  }
 }
 
 }  // namespace
