@@ -137,51 +137,84 @@ BoundingBox make_box(const py::object& xmin, const py::object& ymin, const py::o
 
 namespace {
 
+// The original's members of ImageSize, with text signatures ("name(params)\n--\n\n"
+// opening the docstring, as CPython's own builtins) so that
+// inspect.signature() reads them (test_original_signatures.py).
+void add_original_size_members(py::class_<ImageSize>& cls) {
+  py::options plain;
+  plain.disable_function_signatures();
+  cls.def(py::init([](const py::object& h, const py::object& w) {
+            return make_size(whole_side(h, "height"), whole_side(w, "width"));
+          }),
+          py::arg("height"), py::arg("width"),
+          "__init__(self, height, width)\n--\n\nImageSize(height, width), also by keyword: positive whole numbers "
+          "of pixels (an integral float is taken, as the original's pydantic did). InvalidArgument for 0, a "
+          "negative or fractional side, InvalidType for a bool, str, None, ...")
+      .def("area", &ImageSize::area, "area(self)\n--\n\nheight * width.")
+      .def("product", &ImageSize::area, "product(self)\n--\n\nheight * width (the original's second name).")
+      .def(
+          "min", [](const ImageSize& s) { return std::min(s.height, s.width); }, "min(self)\n--\n\nThe shorter side.")
+      .def(
+          "max", [](const ImageSize& s) { return std::max(s.height, s.width); }, "max(self)\n--\n\nThe longer side.")
+      .def("__mul__", &scaled_size, py::is_operator(),
+           "__mul__(self, k, /)\n--\n\nBoth sides times k, rounded half to even (Python's round).")
+      .def(
+          "__lt__", [](const ImageSize& a, const py::object& b) { return partial_order(a, b, std::less<>()); },
+          py::is_operator(), "__lt__(self, other, /)\n--\n\nBoth sides smaller (a product partial order).")
+      .def(
+          "__le__", [](const ImageSize& a, const py::object& b) { return partial_order(a, b, std::less_equal<>()); },
+          py::is_operator(), "__le__(self, other, /)\n--\n\nBoth sides smaller or equal.")
+      .def(
+          "__gt__", [](const ImageSize& a, const py::object& b) { return partial_order(a, b, std::greater<>()); },
+          py::is_operator(), "__gt__(self, other, /)\n--\n\nBoth sides larger.")
+      .def(
+          "__ge__", [](const ImageSize& a, const py::object& b) { return partial_order(a, b, std::greater_equal<>()); },
+          py::is_operator(), "__ge__(self, other, /)\n--\n\nBoth sides larger or equal.")
+      .def_property_readonly(
+          "is_normalized", [](const ImageSize&) { return false; },
+          "Always False: sizes are in pixels (the original's field).")
+      .def_static("from_image", &size_of_image, py::arg("image"),
+                  "from_image(image, /)\n--\n\nThe size of a path or URL (probed: the header only, after the EXIF "
+                  "orientation; loading's errors), a HashableImage, a PIL image, an ndarray ((h, w, ...)) or a "
+                  "tensor ((..., h, w)). InvalidType for anything else.");
+}
+
+// The original's members of BoundingBox, with text signatures as for ImageSize.
+void add_original_box_members(py::class_<BoundingBox>& cls) {
+  py::options plain;
+  plain.disable_function_signatures();
+  cls.def(py::init(&make_box), py::arg("xmin"), py::arg("ymin"), py::arg("xmax"), py::arg("ymax"),
+          py::arg("image_size") = py::none(), py::arg("normalized") = py::none(),
+          "__init__(self, xmin, ymin, xmax, ymax, image_size=None, normalized=None)\n--\n\nExclusive ends. "
+          "`normalized` says whether the coordinates are fractions of `image_size` (an ImageSize or a "
+          "(height, width) pair); when omitted it is guessed as the original does (all four in [0, 1]). A pixel "
+          "box needs no size; conversions between pixels and fractions do. InvalidArgument for NaN, negative or "
+          "inverted coordinates, normalised values above 1, a pixel box outside image_size; InvalidType for a "
+          "coordinate that is not a number.")
+      .def("is_normalized", &BoundingBox::normalized,
+           "is_normalized(self)\n--\n\nTrue when the coordinates are fractions of the image size.")
+      .def(
+          "size",
+          [](const BoundingBox& b) {
+            const auto v = int_xyxy(b);
+            return make_size(static_cast<int>(v[3] - v[1]), static_cast<int>(v[2] - v[0]));
+          },
+          "size(self)\n--\n\nImageSize(height=ymax - ymin, width=xmax - xmin) in whole pixels (from xyxy); "
+          "InvalidArgument for a box less than a pixel wide or high.")
+      .def(
+          "__str__",
+          [](const BoundingBox& b) {
+            const auto num = [](double v) { return py::str(py::float_(v)).cast<std::string>(); };
+            return "xmin: " + num(b.xmin()) + ", ymin: " + num(b.ymin()) + ", xmax: " + num(b.xmax()) +
+                   ", ymax: " + num(b.ymax());
+          },
+          "__str__(self, /)\n--\n\nxmin: X, ymin: Y, xmax: X, ymax: Y (the original's text).");
+}
+
 // ImageSize: (height, width), comparing equal to a tuple of the same.
 void bind_image_size(py::module_& m) {
   py::class_<ImageSize> cls(m, "ImageSize", "Height and width of an image in pixels (height first).");
-  {
-    // The original's members, with text signatures ("name(params)\n--\n\n"
-    // opening the docstring, as CPython's own builtins) so that
-    // inspect.signature() reads them (test_original_signatures.py).
-    py::options plain;
-    plain.disable_function_signatures();
-    cls.def(py::init([](const py::object& h, const py::object& w) {
-              return make_size(whole_side(h, "height"), whole_side(w, "width"));
-            }),
-            py::arg("height"), py::arg("width"),
-            "__init__(self, height, width)\n--\n\nImageSize(height, width), also by keyword: positive whole numbers "
-            "of pixels (an integral float is taken, as the original's pydantic did). InvalidArgument for 0, a "
-            "negative or fractional side, InvalidType for a bool, str, None, ...")
-        .def("area", &ImageSize::area, "area(self)\n--\n\nheight * width.")
-        .def("product", &ImageSize::area, "product(self)\n--\n\nheight * width (the original's second name).")
-        .def(
-            "min", [](const ImageSize& s) { return std::min(s.height, s.width); }, "min(self)\n--\n\nThe shorter side.")
-        .def(
-            "max", [](const ImageSize& s) { return std::max(s.height, s.width); }, "max(self)\n--\n\nThe longer side.")
-        .def("__mul__", &scaled_size, py::is_operator(),
-             "__mul__(self, k, /)\n--\n\nBoth sides times k, rounded half to even (Python's round).")
-        .def(
-            "__lt__", [](const ImageSize& a, const py::object& b) { return partial_order(a, b, std::less<>()); },
-            py::is_operator(), "__lt__(self, other, /)\n--\n\nBoth sides smaller (a product partial order).")
-        .def(
-            "__le__", [](const ImageSize& a, const py::object& b) { return partial_order(a, b, std::less_equal<>()); },
-            py::is_operator(), "__le__(self, other, /)\n--\n\nBoth sides smaller or equal.")
-        .def(
-            "__gt__", [](const ImageSize& a, const py::object& b) { return partial_order(a, b, std::greater<>()); },
-            py::is_operator(), "__gt__(self, other, /)\n--\n\nBoth sides larger.")
-        .def(
-            "__ge__",
-            [](const ImageSize& a, const py::object& b) { return partial_order(a, b, std::greater_equal<>()); },
-            py::is_operator(), "__ge__(self, other, /)\n--\n\nBoth sides larger or equal.")
-        .def_property_readonly(
-            "is_normalized", [](const ImageSize&) { return false; },
-            "Always False: sizes are in pixels (the original's field).")
-        .def_static("from_image", &size_of_image, py::arg("image"),
-                    "from_image(image, /)\n--\n\nThe size of a path or URL (probed: the header only, after the EXIF "
-                    "orientation; loading's errors), a HashableImage, a PIL image, an ndarray ((h, w, ...)) or a "
-                    "tensor ((..., h, w)). InvalidType for anything else.");
-  }
+  add_original_size_members(cls);
   cls.def_readonly("height", &ImageSize::height)
       .def_readonly("width", &ImageSize::width)
       .def("__iter__", [](const ImageSize& s) { return py::iter(py::make_tuple(s.height, s.width)); })
@@ -206,36 +239,7 @@ void bind_image_size(py::module_& m) {
 void bind_bounding_box(py::module_& m) {
   py::class_<BoundingBox> cls(m, "BoundingBox",
                               "An axis-aligned box (exclusive ends), in pixels or normalised by image_size.");
-  {
-    py::options plain;  // text signatures, as for ImageSize
-    plain.disable_function_signatures();
-    cls.def(py::init(&make_box), py::arg("xmin"), py::arg("ymin"), py::arg("xmax"), py::arg("ymax"),
-            py::arg("image_size") = py::none(), py::arg("normalized") = py::none(),
-            "__init__(self, xmin, ymin, xmax, ymax, image_size=None, normalized=None)\n--\n\nExclusive ends. "
-            "`normalized` says whether the coordinates are fractions of `image_size` (an ImageSize or a "
-            "(height, width) pair); when omitted it is guessed as the original does (all four in [0, 1]). A pixel "
-            "box needs no size; conversions between pixels and fractions do. InvalidArgument for NaN, negative or "
-            "inverted coordinates, normalised values above 1, a pixel box outside image_size; InvalidType for a "
-            "coordinate that is not a number.")
-        .def("is_normalized", &BoundingBox::normalized,
-             "is_normalized(self)\n--\n\nTrue when the coordinates are fractions of the image size.")
-        .def(
-            "size",
-            [](const BoundingBox& b) {
-              const auto v = int_xyxy(b);
-              return make_size(static_cast<int>(v[3] - v[1]), static_cast<int>(v[2] - v[0]));
-            },
-            "size(self)\n--\n\nImageSize(height=ymax - ymin, width=xmax - xmin) in whole pixels (from xyxy); "
-            "InvalidArgument for a box less than a pixel wide or high.")
-        .def(
-            "__str__",
-            [](const BoundingBox& b) {
-              const auto num = [](double v) { return py::str(py::float_(v)).cast<std::string>(); };
-              return "xmin: " + num(b.xmin()) + ", ymin: " + num(b.ymin()) + ", xmax: " + num(b.xmax()) +
-                     ", ymax: " + num(b.ymax());
-            },
-            "__str__(self, /)\n--\n\nxmin: X, ymin: Y, xmax: X, ymax: Y (the original's text).");
-  }
+  add_original_box_members(cls);
   cls.def_property_readonly("xmin", &BoundingBox::xmin)
       .def_property_readonly("ymin", &BoundingBox::ymin)
       .def_property_readonly("xmax", &BoundingBox::xmax)

@@ -523,7 +523,10 @@ std::optional<ChunkPrefetch> prefetch_for(TIFF* tif, const MemStream& s, const C
   if (planes != 1 || workers < 2 || h <= grid.height ||
       !raw_deflate_chunk(tif, s, grid.tiled, 0, grid.height, grid.bytes))
     return std::nullopt;
-  const std::size_t bands = std::max<std::size_t>(1, std::min<std::size_t>(2 * workers, (8u << 20) / chunk) / per_band);
+  // Two chunks a worker, within max(8 MiB, a chunk a worker): memory that
+  // grows with the width by one chunk at most over the one-thread read.
+  const std::size_t chunks = std::min<std::size_t>(2 * workers, std::max<std::size_t>((8u << 20) / chunk, workers));
+  const std::size_t bands = std::max<std::size_t>(1, chunks / per_band);
   return std::optional<ChunkPrefetch>(std::in_place, workers, chunk, bands * per_band);
 }
 
@@ -552,7 +555,7 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
   const ChunkGrid grid = chunk_grid(in, tif, s, size, l);
   const std::uint32_t cw = grid.width, ch = grid.height;
   const std::size_t row_bytes = grid.row_bytes;
-  std::vector<std::uint8_t> buf(static_cast<std::size_t>(grid.bytes));
+  std::vector<std::uint8_t> buf;  // a chunk read through libtiff (sized on first use)
   const int oc = l.keep;
   const Mode mode = oc == 3 ? Mode::RGB : (l.bits == 1 ? Mode::Binary : Mode::L);
   const int planes = l.separate ? l.keep : 1;
@@ -571,6 +574,7 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
     for (std::uint32_t x0 = 0, k = 0; x0 < w; x0 += cw, ++k) {
       const std::uint8_t* chunk = ahead ? ahead->get(k0 + k) : nullptr;
       if (!chunk) {
+        buf.resize(static_cast<std::size_t>(grid.bytes));
         if (std::string error = st.read_chunk(tif, s, buf, 0, y0, x0); !error.empty()) return error;
         chunk = buf.data();
       }
@@ -596,6 +600,7 @@ void stream_samples(const DecodeInput& in, TIFF* tif, MemStream& s, ImageSize si
         decode_fail(in, "TIFF", error);
       continue;
     }
+    buf.resize(static_cast<std::size_t>(grid.bytes));
     for (int plane = 0; plane < planes; ++plane)
       for (std::uint32_t x0 = 0; x0 < w; x0 += cw) {
         if (std::string error = st.read_chunk(tif, s, buf, plane, y0, x0); !error.empty())
