@@ -29,7 +29,11 @@
 // Error messages quote file names and bytes from the file escaped
 // (escape_bytes in error.hpp): printable UTF-8 only.
 //
-// Thread safety: every function is reentrant and may run concurrently.
+// Thread safety: every function is reentrant and may run concurrently. A
+// decode may use threads of its own, up to the cores the process may run
+// on (its CPU affinity): deflate TIFF chunks and the tiles of a HEIF grid
+// row are decoded in parallel, with the same pixels and errors as on one
+// thread.
 #pragma once
 
 #include <array>
