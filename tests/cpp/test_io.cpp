@@ -495,20 +495,19 @@ TEST(BadInput, MessagesEscapeUntrustedBytes) {
   }
 }
 
-// A little-endian TIFF of 8-bit gray claiming w x h in one uncompressed
-// strip; `strip` bytes of data follow the header, StripOffsets points
-// `shift` bytes further and StripByteCounts says `count`.
-std::vector<std::uint8_t> gray_tiff(std::uint32_t w, std::uint32_t h, std::size_t strip, std::uint32_t count,
-                                    std::uint32_t shift = 0) {
+// A little-endian TIFF: the header, `data` (padded to an even size), then
+// one IFD of `entries` ({tag, type 3 SHORT or 4 LONG, value}, one value
+// each).
+std::vector<std::uint8_t> tiff_file(const std::vector<std::uint8_t>& data,
+                                    std::initializer_list<std::array<std::uint32_t, 3>> entries) {
   std::vector<std::uint8_t> v = {'I', 'I', 42, 0};
   auto le = [&](std::uint64_t x, int bytes) {
     for (int i = 0; i < bytes; ++i) v.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
   };
-  le(8 + strip + strip % 2, 4);  // IFD offset
-  for (std::size_t i = 0; i < strip + strip % 2; ++i) v.push_back(static_cast<std::uint8_t>(i * 7));
-  const std::uint32_t entries[][3] = {{256, 4, w},         {257, 4, h}, {258, 3, 8}, {259, 3, 1},    {262, 3, 1},
-                                      {273, 4, 8 + shift}, {277, 3, 1}, {278, 4, h}, {279, 4, count}};
-  le(std::size(entries), 2);
+  le(8 + data.size() + data.size() % 2, 4);  // IFD offset
+  v.insert(v.end(), data.begin(), data.end());
+  if (data.size() % 2) v.push_back(0);
+  le(entries.size(), 2);
   for (const auto& e : entries) {
     le(e[0], 2), le(e[1], 2), le(1, 4);
     le(e[2], e[1] == 3 ? 2 : 4);
@@ -516,6 +515,24 @@ std::vector<std::uint8_t> gray_tiff(std::uint32_t w, std::uint32_t h, std::size_
   }
   le(0, 4);
   return v;
+}
+
+// A TIFF of 8-bit gray claiming w x h in one uncompressed strip; `strip`
+// bytes of data follow the header, StripOffsets points `shift` bytes
+// further and StripByteCounts says `count`.
+std::vector<std::uint8_t> gray_tiff(std::uint32_t w, std::uint32_t h, std::size_t strip, std::uint32_t count,
+                                    std::uint32_t shift = 0) {
+  std::vector<std::uint8_t> data(strip + strip % 2);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 7);
+  return tiff_file(data, {{256, 4, w},
+                          {257, 4, h},
+                          {258, 3, 8},
+                          {259, 3, 1},
+                          {262, 3, 1},
+                          {273, 4, 8 + shift},
+                          {277, 3, 1},
+                          {278, 4, h},
+                          {279, 4, count}});
 }
 
 TEST(BadInput, TiffStripsMustLieInsideTheData) {
@@ -536,22 +553,16 @@ TEST(BadInput, TiffStripsMustLieInsideTheData) {
 // whose expansion bounds nothing), `data` bytes of tile data (even).
 std::vector<std::uint8_t> tiled_gray_tiff(std::uint32_t tw, std::uint32_t th, std::uint16_t compression,
                                           std::uint32_t data = 256) {
-  std::vector<std::uint8_t> v = {'I', 'I', 42, 0};
-  auto le = [&](std::uint64_t x, int bytes) {
-    for (int i = 0; i < bytes; ++i) v.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
-  };
-  le(8 + data, 4);  // the IFD follows the data
-  v.resize(8 + data, 0);
-  const std::uint32_t entries[][3] = {{256, 4, 16}, {257, 4, 16}, {258, 3, 8},  {259, 3, compression}, {262, 3, 1},
-                                      {277, 3, 1},  {322, 4, tw}, {323, 4, th}, {324, 4, 8},           {325, 4, data}};
-  le(std::size(entries), 2);
-  for (const auto& e : entries) {
-    le(e[0], 2), le(e[1], 2), le(1, 4);
-    le(e[2], e[1] == 3 ? 2 : 4);
-    if (e[1] == 3) le(0, 2);
-  }
-  le(0, 4);
-  return v;
+  return tiff_file(std::vector<std::uint8_t>(data), {{256, 4, 16},
+                                                     {257, 4, 16},
+                                                     {258, 3, 8},
+                                                     {259, 3, compression},
+                                                     {262, 3, 1},
+                                                     {277, 3, 1},
+                                                     {322, 4, tw},
+                                                     {323, 4, th},
+                                                     {324, 4, 8},
+                                                     {325, 4, data}});
 }
 
 // Fuzzing found a tile whose tags alone sized a 41 GB buffer (CI's fixed
