@@ -2,12 +2,16 @@
 structural digest (the C++ pixelcache::Value digest, value.hpp)."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar, overload
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence, TypeVar, overload
 
 from . import _convert, _pixelcache
 from ._pixelcache import InvalidType
+
+from ._lazy import is_ndarray, np_types
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ._lazy import numpy as np
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -44,13 +48,13 @@ def freeze(x: Any) -> Any:
     that cannot be hashed by content."""
     if isinstance(x, (_AS_IS, HashableList, HashableDict)) or hasattr(type(x), "__pixelcache_value__"):
         return x
-    if isinstance(x, np.ndarray):
+    if is_ndarray(x):
         if x.dtype.kind not in "biufc":
             raise InvalidType(f"hashable containers hold numeric or bool arrays only, got dtype {x.dtype}")
         a = x.copy()
         a.setflags(write=False)
         return a
-    if isinstance(x, (np.integer, np.floating, np.bool_)):
+    if isinstance(x, np_types("integer", "floating", "bool_")):
         return x.item()
     if _convert.is_tensor(x):
         return x.detach().clone()
@@ -69,7 +73,7 @@ def freeze(x: Any) -> Any:
 def _out(x: Any) -> Any:
     """A member as handed out: arrays as read-only views, tensors as clones,
     PIL images as copies (so no caller can change what is hashed)."""
-    if isinstance(x, np.ndarray):
+    if is_ndarray(x):
         return x.view()  # read-only: the stored copy is, and a view cannot be made writeable
     if isinstance(x, _PilLeaf):
         return x.pil.copy()

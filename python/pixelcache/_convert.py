@@ -10,14 +10,16 @@ import pathlib
 import warnings
 from typing import TYPE_CHECKING, Any, Optional, TypeGuard
 
-import numpy as np
-
 from . import _pixelcache
 from ._pixelcache import InvalidArgument, InvalidType
 
+from ._lazy import is_ndarray
 if TYPE_CHECKING:
+    import numpy as np
     import PIL.Image
     import torch
+else:
+    from ._lazy import numpy as np
 
 
 def is_pil(x: object) -> TypeGuard[PIL.Image.Image]:
@@ -81,7 +83,7 @@ def to_core(image: object, max_pixels: int = _pixelcache.DEFAULT_MAX_PIXELS) -> 
         return _pixelcache.Image.from_path(os.fspath(image), max_pixels=max_pixels), "torch"
     if isinstance(image, (bytes, bytearray, memoryview)):
         return _pixelcache.Image.from_bytes(bytes(image), max_pixels=max_pixels), "pil"
-    if isinstance(image, np.ndarray):
+    if is_ndarray(image):
         return from_numpy(image), "numpy"
     if is_tensor(image):
         return from_tensor(image), "torch"

@@ -27,14 +27,17 @@ Entries written by other fronts (the CLI, C++) come back as HashableImage
 from __future__ import annotations
 
 import pickle
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from . import _convert
 from ._containers import HashableDict, HashableList, _PilLeaf
 from ._image import HashableImage
 from ._pixelcache import BoundingBox, CacheError, ImageSize, InvalidType
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ._lazy import numpy as np
 
 _MAX_TAG = 64
 _INT64 = (-(1 << 63), (1 << 63) - 1)

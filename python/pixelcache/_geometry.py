@@ -8,20 +8,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-import numpy as np
-
 from . import _pixelcache
 from ._image import HashableImage
 from ._opargs import _bboxes
 from ._pixelcache import BoundingBox, ImageSize, InvalidArgument, InvalidType
 
+from ._lazy import np_types
 if TYPE_CHECKING:
+    import numpy as np
     import PIL.Image
+else:
+    from ._lazy import numpy as np
 
 
 def _number(v: Any, what: str) -> float:
     """A float from a real number; InvalidType for anything else (str, None, ...)."""
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+    if isinstance(v, (bool, np_types("bool_"))) or not isinstance(v, (int, float, np_types("integer", "floating"))):
         raise InvalidType(f"{what} must be a number, got {type(v).__name__}")
     return float(v)
 

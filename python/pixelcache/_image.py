@@ -11,25 +11,27 @@ import os
 import pathlib
 import pickle
 import tempfile
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Sequence, Union
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Sequence, Union, cast
 
 from . import _convert, _opargs, _pixelcache
 from ._opargs import _core
 from ._ops import Operations
 from ._pixelcache import ImageSize, InvalidArgument, InvalidType
 
+from ._lazy import np_types
 if TYPE_CHECKING:  # only for the annotations
+    import numpy as np
     import PIL.Image
     import torch
+else:
+    from ._lazy import numpy as np
 
 #: The resampling filters of resize() and load_resized().
 Interpolation = Literal["bilinear", "lanczos", "nearest", "bicubic", "area"]
 
 #: What HashableImage(...) accepts (see its docstring).
-ImageInput = Union[str, "os.PathLike[str]", builtins.bytes, bytearray, memoryview, np.ndarray, "PIL.Image.Image",
-                   "torch.Tensor", "HashableImage"]
+ImageInput = Union[str, "os.PathLike[str]", builtins.bytes, bytearray, memoryview, "np.ndarray[Any, Any]",
+                   "PIL.Image.Image", "torch.Tensor", "HashableImage"]
 
 
 def _size(x: ImageSize | tuple[int, int]) -> ImageSize:
@@ -552,10 +554,10 @@ class HashableImage(Operations):
         if isinstance(other, HashableImage):
             a, b = (other._img, self._img) if reflected else (self._img, other._img)
             return self._new(op(a, b))
-        if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, bool):
+        if isinstance(other, (int, float, np_types("integer", "floating"))) and not isinstance(other, bool):
             if reflected:
                 return NotImplemented
-            return self._new(op(self._img, float(other)))
+            return self._new(op(self._img, float(cast(float, other))))
         return NotImplemented
 
     def __add__(self, other: HashableImage | float) -> HashableImage:

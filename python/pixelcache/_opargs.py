@@ -10,15 +10,17 @@ import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union, cast
 
-import numpy as np
-
 from . import _convert, _pixelcache
 from ._containers import HashableList
 from ._pixelcache import InvalidArgument, InvalidType
 
+from ._lazy import is_ndarray, np_types
 if TYPE_CHECKING:
+    import numpy as np
     from ._image import HashableImage
     from ._ops import Operations
+else:
+    from ._lazy import numpy as np
 
 # HashableImage._wrap, registered by _image (which imports this module, not
 # the other way round): how _run_static makes its results.
@@ -42,7 +44,7 @@ def _core(x: Any, where: str = "") -> _pixelcache.Image:
 
 def _cores(xs: Any, where: str = "") -> list[_pixelcache.Image]:
     """A list of C++ images from one image or an iterable of them."""
-    if getattr(xs, "_img", None) is not None or isinstance(xs, (np.ndarray, _pixelcache.Image)):
+    if getattr(xs, "_img", None) is not None or is_ndarray(xs) or isinstance(xs, _pixelcache.Image):
         return [_core(xs)]
     return [_core(x) for x in xs]
 
@@ -52,13 +54,13 @@ def _where(where: str) -> str:
 
 
 def _bool(x: Any, where: str = "") -> bool:
-    if isinstance(x, (bool, np.bool_)):
+    if isinstance(x, (bool, np_types("bool_"))):
         return bool(x)
     raise InvalidType(f"{_where(where)}expects a bool, got {type(x).__name__}")
 
 
 def _int(x: Any, where: str = "") -> int:
-    if isinstance(x, (bool, np.bool_)):
+    if isinstance(x, (bool, np_types("bool_"))):
         raise InvalidType(f"{_where(where)}expects an int, got bool")
     if isinstance(x, float) and x.is_integer():
         return int(x)
@@ -69,7 +71,7 @@ def _int(x: Any, where: str = "") -> int:
 
 
 def _float(x: Any, where: str = "") -> float:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+    if isinstance(x, (bool, np_types("bool_"))) or not isinstance(x, numbers.Real):
         raise InvalidType(f"{_where(where)}expects a float, got {type(x).__name__}")
     return float(x)
 
@@ -101,10 +103,10 @@ def _kernel_shape(x: Any, where: str = "") -> Any:
 
 def _kernel(x: Any, where: str = "") -> Any:
     """A structuring element: an int k (k x k), a 2-D array or nested lists (nonzero = in), or a mask image."""
-    if isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_)):
+    if isinstance(x, numbers.Integral) and not isinstance(x, (bool, np_types("bool_"))):
         return int(x)
     if getattr(x, "_img", None) is not None:
-        return x._img
+        return cast(Any, x)._img
     arr = np.asarray(x)
     if arr.ndim != 2 or arr.dtype.kind not in "biuf":
         raise InvalidArgument(f"{_where(where)}expects an int or a 2-D numeric array, got {arr.ndim}-D {arr.dtype}")

@@ -4,12 +4,15 @@ from __future__ import annotations
 import os
 import random
 import string
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from . import _pixelcache
 from ._logging import get_logger
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ._lazy import numpy as np
 
 _logger = get_logger("pixelcache")
 

@@ -91,7 +91,9 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_core_modules_are_layered() -> None:
     graph = _graph()
     # The five modules of the review: each only imports the ones below it.
-    assert graph["pixelcache._containers"] <= {"pixelcache._convert", "pixelcache._pixelcache"}
+    # _lazy (NumPy imported on first use) imports nothing of the package.
+    assert graph["pixelcache._lazy"] == set()
+    assert graph["pixelcache._containers"] <= {"pixelcache._convert", "pixelcache._pixelcache", "pixelcache._lazy"}
     assert "pixelcache._image" not in graph["pixelcache._opargs"]
     assert "pixelcache._containers" in graph["pixelcache._opargs"]
     assert graph["pixelcache._ops"] <= {"pixelcache._opargs"}
@@ -105,3 +107,21 @@ def test_no_import_cycle_between_submodules() -> None:
     # submodule itself.
     inner = {k: {m for m in v if m != "pixelcache"} for k, v in graph.items() if k != "pixelcache"}
     assert _cycle(inner) is None, " -> ".join(_cycle(inner) or [])
+
+
+
+def test_numpy_is_imported_on_first_use(data: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    # `import pixelcache` and the thumbnail path (load_resized + save) run
+    # without NumPy (its import is ~45 ms and 22 MiB); the first array
+    # conversion imports it.
+    import subprocess
+    import sys
+    code = ("import sys, pixelcache\n"
+            "print('numpy' in sys.modules)\n"
+            "im = pixelcache.HashableImage.load_resized(sys.argv[1], (32, 48))\n"
+            "im.save(sys.argv[2])\n"
+            "print('numpy' in sys.modules, im.size().height, im.size().width)\n"
+            "print(type(im.numpy()).__module__, 'numpy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(data / "chelsea.png"), str(tmp_path / "t.png")],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "32", "48", "numpy", "True"]
