@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence, TypeVar, overload
 
 from . import _convert, _pixelcache
+from ._lazy import is_ndarray, np_types
 from ._pixelcache import InvalidType
 
-from ._lazy import is_ndarray, np_types
 if TYPE_CHECKING:
     import numpy as np
 else:

@@ -11,9 +11,9 @@ import warnings
 from typing import TYPE_CHECKING, Any, Optional, TypeGuard
 
 from . import _pixelcache
+from ._lazy import is_ndarray
 from ._pixelcache import InvalidArgument, InvalidType
 
-from ._lazy import is_ndarray
 if TYPE_CHECKING:
     import numpy as np
     import PIL.Image

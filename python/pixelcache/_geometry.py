@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from . import _pixelcache
 from ._image import HashableImage
+from ._lazy import np_types
 from ._opargs import _bboxes
 from ._pixelcache import BoundingBox, ImageSize, InvalidArgument, InvalidType
 
-from ._lazy import np_types
 if TYPE_CHECKING:
     import numpy as np
     import PIL.Image

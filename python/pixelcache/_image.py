@@ -14,12 +14,12 @@ import tempfile
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Sequence, Union, cast
 
 from . import _convert, _opargs, _pixelcache
+from ._lazy import np_types
 from ._opargs import _core
 from ._ops import Operations
 from ._pixelcache import ImageSize, InvalidArgument, InvalidType
 
-from ._lazy import np_types
-if TYPE_CHECKING:  # only for the annotations
+if TYPE_CHECKING:  # the real modules, for the annotations
     import numpy as np
     import PIL.Image
     import torch

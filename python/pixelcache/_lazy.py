@@ -8,8 +8,8 @@ import (about 45 ms and 22 MiB here). Modules write
         from ._lazy import numpy as np
 
 so type checkers see NumPy itself, and `np.<name>` imports it at the first
-attribute looked up. `is_ndarray()` and `numpy_loaded()` answer without
-importing: an object cannot be a NumPy array while NumPy is not imported."""
+attribute looked up. `is_ndarray()` and `np_types()` answer without
+importing: an object cannot be a NumPy one while NumPy is not imported."""
 from __future__ import annotations
 
 import importlib
@@ -35,11 +35,6 @@ class _LazyModule(types.ModuleType):
 
 
 numpy = _LazyModule("numpy")
-
-
-def numpy_loaded() -> bool:
-    """True once NumPy is imported (by us or anyone)."""
-    return "numpy" in sys.modules
 
 
 def is_ndarray(x: object) -> TypeGuard[np.ndarray[Any, Any]]:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Union, cast
 
 from . import _convert, _pixelcache
 from ._containers import HashableList
+from ._lazy import is_ndarray, np_types
 from ._pixelcache import InvalidArgument, InvalidType
 
-from ._lazy import is_ndarray, np_types
 if TYPE_CHECKING:
     import numpy as np
     from ._image import HashableImage

@@ -1,6 +1,5 @@
 // Bindings of ImageSize, BoundingBox and Points: immutable values with
 // field-wise equality, hashing and pickling.
-#include <pybind11/numpy.h>
 #include <pybind11/operators.h>
 #include <pybind11/stl.h>
 
@@ -39,12 +38,23 @@ std::optional<ImageSize> size_from_state(const py::object& o) {
 
 // -- The original's argument rules ------------------------------------------
 
-bool is_instance_of(const py::object& v, const char* module, const char* name) {
-  const py::object m = py::module_::import(module);
-  return py::isinstance(v, m.attr(name));
+// isinstance(v, numpy.<name>), without importing NumPy (the package
+// imports it on first use): while it is not imported, no object is one.
+bool is_numpy(const py::object& v, const char* name) {
+  PyObject* m = PyImport_GetModule(py::str("numpy").ptr());  // a new reference, or null when not imported
+  if (!m) {
+    PyErr_Clear();
+    return false;
+  }
+  return py::isinstance(v, py::reinterpret_steal<py::object>(m).attr(name));
 }
 
-bool is_bool(const py::object& v) { return PyBool_Check(v.ptr()) || is_instance_of(v, "numpy", "bool_"); }
+bool is_bool(const py::object& v) { return PyBool_Check(v.ptr()) || is_numpy(v, "bool_"); }
+
+// An int, a float or a NumPy integer or floating scalar (bool included).
+bool is_real(const py::object& v) {
+  return PyLong_Check(v.ptr()) || PyFloat_Check(v.ptr()) || is_numpy(v, "integer") || is_numpy(v, "floating");
+}
 
 /// A whole number of pixels from an int or an integral float, as the
 /// original's pydantic lax mode: 5.0 -> 5; InvalidArgument for 5.5 or a
@@ -52,11 +62,10 @@ bool is_bool(const py::object& v) { return PyBool_Check(v.ptr()) || is_instance_
 int whole_side(const py::object& v, const char* name) {
   const std::string what = std::string("ImageSize: ") + name;
   if (is_bool(v)) throw InvalidType(what + " must be an int, got " + py::repr(v).cast<std::string>());
-  const bool integer = PyLong_Check(v.ptr()) || is_instance_of(v, "numpy", "integer");
-  const bool real = PyFloat_Check(v.ptr()) || is_instance_of(v, "numpy", "floating");
-  if (!integer && !real)
+  if (!is_real(v))
     throw InvalidType(what + " must be an int, got " + py::type::of(v).attr("__name__").cast<std::string>());
-  if (real && !py::float_(v).attr("is_integer")().cast<bool>())
+  const bool integer = PyLong_Check(v.ptr()) || is_numpy(v, "integer");
+  if (!integer && !py::float_(v).attr("is_integer")().cast<bool>())
     throw InvalidArgument(what + " must be a whole number of pixels, got " + py::repr(v).cast<std::string>());
   const py::int_ i(v);
   const py::int_ lo(INT_MIN), hi(INT_MAX);
@@ -67,9 +76,7 @@ int whole_side(const py::object& v, const char* name) {
 /// A real number (int, float, NumPy scalar; not bool) as a double;
 /// InvalidType for anything else.
 double real_number(const py::object& v, const std::string& what) {
-  const bool number = PyLong_Check(v.ptr()) || PyFloat_Check(v.ptr()) || is_instance_of(v, "numpy", "integer") ||
-                      is_instance_of(v, "numpy", "floating");
-  if (is_bool(v) || !number)
+  if (is_bool(v) || !is_real(v))
     throw InvalidType(what + " must be a number, got " + py::type::of(v).attr("__name__").cast<std::string>());
   return py::float_(v).cast<double>();
 }
@@ -89,7 +96,7 @@ ImageSize size_of_image(const py::object& image) {
   const auto module = type.attr("__module__").cast<std::string>();
   const auto name = type.attr("__name__").cast<std::string>();
   const bool tensor = module.starts_with("torch") && (name == "Tensor" || name == "Parameter");
-  if ((py::isinstance<py::array>(image) || tensor) && image.attr("ndim").cast<int>() >= 2) {
+  if ((is_numpy(image, "ndarray") || tensor) && image.attr("ndim").cast<int>() >= 2) {
     const py::tuple shape = image.attr("shape");
     const std::size_t n = shape.size();
     return tensor ? make_size(whole_side(shape[n - 2], "height"), whole_side(shape[n - 1], "width"))
@@ -109,9 +116,7 @@ py::object partial_order(const ImageSize& a, const py::object& other, Op op) {
 // Both sides times k, rounded by Python's round (half to even; its errors
 // for NaN and infinity); NotImplemented for a k that is not a number.
 py::object scaled_size(const ImageSize& s, const py::object& k) {
-  const bool number = PyLong_Check(k.ptr()) || PyFloat_Check(k.ptr()) || is_instance_of(k, "numpy", "integer") ||
-                      is_instance_of(k, "numpy", "floating");
-  if (is_bool(k) || !number) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+  if (is_bool(k) || !is_real(k)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
   const py::object round = py::module_::import("builtins").attr("round");
   return py::cast(make_size(whole_side(round(py::int_(s.height) * k), "height"),
                             whole_side(round(py::int_(s.width) * k), "width")));

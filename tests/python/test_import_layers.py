@@ -111,15 +111,16 @@ def test_no_import_cycle_between_submodules() -> None:
 
 
 def test_numpy_is_imported_on_first_use(data: pathlib.Path, tmp_path: pathlib.Path) -> None:
-    # `import pixelcache` and the thumbnail path (load_resized + save) run
-    # without NumPy (its import is ~45 ms and 22 MiB); the first array
-    # conversion imports it.
+    # `import pixelcache`, the thumbnail path (load_resized + save) and the
+    # geometry values (which accept NumPy scalars) run without NumPy (its
+    # import is ~45 ms and 22 MiB); the first array conversion imports it.
     import subprocess
     import sys
     code = ("import sys, pixelcache\n"
             "print('numpy' in sys.modules)\n"
             "im = pixelcache.HashableImage.load_resized(sys.argv[1], (32, 48))\n"
             "im.save(sys.argv[2])\n"
+            "pixelcache.ImageSize(3, 4.0) * 2, pixelcache.BoundingBox(1, 2, 3.5, 4)\n"
             "print('numpy' in sys.modules, im.size().height, im.size().width)\n"
             "print(type(im.numpy()).__module__, 'numpy' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code, str(data / "chelsea.png"), str(tmp_path / "t.png")],
