@@ -167,14 +167,6 @@ void check_strips(const DecodeInput& in, TIFF* tif, const MemStream& s, ImageSiz
   check_plausible(in, "TIFF", (needed + ratio - 1) / ratio, stored, size);
 }
 
-// Reads chunk `index` (a tile, or a strip of `rows` rows) into `buf` of
-// `size` bytes, as TIFFReadEncodedTile / TIFFReadEncodedStrip do. A deflate
-// chunk without a predictor, of 8-bit samples or in the host's byte order,
-// is inflated by libdeflate straight from the input (about twice zlib's
-// speed); whatever libdeflate does not inflate to
-// exactly the chunk's bytes (damaged data, a stream longer or shorter than
-// the chunk) is read again through libtiff, so the bytes and the errors of
-// every file stay libtiff's.
 // A chunk libdeflate can inflate straight from the input: its stored bytes
 // and the bytes it decodes to.
 struct RawChunk {
@@ -217,6 +209,14 @@ bool inflate_chunk(const RawChunk& c, std::uint8_t* buf) {
                   LIBDEFLATE_SUCCESS;
 }
 
+// Reads chunk `index` (a tile, or a strip of `rows` rows) into `buf` of
+// `size` bytes, as TIFFReadEncodedTile / TIFFReadEncodedStrip do. A deflate
+// chunk without a predictor, of 8-bit samples or in the host's byte order,
+// is inflated by libdeflate straight from the input (about twice zlib's
+// speed); whatever libdeflate does not inflate to
+// exactly the chunk's bytes (damaged data, a stream longer or shorter than
+// the chunk) is read again through libtiff, so the bytes and the errors of
+// every file stay libtiff's.
 tmsize_t read_chunk_bytes(TIFF* t, const MemStream& s, bool tiled, std::uint32_t index, std::uint32_t rows,
                           std::uint8_t* buf, tmsize_t size) {
   if (const auto c = raw_deflate_chunk(t, s, tiled, index, rows, size); c && inflate_chunk(*c, buf))
@@ -321,33 +321,51 @@ ChunkGrid chunk_grid(const DecodeInput& in, TIFF* tif, const MemStream& s, Image
   return g;
 }
 
+// The threads that inflate an image's chunks in parallel (read_samples()
+// all at once, stream_samples() a few ahead): the usable cores, or 0 when
+// that is one, the samples lie in separate planes or the chunks are not
+// deflate that libdeflate takes from the input.
+unsigned inflate_workers(TIFF* tif, const MemStream& s, const ChunkGrid& grid, int planes) {
+  const unsigned workers = usable_cores();
+  if (planes != 1 || workers < 2 || !raw_deflate_chunk(tif, s, grid.tiled, 0, grid.height, grid.bytes)) return 0;
+  return workers;
+}
+
+// The chunks of `bands` bands from y0 (row by row, left to right), each a
+// RawChunk or nullopt.
+std::vector<std::optional<RawChunk>> raw_chunks(TIFF* tif, const MemStream& s, const ChunkGrid& grid, std::uint32_t y0,
+                                                std::uint32_t bands, std::uint32_t w, std::uint32_t h) {
+  std::vector<std::optional<RawChunk>> out;
+  for (std::uint32_t b = 0, y = y0; b < bands && y < h; ++b, y += grid.height)
+    for (std::uint32_t x = 0; x < w; x += grid.width) {
+      const std::uint32_t index = grid.tiled ? TIFFComputeTile(tif, x, y, 0, 0) : TIFFComputeStrip(tif, y, 0);
+      out.push_back(raw_deflate_chunk(tif, s, grid.tiled, index, std::min(grid.height, h - y), grid.bytes));
+    }
+  return out;
+}
+
 // The whole decode's parallel part: every contiguous deflate chunk that
 // libdeflate inflates is inflated and put() into the image on the usable
 // cores (a chunk buffer a worker); returns, per chunk in read order, whether
-// it was (empty: none were, one core or not deflate). The caller reads the
+// it was (empty: none were, see inflate_workers()). The caller reads the
 // others through libtiff in order, so the first error is the sequential
 // read's.
 template <class Put>
 std::vector<char> inflate_ahead(TIFF* tif, const MemStream& s, const ChunkGrid& grid, int planes, std::uint32_t w,
                                 std::uint32_t h, const Put& put) {
-  const unsigned workers = usable_cores();
-  if (planes != 1 || workers < 2 || !raw_deflate_chunk(tif, s, grid.tiled, 0, grid.height, grid.bytes)) return {};
-  std::vector<std::optional<RawChunk>> chunks;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> at;  // (y0, x0) of each
-  for (std::uint32_t y = 0; y < h; y += grid.height)
-    for (std::uint32_t x = 0; x < w; x += grid.width) {
-      const std::uint32_t index = grid.tiled ? TIFFComputeTile(tif, x, y, 0, 0) : TIFFComputeStrip(tif, y, 0);
-      chunks.push_back(raw_deflate_chunk(tif, s, grid.tiled, index, std::min(grid.height, h - y), grid.bytes));
-      at.emplace_back(y, x);
-    }
-  if (chunks.size() < 2) return {};
+  const unsigned workers = inflate_workers(tif, s, grid, planes);
+  const std::uint32_t per_band = (w + grid.width - 1) / grid.width, bands = (h + grid.height - 1) / grid.height;
+  if (workers == 0 || std::uint64_t{per_band} * bands < 2) return {};
+  const auto chunks = raw_chunks(tif, s, grid, 0, bands, w, h);
   std::vector<std::vector<std::uint8_t>> buffers(workers,
                                                  std::vector<std::uint8_t>(static_cast<std::size_t>(grid.bytes)));
   std::vector<char> done(chunks.size(), 0);
   run_pool(chunks.size(), workers,
            [&](unsigned worker, std::size_t k) {
              if (!chunks[k] || !inflate_chunk(*chunks[k], buffers[worker].data())) return;
-             put(buffers[worker].data(), 0, at[k].first, at[k].second);
+             const auto y0 = static_cast<std::uint32_t>(k / per_band) * grid.height;
+             const auto x0 = static_cast<std::uint32_t>(k % per_band) * grid.width;
+             put(buffers[worker].data(), 0, y0, x0);
              done[k] = 1;
            },
            {}, {});
@@ -518,29 +536,14 @@ void SampleStream::convert(const std::uint8_t* b, std::vector<std::uint8_t>& ban
 // chunks, at least one band), when there are two cores and two bands.
 std::optional<ChunkPrefetch> prefetch_for(TIFF* tif, const MemStream& s, const ChunkGrid& grid, int planes,
                                           std::uint32_t per_band, std::uint32_t h) {
-  const unsigned workers = usable_cores();
+  const unsigned workers = inflate_workers(tif, s, grid, planes);
   const std::size_t chunk = static_cast<std::size_t>(grid.bytes);
-  if (planes != 1 || workers < 2 || h <= grid.height ||
-      !raw_deflate_chunk(tif, s, grid.tiled, 0, grid.height, grid.bytes))
-    return std::nullopt;
+  if (workers == 0 || h <= grid.height) return std::nullopt;
   // Two chunks a worker, within max(8 MiB, a chunk a worker): memory that
   // grows with the width by one chunk at most over the one-thread read.
   const std::size_t chunks = std::min<std::size_t>(2 * workers, std::max<std::size_t>((8u << 20) / chunk, workers));
   const std::size_t bands = std::max<std::size_t>(1, chunks / per_band);
   return std::optional<ChunkPrefetch>(std::in_place, workers, chunk, bands * per_band);
-}
-
-// The chunks of `bands` bands from y0 (row by row, left to right), each a
-// RawChunk or nullopt.
-std::vector<std::optional<RawChunk>> raw_chunks(TIFF* tif, const MemStream& s, const ChunkGrid& grid, std::uint32_t y0,
-                                                std::uint32_t bands, std::uint32_t w, std::uint32_t h) {
-  std::vector<std::optional<RawChunk>> out;
-  for (std::uint32_t b = 0, y = y0; b < bands && y < h; ++b, y += grid.height)
-    for (std::uint32_t x = 0; x < w; x += grid.width) {
-      const std::uint32_t index = grid.tiled ? TIFFComputeTile(tif, x, y, 0, 0) : TIFFComputeStrip(tif, y, 0);
-      out.push_back(raw_deflate_chunk(tif, s, grid.tiled, index, std::min(grid.height, h - y), grid.bytes));
-    }
-  return out;
 }
 
 // read_samples() streamed: a band of rows at a time (a strip, or a row of
