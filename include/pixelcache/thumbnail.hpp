@@ -3,7 +3,7 @@
 // decode_resized(data, spec, options) is, bit for bit,
 //   spec.apply(decode(data, options))
 // (decode whole -> orient -> resize with the same filter), but PNG, TIFF,
-// BMP and GIF images are never decoded whole: their rows
+// BMP, GIF and HEIF / AVIF grid images are never decoded whole: their rows
 // stream from the decoder through a resampler that keeps a few rows (the
 // filter's window) and the result, so memory stays O(width x kernel rows) +
 // the output whatever the height. Which files stream:
@@ -15,10 +15,12 @@
 //   * BMP: every kind (uncompressed, RLE4 / RLE8), bottom-up files bottom row
 //     first;
 //   * GIF: non-interlaced first frames; interlaced ones decode whole;
-//   * WebP decodes whole (the incremental decoder, which webp.cpp has,
-//     accepts some damaged files that the one-shot decoder refuses, so it
-//     is not used);
-//   * HEIF / AVIF decode whole (grid images are not streamed yet);
+//   * WebP decodes whole, at its shrink-on-load scale through libwebp's
+//     scaler, the file fed to libwebp a few MiB at a time so that a mapped
+//     file's pages are dropped as it goes (a lossy file holds a few
+//     full-width rows and the scaled output, a lossless one its ARGB plane);
+//   * HEIF / AVIF grid images, a row of tiles at a time; other HEIF / AVIF
+//     images decode whole;
 //   * JPEG decodes whole at its reduced DCT scale (shrink-on-load).
 // EXIF / container orientation is applied as decode() applies it: rows of
 // orientations that flip or transpose go straight to their place in the

@@ -128,8 +128,17 @@ bool may_stream(Format f) noexcept;
 // Decoders return the image as stored and the orientation they found;
 // decode_ex() applies it (LoadOptions::apply_orientation).
 Decoded decode_jpeg(const DecodeInput& in);
+/// decode_jpeg() for the perceptual hashes (phash.cpp): a gray or YCbCr
+/// file decodes to its luma (mode L, libjpeg-turbo's gray output; at 1/8
+/// scale through jpeg_dc_luma(), jpeg_dc.hpp), a CMYK / YCCK one as
+/// decode_jpeg() does.
+Decoded decode_jpeg_luma(const DecodeInput& in);
 Decoded decode_png(const DecodeInput& in);
 Decoded decode_webp(const DecodeInput& in);
+/// The bytes decode_webp() gives libwebp's incremental decoder at a time
+/// (default 4 MiB; 0 restores it). Tests lower it to cut small files into
+/// many parts. Process-wide; set it while no WebP decodes.
+void set_webp_feed_bytes(std::size_t bytes) noexcept;
 Decoded decode_heif(const DecodeInput& in, Format format);
 Decoded decode_tiff(const DecodeInput& in);
 Decoded decode_bmp(const DecodeInput& in);

@@ -4,9 +4,11 @@
 #include <webp/encode.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 
+#include "../mapped_file.hpp"
 #include "codec.hpp"
 #include "pixelcache/ops.hpp"
 
@@ -83,7 +85,54 @@ void check_features(const DecodeInput& in, VP8StatusCode st, const WebPBitstream
 bool may_have_exif(std::span<const std::uint8_t> data) {
   return data.size() > 20 && std::memcmp(data.data() + 12, "VP8X", 4) == 0 && (data[20] & 0x08) != 0;
 }
+// Bytes given to the incremental decoder at a time; after each part, the
+// pages of a mapped input are dropped (release_mapped()).
+constexpr std::size_t kFeedBytes = std::size_t{4} << 20;
+std::atomic<std::size_t> g_feed_bytes{kFeedBytes};  // set_webp_feed_bytes()
+
+// Decodes `data` as configured by libwebp's incremental decoder, reading
+// straight from `data` (WebPIUpdate: no copy) a growing prefix at a time,
+// and drops a mapped input's pages after each part: a lossy file's bytes
+// are read once, front to back (its mode partition, the first part, a few
+// pages at a time again), so a 16 MiB file no longer stays resident while
+// it decodes. A file of up to one part decodes as WebPDecode() decodes it
+// (accepted, refused and pixels: fuzz_decode_webp compares them); a valid
+// larger one too (Decode.WebpFedInPartsIsWebpDecodedAtOnce). On damaged
+// data the parts can make libwebp answer differently: never accepting what
+// WebPDecode() refuses in the fuzz corpus, sometimes refusing what it
+// accepts, or other garbage pixels. A file that ends early gives
+// VP8_STATUS_SUSPENDED on its last part (truncated).
+VP8StatusCode decode_fed(std::span<const std::uint8_t> data, WebPDecoderConfig& config) {
+  // The incremental decoder decodes what is there: a file shorter than its
+  // RIFF or chunk sizes whose pixels happen to complete passes, which
+  // WebPDecode() refuses (most of the fuzz corpus' cut files). So the
+  // one-shot decoder checks the file first, decoding only its top-left
+  // pixel (the first macroblock row of a lossy file, the first row of a
+  // lossless one).
+  WebPDecoderConfig probe;
+  WebPInitDecoderConfig(&probe);
+  std::uint8_t pixel[3];
+  probe.options.use_cropping = 1;
+  probe.options.crop_width = probe.options.crop_height = 1;
+  probe.output.colorspace = MODE_RGB;
+  probe.output.is_external_memory = 1;
+  probe.output.u.RGBA.rgba = pixel;
+  probe.output.u.RGBA.stride = 3;
+  probe.output.u.RGBA.size = sizeof pixel;
+  if (const VP8StatusCode st = WebPDecode(data.data(), data.size(), &probe); st != VP8_STATUS_OK) return st;
+  std::unique_ptr<WebPIDecoder, decltype(&WebPIDelete)> idec(WebPIDecode(nullptr, 0, &config), &WebPIDelete);
+  if (!idec) return VP8_STATUS_OUT_OF_MEMORY;
+  const std::size_t part = g_feed_bytes.load(std::memory_order_relaxed);
+  for (std::size_t fed = 0;;) {
+    fed = std::min(data.size(), fed + part);
+    const VP8StatusCode st = WebPIUpdate(idec.get(), data.data(), fed);
+    if (st != VP8_STATUS_SUSPENDED || fed == data.size()) return st;
+    release_mapped(data);
+  }
+}
 }  // namespace
+
+void set_webp_feed_bytes(std::size_t bytes) noexcept { g_feed_bytes = bytes ? bytes : kFeedBytes; }
 
 Decoded decode_webp(const DecodeInput& in) {
   WebPBitstreamFeatures f;
@@ -95,7 +144,7 @@ Decoded decode_webp(const DecodeInput& in) {
   out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
     WebPDecoderConfig config;
     configure(config, f, sz, reinterpret_cast<std::uint8_t*>(b.data()));
-    const VP8StatusCode st = WebPDecode(in.data.data(), in.data.size(), &config);
+    const VP8StatusCode st = decode_fed(in.data, config);
     WebPFreeDecBuffer(&config.output);  // external memory: frees nothing of ours
     if (st != VP8_STATUS_OK) decode_fail(in, "WEBP", "corrupt or truncated bitstream");
   });
