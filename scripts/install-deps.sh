@@ -20,6 +20,7 @@ PACKAGES=(
   libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  libjpeg62-turbo-dev   # tests/cpp/test_jpeg_dc.cpp writes restart intervals through libjpeg's own API
   python3 python3-pytest python3-numpy python3-pil python3-opencv python3-xxhash
   python3-scipy   # tests/tools/imagehash_ref.py: imagehash's phash (scipy.fftpack.dct)
   python3-matplotlib libvips-tools

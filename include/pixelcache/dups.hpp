@@ -63,7 +63,8 @@ namespace pixelcache {
 
 /// Part of the cache keys of find_duplicates: bumped with the pixelcache
 /// version, so hashes stored by another release (whose decoders may
-/// differ) are not used. "1/" + version().
+/// differ) are not used. "2/" + version() (2: the hash of a JPEG file
+/// starts from its luma, phash.hpp).
 std::string duplicate_cache_version();
 
 /// The two parallel passes of find_duplicates.

@@ -43,8 +43,9 @@
 // given (Image.open does not apply the EXIF orientation); pixelcache hashes
 // the upright image, so compare with imagehash on
 // ImageOps.exif_transpose(Image.open(path)). Hashes of encoded data
-// (hash_bytes / hash_file) decode JPEGs at reduced scale (shrink-on-load):
-// see hash_load_options() for what that changes.
+// (hash_bytes / hash_file) decode JPEG and WebP files at reduced scale
+// (shrink-on-load), a JPEG as its luma: see hash_load_options() for what
+// that changes.
 //
 // Thread safety: ImageHash and HashSpec are immutable values; every
 // function is reentrant and may run concurrently.
@@ -189,11 +190,16 @@ ImageHash image_hash(const Image& img, const HashSpec& spec);
 /// of 4 x the reduced size a side (128 x 128 for phash 8, 36 x 32 for dhash
 /// 8), so a JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain when
 /// it stays at least that large (a 12 MP photo: 1/8, 500 x 375; a 451 x 300
-/// one: full size for phash 8, 1/2 for ahash 8). The hash then
-/// differs slightly from the hash of the full decode: the same hash for
-/// most photos, a bit or two apart for the others (measured in
-/// tests/python/test_phash.py and doc/near-duplicates.md); non-JPEG
-/// formats always decode fully.
+/// one: full size for phash 8, 1/2 for ahash 8), a WebP by libwebp's
+/// scaler at the same scales. A gray or YCbCr JPEG is decoded as its luma
+/// (libjpeg-turbo's gray output, what Pillow's draft("L", size) asks for),
+/// not as convert("L") of its RGB decode, which is within a level or two of
+/// it; at 1/8 scale from the DC coefficients alone, the Huffman decoding
+/// split over the usable cores (src/codec/jpeg_dc.hpp), the pixels
+/// libjpeg-turbo's. The hash then differs slightly from the hash of the
+/// full decode: the same hash for most photos, a bit or two apart for the
+/// others (measured in tests/python/test_phash.py and
+/// doc/near-duplicates.md); other formats always decode fully.
 LoadOptions hash_load_options(const HashSpec& spec, LoadOptions base = {});
 
 /// The hash of encoded image bytes, decoded with hash_load_options() (EXIF

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "codec.hpp"
+#include "jpeg_dc.hpp"
 #include "pixelcache/ops.hpp"
 
 namespace pixelcache::detail {
@@ -104,9 +106,10 @@ inline std::uint8_t muldiv255(int a, int b) {
   return static_cast<std::uint8_t>(((t >> 8) + t) >> 8);
 }
 
-}  // namespace
-
-Decoded decode_jpeg(const DecodeInput& in) {
+// decode_jpeg() and decode_jpeg_luma(): with `luma`, a gray or YCbCr file
+// is decoded to its first component (TurboJPEG's TJPF_GRAY; at 1/8 scale
+// from the DC coefficients on every core when jpeg_dc_luma() takes it).
+Decoded decode(const DecodeInput& in, bool luma) {
   TjHandle h(tjInitDecompress());
   if (!h) decode_fail(in, "JPEG", "cannot create a TurboJPEG decompressor");
   auto* buf = const_cast<unsigned char*>(in.data.data());
@@ -170,17 +173,30 @@ Decoded decode_jpeg(const DecodeInput& in) {
       }
     });
   } else {
-    const bool gray = cs == TJCS_GRAY;
-    out.image = Image::generate(sz, jpeg_mode(hd), PixelType::U8, [&](std::span<std::byte> b) {
-      std::memset(b.data(), 0, b.size());  // whatever libjpeg-turbo leaves unwritten is never heap contents
-      check(tjDecompress2(h.get(), buf, size, reinterpret_cast<unsigned char*>(b.data()), w, 0, ht,
-                          gray ? TJPF_GRAY : TJPF_RGB, 0));
-    });
+    const bool gray = luma || cs == TJCS_GRAY;
+    std::optional<Image> dc;
+    // TurboJPEG scales by the largest factor whose size fits the one asked
+    // for: 1/8 unless both sides are 4 or less (then 1/4 or more).
+    if (luma && scale == 8 && std::max(hd.width, hd.height) > 4 && (cs == TJCS_GRAY || cs == TJCS_YCbCr) &&
+        !markers.arithmetic) dc = jpeg_dc_luma(in.data);
+    if (dc && dc->size() == sz)
+      out.image = std::move(*dc);
+    else
+      out.image = Image::generate(sz, gray ? Mode::L : Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+        std::memset(b.data(), 0, b.size());  // whatever libjpeg-turbo leaves unwritten is never heap contents
+        check(tjDecompress2(h.get(), buf, size, reinterpret_cast<unsigned char*>(b.data()), w, 0, ht,
+                            gray ? TJPF_GRAY : TJPF_RGB, 0));
+      });
   }
   out.orientation = orient ? orient : 1;
   out.scale = scale;
   return out;
 }
+}  // namespace
+
+Decoded decode_jpeg(const DecodeInput& in) { return decode(in, false); }
+
+Decoded decode_jpeg_luma(const DecodeInput& in) { return decode(in, true); }
 
 ImageInfo probe_jpeg(const ProbeInput& in) {
   const DecodeInput din = in.decode_input();

@@ -134,7 +134,7 @@ std::string file_identity(const std::string& path) {
 
 }  // namespace
 
-std::string duplicate_cache_version() { return std::string("1/") + version(); }
+std::string duplicate_cache_version() { return std::string("2/") + version(); }
 
 DuplicateReport find_duplicates(const std::vector<std::string>& paths, const DuplicateOptions& o) {
   o.hash.validate();

@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <numbers>
 
+#include "atomic_file.hpp"
+#include "codec/codec.hpp"
+#include "mapped_file.hpp"
 #include "ops/ops_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/ops.hpp"
@@ -168,13 +172,31 @@ LoadOptions hash_load_options(const HashSpec& spec, LoadOptions base) {
   return base;
 }
 
+namespace {
+// The image the hash of encoded data starts from: decode() with the hash's
+// shrink-on-load, a JPEG as its luma (decode_jpeg_luma(): what Pillow's
+// draft("L", size) asks libjpeg for; on every core at 1/8 scale).
+Image hash_source(std::span<const std::uint8_t> data, const LoadOptions& options, std::string_view source) {
+  if (data.empty() || sniff_format(data) != Format::JPEG) return decode(data, options, source);
+  Decoded d = detail::decode_jpeg_luma({data, options, source});
+  detail::finish_decoded(d, options);
+  return std::move(d.image);
+}
+}  // namespace
+
 ImageHash hash_bytes(std::span<const std::uint8_t> data, const HashSpec& spec, const LoadOptions& options,
                      std::string_view source) {
-  return image_hash(decode(data, hash_load_options(spec, options), source), spec);
+  return image_hash(hash_source(data, hash_load_options(spec, options), source), spec);
 }
 
 ImageHash hash_file(const std::string& path_or_url, const HashSpec& spec, const LoadOptions& options) {
-  return image_hash(load(path_or_url, hash_load_options(spec, options)), spec);
+  const LoadOptions o = hash_load_options(spec, options);
+  detail::reject_nul(path_or_url);
+  if (is_url(path_or_url)) return image_hash(hash_source(fetch_url(path_or_url, o.fetch), o, path_or_url), spec);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(escape_bytes(path_or_url) + ": is a directory");
+  const detail::MappedFile file(path_or_url);
+  return image_hash(hash_source(file.bytes(), o, path_or_url), spec);
 }
 
 int default_threshold(const HashSpec& spec) {

@@ -160,3 +160,25 @@ def test_file_hashes_use_shrink_on_load(data, tmp_path):
         print(f"\n{kind}: shrink-on-load hash of a 2560x1708 JPEG is {d} bits from the full decode's")
         assert d <= 6
         assert pixelcache.image_hash(jpeg.read_bytes(), kind) == pixelcache.image_hash(jpeg, kind)
+
+
+@pytest.mark.parametrize("subsampling", [0, 1, 2])  # Pillow: 4:4:4, 4:2:2, 4:2:0
+def test_jpeg_file_hash_is_imagehash_of_pillows_luma_draft(data, tmp_path, subsampling):
+    """A JPEG file's hash starts from its luma at the shrink-on-load scale:
+    at 1/8 pixelcache reads only the DC coefficients (on every core), and
+    the bits equal imagehash's on Pillow's draft("L", size) decode, which
+    asks libjpeg-turbo for the same pixels. Noise makes the Huffman data
+    large enough to be split between threads."""
+    base = Image.open(data / "rocket.jpg").convert("RGB").resize((2560, 1708), Image.Resampling.BICUBIC)
+    noisy = np.clip(np.asarray(base, np.int16) + np.random.default_rng(subsampling).normal(0, 6, (1708, 2560, 3)),
+                    0, 255).astype(np.uint8)
+    jpeg = tmp_path / "big.jpg"
+    Image.fromarray(noisy).save(jpeg, quality=92, subsampling=subsampling)
+    for kind, hash_size in (("phash", 8), ("dhash", 8), ("ahash", 8), ("phash", 16)):
+        ours = pixelcache.image_hash(jpeg, kind, hash_size=hash_size)
+        side = 4 * (hash_size * 4 if kind == "phash" else hash_size + (kind == "dhash"))
+        with Image.open(jpeg) as im:
+            im.draft("L", (side, side))
+            assert im.mode == "L" and im.size == ((320, 214) if hash_size == 8 else (640, 427))  # 1/8, 1/4
+            theirs = {"phash": ref.phash, "dhash": ref.dhash, "ahash": ref.average_hash}[kind](im, hash_size)
+        assert (np.asarray(ours.hash) == theirs).all(), (kind, hash_size, str(ours), ref.to_hex(theirs))
