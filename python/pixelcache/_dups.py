@@ -48,8 +48,10 @@ def image_hash(source: Union[str, "os.PathLike[str]", bytes, "HashableImage"], h
     computes it. A HashableImage is hashed from its pixels (as its
     .phash() / .dhash() / .average_hash()); a path, URL or encoded bytes is
     decoded with shrink-on-load (a JPEG at 1/2, 1/4 or 1/8 scale when it
-    stays at least 4 x the reduced size a side), which can differ from the
-    hash of the full decode by a bit or two for some photos."""
+    stays at least 4 x the reduced size a side, as its luma: the pixels of
+    Pillow's draft("L", size); at 1/8 from the DC coefficients, decoded on
+    every core), which can differ from the hash of the full decode by a bit
+    or two for some photos."""
     from ._image import HashableImage
 
     kind = _check_hash(hash)
