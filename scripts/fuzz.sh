@@ -54,7 +54,7 @@ fixed_runs() {
     fuzz_decode_jpeg) echo 16000 ;;
     fuzz_decode_png) echo 1100000 ;;
     fuzz_decode_tiff) echo 85000 ;;
-    fuzz_decode_webp) echo 45000 ;;
+    fuzz_decode_webp) echo 20000 ;;
     fuzz_exif) echo 11000000 ;;
     fuzz_lmdb_check) echo 6000 ;;
     fuzz_parse_step) echo 190000 ;;

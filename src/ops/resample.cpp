@@ -8,6 +8,7 @@
 #include <limits>
 #include <opencv2/core.hpp>
 
+#include "../image_storage.hpp"
 #include "ops_internal.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/ops.hpp"
@@ -302,6 +303,9 @@ namespace {
 // resize() of the region `e` of `img` to `size` (validated).
 Image resample_image(const Image& img, ImageSize size, Interpolation interpolation, Extent e) {
   if (size == img.size() && e.whole(img.height(), img.width())) return img;
+  // The result's size against max_image_bytes() before any table of it (a
+  // side of 940724989 made a 3.7 GB index table, then failed the limit).
+  detail::checked_sample_count(size, img.channels(), img.pixel_type() == PixelType::F32 ? 4 : 1, "resize");
   if (interpolation == Interpolation::Nearest) return resize_nearest(img, size, e);
   const Filter f = filter_for(interpolation);
   if (img.is_binary()) {

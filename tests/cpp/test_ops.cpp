@@ -1,6 +1,11 @@
 // Operations (ops.hpp) against Pillow / OpenCV references generated at test
 // time (tests/tools/pillow_reference.py), exact expectations, and bad input.
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <random>
+#include <string>
 
 #include "test_support.hpp"
 
@@ -83,6 +88,39 @@ TEST(Resize, BinaryStaysBinaryWithoutGrowingEdges) {
     const Image half = resize(mask, {50, 50}, interp);
     EXPECT_EQ(half.mode(), Mode::Binary);
     EXPECT_DOUBLE_EQ(half.stats().mean[0], 400.0 / 2500.0);
+  }
+}
+
+// A giant target size is refused by the size limit before the tables the
+// resample builds for it (fuzz_parse_step: resize:...940724989x2,nearest
+// built a 3.7 GB index table first, then failed the limit). Run in a child
+// whose address space may grow by 512 MiB only: the table cannot be made.
+TEST(Resize, GiantTargetIsRefusedBeforeItsTables) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "a sanitizer's shadow memory needs more address space than the child gets";
+#endif
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const auto refused = [](Interpolation how, ImageSize to) {
+    std::ifstream status("/proc/self/status");
+    std::uint64_t kib = 0;
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("VmSize:", 0) == 0) kib = std::stoull(line.substr(7));
+    const rlim_t cap = (kib << 10) + (rlim_t{512} << 20);
+    const rlimit lim{cap, cap};
+    ::setrlimit(RLIMIT_AS, &lim);
+    set_max_image_bytes(std::uint64_t{1} << 20);
+    try {
+      (void)resize(cat(), to, how);
+    } catch (const LimitError&) {
+      std::_Exit(0);
+    } catch (...) {
+      std::_Exit(1);  // std::bad_alloc from a table
+    }
+    std::_Exit(2);
+  };
+  for (Interpolation how : {Interpolation::Nearest, Interpolation::Bilinear, Interpolation::Lanczos}) {
+    EXPECT_EXIT(refused(how, {2, 940724989}), ::testing::ExitedWithCode(0), "") << static_cast<int>(how);
+    EXPECT_EXIT(refused(how, {940724989, 2}), ::testing::ExitedWithCode(0), "") << static_cast<int>(how);
   }
 }
 
