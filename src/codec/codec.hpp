@@ -135,10 +135,6 @@ Decoded decode_jpeg(const DecodeInput& in);
 Decoded decode_jpeg_luma(const DecodeInput& in);
 Decoded decode_png(const DecodeInput& in);
 Decoded decode_webp(const DecodeInput& in);
-/// The bytes decode_webp() gives libwebp's incremental decoder at a time
-/// (default 4 MiB; 0 restores it). Tests lower it to cut small files into
-/// many parts. Process-wide; set it while no WebP decodes.
-void set_webp_feed_bytes(std::size_t bytes) noexcept;
 Decoded decode_heif(const DecodeInput& in, Format format);
 Decoded decode_tiff(const DecodeInput& in);
 Decoded decode_bmp(const DecodeInput& in);

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
+#include <new>
 #include <optional>
 #include <vector>
 
@@ -148,7 +150,8 @@ bool read_frame(const std::uint8_t* p, std::size_t n, Stream& s, std::vector<Com
   if (!frame.empty() || n < 6 || p[0] != 8) return false;
   s.height = be16(p + 1), s.width = be16(p + 3);
   const int nf = p[5];
-  if (s.width == 0 || s.height == 0 || nf < 1 || nf > 4 || n != 6 + 3 * static_cast<std::size_t>(nf)) return false;
+  if (s.width == 0 || s.height == 0 || s.width > 65500 || s.height > 65500) return false;  // JPEG_MAX_DIMENSION
+  if (nf < 1 || nf > 4 || n != 6 + 3 * static_cast<std::size_t>(nf)) return false;
   for (int i = 0; i < nf; ++i) {
     const std::uint8_t* c = p + 6 + 3 * i;
     const Component comp{c[0], c[1] >> 4, c[1] & 15, c[2], 0, 0};
@@ -209,6 +212,15 @@ bool read_scan_header(const std::uint8_t* p, std::size_t n, const std::vector<Co
   return tail[0] == 0 && tail[1] == 63 && tail[2] == 0;  // Ss, Se, Ah / Al of a sequential scan
 }
 
+// An APPn or COM segment libjpeg-turbo reads without a warning: not a
+// JFIF APP0 of another major version, nor an Adobe APP14 whose colour
+// transform is neither 0 nor 1.
+bool app_or_comment(std::uint8_t marker, const std::uint8_t* p, std::size_t n) {
+  if (marker == 0xE0 && n >= 14 && std::memcmp(p, "JFIF\0", 5) == 0) return p[5] == 1;
+  if (marker == 0xEE && n >= 12 && std::memcmp(p, "Adobe", 5) == 0) return p[11] <= 1;
+  return (marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE;
+}
+
 // Walks the marker segments from SOI to the first SOS (only APPn and COM
 // are skipped); `pos` ends after the SOS segment.
 bool read_markers(std::span<const std::uint8_t> d, Stream& s, DcQuantisers& quant, std::size_t& pos) {
@@ -238,7 +250,7 @@ bool read_markers(std::span<const std::uint8_t> d, Stream& s, DcQuantisers& quan
     else if (marker == 0xDA)
       return read_scan_header(p, n, frame, s);
     else
-      ok = (marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE;  // not progressive, arithmetic, DNL, EOI...
+      ok = app_or_comment(marker, p, n);  // not progressive, arithmetic, DNL, EOI...
     if (!ok) return false;
   }
 }
@@ -310,9 +322,10 @@ bool parse(std::span<const std::uint8_t> d, Stream& s) {
 // Where each MCU a segment decoded starts (bit offset), the luma DC values
 // of each (the segment's own running sums), and where it stopped.
 struct Segment {
+  std::int64_t first_mcu = -1;       // the MCU index at start[0] when known (restart intervals), else -1
   std::vector<std::uint32_t> start;  // start.back(): after the last whole MCU
   std::vector<std::uint32_t> luma;   // luma_blocks a decoded MCU (sums modulo 2^32, as libjpeg-turbo's)
-  bool failed = false;               // stopped at data that is no code
+  bool failed = false;               // stopped at data that is no code, or a misplaced restart
 };
 
 // Huffman decoding from a bit position: the bits MSB-first in a 64-bit
@@ -431,21 +444,27 @@ class Decoder {
 };
 
 // Decodes MCUs from `bit` (an MCU start, or a guess at one) until one would
-// start at or after `stop`, the data ends or a code is bad. `first_mcu` is
-// the MCU index at `bit` when known (restart intervals: the decoder then
-// aligns to each interval and resets the predictor), else -1.
-Segment decode_segment(const Stream& s, std::uint64_t bit, std::uint64_t stop, std::int64_t first_mcu) {
+// start at or after `stop`, the data ends or a code is bad, recording at
+// most the image's MCU count (junk after the data costs no memory). With
+// restart intervals `first_mcu` is the MCU index at `bit` and the segment
+// runs to MCU `end_mcu` exactly, aligning to each interval and resetting
+// the predictor; ending anywhere else (a short interval) is a failure.
+// Without, first_mcu is 0 for the first segment and -1 (unknown) for the
+// others, and `end_mcu` is unused.
+Segment decode_segment(const Stream& s, std::uint64_t bit, std::uint64_t stop, std::int64_t first_mcu,
+                       std::int64_t end_mcu) {
   Segment out;
+  out.first_mcu = first_mcu;
   const std::uint64_t data_bits = std::uint64_t{s.size} * 8;
   const std::uint64_t total = std::uint64_t(s.mcus_per_row) * s.mcu_rows;
-  out.start.reserve(static_cast<std::size_t>((stop - bit) / 64));
+  out.start.reserve(static_cast<std::size_t>(std::min<std::uint64_t>((stop - bit) / 64, total) + 1));
   Decoder dec(s, bit);
   std::uint32_t pred = 0;
   std::uint32_t luma[16];
   for (std::int64_t m = first_mcu;;) {
-    if (m >= 0 && s.restart && m % s.restart == 0 && m != first_mcu) {
+    if (s.restart && m % s.restart == 0 && m != first_mcu && m < end_mcu) {
       const std::uint64_t k = static_cast<std::uint64_t>(m) / s.restart;
-      if (k >= s.interval_start.size() || (dec.bit() + 7) / 8 != s.interval_start[k]) {
+      if ((dec.bit() + 7) / 8 != s.interval_start[k]) {
         out.start.push_back(static_cast<std::uint32_t>(dec.bit()));
         out.failed = true;
         break;
@@ -455,7 +474,8 @@ Segment decode_segment(const Stream& s, std::uint64_t bit, std::uint64_t stop, s
     }
     const std::uint64_t at = dec.bit();
     out.start.push_back(static_cast<std::uint32_t>(at));
-    if (at >= stop || (m >= 0 && static_cast<std::uint64_t>(m) >= total)) break;
+    if (s.restart ? m >= end_mcu : at >= stop) break;
+    if (out.luma.size() >= total * static_cast<std::size_t>(s.luma_blocks)) break;  // more MCUs than the image
     if (!dec.mcu(pred, luma) || dec.bit() > data_bits) {
       out.failed = true;
       break;
@@ -475,7 +495,7 @@ inline std::uint8_t dc_pixel(std::uint32_t dc, int q0) {
 
 // Decodes the data in segments on up to `threads` threads: equal byte
 // ranges (each but the first a guess at an MCU start), or with restart
-// markers whole intervals (no guess).
+// markers whole intervals (no guess). Empty when memory ran out.
 std::vector<Segment> decode_segments(const Stream& s, unsigned threads, std::size_t min_segment) {
   unsigned n = threads ? threads : usable_cores();
   n = static_cast<unsigned>(std::clamp<std::size_t>(s.size / (min_segment ? min_segment : kMinSegment), 1, n));
@@ -494,8 +514,18 @@ std::vector<Segment> decode_segments(const Stream& s, unsigned threads, std::siz
   first[0] = 0;
   begin[n] = std::uint64_t{s.size} * 8;
   std::vector<Segment> seg(n);
-  run_pool(n, n, [&](unsigned, std::size_t t) { seg[t] = decode_segment(s, begin[t], begin[t + 1], first[t]); }, {},
-           {});
+  const std::int64_t total = std::int64_t(s.mcus_per_row) * s.mcu_rows;
+  std::atomic<bool> out_of_memory{false};
+  run_pool(n, n,
+           [&](unsigned, std::size_t t) {
+             try {
+               seg[t] = decode_segment(s, begin[t], begin[t + 1], first[t], t + 1 < n ? first[t + 1] : total);
+             } catch (const std::bad_alloc&) {
+               out_of_memory = true;
+             }
+           },
+           {}, {});
+  if (out_of_memory) seg.clear();  // the caller leaves the file to libjpeg-turbo
   return seg;
 }
 
@@ -523,7 +553,10 @@ class Stitcher {
         if (!settle()) return std::nullopt;
         while (j < g.start.size() && g.start[j] < at_) ++j;
         if (j == g.start.size() || mcu_ >= total_) break;
-        if (g.start[j] == at_) {
+        // (A segment of restart intervals is right from its first MCU
+        // only: reached at another MCU index, the intervals before it were
+        // short, which libjpeg-turbo decodes with a warning.)
+        if (g.start[j] == at_ && (g.first_mcu < 0 || (j == 0 && mcu_ == static_cast<std::uint64_t>(g.first_mcu)))) {
           adopt(g, j);
           break;
         }
@@ -609,7 +642,9 @@ std::optional<Image> jpeg_dc_luma(std::span<const std::uint8_t> data, unsigned t
   // Every block takes at least two bits (a DC code and an EOB or more):
   // data too short for its header's size is refused before any allocation.
   if (total * s.block_luma.size() * 2 > std::uint64_t{s.size} * 8) return std::nullopt;
-  return Stitcher(s).run(decode_segments(s, threads, min_segment));
+  const std::vector<Segment> seg = decode_segments(s, threads, min_segment);
+  if (seg.empty()) return std::nullopt;
+  return Stitcher(s).run(seg);
 }
 
 }  // namespace pixelcache::detail

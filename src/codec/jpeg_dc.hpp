@@ -41,7 +41,8 @@ namespace pixelcache::detail {
 /// largest: progressive, arithmetic-coded, multi-scan, 12-bit, damaged or
 /// truncated data (whatever libjpeg-turbo would warn about) are left to it.
 /// The caller checks the colour space (gray or YCbCr: the first component
-/// is the luma) and the limits first. Never throws for bad data.
+/// is the luma), that TurboJPEG would scale by 1/8 (a side above 4) and the
+/// limits first. Never throws; nullopt also when memory runs out.
 std::optional<Image> jpeg_dc_luma(std::span<const std::uint8_t> data, unsigned threads = 0,
                                   std::size_t min_segment = 0);
 

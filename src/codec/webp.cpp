@@ -4,9 +4,12 @@
 #include <webp/encode.h>
 
 #include <algorithm>
-#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "../mapped_file.hpp"
 #include "codec.hpp"
@@ -85,54 +88,40 @@ void check_features(const DecodeInput& in, VP8StatusCode st, const WebPBitstream
 bool may_have_exif(std::span<const std::uint8_t> data) {
   return data.size() > 20 && std::memcmp(data.data() + 12, "VP8X", 4) == 0 && (data[20] & 0x08) != 0;
 }
-// Bytes given to the incremental decoder at a time; after each part, the
-// pages of a mapped input are dropped (release_mapped()).
-constexpr std::size_t kFeedBytes = std::size_t{4} << 20;
-std::atomic<std::size_t> g_feed_bytes{kFeedBytes};  // set_webp_feed_bytes()
+// Inputs from this size on are decoded with their pages dropped as they go.
+constexpr std::size_t kReleaseFrom = std::size_t{1} << 20;
+// How often a mapped input's pages are dropped while it decodes.
+constexpr std::chrono::milliseconds kReleaseEvery{40};
 
-// Decodes `data` as configured by libwebp's incremental decoder, reading
-// straight from `data` (WebPIUpdate: no copy) a growing prefix at a time,
-// and drops a mapped input's pages after each part: a lossy file's bytes
-// are read once, front to back (its mode partition, the first part, a few
-// pages at a time again), so a 16 MiB file no longer stays resident while
-// it decodes. A file of up to one part decodes as WebPDecode() decodes it
-// (accepted, refused and pixels: fuzz_decode_webp compares them); a valid
-// larger one too (Decode.WebpFedInPartsIsWebpDecodedAtOnce). On damaged
-// data the parts can make libwebp answer differently: never accepting what
-// WebPDecode() refuses in the fuzz corpus, sometimes refusing what it
-// accepts, or other garbage pixels. A file that ends early gives
-// VP8_STATUS_SUSPENDED on its last part (truncated).
-VP8StatusCode decode_fed(std::span<const std::uint8_t> data, WebPDecoderConfig& config) {
-  // The incremental decoder decodes what is there: a file shorter than its
-  // RIFF or chunk sizes whose pixels happen to complete passes, which
-  // WebPDecode() refuses (most of the fuzz corpus' cut files). So the
-  // one-shot decoder checks the file first, decoding only its top-left
-  // pixel (the first macroblock row of a lossy file, the first row of a
-  // lossless one).
-  WebPDecoderConfig probe;
-  WebPInitDecoderConfig(&probe);
-  std::uint8_t pixel[3];
-  probe.options.use_cropping = 1;
-  probe.options.crop_width = probe.options.crop_height = 1;
-  probe.output.colorspace = MODE_RGB;
-  probe.output.is_external_memory = 1;
-  probe.output.u.RGBA.rgba = pixel;
-  probe.output.u.RGBA.stride = 3;
-  probe.output.u.RGBA.size = sizeof pixel;
-  if (const VP8StatusCode st = WebPDecode(data.data(), data.size(), &probe); st != VP8_STATUS_OK) return st;
-  std::unique_ptr<WebPIDecoder, decltype(&WebPIDelete)> idec(WebPIDecode(nullptr, 0, &config), &WebPIDelete);
-  if (!idec) return VP8_STATUS_OUT_OF_MEMORY;
-  const std::size_t part = g_feed_bytes.load(std::memory_order_relaxed);
-  for (std::size_t fed = 0;;) {
-    fed = std::min(data.size(), fed + part);
-    const VP8StatusCode st = WebPIUpdate(idec.get(), data.data(), fed);
-    if (st != VP8_STATUS_SUSPENDED || fed == data.size()) return st;
-    release_mapped(data);
+// WebPDecode() of `data` as configured (libwebp's one-shot decoder: what it
+// accepts and its pixels are the reference), while a second thread drops a
+// mapped input's pages every kReleaseEvery: the decoder reads a lossy file
+// front to back (its mode partition, the first part, a little at a time as
+// well), so a page dropped behind it is not needed again and one still
+// needed is read again from the page cache; a 16 MiB file is never resident
+// whole. (libwebp's incremental decoder, fed a part at a time, would do the
+// same without a thread, but on damaged data its answer can depend on where
+// the parts end: fuzz_decode_webp found a file it accepted in 100-byte parts
+// and refused at once.)
+VP8StatusCode decode_releasing(std::span<const std::uint8_t> data, WebPDecoderConfig& config) {
+  if (data.size() < kReleaseFrom) return WebPDecode(data.data(), data.size(), &config);
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread dropper([&] {
+    std::unique_lock lock(m);
+    while (!cv.wait_for(lock, kReleaseEvery, [&] { return done; })) release_mapped(data);
+  });
+  const VP8StatusCode st = WebPDecode(data.data(), data.size(), &config);
+  {
+    const std::lock_guard lock(m);
+    done = true;
   }
+  cv.notify_one();
+  dropper.join();
+  return st;
 }
 }  // namespace
-
-void set_webp_feed_bytes(std::size_t bytes) noexcept { g_feed_bytes = bytes ? bytes : kFeedBytes; }
 
 Decoded decode_webp(const DecodeInput& in) {
   WebPBitstreamFeatures f;
@@ -144,7 +133,7 @@ Decoded decode_webp(const DecodeInput& in) {
   out.image = Image::generate(sz, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
     WebPDecoderConfig config;
     configure(config, f, sz, reinterpret_cast<std::uint8_t*>(b.data()));
-    const VP8StatusCode st = decode_fed(in.data, config);
+    const VP8StatusCode st = decode_releasing(in.data, config);
     WebPFreeDecBuffer(&config.output);  // external memory: frees nothing of ours
     if (st != VP8_STATUS_OK) decode_fail(in, "WEBP", "corrupt or truncated bitstream");
   });

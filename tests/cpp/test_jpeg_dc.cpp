@@ -10,10 +10,14 @@
 #include <jpeglib.h>
 // clang-format on
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <random>
+#include <string>
 
 #include "codec/jpeg_dc.hpp"
 #include "test_support.hpp"
@@ -195,6 +199,72 @@ TEST(JpegDc, AcSymbolWithoutMagnitudeEndsTheBlockAsInLibjpeg) {
   ASSERT_TRUE(ref);  // libjpeg-turbo decodes it without a warning
   ASSERT_TRUE(dc);
   EXPECT_TRUE(std::equal(dc->u8_view().begin(), dc->u8_view().end(), ref->begin()));
+}
+
+// Found by review, each a hand-made file (tests/data/jpeg_dc/): a short
+// restart interval where a thread's segment begins (the segment was adopted
+// one MCU early, shifting every pixel after it), a side above libjpeg's
+// 65500 and a JFIF version libjpeg-turbo warns about: all left to it.
+TEST(JpegDc, ReviewFindingsAreLeftToLibjpeg) {
+  const auto ok = read_file(data("jpeg_dc/restart_ok.jpg"));
+  int w = 0, h = 0;
+  const auto ref = reference(ok, w, h);
+  ASSERT_TRUE(ref);
+  for (unsigned threads : {1u, 2u, 3u}) {
+    const auto img = detail::jpeg_dc_luma(ok, threads, 1);
+    ASSERT_TRUE(img) << threads;
+    EXPECT_TRUE(std::equal(img->u8_view().begin(), img->u8_view().end(), ref->begin())) << threads;
+  }
+  const auto short_interval = read_file(data("jpeg_dc/restart_short.jpg"));
+  EXPECT_FALSE(reference(short_interval, w, h));  // "premature end of data segment"
+  for (unsigned threads : {1u, 2u, 3u}) EXPECT_FALSE(detail::jpeg_dc_luma(short_interval, threads, 1)) << threads;
+  for (const char* name : {"jpeg_dc/wide.jpg", "jpeg_dc/jfif2.jpg"}) {
+    const auto bytes = read_file(data(name));
+    EXPECT_FALSE(reference(bytes, w, h)) << name;
+    EXPECT_FALSE(detail::jpeg_dc_luma(bytes, 2, 1)) << name;
+  }
+}
+
+// Megabytes of junk before EOI: each thread records at most the image's MCU
+// count, so memory stays that of the image (it grew with the file: 446 MB
+// for 16 MiB of zeros on two threads, and an allocation failure in a thread
+// ended the process). In a child: its peak RSS may grow by 64 MiB, and its
+// address space by 512 MiB (a thread's allocation failure is caught).
+TEST(JpegDc, JunkAfterTheDataCostsNoMemory) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "a sanitizer's shadow memory needs more address space than the child gets";
+#endif
+  // A 1024 x 1024 gray file whose Huffman tables make a zero bit a DC
+  // difference of 0 and another an EOB: every 2 zero bits an MCU, so the
+  // zeros after the image's 4096 bytes decode too (as MCUs past the end).
+  std::vector<std::uint8_t> jpeg = {0xFF, 0xD8,                                                         // SOI
+                                    0xFF, 0xDB, 0x00, 0x43, 0x00};                                      // DQT 0
+  jpeg.insert(jpeg.end(), 64, 8);                                                                       // quantisers
+  for (std::uint8_t b : {0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x04, 0x00, 0x04, 0x00, 0x01, 0x01, 0x11, 0x00,  // SOF0
+                         0xFF, 0xC4, 0x00, 0x14, 0x00, 0x01, 0,    0,    0,    0,    0,    0,    0,
+                         0,    0,    0,    0,    0,    0,    0,    0,    0x00,  // DC
+                         0xFF, 0xC4, 0x00, 0x14, 0x10, 0x01, 0,    0,    0,    0,    0,    0,    0,
+                         0,    0,    0,    0,    0,    0,    0,    0,    0x00,         // AC
+                         0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00})  // SOS
+    jpeg.push_back(b);
+  jpeg.insert(jpeg.end(), 4096 + (std::size_t{16} << 20), std::uint8_t{0});
+  jpeg.insert(jpeg.end(), {0xFF, 0xD9});
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const auto run = [&] {
+    std::ifstream status("/proc/self/status");
+    std::uint64_t kib = 0;
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("VmSize:", 0) == 0) kib = std::stoull(line.substr(7));
+    const rlim_t cap = (kib << 10) + (rlim_t{512} << 20);
+    const rlimit lim{cap, cap};
+    ::setrlimit(RLIMIT_AS, &lim);
+    rusage before{}, after{};
+    ::getrusage(RUSAGE_SELF, &before);
+    const bool decoded = detail::jpeg_dc_luma(jpeg, 2).has_value();  // nullopt: bytes before EOI
+    ::getrusage(RUSAGE_SELF, &after);
+    std::_Exit(decoded ? 1 : after.ru_maxrss - before.ru_maxrss > 64 * 1024 ? 2 : 0);  // KiB
+  };
+  EXPECT_EXIT(run(), ::testing::ExitedWithCode(0), "");
 }
 
 // Damaged entropy-coded data: whatever jpeg_dc_luma() returns is

@@ -1,19 +1,15 @@
 // Fuzz target: the WebP decoder alone (detail::decode_webp, without the format
 // sniffer), then the orientation and check_decoded(), against libwebp's
-// one-shot WebPDecode(): decode_webp() feeds libwebp's incremental decoder
-// (webp.cpp: decode_fed), which must accept, refuse and decode exactly as
-// the one-shot decoder for a file of one part (every fuzz input). Then the
-// input again in parts of a quarter of its size (the suspend / resume paths
-// on hostile data), which must not accept what the one-shot decoder
-// refuses; its pixels are not compared: on damaged data libwebp can answer
-// differently when the data arrives in parts
-// (regressions/fuzz_decode_webp/parts-differ-on-damaged-tokens).
-// Seeds: the WebP files of tests/data and of the generated conformance
-// corpus (make_corpus.py).
+// one-shot WebPDecode() called directly: decode_webp() must accept, refuse
+// and decode exactly as it does. Seeds: the WebP files of tests/data and of
+// the generated conformance corpus (make_corpus.py).
+// (regressions/fuzz_decode_webp/ holds inputs that libwebp's incremental
+// decoder, fed in parts, decoded differently: it is no longer used.)
 #include <webp/decode.h>
 
 #include <algorithm>
-#include <cstring>
+#include <optional>
+#include <vector>
 
 #include "fuzz_support.hpp"
 
@@ -38,20 +34,13 @@ std::optional<std::vector<std::uint8_t>> one_shot(const std::uint8_t* data, std:
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace pixelcache;
-  detail::set_webp_feed_bytes(0);
-  const auto at_once = fuzz::decode_with(data, size, detail::decode_webp);
-  if (at_once) {
-    // Within the limits: the one-shot decoder must agree.
-    int w = 0, h = 0;
-    const auto ref = one_shot(data, size, w, h);
-    fuzz::require(ref.has_value(), "WebP: decoded a file WebPDecode() refuses");
-    fuzz::require(at_once->image.width() == w && at_once->image.height() == h, "WebP: not WebPDecode()'s size");
-    const auto px = at_once->image.u8_view();
-    fuzz::require(std::equal(px.begin(), px.end(), ref->begin()), "WebP: pixels differ from WebPDecode()'s");
-  }
-  detail::set_webp_feed_bytes(std::max<std::size_t>(64, size / 4));
-  const auto in_parts = fuzz::decode_with(data, size, detail::decode_webp);
-  detail::set_webp_feed_bytes(0);
-  fuzz::require(!in_parts || at_once, "WebP: in parts, decoded a file refused at once");
+  const auto ours = fuzz::decode_with(data, size, detail::decode_webp);
+  if (!ours) return 0;  // refused: by libwebp, or by the limits (which WebPDecode does not have)
+  int w = 0, h = 0;
+  const auto ref = one_shot(data, size, w, h);
+  fuzz::require(ref.has_value(), "WebP: decoded a file WebPDecode() refuses");
+  fuzz::require(ours->image.width() == w && ours->image.height() == h, "WebP: not WebPDecode()'s size");
+  const auto px = ours->image.u8_view();
+  fuzz::require(std::equal(px.begin(), px.end(), ref->begin()), "WebP: pixels differ from WebPDecode()'s");
   return 0;
 }
