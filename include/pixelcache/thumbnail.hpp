@@ -16,9 +16,9 @@
 //     first;
 //   * GIF: non-interlaced first frames; interlaced ones decode whole;
 //   * WebP decodes whole, at its shrink-on-load scale through libwebp's
-//     scaler, the file fed to libwebp a few MiB at a time so that a mapped
-//     file's pages are dropped as it goes (a lossy file holds a few
-//     full-width rows and the scaled output, a lossless one its ARGB plane);
+//     scaler, a mapped file's pages dropped as libwebp reads it (a lossy
+//     file holds a few full-width rows and the scaled output, a lossless one
+//     its ARGB plane);
 //   * HEIF / AVIF grid images, a row of tiles at a time; other HEIF / AVIF
 //     images decode whole;
 //   * JPEG decodes whole at its reduced DCT scale (shrink-on-load).

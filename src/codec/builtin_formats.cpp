@@ -44,8 +44,8 @@ ImageInfo probe_avif(const ProbeInput& in) { return probe_heif(in, Format::AVIF)
 // The rows, in the order lists of writers and extensions give them. PNG,
 // TIFF, BMP, GIF and HEIF / AVIF grids (heif_grid.hpp; other HEIFs decode
 // whole) stream; not WebP: it shrinks on load through libwebp's scaler
-// instead (webp.cpp), whose rows are already scaled; it reads the file in
-// parts, each released once passed, but decodes into a whole image.
+// instead (webp.cpp), whose rows are already scaled, into a whole image
+// (a mapped file's pages are dropped as libwebp reads it).
 // clang-format off
 const FormatEntry kBuiltins[] = {
   // id          name    label        extensions    input   sniff       late   decode       probe        encode       streams options
