@@ -25,6 +25,9 @@
 namespace pixelcache::test {
 namespace {
 
+// A file of tests/cpp/data/ (inputs of this test alone).
+std::string own_data(const std::string& name) { return std::string(PIXELCACHE_CPP_DATA_DIR) + "/" + name; }
+
 // libjpeg-turbo's 1/8 gray decode, or nullopt when it fails or warns.
 std::optional<std::vector<std::uint8_t>> reference(const std::vector<std::uint8_t>& jpeg, int& w, int& h) {
   tjhandle t = tjInitDecompress();
@@ -201,12 +204,12 @@ TEST(JpegDc, AcSymbolWithoutMagnitudeEndsTheBlockAsInLibjpeg) {
   EXPECT_TRUE(std::equal(dc->u8_view().begin(), dc->u8_view().end(), ref->begin()));
 }
 
-// Found by review, each a hand-made file (tests/data/jpeg_dc/): a short
+// Found by review, each a hand-made file (tests/cpp/data/jpeg_dc/): a short
 // restart interval where a thread's segment begins (the segment was adopted
 // one MCU early, shifting every pixel after it), a side above libjpeg's
 // 65500 and a JFIF version libjpeg-turbo warns about: all left to it.
 TEST(JpegDc, ReviewFindingsAreLeftToLibjpeg) {
-  const auto ok = read_file(data("jpeg_dc/restart_ok.jpg"));
+  const auto ok = read_file(own_data("jpeg_dc/restart_ok.jpg"));
   int w = 0, h = 0;
   const auto ref = reference(ok, w, h);
   ASSERT_TRUE(ref);
@@ -215,11 +218,11 @@ TEST(JpegDc, ReviewFindingsAreLeftToLibjpeg) {
     ASSERT_TRUE(img) << threads;
     EXPECT_TRUE(std::equal(img->u8_view().begin(), img->u8_view().end(), ref->begin())) << threads;
   }
-  const auto short_interval = read_file(data("jpeg_dc/restart_short.jpg"));
+  const auto short_interval = read_file(own_data("jpeg_dc/restart_short.jpg"));
   EXPECT_FALSE(reference(short_interval, w, h));  // "premature end of data segment"
   for (unsigned threads : {1u, 2u, 3u}) EXPECT_FALSE(detail::jpeg_dc_luma(short_interval, threads, 1)) << threads;
   for (const char* name : {"jpeg_dc/wide.jpg", "jpeg_dc/jfif2.jpg"}) {
-    const auto bytes = read_file(data(name));
+    const auto bytes = read_file(own_data(name));
     EXPECT_FALSE(reference(bytes, w, h)) << name;
     EXPECT_FALSE(detail::jpeg_dc_luma(bytes, 2, 1)) << name;
   }
