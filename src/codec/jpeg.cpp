@@ -106,6 +106,22 @@ inline std::uint8_t muldiv255(int a, int b) {
   return static_cast<std::uint8_t>(((t >> 8) + t) >> 8);
 }
 
+// Fails (DecodeError) for TurboJPEG's answer `rc` of a decode on `h` unless
+// it is 0 or a warning: warnings (e.g. extraneous bytes) still give a
+// complete image; a premature end does not, and is an error here as in
+// Pillow. TurboJPEG 2.1 also says TJERR_WARNING for a fatal error that
+// follows a warning (the decode stopped, the buffer is not written), so the
+// message must be one of libjpeg's warnings (JWRN_* in jerror.h).
+void check_turbo(void* h, int rc, const DecodeInput& in) {
+  if (rc == 0) return;
+  const std::string msg = tjGetErrorStr2(h);
+  for (const char* w :
+       {"Corrupt JPEG data", "Warning: ", "Unknown Adobe color transform code", "Inconsistent progression sequence",
+        "Invalid SOS parameters for sequential JPEG", "Application transferred too many scanlines"})
+    if (tjGetErrorCode(h) == TJERR_WARNING && msg.rfind(w, 0) == 0) return;
+  decode_fail(in, "JPEG", msg.find("Premature end") != std::string::npos ? "truncated file (" + msg + ")" : msg);
+}
+
 // decode_jpeg() and decode_jpeg_luma(): with `luma`, a gray or YCbCr file
 // is decoded to its first component (TurboJPEG's TJPF_GRAY; at 1/8 scale
 // from the DC coefficients on every core when jpeg_dc_luma() takes it).
@@ -134,24 +150,7 @@ Decoded decode(const DecodeInput& in, bool luma) {
   const ImageSize scaled = decoded_size(hd, orient, in.options, &scale);
   const int w = scaled.width, ht = scaled.height;
 
-  auto check = [&](int rc) {
-    if (rc == 0) return;
-    const std::string msg = tjGetErrorStr2(h.get());
-    // Warnings (e.g. extraneous bytes) still give a complete image; a
-    // premature end does not, and is an error here as in Pillow.
-    // TurboJPEG 2.1 also says TJERR_WARNING for a fatal error that follows
-    // a warning (the decode stopped, the buffer is not written), so the
-    // message must be one of libjpeg's warnings (JWRN_* in jerror.h).
-    auto is_warning = [&] {
-      for (const char* w :
-           {"Corrupt JPEG data", "Warning: ", "Unknown Adobe color transform code", "Inconsistent progression sequence",
-            "Invalid SOS parameters for sequential JPEG", "Application transferred too many scanlines"})
-        if (msg.rfind(w, 0) == 0) return true;
-      return false;
-    };
-    if (tjGetErrorCode(h.get()) == TJERR_WARNING && is_warning()) return;
-    decode_fail(in, "JPEG", msg.find("Premature end") != std::string::npos ? "truncated file (" + msg + ")" : msg);
-  };
+  auto check = [&](int rc) { check_turbo(h.get(), rc, in); };
 
   Decoded out;
   out.format = Format::JPEG;
@@ -178,7 +177,8 @@ Decoded decode(const DecodeInput& in, bool luma) {
     // TurboJPEG scales by the largest factor whose size fits the one asked
     // for: 1/8 unless both sides are 4 or less (then 1/4 or more).
     if (luma && scale == 8 && std::max(hd.width, hd.height) > 4 && (cs == TJCS_GRAY || cs == TJCS_YCbCr) &&
-        !markers.arithmetic) dc = jpeg_dc_luma(in.data);
+        !markers.arithmetic)
+      dc = jpeg_dc_luma(in.data);
     if (dc && dc->size() == sz)
       out.image = std::move(*dc);
     else
