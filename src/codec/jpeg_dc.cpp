@@ -133,8 +133,11 @@ struct Stream {
   std::size_t size = 0;                     // ... of which data
   std::vector<std::size_t> interval_start;  // byte offset of each restart interval
   // The MCU grid and each MCU's blocks: the component's tables and, for a
-  // luma block, its place in the MCU (by * h + bx), else -1.
-  int mcus_per_row = 0, mcu_rows = 0, luma_blocks = 0;
+  // luma block, its place in the MCU (by * luma_w + bx), else -1.
+  int mcus_per_row = 0, mcu_rows = 0;
+  std::uint64_t mcus = 0;                       // in the image
+  int luma_w = 1, luma_h = 1, luma_blocks = 1;  // luma blocks an MCU: luma_w x luma_h
+  std::uint64_t data_bits() const noexcept { return std::uint64_t{size} * 8; }
   std::vector<int> block_luma;
   std::vector<const Huffman*> block_dc, block_ac;
 };
@@ -272,7 +275,8 @@ bool lay_out(Stream& s) {
       s.block_ac.push_back(&s.ac_tables[static_cast<std::size_t>(c.ac)]);
     }
   }
-  s.luma_blocks = one ? 1 : y.h * y.v;
+  s.mcus = std::uint64_t(s.mcus_per_row) * s.mcu_rows;
+  s.luma_w = one ? 1 : y.h, s.luma_h = one ? 1 : y.v, s.luma_blocks = s.luma_w * s.luma_h;
   return s.block_luma.size() <= 10;
 }
 
@@ -319,6 +323,14 @@ bool parse(std::span<const std::uint8_t> d, Stream& s) {
   return lay_out(s) && read_scan(d, pos, s);
 }
 
+// Where restart interval k starts (bit offset), given that the interval
+// before it ended at `bit`: nullopt unless that is in the byte before (the
+// rest of the byte is padding), as libjpeg-turbo reads an RSTn marker there.
+std::optional<std::uint64_t> interval_bit(const Stream& s, std::uint64_t k, std::uint64_t bit) {
+  if (k >= s.interval_start.size() || (bit + 7) / 8 != s.interval_start[k]) return std::nullopt;
+  return std::uint64_t{s.interval_start[k]} * 8;
+}
+
 // Where each MCU a segment decoded starts (bit offset), the luma DC values
 // of each (the segment's own running sums), and where it stopped.
 struct Segment {
@@ -328,36 +340,44 @@ struct Segment {
   bool failed = false;               // stopped at data that is no code, or a misplaced restart
 };
 
-// Huffman decoding from a bit position: the bits MSB-first in a 64-bit
-// accumulator refilled 7 bytes at a time without branches.
+// The bits MSB-first in a 64-bit accumulator refilled 7 bytes at a time
+// without branches: `n` valid bits at the top of `acc`, the next byte at `p`.
+struct Bits {
+  std::uint64_t acc = 0;
+  int n = 0;
+  const std::uint8_t* p = nullptr;
+  void refill() noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    acc |= __builtin_bswap64(w) >> n;
+    p += (63 - n) >> 3;
+    n |= 56;
+  }
+  void consume(int bits) noexcept { acc <<= bits, n -= bits; }
+};
+
+// Huffman decoding from a bit position.
 class Decoder {
  public:
   Decoder(const Stream& s, std::uint64_t bit) : s_(s) { seek(bit); }
 
   void seek(std::uint64_t bit) {
-    p_ = s_.bytes.data() + bit / 8;
-    acc_ = 0, n_ = 0;
-    refill();
-    consume(static_cast<int>(bit % 8));
+    bits_ = {0, 0, s_.bytes.data() + bit / 8};
+    bits_.refill();
+    bits_.consume(static_cast<int>(bit % 8));
   }
-  std::uint64_t bit() const noexcept { return static_cast<std::uint64_t>(p_ - s_.bytes.data()) * 8 - n_; }
+  std::uint64_t bit() const noexcept { return static_cast<std::uint64_t>(bits_.p - s_.bytes.data()) * 8 - bits_.n; }
 
   // Decodes one MCU, adding each luma block's DC difference to `pred` and
   // storing the sum in luma[0..luma_blocks); false for a bad code. The
-  // reader's state lives in locals here (registers, not memory: the stores
+  // reader's state is a local copy here (registers, not memory: the stores
   // to `luma` could otherwise alias it).
   bool mcu(std::uint32_t& pred, std::uint32_t* luma) {
-    std::uint64_t acc = acc_;
-    int n = n_;
-    const std::uint8_t* p = p_;
-    const auto refill = [&] {
-      std::uint64_t w;
-      std::memcpy(&w, p, 8);
-      acc |= __builtin_bswap64(w) >> n;
-      p += (63 - n) >> 3;
-      n |= 56;
-    };
-    const auto consume = [&](int bits) { acc <<= bits, n -= bits; };
+    Bits r = bits_;
+    std::uint64_t& acc = r.acc;
+    const int& n = r.n;
+    const auto refill = [&] { r.refill(); };
+    const auto consume = [&](int bits) { r.consume(bits); };
     const std::size_t blocks = s_.block_dc.size();
     bool ok = true;
     for (std::size_t b = 0; b < blocks && ok; ++b) {
@@ -422,25 +442,13 @@ class Decoder {
         }
       }
     }
-    acc_ = acc, n_ = n, p_ = p;
+    bits_ = r;
     return ok;
   }
 
  private:
-  std::uint64_t peek(int bits) const noexcept { return acc_ >> (64 - bits); }
-  void consume(int bits) noexcept { acc_ <<= bits, n_ -= bits; }
-  void refill() noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, p_, 8);
-    acc_ |= __builtin_bswap64(w) >> n_;
-    p_ += (63 - n_) >> 3;
-    n_ |= 56;
-  }
-
   const Stream& s_;
-  const std::uint8_t* p_ = nullptr;
-  std::uint64_t acc_ = 0;
-  int n_ = 0;
+  Bits bits_;
 };
 
 // Decodes MCUs from `bit` (an MCU start, or a guess at one) until one would
@@ -455,28 +463,26 @@ Segment decode_segment(const Stream& s, std::uint64_t bit, std::uint64_t stop, s
                        std::int64_t end_mcu) {
   Segment out;
   out.first_mcu = first_mcu;
-  const std::uint64_t data_bits = std::uint64_t{s.size} * 8;
-  const std::uint64_t total = std::uint64_t(s.mcus_per_row) * s.mcu_rows;
-  out.start.reserve(static_cast<std::size_t>(std::min<std::uint64_t>((stop - bit) / 64, total) + 1));
+  out.start.reserve(static_cast<std::size_t>(std::min<std::uint64_t>((stop - bit) / 64, s.mcus) + 1));
   Decoder dec(s, bit);
   std::uint32_t pred = 0;
   std::uint32_t luma[16];
   for (std::int64_t m = first_mcu;;) {
     if (s.restart && m % s.restart == 0 && m != first_mcu && m < end_mcu) {
-      const std::uint64_t k = static_cast<std::uint64_t>(m) / s.restart;
-      if ((dec.bit() + 7) / 8 != s.interval_start[k]) {
+      const auto next = interval_bit(s, static_cast<std::uint64_t>(m) / s.restart, dec.bit());
+      if (!next) {
         out.start.push_back(static_cast<std::uint32_t>(dec.bit()));
         out.failed = true;
         break;
       }
-      dec.seek(std::uint64_t{s.interval_start[k]} * 8);
+      dec.seek(*next);
       pred = 0;
     }
     const std::uint64_t at = dec.bit();
     out.start.push_back(static_cast<std::uint32_t>(at));
     if (s.restart ? m >= end_mcu : at >= stop) break;
-    if (out.luma.size() >= total * static_cast<std::size_t>(s.luma_blocks)) break;  // more MCUs than the image
-    if (!dec.mcu(pred, luma) || dec.bit() > data_bits) {
+    if (out.luma.size() >= s.mcus * static_cast<std::size_t>(s.luma_blocks)) break;  // more MCUs than the image
+    if (!dec.mcu(pred, luma) || dec.bit() > s.data_bits()) {
       out.failed = true;
       break;
     }
@@ -512,14 +518,14 @@ std::vector<Segment> decode_segments(const Stream& s, unsigned threads, std::siz
     }
   }
   first[0] = 0;
-  begin[n] = std::uint64_t{s.size} * 8;
+  begin[n] = s.data_bits();
   std::vector<Segment> seg(n);
-  const std::int64_t total = std::int64_t(s.mcus_per_row) * s.mcu_rows;
   std::atomic<bool> out_of_memory{false};
   run_pool(n, n,
            [&](unsigned, std::size_t t) {
              try {
-               seg[t] = decode_segment(s, begin[t], begin[t + 1], first[t], t + 1 < n ? first[t + 1] : total);
+               seg[t] = decode_segment(s, begin[t], begin[t + 1], first[t],
+                                       t + 1 < n ? first[t + 1] : static_cast<std::int64_t>(s.mcus));
              } catch (const std::bad_alloc&) {
                out_of_memory = true;
              }
@@ -536,7 +542,6 @@ class Stitcher {
  public:
   explicit Stitcher(const Stream& s)
       : s_(s),
-        total_(std::uint64_t(s.mcus_per_row) * s.mcu_rows),
         out_w_((s.width + 7) / 8),
         out_h_((s.height + 7) / 8),
         px_(static_cast<std::size_t>(out_w_) * out_h_),
@@ -545,14 +550,14 @@ class Stitcher {
   // The image, or nullopt where the data does not decode to the end.
   std::optional<Image> run(const std::vector<Segment>& seg) {
     adopt(seg[0], 0);
-    for (std::size_t t = 1; t < seg.size() && mcu_ < total_ && !failed_; ++t) {
+    for (std::size_t t = 1; t < seg.size() && mcu_ < s_.mcus && !failed_; ++t) {
       // Decode on from at_ until an MCU start that segment t recorded;
       // past its last record it is of no use and the next one is tried.
       const Segment& g = seg[t];
       for (std::size_t j = 0;;) {
         if (!settle()) return std::nullopt;
         while (j < g.start.size() && g.start[j] < at_) ++j;
-        if (j == g.start.size() || mcu_ >= total_) break;
+        if (j == g.start.size() || mcu_ >= s_.mcus) break;
         // (A segment of restart intervals is right from its first MCU
         // only: reached at another MCU index, the intervals before it were
         // short, which libjpeg-turbo decodes with a warning.)
@@ -563,10 +568,10 @@ class Stitcher {
         if (!step()) return std::nullopt;
       }
     }
-    while (mcu_ < total_ && !failed_)  // whatever no segment covered
+    while (mcu_ < s_.mcus && !failed_)  // whatever no segment covered
       if (!settle() || !step()) return std::nullopt;
     // Every MCU decoded and nothing but the last byte's padding left.
-    if (mcu_ < total_ || (at_ + 7) / 8 != s_.size) return std::nullopt;
+    if (mcu_ < s_.mcus || (at_ + 7) / 8 != s_.size) return std::nullopt;
     return Image::generate({out_h_, out_w_}, Mode::L, PixelType::U8,
                            [&](std::span<std::byte> b) { std::memcpy(b.data(), px_.data(), px_.size()); });
   }
@@ -574,8 +579,7 @@ class Stitcher {
  private:
   // The pixels of MCU mcu_ from its luma DC values (+ delta).
   void place(const std::uint32_t* luma, std::uint32_t delta) {
-    const bool one = s_.comps.size() == 1;
-    const int bw = one ? 1 : s_.comps[0].h, bh = one ? 1 : s_.comps[0].v;
+    const int bw = s_.luma_w, bh = s_.luma_h;
     const int mx = static_cast<int>(mcu_ % s_.mcus_per_row), my = static_cast<int>(mcu_ / s_.mcus_per_row);
     for (int by = 0; by < bh; ++by)
       for (int bx = 0; bx < bw; ++bx) {
@@ -590,10 +594,10 @@ class Stitcher {
   // the predictor restarts; false when the interval before did not end in
   // the byte before.
   bool settle() {
-    if (!s_.restart || mcu_ == 0 || mcu_ >= total_ || mcu_ % s_.restart != 0) return true;
-    const std::uint64_t k = mcu_ / s_.restart;
-    if ((at_ + 7) / 8 != s_.interval_start[k]) return false;
-    at_ = std::uint64_t{s_.interval_start[k]} * 8;
+    if (!s_.restart || mcu_ == 0 || mcu_ >= s_.mcus || mcu_ % s_.restart != 0) return true;
+    const auto next = interval_bit(s_, mcu_ / s_.restart, at_);
+    if (!next) return false;
+    at_ = *next;
     pred_ = 0;
     return true;
   }
@@ -605,7 +609,7 @@ class Stitcher {
     const std::uint32_t delta = pred_ - (from ? g.luma[from * lb - 1] : 0u);
     const std::size_t decoded = g.luma.size() / lb;
     std::size_t i = from;
-    for (; i < decoded && mcu_ < total_; ++i) place(&g.luma[i * lb], delta);
+    for (; i < decoded && mcu_ < s_.mcus; ++i) place(&g.luma[i * lb], delta);
     at_ = g.start[i];
     if (i > 0) pred_ = g.luma[i * lb - 1] + delta;
     failed_ = g.failed && i == decoded;
@@ -615,14 +619,13 @@ class Stitcher {
   bool step() {
     if (dec_.bit() != at_) dec_.seek(at_);
     std::uint32_t luma[16];
-    if (!dec_.mcu(pred_, luma) || dec_.bit() > std::uint64_t{s_.size} * 8) return false;
+    if (!dec_.mcu(pred_, luma) || dec_.bit() > s_.data_bits()) return false;
     place(luma, 0);
     at_ = dec_.bit();
     return true;
   }
 
   const Stream& s_;
-  const std::uint64_t total_;  // MCUs in the image
   const int out_w_, out_h_;
   std::vector<std::uint8_t> px_;
   Decoder dec_;
@@ -637,11 +640,10 @@ class Stitcher {
 std::optional<Image> jpeg_dc_luma(std::span<const std::uint8_t> data, unsigned threads, std::size_t min_segment) {
   Stream s;
   if (!parse(data, s)) return std::nullopt;
-  const std::uint64_t total = std::uint64_t(s.mcus_per_row) * s.mcu_rows;
-  if (s.restart && s.interval_start.size() != (total + s.restart - 1) / s.restart) return std::nullopt;
+  if (s.restart && s.interval_start.size() != (s.mcus + s.restart - 1) / s.restart) return std::nullopt;
   // Every block takes at least two bits (a DC code and an EOB or more):
   // data too short for its header's size is refused before any allocation.
-  if (total * s.block_luma.size() * 2 > std::uint64_t{s.size} * 8) return std::nullopt;
+  if (s.mcus * s.block_luma.size() * 2 > s.data_bits()) return std::nullopt;
   const std::vector<Segment> seg = decode_segments(s, threads, min_segment);
   if (seg.empty()) return std::nullopt;
   return Stitcher(s).run(seg);
