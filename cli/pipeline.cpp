@@ -21,22 +21,6 @@ std::vector<std::uint8_t> read_input(const std::string& path_or_url, const Fetch
   return read_file(path_or_url);
 }
 
-InputBytes::InputBytes(const std::string& path_or_url, const FetchOptions& fetch) {
-  if (is_url(path_or_url)) {
-    body_ = fetch_url(path_or_url, fetch);
-    return;
-  }
-  std::error_code ec;
-  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(path_or_url + ": is a directory");
-  file_ = std::make_unique<detail::MappedFile>(path_or_url);
-}
-
-InputBytes::~InputBytes() = default;
-
-std::span<const std::uint8_t> InputBytes::bytes() const noexcept {
-  return file_ ? file_->bytes() : std::span<const std::uint8_t>(body_);
-}
-
 Digest digest_input(std::span<const std::uint8_t> bytes) {
   constexpr std::size_t kChunk = std::size_t{4} << 20;  // pages of a mapped input held at once
   if (bytes.size() <= kChunk) return digest_bytes(bytes.data(), bytes.size());

@@ -24,14 +24,11 @@
 #include <string>
 #include <vector>
 
+#include "mapped_file.hpp"  // InputBytes
 #include "pixelcache/cache.hpp"
 #include "pixelcache/digest.hpp"
 #include "pixelcache/io.hpp"
 #include "pixelcache/pipeline.hpp"
-
-namespace pixelcache::detail {
-class MappedFile;  // src/mapped_file.hpp
-}
 
 namespace pixelcache::cli {
 
@@ -52,18 +49,8 @@ struct Pipeline {
 std::vector<std::uint8_t> read_input(const std::string& path_or_url, const FetchOptions& fetch = {});
 
 /// An input's bytes: a file mapped into memory (its pages dropped from the
-/// process as a streamed decode passes them: thumbnail.hpp), or a URL's
-/// body. Throws as read_input().
-class InputBytes {
- public:
-  explicit InputBytes(const std::string& path_or_url, const FetchOptions& fetch = {});
-  ~InputBytes();
-  std::span<const std::uint8_t> bytes() const noexcept;
-
- private:
-  std::unique_ptr<detail::MappedFile> file_;
-  std::vector<std::uint8_t> body_;
-};
+/// process as a streamed decode passes them: thumbnail.hpp), or a URL's body.
+using detail::InputBytes;
 
 /// digest_bytes() of an input, dropping the pages of a mapped file as it
 /// goes (so hashing a large file does not keep it resident).

@@ -9,11 +9,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 
 #include "atomic_file.hpp"
 #include "pixelcache/error.hpp"
 #include "pixelcache/io.hpp"
+#include "pixelcache/net.hpp"
 
 namespace pixelcache::detail {
 
@@ -65,6 +67,23 @@ MappedFile::~MappedFile() {
     r.erase(std::remove(r.begin(), r.end(), std::make_pair(data_, size_)), r.end());
   }
   ::munmap(const_cast<std::uint8_t*>(data_), size_);
+}
+
+InputBytes::InputBytes(const std::string& path_or_url, const FetchOptions& fetch) {
+  reject_nul(path_or_url);
+  if (is_url(path_or_url)) {
+    body_ = fetch_url(path_or_url, fetch);
+    return;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(escape_bytes(path_or_url) + ": is a directory");
+  file_ = std::make_unique<MappedFile>(path_or_url);
+}
+
+InputBytes::~InputBytes() = default;
+
+std::span<const std::uint8_t> InputBytes::bytes() const noexcept {
+  return file_ ? file_->bytes() : std::span<const std::uint8_t>(body_);
 }
 
 void release_mapped(std::span<const std::uint8_t> data) noexcept {

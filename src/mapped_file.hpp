@@ -11,8 +11,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
+#include <string>
 #include <vector>
+
+#include "pixelcache/net.hpp"
 
 namespace pixelcache::detail {
 
@@ -38,4 +42,20 @@ class MappedFile {
 /// Drops this process's pages of the MappedFile that `data` lies in (no-op
 /// for memory that is not a live MappedFile). The bytes stay readable.
 void release_mapped(std::span<const std::uint8_t> data) noexcept;
+
+/// An input's bytes for a decode that reads them once (load_resized(),
+/// hash_file(), `pixelcache run` / `batch`): a file mapped (its pages can be
+/// dropped as the decode passes them), or an http(s) URL's body fetched
+/// with `fetch`. Throws InvalidArgument for a path holding a NUL byte,
+/// IoError (missing, unreadable, a directory) and what fetch_url() throws.
+class InputBytes {
+ public:
+  explicit InputBytes(const std::string& path_or_url, const FetchOptions& fetch = {});
+  ~InputBytes();
+  std::span<const std::uint8_t> bytes() const noexcept;
+
+ private:
+  std::unique_ptr<MappedFile> file_;
+  std::vector<std::uint8_t> body_;  // a URL's
+};
 }  // namespace pixelcache::detail

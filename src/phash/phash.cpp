@@ -5,10 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <numbers>
 
-#include "atomic_file.hpp"
 #include "codec/codec.hpp"
 #include "mapped_file.hpp"
 #include "ops/ops_internal.hpp"
@@ -191,12 +189,8 @@ ImageHash hash_bytes(std::span<const std::uint8_t> data, const HashSpec& spec, c
 
 ImageHash hash_file(const std::string& path_or_url, const HashSpec& spec, const LoadOptions& options) {
   const LoadOptions o = hash_load_options(spec, options);
-  detail::reject_nul(path_or_url);
-  if (is_url(path_or_url)) return image_hash(hash_source(fetch_url(path_or_url, o.fetch), o, path_or_url), spec);
-  std::error_code ec;
-  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(escape_bytes(path_or_url) + ": is a directory");
-  const detail::MappedFile file(path_or_url);
-  return image_hash(hash_source(file.bytes(), o, path_or_url), spec);
+  const detail::InputBytes input(path_or_url, o.fetch);
+  return image_hash(hash_source(input.bytes(), o, path_or_url), spec);
 }
 
 int default_threshold(const HashSpec& spec) {

@@ -3,7 +3,6 @@
 // and the image is resized as resize() does.
 #include <algorithm>
 
-#include "../atomic_file.hpp"
 #include "../codec/codec.hpp"
 #include "../mapped_file.hpp"
 #include "pixelcache/error.hpp"
@@ -72,15 +71,8 @@ Image decode_resized(std::span<const std::uint8_t> data, const ResizeSpec& spec,
 }
 
 Image load_resized(const std::string& path_or_url, const ResizeSpec& spec, const LoadOptions& options) {
-  detail::reject_nul(path_or_url);
-  if (is_url(path_or_url)) {
-    const auto body = fetch_url(path_or_url, options.fetch);
-    return decode_resized(body, spec, options, path_or_url);
-  }
-  std::error_code ec;
-  if (std::filesystem::is_directory(path_or_url, ec)) throw IoError(escape_bytes(path_or_url) + ": is a directory");
-  const detail::MappedFile file(path_or_url);
-  return decode_resized(file.bytes(), spec, options, path_or_url);
+  const detail::InputBytes input(path_or_url, options.fetch);
+  return decode_resized(input.bytes(), spec, options, path_or_url);
 }
 
 }  // namespace pixelcache
