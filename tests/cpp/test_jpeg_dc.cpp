@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <random>
 #include <string>
@@ -254,13 +253,7 @@ TEST(JpegDc, JunkAfterTheDataCostsNoMemory) {
   jpeg.insert(jpeg.end(), {0xFF, 0xD9});
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   const auto run = [&] {
-    std::ifstream status("/proc/self/status");
-    std::uint64_t kib = 0;
-    for (std::string line; std::getline(status, line);)
-      if (line.rfind("VmSize:", 0) == 0) kib = std::stoull(line.substr(7));
-    const rlim_t cap = (kib << 10) + (rlim_t{512} << 20);
-    const rlimit lim{cap, cap};
-    ::setrlimit(RLIMIT_AS, &lim);
+    limit_address_space_growth(std::uint64_t{512} << 20);
     rusage before{}, after{};
     ::getrusage(RUSAGE_SELF, &before);
     const bool decoded = detail::jpeg_dc_luma(jpeg, 2).has_value();  // nullopt: bytes before EOI

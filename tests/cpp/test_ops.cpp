@@ -1,11 +1,7 @@
 // Operations (ops.hpp) against Pillow / OpenCV references generated at test
 // time (tests/tools/pillow_reference.py), exact expectations, and bad input.
-#include <sys/resource.h>
-
 #include <cstdlib>
-#include <fstream>
 #include <random>
-#include <string>
 
 #include "test_support.hpp"
 
@@ -101,13 +97,7 @@ TEST(Resize, GiantTargetIsRefusedBeforeItsTables) {
 #endif
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   const auto refused = [](Interpolation how, ImageSize to) {
-    std::ifstream status("/proc/self/status");
-    std::uint64_t kib = 0;
-    for (std::string line; std::getline(status, line);)
-      if (line.rfind("VmSize:", 0) == 0) kib = std::stoull(line.substr(7));
-    const rlim_t cap = (kib << 10) + (rlim_t{512} << 20);
-    const rlimit lim{cap, cap};
-    ::setrlimit(RLIMIT_AS, &lim);
+    limit_address_space_growth(std::uint64_t{512} << 20);
     set_max_image_bytes(std::uint64_t{1} << 20);
     try {
       (void)resize(cat(), to, how);

@@ -1,8 +1,9 @@
 // Helpers shared by the GoogleTest files: test data paths, Pillow references,
-// pixel comparisons.
+// pixel comparisons, a memory cap for death-test children.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <cmath>
 #include <cstdint>
@@ -26,6 +27,18 @@ inline void PrintTo(const Image& img, std::ostream* os) {
 namespace pixelcache::test {
 
 inline std::filesystem::path data_dir() { return PIXELCACHE_TEST_DATA_DIR; }
+
+/// For a death-test child: its address space may grow by `bytes` at most
+/// from what it maps now (RLIMIT_AS), so a larger allocation fails there.
+inline void limit_address_space_growth(std::uint64_t bytes) {
+  std::ifstream status("/proc/self/status");
+  std::uint64_t kib = 0;
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmSize:", 0) == 0) kib = std::stoull(line.substr(7));
+  const rlim_t cap = (kib << 10) + bytes;
+  const rlimit lim{cap, cap};
+  ::setrlimit(RLIMIT_AS, &lim);
+}
 inline std::string data(const std::string& name) { return (data_dir() / name).string(); }
 
 /// Pillow's decode of a test file (tests/tools/pillow_reference.py).
