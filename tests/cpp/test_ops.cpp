@@ -1,6 +1,7 @@
 // Operations (ops.hpp) against Pillow / OpenCV references generated at test
 // time (tests/tools/pillow_reference.py), exact expectations, and bad input.
 #include <cstdlib>
+#include <opencv2/core/utility.hpp>
 #include <random>
 
 #include "test_support.hpp"
@@ -330,6 +331,33 @@ TEST(Color, EqualizeRgbIsPerChannelAtEverySize) {
       const auto want = alone.u8_view();
       ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << size.to_string() << " channel " << c;
     }
+  }
+}
+
+// A stripe of two million pixels or more counts each round's first block
+// one sample a counter and its second two samples a counter (pair tables
+// summed by rows and columns), the rest whichever way was faster: all must
+// give each channel's own histogram. One thread, so that the 1501x1401
+// image (odd, a little over two rounds) is one stripe on any machine.
+TEST(Color, EqualizeRgbCountsPairsAndSinglesAlike) {
+  const int threads = cv::getNumThreads();
+  cv::setNumThreads(1);
+  std::mt19937 rng(5);
+  const ImageSize size{1501, 1401};
+  const Image rgb = Image::generate(size, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
+    for (std::size_t i = 0; i < b.size(); ++i)  // a gradient per channel, with noise
+      b[i] = static_cast<std::byte>((i / 3 % 1501) * (i % 3 + 1) / 40 + rng() % (8 + 24 * (i % 3)));
+  });
+  const Image equalized = equalize_hist(rgb);
+  cv::setNumThreads(threads);
+  const auto eq = equalized.u8_view();
+  const auto in = rgb.u8_view();
+  for (std::size_t c = 0; c < 3; ++c) {
+    std::vector<std::uint8_t> plane, got;
+    for (std::size_t i = c; i < in.size(); i += 3) plane.push_back(in[i]), got.push_back(eq[i]);
+    const Image alone = equalize_hist(Image::from_u8(size, Mode::L, plane));
+    const auto want = alone.u8_view();
+    ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << "channel " << c;
   }
 }
 
