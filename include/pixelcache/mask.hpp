@@ -39,7 +39,8 @@ struct Mask2BboxOptions {
   /// of the image area are removed (the largest island always stays), as
   /// to_binary(area_min). In [0, 1].
   double area_threshold = 0.0;
-  /// Keep only the largest N regions (-1 = all).
+  /// Keep only the largest N regions (-1 = all); of regions of equal area
+  /// the one whose first pixel comes first (top row, then leftmost) stays.
   int number_of_objects = -1;
 };
 

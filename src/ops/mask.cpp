@@ -129,21 +129,11 @@ std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o)
     cv::morphologyEx(m, next, op, cv::Mat::ones(std::max(k.height, 1), std::max(k.width, 1), CV_8U));
     m = next;
   }
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(m, labels, stats, centroids, 8, CV_32S);
-  struct Region {
-    Box box;
-    int area;
-  };
-  std::vector<Region> regions;
-  for (int i = 1; i < n; ++i) {  // 0 is the background
-    const int area = stats.at<int>(i, cv::CC_STAT_AREA);
-    const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
-    regions.push_back(
-        {{x, y, x + stats.at<int>(i, cv::CC_STAT_WIDTH), y + stats.at<int>(i, cv::CC_STAT_HEIGHT)}, area});
-  }
+  std::vector<detail::Region> regions = detail::find_regions(m);
   if (o.number_of_objects >= 0 && static_cast<int>(regions.size()) > o.number_of_objects) {
-    std::stable_sort(regions.begin(), regions.end(), [](const Region& a, const Region& b) { return a.area > b.area; });
+    // The largest; of equal areas the first in raster order.
+    std::stable_sort(regions.begin(), regions.end(),
+                     [](const detail::Region& a, const detail::Region& b) { return a.area > b.area; });
     regions.resize(static_cast<std::size_t>(o.number_of_objects));
   }
   std::vector<Box> boxes;
@@ -154,7 +144,7 @@ std::vector<BoundingBox> mask2bbox(const Image& mask, const Mask2BboxOptions& o)
     const double v = std::round(o.margin * side);
     return static_cast<int>(std::isnan(v) ? 0.0 : std::clamp(v, -extent, extent));
   };
-  for (const Region& r : regions) {
+  for (const detail::Region& r : regions) {
     Box b = r.box;
     const int mx = margin_px(b.x1 - b.x0);
     const int my = margin_px(b.y1 - b.y0);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -61,6 +62,18 @@ struct MaskBox {
 /// repeat only while unions grow into boxes already swept. Order of the
 /// result unspecified.
 std::vector<MaskBox> merge_overlapping(std::vector<MaskBox> boxes);
+
+/// A region of a mask: its box and its pixel count.
+struct Region {
+  MaskBox box;
+  std::int64_t area;
+};
+
+/// The 8-connected regions of the nonzero samples of an 8-bit one-channel
+/// matrix, in the raster order of their first pixels (top row first, then
+/// leftmost), found from runs of each row without a label image. Uses the
+/// usable threads for large masks. Defined in regions.cpp.
+std::vector<Region> find_regions(const cv::Mat& mask);
 
 /// The pixel rectangle of `box` on `img` (a normalised box is resolved with
 /// the image's size; starts rounded down, ends up), checked against the

@@ -1,6 +1,7 @@
 // Masks and boxes (mask.hpp): exact expectations on synthetic masks, the
 // crop / uncrop round trip on a photo, bad input.
 #include <opencv2/imgproc.hpp>
+#include <random>
 #include <tuple>
 
 #include "ops/ops_internal.hpp"
@@ -289,6 +290,56 @@ TEST(Mask2Bbox, HundredThousandRegionsMatchOpenCv) {
     ours.push_back({r[0], r[1], r[2], r[3]});
   }
   EXPECT_EQ(ours, sorted(cv_boxes));  // mask2bbox returns them in reading order
+}
+
+// find_regions() against OpenCV's connectedComponentsWithStats (8-connected):
+// the same boxes and areas, in the raster order of each region's first pixel
+// (taken from OpenCV's label image), on random masks of every density and
+// widths around the 64-sample steps, and on masks cut into row stripes on
+// 1 to 5 threads, so that regions cross one or more seams.
+TEST(Regions, MatchOpenCvComponentsInRasterOrder) {
+  std::mt19937 rng(11);
+  const int threads = cv::getNumThreads();
+  struct Case {
+    int h, w, threads;
+    unsigned percent;  // chance of a set sample
+  };
+  std::vector<Case> cases;
+  for (const int w : {1, 2, 63, 64, 65, 127, 128, 130, 200})
+    for (const unsigned percent : {0u, 3u, 30u, 50u, 70u, 100u}) cases.push_back({37, w, 1, percent});
+  cases.push_back({1, 1000, 1, 50});
+  cases.push_back({1000, 1, 1, 50});
+  for (const int t : {2, 3, 5})  // stripes need 256 rows and 2^20 pixels each
+    for (const unsigned percent : {10u, 45u, 60u}) cases.push_back({1400, 1030 * t, t, percent});
+  for (const Case& c : cases) {
+    cv::Mat m(c.h, c.w, CV_8U);
+    for (int y = 0; y < c.h; ++y)
+      for (int x = 0; x < c.w; ++x) m.at<std::uint8_t>(y, x) = rng() % 100 < c.percent ? 1 + rng() % 255 : 0;
+    if (c.h > 1000)  // long regions that cross the seams: a vertical line, a staircase
+      for (int y = 0; y < c.h; ++y) m.at<std::uint8_t>(y, 5) = 1, m.at<std::uint8_t>(y, 100 + y / 2) = 1;
+    cv::setNumThreads(c.threads);
+    const auto ours = detail::find_regions(m);
+    cv::setNumThreads(threads);
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(m, labels, stats, centroids, 8, CV_32S);
+    std::vector<int> order;  // OpenCV's labels by first pixel
+    std::vector<bool> seen(static_cast<std::size_t>(n));
+    for (int y = 0; y < c.h; ++y)
+      for (int x = 0; x < c.w; ++x)
+        if (const int l = labels.at<int>(y, x); l > 0 && !seen[static_cast<std::size_t>(l)])
+          seen[static_cast<std::size_t>(l)] = true, order.push_back(l);
+    const std::string what = std::to_string(c.w) + "x" + std::to_string(c.h) + " " + std::to_string(c.percent) +
+                             "% on " + std::to_string(c.threads) + " threads";
+    ASSERT_EQ(ours.size(), order.size()) << what;
+    for (std::size_t i = 0; i < ours.size(); ++i) {
+      const int l = order[i];
+      const int x = stats.at<int>(l, cv::CC_STAT_LEFT), y = stats.at<int>(l, cv::CC_STAT_TOP);
+      const detail::MaskBox want{x, y, x + stats.at<int>(l, cv::CC_STAT_WIDTH),
+                                 y + stats.at<int>(l, cv::CC_STAT_HEIGHT)};
+      ASSERT_EQ(ours[i].box, want) << what << ", region " << i;
+      ASSERT_EQ(ours[i].area, stats.at<int>(l, cv::CC_STAT_AREA)) << what << ", region " << i;
+    }
+  }
 }
 
 }  // namespace
