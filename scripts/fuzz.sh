@@ -59,6 +59,7 @@ fixed_runs() {
     fuzz_lmdb_check) echo 6000 ;;
     fuzz_parse_step) echo 190000 ;;
     fuzz_probe) echo 140000 ;;
+    fuzz_regions) echo 60000 ;;
     fuzz_value) echo 300000 ;;
     *) echo 20000 ;; # a new harness: measure it and add it above
   esac

@@ -74,6 +74,9 @@ struct Region {
 /// leftmost), found from runs of each row without a label image. Uses the
 /// usable threads for large masks. Defined in regions.cpp.
 std::vector<Region> find_regions(const cv::Mat& mask);
+/// find_regions() on `stripes` row stripes (1 .. rows; the fuzzer's way to
+/// put seams into small masks).
+std::vector<Region> find_regions(const cv::Mat& mask, int stripes);
 
 /// The pixel rectangle of `box` on `img` (a normalised box is resolved with
 /// the image's size; starts rounded down, ends up), checked against the

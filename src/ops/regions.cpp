@@ -176,15 +176,22 @@ void label_stripe(const cv::Mat& mask, int y0, int y1, Stripe& s) {
 }  // namespace
 
 std::vector<Region> find_regions(const cv::Mat& mask) {
-  CV_Assert(mask.type() == CV_8UC1);
-  const int h = mask.rows;
   // Stripes of at least 256 rows and a million pixels: below that threads
   // cost more than they save.
   const std::int64_t pixels = static_cast<std::int64_t>(mask.rows) * mask.cols;
-  const int stripes = static_cast<int>(
-      std::clamp<std::int64_t>(std::min<std::int64_t>(h / 256, pixels >> 20), 1, std::max(1, cv::getNumThreads())));
+  const std::int64_t most = std::min<std::int64_t>(mask.rows / 256, pixels >> 20);
+  return find_regions(mask, static_cast<int>(std::clamp<std::int64_t>(most, 1, std::max(1, cv::getNumThreads()))));
+}
+
+std::vector<Region> find_regions(const cv::Mat& mask, int stripes) {
+  if (mask.type() != CV_8UC1) throw InvalidArgument("find_regions: needs an 8-bit one-channel matrix");
+  const int h = mask.rows;
+  stripes = std::clamp(stripes, 1, std::max(1, h));
   std::vector<Stripe> part(static_cast<std::size_t>(stripes));
-  const auto rows_of = [&](int k) { return std::pair{h * k / stripes, h * (k + 1) / stripes}; };
+  const auto rows_of = [&](int k) {
+    const auto row = [&](int i) { return static_cast<int>(std::int64_t{h} * i / stripes); };
+    return std::pair{row(k), row(k + 1)};
+  };
   cv::parallel_for_(cv::Range(0, stripes), [&](const cv::Range& r) {
     for (int k = r.start; k < r.end; ++k) {
       const auto [y0, y1] = rows_of(k);

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "http_server.hpp"
+#include "ops/ops_internal.hpp"
 #include "test_support.hpp"
 #include "work_pool.hpp"
 
@@ -320,6 +321,28 @@ TEST(Threads, TiffStripsInflateInParallelAsOnOneThread) {
       EXPECT_EQ(decode_error(damaged, streamed_decode), alone) << (streamed_decode ? "streamed" : "whole");
     }
   }
+}
+
+// mask2bbox's regions (src/ops/regions.cpp): row stripes labelled on
+// OpenCV's threads and joined at their seams give the regions of one
+// stripe, in the same order.
+TEST(Threads, RegionsOfStripesInParallelAsOfOneStripe) {
+  std::mt19937 rng(9);
+  cv::Mat m(700, 600, CV_8U);
+  for (int y = 0; y < m.rows; ++y)
+    for (int x = 0; x < m.cols; ++x) m.at<std::uint8_t>(y, x) = rng() % 100 < 45 ? 1 : 0;
+  const auto one = detail::find_regions(m, 1);
+  const int threads = cv::getNumThreads();
+  cv::setNumThreads(4);
+  for (const int stripes : {2, 4, 7}) {
+    const auto many = detail::find_regions(m, stripes);
+    ASSERT_EQ(many.size(), one.size()) << stripes << " stripes";
+    for (std::size_t i = 0; i < one.size(); ++i) {
+      ASSERT_EQ(many[i].box, one[i].box) << stripes << " stripes, region " << i;
+      ASSERT_EQ(many[i].area, one[i].area) << stripes << " stripes, region " << i;
+    }
+  }
+  cv::setNumThreads(threads);
 }
 
 }  // namespace
