@@ -141,8 +141,11 @@ std::vector<ArgSpec> mask_args(bool margin_required, bool normalized, bool norma
           .def(0.0)
           .range(0, 1)
           .kw());
-  out.push_back(
-      A("number_of_objects", ArgType::Int, "keep only the largest N regions; -1 keeps all").def(-1).range(-1).kw());
+  out.push_back(A("number_of_objects", ArgType::Int,
+                  "keep only the largest N regions (of equal areas, the first in reading order); -1 keeps all")
+                    .def(-1)
+                    .range(-1)
+                    .kw());
   return out;
 }
 

@@ -286,7 +286,8 @@ class Operations:
                 = off (default (0, 0)).
             area_threshold: first remove holes and islands smaller than this fraction of the image area (within
                 [0.0, 1.0]; default 0.0).
-            number_of_objects: keep only the largest N regions (of equal areas, the first in reading order); -1 keeps all (>= -1; default -1).
+            number_of_objects: keep only the largest N regions (of equal areas, the first in reading order); -1
+                keeps all (>= -1; default -1).
 
         Returns a HashableList of BoundingBox. C++: pixelcache::mask2bbox(img, Mask2BboxOptions).
         """
@@ -324,7 +325,8 @@ class Operations:
                 = off (default (0, 0)).
             area_threshold: first remove holes and islands smaller than this fraction of the image area (within
                 [0.0, 1.0]; default 0.0).
-            number_of_objects: keep only the largest N regions (of equal areas, the first in reading order); -1 keeps all (>= -1; default -1).
+            number_of_objects: keep only the largest N regions (of equal areas, the first in reading order); -1
+                keeps all (>= -1; default -1).
 
         Returns a new HashableImage. C++: pixelcache::mask2squaremask(img, Mask2BboxOptions); CLI step:
         mask2squaremask:MARGIN[,merge=false][,closing=0x0][,opening=0x0][,area_threshold=0][,number_of_objects=-1].
@@ -366,7 +368,8 @@ class Operations:
                 = off (default (0, 0)).
             area_threshold: first remove holes and islands smaller than this fraction of the image area (within
                 [0.0, 1.0]; default 0.0).
-            number_of_objects: keep only the largest N regions (of equal areas, the first in reading order); -1 keeps all (>= -1; default -1).
+            number_of_objects: keep only the largest N regions (of equal areas, the first in reading order); -1
+                keeps all (>= -1; default -1).
 
         Returns a new HashableImage. C++: pixelcache::crop_from_mask(img, mask, Mask2BboxOptions); CLI step:
         crop_from_mask:MASK[,margin=0][,merge=false][,closing=0x0][,opening=0x0][,area_threshold=0][,number_of_objects=-1].
@@ -421,7 +424,8 @@ class Operations:
                 = off (default (0, 0)).
             area_threshold: first remove holes and islands smaller than this fraction of the image area (within
                 [0.0, 1.0]; default 0.0).
-            number_of_objects: keep only the largest N regions (of equal areas, the first in reading order); -1 keeps all (>= -1; default -1).
+            number_of_objects: keep only the largest N regions (of equal areas, the first in reading order); -1
+                keeps all (>= -1; default -1).
 
         Returns a new HashableImage. C++: pixelcache::crop_from_points(img, points, Mask2BboxOptions); CLI step:
         crop_from_points:POINTS[,margin=0][,merge=false][,closing=0x0][,opening=0x0][,area_threshold=0][,number_of_objects=-1].

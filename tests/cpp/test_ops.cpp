@@ -310,6 +310,21 @@ TEST(Color, InvertSwapEqualize) {
   EXPECT_EQ(equalize_hist(pattern(4, 4, Mode::Binary)).mode(), Mode::L);
 }
 
+// Expects each channel of `equalized` to be the gray equalisation (OpenCV's
+// equalizeHist) of that channel of `rgb` alone.
+void expect_equalized_per_channel(const Image& rgb, const Image& equalized) {
+  const auto eq = equalized.u8_view();
+  const auto in = rgb.u8_view();
+  for (std::size_t c = 0; c < 3; ++c) {
+    std::vector<std::uint8_t> plane, got;
+    for (std::size_t i = c; i < in.size(); i += 3) plane.push_back(in[i]), got.push_back(eq[i]);
+    const Image alone = equalize_hist(Image::from_u8(rgb.size(), Mode::L, plane));
+    const auto want = alone.u8_view();
+    EXPECT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end()))
+        << rgb.size().to_string() << " channel " << c;
+  }
+}
+
 // RGB equalisation is each channel's own (OpenCV's equalizeHist of it, the
 // gray path) at every size: the table pass maps 64 pixels a step where the
 // CPU has AVX-512 VBMI and the rest one by one, over one or more stripes.
@@ -321,23 +336,14 @@ TEST(Color, EqualizeRgbIsPerChannelAtEverySize) {
       for (std::size_t i = 0; i < b.size(); ++i)  // skewed levels, unlike per channel
         b[i] = static_cast<std::byte>((rng() % (64 + 96 * (i % 3))) + 20 * (i % 3));
     });
-    const Image equalized = equalize_hist(rgb);
-    const auto eq = equalized.u8_view();
-    const auto in = rgb.u8_view();
-    for (std::size_t c = 0; c < 3; ++c) {
-      std::vector<std::uint8_t> plane, got;
-      for (std::size_t i = c; i < in.size(); i += 3) plane.push_back(in[i]), got.push_back(eq[i]);
-      const Image alone = equalize_hist(Image::from_u8(size, Mode::L, plane));
-      const auto want = alone.u8_view();
-      ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << size.to_string() << " channel " << c;
-    }
+    expect_equalized_per_channel(rgb, equalize_hist(rgb));
   }
 }
 
 // A stripe of two million pixels or more counts each round's first block
 // one sample a counter and its second two samples a counter (pair tables
 // summed by rows and columns), the rest whichever way was faster: all must
-// give each channel's own histogram. One thread, so that the 1501x1401
+// give each channel's own histogram. One thread, so that the 1401x1501
 // image (odd, a little over two rounds) is one stripe on any machine.
 TEST(Color, EqualizeRgbCountsPairsAndSinglesAlike) {
   const int threads = cv::getNumThreads();
@@ -350,15 +356,7 @@ TEST(Color, EqualizeRgbCountsPairsAndSinglesAlike) {
   });
   const Image equalized = equalize_hist(rgb);
   cv::setNumThreads(threads);
-  const auto eq = equalized.u8_view();
-  const auto in = rgb.u8_view();
-  for (std::size_t c = 0; c < 3; ++c) {
-    std::vector<std::uint8_t> plane, got;
-    for (std::size_t i = c; i < in.size(); i += 3) plane.push_back(in[i]), got.push_back(eq[i]);
-    const Image alone = equalize_hist(Image::from_u8(size, Mode::L, plane));
-    const auto want = alone.u8_view();
-    ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin(), want.end())) << "channel " << c;
-  }
+  expect_equalized_per_channel(rgb, equalized);
 }
 
 }  // namespace
