@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "atomic_file.hpp"
 #include "pixelcache/error.hpp"
@@ -86,16 +87,27 @@ std::span<const std::uint8_t> InputBytes::bytes() const noexcept {
   return file_ ? file_->bytes() : std::span<const std::uint8_t>(body_);
 }
 
+namespace {
+// The live mapping (start, length) that `data` lies in, or nullopt; the
+// registry mutex must be held.
+std::optional<std::pair<const std::uint8_t*, std::size_t>> mapping_of(std::span<const std::uint8_t> data) {
+  if (data.empty()) return std::nullopt;
+  for (const auto& [start, size] : registry())
+    if (data.data() >= start && data.data() < start + size) return std::pair{start, size};
+  return std::nullopt;
+}
+}  // namespace
+
 void release_mapped(std::span<const std::uint8_t> data) noexcept {
-  if (data.empty()) return;
   const std::lock_guard lock(registry_mutex());
-  for (const auto& [start, size] : registry()) {
-    if (data.data() < start || data.data() >= start + size) continue;
-    // A private, read-only file mapping: MADV_DONTNEED unmaps the pages;
-    // touching them again reads the same bytes from the page cache.
-    ::madvise(const_cast<std::uint8_t*>(start), size, MADV_DONTNEED);
-    return;
-  }
+  // A private, read-only file mapping: MADV_DONTNEED unmaps the pages;
+  // touching them again reads the same bytes from the page cache.
+  if (const auto m = mapping_of(data)) ::madvise(const_cast<std::uint8_t*>(m->first), m->second, MADV_DONTNEED);
+}
+
+bool is_mapped(std::span<const std::uint8_t> data) noexcept {
+  const std::lock_guard lock(registry_mutex());
+  return mapping_of(data).has_value();
 }
 
 }  // namespace pixelcache::detail

@@ -43,6 +43,10 @@ class MappedFile {
 /// for memory that is not a live MappedFile). The bytes stay readable.
 void release_mapped(std::span<const std::uint8_t> data) noexcept;
 
+/// Whether `data` lies in a live MappedFile (whose pages release_mapped()
+/// can drop).
+bool is_mapped(std::span<const std::uint8_t> data) noexcept;
+
 /// An input's bytes for a decode that reads them once (load_resized(),
 /// hash_file(), `pixelcache run` / `batch`): a file mapped (its pages can be
 /// dropped as the decode passes them), or an http(s) URL's body fetched

@@ -9,6 +9,7 @@
 #include <random>
 #include <utility>
 
+#include "mapped_file.hpp"
 #include "test_support.hpp"
 
 namespace pixelcache::test {
@@ -215,7 +216,8 @@ TEST(Decode, WebpShrinkOnLoad) {
 // decode_webp() drops a mapped input's pages from a second thread while
 // WebPDecode() reads it (1 MiB and larger): the pixels are those of the
 // same bytes decoded from memory, whole and shrunk on load, lossy and
-// lossless, and a cut file is still an error.
+// lossless, and a cut file is still an error. Bytes in memory are not
+// mapped: no thread is started for them.
 TEST(Decode, WebpWithItsPagesDroppedWhileItDecodes) {
   std::mt19937 rng(7);
   Image noise = Image::generate({900, 1200}, Mode::RGB, PixelType::U8, [&](std::span<std::byte> b) {
@@ -232,6 +234,13 @@ TEST(Decode, WebpWithItsPagesDroppedWhileItDecodes) {
     const auto path = (dir / (name + ".webp")).string();
     write_file(path, bytes);
     EXPECT_EQ(load(path), decode(bytes, {}, name)) << name;
+    {  // the dropper runs for mapped files only; dropped pages read the same bytes again
+      const detail::MappedFile file(path);
+      ASSERT_TRUE(detail::is_mapped(file.bytes().subspan(12345, 10))) << name;
+      EXPECT_FALSE(detail::is_mapped(bytes)) << name;
+      detail::release_mapped(file.bytes());
+      EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), file.bytes().begin(), file.bytes().end())) << name;
+    }
     const auto spec = ResizeSpec::to({64, 64});
     EXPECT_EQ(load_resized(path, spec), decode_resized(bytes, spec, {}, name)) << name;  // mapped, shrunk on load
     const std::vector<std::uint8_t> cut(bytes.begin(),
