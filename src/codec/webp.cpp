@@ -96,14 +96,12 @@ constexpr std::chrono::milliseconds kReleaseEvery{40};
 // WebPDecode() of `data` as configured (libwebp's one-shot decoder: what it
 // accepts and its pixels are the reference), while, for a mapped file of
 // kReleaseFrom bytes or more, a second thread drops its pages every
-// kReleaseEvery: the decoder reads a lossy file
-// front to back (its mode partition, the first part, a little at a time as
-// well), so a page dropped behind it is not needed again and one still
-// needed is read again from the page cache; a 16 MiB file is never resident
-// whole. (libwebp's incremental decoder, fed a part at a time, would do the
-// same without a thread, but on damaged data its answer can depend on where
-// the parts end: fuzz_decode_webp found a file it accepted in 100-byte parts
-// and refused at once.)
+// kReleaseEvery: the decoder reads a lossy file front to back (its mode
+// partition, the first part, a little at a time as well), so a page dropped
+// behind it is not needed again and one still needed is read again from
+// the page cache; a 16 MiB file is never resident whole. (libwebp's incremental decoder, fed a part at a time, would do
+// the same without a thread, but on damaged data its answer can depend on where the parts end: fuzz_decode_webp found a
+// file it accepted in 100-byte parts and refused at once.)
 VP8StatusCode decode_releasing(std::span<const std::uint8_t> data, WebPDecoderConfig& config) {
   if (data.size() < kReleaseFrom || !is_mapped(data)) return WebPDecode(data.data(), data.size(), &config);
   std::mutex m;

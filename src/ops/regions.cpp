@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <opencv2/core.hpp>
+#include <utility>
 #include <vector>
 
 #include "ops_internal.hpp"
@@ -135,14 +136,25 @@ class Labels {
   std::vector<Region> regions_;  // valid at roots
 };
 
+// The runs of `above` that touch run `r` of the row below (8 neighbours:
+// their x ranges overlap or meet at a corner), as [first, last). `from` is
+// where the previous run of r's row started looking: runs come left to
+// right, so it only moves on, past runs that end left of r's left diagonal.
+std::pair<std::size_t, std::size_t> touching(const Run& r, const std::vector<Run>& above, std::size_t& from) {
+  while (from < above.size() && above[from].x1 < r.x0) ++from;
+  std::size_t last = from;
+  while (last < above.size() && above[last].x0 <= r.x1) ++last;
+  return {from, last};
+}
+
 // Labels the runs of `row` (row y) against the labelled runs of the row
 // above: every 8-neighbour's region is joined, or a region started.
 void label_row(std::vector<Run>& row, const std::vector<Run>& above, int y, Labels& labels) {
-  std::size_t j = 0;
+  std::size_t from = 0;
   for (Run& r : row) {
-    while (j < above.size() && above[j].x1 < r.x0) ++j;  // ends left of r's left diagonal
+    const auto [first, last] = touching(r, above, from);
     int label = -1;
-    for (std::size_t k = j; k < above.size() && above[k].x0 <= r.x1; ++k) {
+    for (std::size_t k = first; k < last; ++k) {
       const int other = labels.root(above[k].label);
       label = label < 0 ? other : labels.join(label, other);
     }
@@ -206,11 +218,10 @@ std::vector<Region> find_regions(const cv::Mat& mask, int stripes) {
     for (Run& r : first) r.label += offset;
     // Join across the seam: the stripe's first row against the last row of
     // the one above (labels already started, so no region starts here).
-    std::size_t j = 0;
+    std::size_t from = 0;
     for (const Run& r : first) {
-      while (j < last.size() && last[j].x1 < r.x0) ++j;
-      for (std::size_t i = j; i < last.size() && last[i].x0 <= r.x1; ++i)
-        labels.join(labels.root(r.label), labels.root(last[i].label));
+      const auto [a, b] = touching(r, last, from);
+      for (std::size_t i = a; i < b; ++i) labels.join(labels.root(r.label), labels.root(last[i].label));
     }
     last = std::move(part[k].last);
     for (Run& r : last) r.label += offset;
